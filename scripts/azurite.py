@@ -1,0 +1,101 @@
+"""
+Start and stop Azurite's Table service for tests and the local run.
+
+Azurite comes from the project's own ``package.json`` (``npm ci`` in ``scripts/bootstrap``). It
+listens on 127.0.0.1 only, keeps everything in memory (``--inMemoryPersistence``), accepts the
+SDK's newer API versions (``--skipApiVersionCheck``) and sends no telemetry.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BINARY = ROOT / "node_modules" / ".bin" / "azurite-table"
+ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def connection_string(port: int) -> str:
+    return (
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
+        f"AccountKey={ACCOUNT_KEY};TableEndpoint=http://127.0.0.1:{port}/devstoreaccount1;"
+    )
+
+
+class Azurite:
+    """One Azurite Table service process on a port of its own."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.workdir = tempfile.mkdtemp(prefix="azurite-")
+
+    @property
+    def connection_string(self) -> str:
+        return connection_string(self.port)
+
+    def start(self, timeout: float = 60.0) -> Azurite:
+        if not BINARY.exists():
+            raise RuntimeError(f"{BINARY} is missing: run scripts/bootstrap (npm ci) first")
+        self.proc = subprocess.Popen(
+            [
+                str(BINARY), "--tableHost", "127.0.0.1", "--tablePort", str(self.port),
+                "--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry", "--silent",
+            ],
+            cwd=self.workdir,  # Azurite may still write a debug log or lock file in its cwd
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
+                raise RuntimeError(f"azurite exited with {self.proc.returncode}: {err[-500:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"azurite did not listen on port {self.port} within {timeout}s")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=10)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        self.proc = None
+
+    def __enter__(self) -> Azurite:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+if __name__ == "__main__":
+    az = Azurite(int(sys.argv[1]) if len(sys.argv) > 1 else None).start()
+    print(az.connection_string, flush=True)
+    try:
+        az.proc.wait()  # type: ignore[union-attr]
+    except KeyboardInterrupt:
+        az.stop()

@@ -1,0 +1,277 @@
+"""
+From a grid to leads: detection, mapping, the essential-column check, drift and row
+normalisation, combined into one ``SheetAnalysis``.
+
+``analyse_sheet`` is the whole pure pipeline of one sheet; ``shared.sync`` adds storage, the
+guard and the lease around it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping as MappingABC, Sequence
+from dataclasses import dataclass, field
+
+from .detection import detect_header
+from .mapping import SAMPLE_ROWS, map_columns
+from .models import (
+    DEFAULT_REQUIRED,
+    FieldChange,
+    Grid,
+    HeaderMatch,
+    Lead,
+    Mapping,
+    NoHeader,
+    RowIssue,
+    Status,
+)
+from .normalize import normalize_date, normalize_email, normalize_phone
+from .text import normalize_header
+
+IDENTITY_FIELDS = ("email", "phone")
+
+
+@dataclass(frozen=True, slots=True)
+class SheetOptions:
+    required: tuple[tuple[str, ...], ...] = DEFAULT_REQUIRED
+    overrides: MappingABC[str, str | None] = field(default_factory=dict)
+    phone_region: str = "GB"
+    day_first: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousSync:
+    """What the last successful sync of the sheet saw (for drift)."""
+
+    columns: tuple[tuple[int, str, str | None], ...] = ()
+    """(index, column name, field) of every column."""
+
+    @property
+    def by_label(self) -> dict[str, str]:
+        return {name: f for _, name, f in self.columns if f}
+
+
+@dataclass(slots=True)
+class SheetAnalysis:
+    header: HeaderMatch | NoHeader
+    mapping: Mapping
+    missing: list[str]
+    status: Status
+    messages: list[str]
+    leads: list[Lead]
+    issues: list[RowIssue]
+    rows_read: int
+    rows_blank: int
+    drift: list[FieldChange]
+    header_fingerprint: str
+
+    @property
+    def rows_skipped(self) -> int:
+        return sum(1 for i in self.issues if i.code in SKIP_CODES)
+
+
+SKIP_CODES = frozenset({"no_contact_or_name", "repeated_header"})
+
+
+def header_fingerprint(mapping: Mapping) -> str:
+    payload = json.dumps([[c.name, c.field] for c in mapping.columns], ensure_ascii=False)
+    return hashlib.blake2b(payload.encode(), digest_size=8).hexdigest()
+
+
+def check_required(mapping: Mapping, required: Sequence[Sequence[str]]) -> list[str]:
+    """Return one message per required group with no mapped column (empty when all present)."""
+    mapped = set(mapping.fields)
+    return [" or ".join(group) for group in required if group and not mapped.intersection(group)]
+
+
+def diff_mapping(previous: PreviousSync, mapping: Mapping) -> list[FieldChange]:
+    """Changes of columns since the last successful sync, by meaning, not by position."""
+    changes: list[FieldChange] = []
+    before_f = {f: (i, name) for i, name, f in previous.columns if f}
+    after_f = {c.field: (c.index, c.name) for c in mapping.columns if c.field}
+    for f, (i, name) in sorted(before_f.items()):
+        if f not in after_f:
+            changes.append(FieldChange("removed", f, name, None))
+            continue
+        j, new_name = after_f[f]
+        if new_name != name:
+            changes.append(FieldChange("renamed", f, name, new_name))
+        elif i != j:
+            changes.append(FieldChange("moved", f, str(i), str(j)))
+    for f, (j, new_name) in sorted(after_f.items()):
+        if f not in before_f:
+            changes.append(FieldChange("added", f, None, new_name))
+    before_extra = {name for _, name, f in previous.columns if not f}
+    after_extra = {c.name for c in mapping.columns if not c.field}
+    renamed_from = {c.before for c in changes if c.kind == "renamed"}
+    renamed_to = {c.after for c in changes if c.kind == "renamed"}
+    for name in sorted(before_extra - after_extra - renamed_to):
+        if name not in {c.name for c in mapping.columns}:
+            changes.append(FieldChange("removed", None, name, None))
+    for name in sorted(after_extra - before_extra - renamed_from):
+        if name not in {n for _, n, _ in previous.columns}:
+            changes.append(FieldChange("added", None, None, name))
+    return changes
+
+
+def analyse_sheet(grid: Grid, options: SheetOptions | None = None, previous: PreviousSync | None = None) -> SheetAnalysis:
+    """Run detection, mapping, checks and normalisation over one sheet."""
+    options = options or SheetOptions()
+    header = detect_header(grid)
+    width = max((len(r) for r in grid[: header.data_start + SAMPLE_ROWS]), default=0)
+    labels = list(header.labels) if isinstance(header, HeaderMatch) else []
+    labels += [None] * (width - len(labels))
+    samples = _samples(grid, header.data_start, width)
+    mapping = map_columns(labels, samples, options.overrides, previous.by_label if previous else None)
+    messages: list[str] = []
+    statuses = [Status.SUCCESS]
+
+    if not any(not _blank(r) for r in grid):
+        messages.append("sheet is empty")
+        return SheetAnalysis(header, mapping, [], Status.WARNING, messages, [], [], 0, len(grid), [], header_fingerprint(mapping))
+
+    if isinstance(header, NoHeader):
+        messages.append("no header row found; columns mapped by their content")
+        statuses.append(Status.WARNING)
+    elif header.strategy == "row0_fallback":
+        messages.append(f"header row {header.row + 1} taken by fallback (low confidence)")
+        statuses.append(Status.WARNING)
+
+    missing = check_required(mapping, options.required)
+    if missing:
+        messages.append("missing essential columns: " + "; ".join(missing) + "; nothing written")
+        statuses.append(Status.ERROR)
+
+    drift: list[FieldChange] = []
+    if previous and previous.columns:
+        drift = diff_mapping(previous, mapping)
+        essential = {f for g in options.required for f in g} | set(IDENTITY_FIELDS)
+        lost = [c for c in drift if c.kind == "removed" and c.field in essential]
+        if lost:
+            statuses.append(Status.ERROR)
+            messages.append(
+                "essential column disappeared since the last sync: "
+                + ", ".join(f"{c.before!r} ({c.field})" for c in lost)
+                + "; nothing written"
+            )
+        elif drift:
+            statuses.append(Status.WARNING)
+            messages.append("columns changed since the last sync: " + "; ".join(c.describe() for c in drift))
+
+    status = Status.worst(statuses)
+    if status is Status.ERROR:
+        return SheetAnalysis(header, mapping, missing, status, messages, [], [], 0, 0, drift, header_fingerprint(mapping))
+
+    leads, issues, rows_read, blank = build_leads(grid, header.data_start, mapping, options, labels)
+    invalid = sum(1 for i in issues if i.code.startswith("invalid_"))
+    skipped = sum(1 for i in issues if i.code in SKIP_CODES)
+    if invalid:
+        messages.append(f"{invalid} values could not be normalised (kept as raw values)")
+    if skipped:
+        messages.append(f"{skipped} rows skipped (no contact or name)")
+    if invalid or skipped:
+        status = Status.worst([status, Status.WARNING])
+    return SheetAnalysis(header, mapping, missing, status, messages, leads, issues, rows_read, blank, drift, header_fingerprint(mapping))
+
+
+def _blank(row: Sequence[str]) -> bool:
+    return not any(c and c.strip() for c in row)
+
+
+def _samples(grid: Grid, start: int, width: int) -> list[list[str]]:
+    cols: list[list[str]] = [[] for _ in range(width)]
+    taken = 0
+    for row in grid[start:]:
+        if taken >= SAMPLE_ROWS:
+            break
+        if _blank(row):
+            continue
+        taken += 1
+        for j in range(min(width, len(row))):
+            if row[j]:
+                cols[j].append(row[j])
+    return cols
+
+
+def build_leads(
+    grid: Grid, start: int, mapping: Mapping, options: SheetOptions, labels: Sequence[str | None] = ()
+) -> tuple[list[Lead], list[RowIssue], int, int]:
+    """
+    Turn the data rows into leads.
+
+    Blank rows are skipped; a row that repeats the header (a second paste) is skipped and
+    reported; a row with no contact and no name is skipped and reported. Values that fail
+    normalisation are kept raw in ``Lead.invalid``.
+
+    Returns:
+        (leads, issues, rows read, blank rows)
+    """
+    region, day_first = options.phone_region, options.day_first
+    field_cols = [(c.index, c.field) for c in mapping.columns if c.field]
+    extra_cols = [(c.index, c.name) for c in mapping.columns if not c.field]
+    header_norm = [normalize_header(x) if x else "" for x in labels]
+    has_header = any(header_norm)
+    leads: list[Lead] = []
+    issues: list[RowIssue] = []
+    rows_read = blank = 0
+    for r in range(start, len(grid)):
+        row = grid[r]
+        if _blank(row):
+            blank += 1
+            continue
+        rows_read += 1
+        n = len(row)
+        if has_header and n >= len(header_norm) // 2 and _repeats_header(row, header_norm):
+            issues.append(RowIssue(r, "repeated_header"))
+            continue
+        fields: dict[str, str] = {}
+        invalid: dict[str, str] = {}
+        for j, f in field_cols:
+            if j >= n:
+                continue
+            v = row[j].strip()
+            if not v:
+                continue
+            if f == "email":
+                norm = normalize_email(v)
+            elif f == "phone":
+                norm = normalize_phone(v, region)
+            elif f == "created_at":
+                norm = normalize_date(v, day_first)
+            else:
+                fields[f] = v
+                continue
+            if norm is None:
+                invalid[f] = v
+                issues.append(RowIssue(r, f"invalid_{f}", f))
+            else:
+                fields[f] = norm
+        extra = {}
+        for j, name in extra_cols:
+            if j < n:
+                v = row[j].strip()
+                if v:
+                    extra[name] = v
+        if not fields and not invalid:
+            issues.append(RowIssue(r, "no_contact_or_name"))
+            continue
+        if not (
+            "email" in fields or "phone" in fields or "full_name" in fields or "first_name" in fields
+            or "last_name" in fields or "company" in fields or invalid
+        ):
+            issues.append(RowIssue(r, "no_contact_or_name"))
+            continue
+        leads.append(Lead(r, fields, extra, invalid))
+    return leads, issues, rows_read, blank
+
+
+def _repeats_header(row: Sequence[str], header_norm: Sequence[str]) -> bool:
+    same = total = 0
+    for j, h in enumerate(header_norm):
+        if not h:
+            continue
+        total += 1
+        if j < len(row) and normalize_header(row[j]) == h:
+            same += 1
+    return total >= 2 and same * 10 >= total * 8

@@ -1,0 +1,303 @@
+"""
+Header-row detection.
+
+A sheet typed by people has titles, notes and blank rows above its header, sometimes a header
+of several rows, sometimes none. Detection reads only the top of the grid (``SCAN_ROWS`` rows
+plus ``LOOK_BELOW`` rows beneath the last candidate), so its cost does not grow with the sheet.
+
+It combines three strategies and says which one decided:
+
+* ``keywords``: the row names lead fields ("Email", "Teléfono", "Full Name") or generic header
+  words ("Year", "Total");
+* ``data_types``: the row holds short distinct labels above columns of typed values (emails,
+  phones, dates, numbers);
+* ``row0_fallback``: nothing scored well enough and the first non-blank row does not look like
+  data, so it is taken as the header with low confidence.
+
+When the first rows look like data (an email in the first row, the same types as below) and no
+row scores as a header, the result is ``NoHeader`` and mapping works from column contents.
+
+Rows above the header are "preamble" when they are blank, hold one cell at the left edge (a
+title or a note), or repeat one value across the row (a merged title). A preamble row is never
+a candidate.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .models import Candidate, Grid, HeaderMatch, NoHeader
+from .text import EMPTY, TEXT, TYPED_KINDS, classify, normalize_header
+from .vocabulary import HEADERISH_WORDS, LOOKUP
+
+SCAN_ROWS = 40
+"""Rows from the top that may hold the header (the corpus's deepest header is row 16)."""
+LOOK_BELOW = 12
+"""Non-blank rows below a candidate used to judge it."""
+MAX_COLS = 200
+"""Columns looked at; a wider sheet is judged on its first 200 columns."""
+ACCEPT = 1.6
+"""Score at which a row is taken as the header."""
+OVERTAKE = 0.9
+"""How much a lower row must beat an earlier acceptable one to replace it."""
+
+_YEARISH = re.compile(r"^(?:1[89]|20)\d\d(?:\.0)?(?:\s*[-–/]\s*\d{2,4})?$|^(?:fy|q[1-4])\s?\d{2,4}$", re.I)
+_WORD = re.compile(r"[a-z]+")
+
+
+@dataclass(slots=True)
+class _Row:
+    index: int
+    cells: list[str]
+    kinds: list[str]
+    filled: list[int]
+
+    @property
+    def count(self) -> int:
+        return len(self.filled)
+
+
+def _headerish_kind(value: str, kind: str) -> bool:
+    """A cell that can stand in a header: text, or a year-like number ("2005", "2010-11")."""
+    return kind == TEXT or (kind in (TYPED_KINDS) and bool(_YEARISH.match(value)))
+
+
+def _vocab_hit(value: str) -> tuple[bool, bool]:
+    """Return (lead-vocabulary hit, generic header-word hit) for one cell."""
+    norm = normalize_header(value)
+    if not norm:
+        return False, False
+    if norm in LOOKUP:
+        return True, False
+    words = norm.split()
+    if len(words) <= 5:
+        for n in (3, 2, 1):
+            for i in range(len(words) - n + 1):
+                if " ".join(words[i : i + n]) in LOOKUP and (n > 1 or len(words[i]) > 3):
+                    return True, False
+    return False, any(w in HEADERISH_WORDS for w in words)
+
+
+def _prepare(grid: Grid, stop: int) -> list[_Row]:
+    rows = []
+    for i, raw in enumerate(grid[:stop]):
+        cells = [c.strip() if isinstance(c, str) else str(c) for c in raw[:MAX_COLS]]
+        kinds = [classify(c) if c else EMPTY for c in cells]
+        rows.append(_Row(i, cells, kinds, [j for j, k in enumerate(kinds) if k != EMPTY]))
+    return rows
+
+
+def _is_preamble(row: _Row, left: int, width: int) -> bool:
+    if not row.filled:
+        return True
+    if width <= 1:
+        return False
+    if row.count == 1:
+        j = row.filled[0]
+        value = row.cells[j]
+        return j <= left or len(value) > 60
+    values = {row.cells[j] for j in row.filled}
+    return len(values) == 1 and row.count >= 2
+
+
+def detect_header(grid: Grid) -> HeaderMatch | NoHeader:
+    """
+    Find the header row of ``grid``.
+
+    Returns:
+        ``HeaderMatch`` with the chosen row, its block, combined labels, strategy, confidence
+        and the candidates weighed; or ``NoHeader`` when the sheet starts with data.
+    """
+    rows = _prepare(grid, SCAN_ROWS + LOOK_BELOW * 3)
+    nonblank = [r for r in rows if r.filled]
+    if not nonblank:
+        return NoHeader(width=0, strategy="empty", confidence=1.0, candidates=(), data_start=len(grid))
+    width = max(r.filled[-1] + 1 for r in nonblank)
+    multi = [r.filled[0] for r in nonblank if r.count >= 2]
+    left = min(multi) if multi else 0
+
+    scored: list[tuple[_Row, float, tuple[str, ...], float, int]] = []
+    for pos, row in enumerate(nonblank):
+        if row.index >= SCAN_ROWS:
+            break
+        if _is_preamble(row, left, width):
+            continue
+        below = nonblank[pos + 1 : pos + 1 + LOOK_BELOW]
+        score, reasons, data_like, lead_hits = _score(row, below, width)
+        scored.append((row, score, reasons, data_like, lead_hits))
+
+    candidates = tuple(
+        Candidate(row.index, score, reasons) for row, score, reasons, _, _ in sorted(scored, key=lambda s: -s[1])[:5]
+    )
+    chosen = _choose(scored)
+    first = nonblank[0]
+    if chosen is None:
+        if not scored:
+            return NoHeader(width, "no_header", 0.5, candidates, first.index)
+        top_row, _, _, data_like, _ = scored[0]
+        if data_like > 0 or _matches_below(top_row, nonblank):
+            return NoHeader(width, "no_header", 0.6, candidates, first.index)
+        header_row, confidence, strategy = top_row, 0.3, "row0_fallback"
+    else:
+        header_row, score, _, _, lead_hits = chosen
+        confidence = max(0.0, min(1.0, score / (ACCEPT * 2)))
+        strategy = "keywords" if lead_hits >= 2 else "data_types"
+
+    block = _header_block(header_row, nonblank, width)
+    labels = _combine_labels(block, width)
+    last = block[-1].index
+    return HeaderMatch(
+        row=header_row.index,
+        rows=tuple(r.index for r in block),
+        labels=labels,
+        strategy=strategy,
+        confidence=round(confidence, 3),
+        candidates=candidates,
+        data_start=last + 1,
+    )
+
+
+def _score(row: _Row, below: list[_Row], width: int) -> tuple[float, tuple[str, ...], float, int]:
+    cells = [row.cells[j] for j in row.filled]
+    kinds = [row.kinds[j] for j in row.filled]
+    n = len(cells)
+    text_like = sum(1 for v, k in zip(cells, kinds) if _headerish_kind(v, k))
+    typed = n - text_like
+    lead_hits = generic_hits = 0
+    for v, k in zip(cells, kinds):
+        if k == TEXT:
+            lead, generic = _vocab_hit(v)
+            lead_hits += lead
+            generic_hits += generic
+    distinct = len(set(c.lower() for c in cells)) / n
+    fill = n / width if width else 0.0
+    long_cells = sum(1 for c in cells if len(c) > 50)
+
+    contrast_cols = typed_cols = repeats = judged = 0
+    for j, value in zip(row.filled, cells):
+        seen = [r.cells[j] for r in below if j < len(r.cells) and r.kinds[j] != EMPTY]
+        if not seen:
+            continue
+        judged += 1
+        typed_below = sum(1 for r in below if j < len(r.kinds) and r.kinds[j] in TYPED_KINDS and not _YEARISH.match(r.cells[j]))
+        if typed_below * 2 >= len(seen):
+            typed_cols += 1
+            if _headerish_kind(value, row.kinds[j]):
+                contrast_cols += 1
+        if value.lower() in {s.lower() for s in seen}:
+            repeats += 1
+
+    data_like = typed / n
+    vocab = (lead_hits * 1.0 + generic_hits * 0.6) / n
+    contrast = contrast_cols / judged if judged else 0.0
+    repeat = repeats / judged if judged else 0.0
+    no_data_below = 1.0 if not judged else 0.0
+
+    score = (
+        1.8 * min(vocab, 1.0)
+        + 0.3 * min(lead_hits, 4)
+        + 1.4 * contrast
+        + 0.8 * (text_like / n)
+        + 0.6 * fill
+        + 0.4 * distinct
+        - 2.2 * data_like
+        - 1.2 * repeat
+        - 0.8 * no_data_below
+        - 0.4 * (long_cells / n)
+        - (0.6 if n == 1 else 0.0)
+    )
+    reasons = []
+    if lead_hits:
+        reasons.append(f"{lead_hits} lead field names")
+    if generic_hits:
+        reasons.append(f"{generic_hits} header words")
+    if contrast_cols:
+        reasons.append(f"labels above typed values in {contrast_cols}/{judged} columns")
+    if typed:
+        reasons.append(f"{typed}/{n} cells look like data")
+    if repeats:
+        reasons.append(f"{repeats} values repeat below")
+    reasons.append(f"{n}/{width} cells filled")
+    return score, tuple(reasons), data_like, lead_hits
+
+
+def _choose(scored: list[tuple[_Row, float, tuple[str, ...], float, int]]):
+    """Take the first acceptable row unless a row close below clearly beats it."""
+    for i, entry in enumerate(scored):
+        if entry[1] < ACCEPT:
+            continue
+        best = entry
+        for later in scored[i + 1 : i + 6]:
+            if later[3] > 0.5:  # data has started
+                break
+            if later[1] > best[1] + OVERTAKE:
+                best = later
+        return best
+    return None
+
+
+def _matches_below(row: _Row, nonblank: list[_Row]) -> bool:
+    """Does the row share its column types with the rows below (so it is data)?"""
+    below = [r for r in nonblank if r.index > row.index][:LOOK_BELOW]
+    if not below:
+        return False
+    same = 0
+    for j in row.filled:
+        kinds = [r.kinds[j] for r in below if j < len(r.kinds) and r.kinds[j] != EMPTY]
+        if kinds and max(set(kinds), key=kinds.count) == row.kinds[j]:
+            same += 1
+    return same == row.count
+
+
+def _header_block(header: _Row, nonblank: list[_Row], width: int) -> list[_Row]:
+    """
+    Extend the header downwards over continuation rows of a multi-row header.
+
+    A continuation row holds only labels, fills columns the first row left blank or splits
+    them, and sits above typed data that it contrasts with.
+    """
+    block = [header]
+    pos = next(i for i, r in enumerate(nonblank) if r.index == header.index)
+    for nxt in nonblank[pos + 1 : pos + 4]:
+        if nxt.index - block[-1].index > 3:
+            break
+        if any(not _headerish_kind(nxt.cells[j], nxt.kinds[j]) for j in nxt.filled):
+            break
+        below = [r for r in nonblank if r.index > nxt.index][:LOOK_BELOW]
+        if not below:
+            break
+        filled_before = set().union(*(r.filled for r in block))
+        adds_columns = any(j not in filled_before for j in nxt.filled)
+        if not adds_columns:
+            break
+        typed_below = 0
+        for j in nxt.filled:
+            kinds = [r.kinds[j] for r in below if j < len(r.kinds) and r.kinds[j] != EMPTY]
+            if kinds and sum(k in TYPED_KINDS for k in kinds) * 2 >= len(kinds):
+                typed_below += 1
+        gaps_before = len(block[-1].filled) < width
+        if typed_below == 0 or not gaps_before:
+            break
+        values_below = {r.cells[j].lower() for r in below for j in nxt.filled if j < len(r.cells)}
+        if any(nxt.cells[j].lower() in values_below for j in nxt.filled):
+            break
+        block.append(nxt)
+    return block
+
+
+def _combine_labels(block: list[_Row], width: int) -> tuple[str | None, ...]:
+    """One label per column: upper rows spread over the blank cells to their right (merged cells)."""
+    parts: list[list[str]] = [[] for _ in range(width)]
+    last = len(block) - 1
+    for depth, row in enumerate(block):
+        carry = ""
+        for j in range(width):
+            value = row.cells[j] if j < len(row.cells) else ""
+            if value:
+                carry = value
+            elif depth < last and carry and j > (row.filled[0] if row.filled else 0):
+                value = carry
+            if value and (not parts[j] or parts[j][-1] != value):
+                parts[j].append(value)
+    return tuple(" ".join(p) if p else None for p in parts)

@@ -1,0 +1,79 @@
+"""
+The data-loss guard: refuse a sync that would make too many leads disappear.
+
+A sheet that suddenly shrinks is far more often a mistake (a filter left on, a bad paste, the
+wrong tab, a truncated export) than a real mass deletion. The guard compares the incoming leads
+with the last successful sync, by count and by key set, and blocks before anything is written.
+A person can approve one blocked sync; the next run then applies it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class GuardPolicy:
+    max_drop: float = 0.7
+    """Largest share of leads that may disappear in one sync (0.7 = 70%)."""
+    min_baseline: int = 10
+    """Below this many leads the percentage check is skipped (tiny sheets swing wildly)."""
+
+
+@dataclass(frozen=True, slots=True)
+class GuardDecision:
+    allowed: bool
+    reason: str
+    code: str
+    numbers: dict[str, float] = field(default_factory=dict)
+
+
+def check_data_loss(
+    baseline: int | None,
+    active_stored: int,
+    incoming: int,
+    disappearing: int,
+    policy: GuardPolicy,
+    approved: bool = False,
+) -> GuardDecision:
+    """
+    Decide whether a sync may be applied.
+
+    Args:
+        baseline: leads counted at the last successful sync (``None`` if never synced).
+        active_stored: leads currently stored and not deleted for this sheet.
+        incoming: valid leads in the sheet now.
+        disappearing: stored active leads whose keys are not in the sheet now.
+        policy: the sheet's limits.
+        approved: a person approved this drop once.
+    """
+    before = max(baseline or 0, active_stored)
+    numbers = {
+        "baseline": float(baseline or 0),
+        "stored": float(active_stored),
+        "incoming": float(incoming),
+        "disappearing": float(disappearing),
+        "max_drop": policy.max_drop,
+    }
+    if approved:
+        return GuardDecision(True, "drop approved by a person", "approved", numbers)
+    if before > 0 and incoming == 0:
+        return GuardDecision(
+            False, f"sheet returned no leads after having {before}; blocked", "empty_sheet", numbers
+        )
+    if before < policy.min_baseline:
+        return GuardDecision(True, f"baseline of {before} is below {policy.min_baseline}; not checked", "small", numbers)
+    count_drop = (before - incoming) / before if before else 0.0
+    key_drop = disappearing / active_stored if active_stored else 0.0
+    drop = max(count_drop, key_drop)
+    numbers["drop"] = round(drop, 4)
+    if drop > policy.max_drop:
+        which = "leads would disappear" if key_drop >= count_drop else "fewer leads than last sync"
+        return GuardDecision(
+            False,
+            f"{drop:.0%} {which} ({incoming} now, {before} before, {disappearing} missing); "
+            f"limit is {policy.max_drop:.0%}; blocked",
+            "drop_over_limit",
+            numbers,
+        )
+    return GuardDecision(True, f"{drop:.0%} drop is within the {policy.max_drop:.0%} limit", "ok", numbers)

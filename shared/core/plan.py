@@ -1,0 +1,58 @@
+"""
+Change planning: what a sync must write, given the keyed leads and what is stored.
+
+Only differences are written: a stored lead with the same fingerprint is left alone, a lead
+that left the sheet is soft-deleted (never erased), and a soft-deleted lead that comes back is
+restored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .identity import KeyedLead
+
+
+@dataclass(frozen=True, slots=True)
+class StoredLead:
+    key: str
+    fingerprint: str
+    deleted: bool
+    first_seen: object = None
+    """When the lead was first stored (kept across rewrites); opaque to the core."""
+
+
+@dataclass(slots=True)
+class ChangePlan:
+    added: list[KeyedLead] = field(default_factory=list)
+    updated: list[KeyedLead] = field(default_factory=list)
+    restored: list[KeyedLead] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def upserts(self) -> list[KeyedLead]:
+        return self.added + self.updated + self.restored
+
+    @property
+    def writes(self) -> int:
+        return len(self.added) + len(self.updated) + len(self.restored) + len(self.deleted)
+
+
+def plan_changes(incoming: list[KeyedLead], stored: dict[str, StoredLead]) -> ChangePlan:
+    """Compare incoming leads with the stored index of the sheet."""
+    plan = ChangePlan()
+    seen: set[str] = set()
+    for lead in incoming:
+        seen.add(lead.key)
+        old = stored.get(lead.key)
+        if old is None:
+            plan.added.append(lead)
+        elif old.deleted:
+            plan.restored.append(lead)
+        elif old.fingerprint != lead.fingerprint:
+            plan.updated.append(lead)
+        else:
+            plan.unchanged += 1
+    plan.deleted = sorted(k for k, s in stored.items() if not s.deleted and k not in seen)
+    return plan

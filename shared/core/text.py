@@ -1,0 +1,88 @@
+"""
+Text helpers: header normalisation and fast classification of cell values.
+
+Classification is regex-only and deliberately cheap: detection runs it over the top of a sheet
+and mapping over a sample of each column. Full validation (phonenumbers, date parsing) happens
+in ``normalize``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+EMPTY, TEXT, NUMBER, DATE, EMAIL, PHONE, URL = "empty", "text", "number", "date", "email", "phone", "url"
+TYPED_KINDS = frozenset({NUMBER, DATE, EMAIL, PHONE, URL})
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[A-Za-z]{2,}$")
+_URL_RE = re.compile(r"^(?:https?://|www\.)\S+$|^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?:/\S*)?$", re.I)
+_NUMBER_RE = re.compile(
+    r"^[-+(]?[£$€¥]?\s?(?:\d{1,3}(?:[, ]\d{3})+|\d+)?(?:[.,]\d+)?(?:[eE][-+]?\d+)?\)?\s?%?$"
+)
+_PHONE_RE = re.compile(r"^\+?[\d][\d\s().\-/]{7,22}$")
+_DATE_RE = re.compile(
+    r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?\s*(?:Z|[AaPp][Mm]|[+-]\d{2}:?\d{2})?)?$"
+    r"|^\d{1,2}[ -](?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?[ -,]+\d{2,4}"
+    r"|^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,? \d{2,4}"
+    r"|^\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?$",
+    re.I,
+)
+_DIGITS = re.compile(r"\d")
+
+
+def normalize_header(text: str) -> str:
+    """
+    Fold a header cell to lower-case ASCII words separated by single spaces.
+
+    ``"E-Mail Address"``, ``"email_address"`` and ``"emailAddress"`` all give
+    ``"e mail address"``/``"email address"``; accents are stripped (``"Teléfono"`` gives
+    ``"telefono"``).
+    """
+    return _normalize_header(text)
+
+
+@lru_cache(maxsize=4096)
+def _normalize_header(text: str) -> str:
+    text = _CAMEL.sub(" ", text.strip())
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.lower().replace("ß", "ss")
+    return _NON_ALNUM.sub(" ", text).strip()
+
+
+def classify(value: str) -> str:
+    """Return the kind of a cell: empty, text, number, date, email, phone or url."""
+    v = value.strip()
+    if not v:
+        return EMPTY
+    if "@" in v:
+        return EMAIL if EMAIL_RE.match(v) else TEXT
+    first = v[0]
+    if first.isdigit() or first in "+-(£$€.":
+        if _DATE_RE.match(v):
+            return DATE
+        if _PHONE_RE.match(v):
+            digits = len(_DIGITS.findall(v))
+            if 9 <= digits <= 15 and (v[0] in "+0(" or not _NUMBER_RE.match(v)):
+                return PHONE
+        if _NUMBER_RE.match(v):
+            return NUMBER
+        if _URL_RE.match(v):
+            return URL
+        return TEXT
+    if _DATE_RE.match(v):
+        return DATE
+    if "." in v and " " not in v and _URL_RE.match(v):
+        return URL
+    return TEXT
+
+
+def is_blank_row(row: list[str]) -> bool:
+    for cell in row:
+        if cell and not cell.isspace():
+            return False
+    return True

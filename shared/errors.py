@@ -1,0 +1,72 @@
+"""
+Lead Sync's exception tree.
+
+* LeadSyncError
+  + ConfigError            a setting is missing or invalid (the app still starts; health says so)
+  + SourceError            a sheet could not be read
+    - SourceAuthError      credentials missing, invalid or refused (401/403)
+    - SourceNotFoundError  the spreadsheet or worksheet does not exist (404)
+    - SourceUnavailableError  429/5xx/timeouts that outlived the retries
+    - SourceFormatError    the source answered with something that is not a sheet
+  + StoreError             Table Storage failed (after retries)
+  + SheetBusyError         another run holds the sheet's lease
+
+Expected outcomes (no header, missing columns, a blocked guard) are values in a report, never
+exceptions: see ``shared.sync``.
+"""
+
+from __future__ import annotations
+
+
+class LeadSyncError(Exception):
+    """Base of every error Lead Sync raises on purpose."""
+
+    code = "error"
+
+
+class ConfigError(LeadSyncError):
+    """A setting is missing or invalid."""
+
+    code = "config"
+
+
+class SourceError(LeadSyncError):
+    """A sheet could not be read."""
+
+    code = "source"
+
+
+class SourceAuthError(SourceError):
+    """Credentials are missing, invalid or refused."""
+
+    code = "source_auth"
+
+
+class SourceNotFoundError(SourceError):
+    """The spreadsheet, worksheet or file does not exist."""
+
+    code = "source_not_found"
+
+
+class SourceUnavailableError(SourceError):
+    """The source kept failing (rate limits, server errors, timeouts) after bounded retries."""
+
+    code = "source_unavailable"
+
+
+class SourceFormatError(SourceError):
+    """The source answered with something that is not a sheet."""
+
+    code = "source_format"
+
+
+class StoreError(LeadSyncError):
+    """Table Storage failed after retries."""
+
+    code = "store"
+
+
+class SheetBusyError(LeadSyncError):
+    """Another run holds the sheet's lease."""
+
+    code = "busy"
