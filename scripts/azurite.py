@@ -41,7 +41,9 @@ class Azurite:
     def __init__(self, port: int | None = None) -> None:
         self.port = port or free_port()
         self.proc: subprocess.Popen[bytes] | None = None
+        self._logf = None
         self.workdir = tempfile.mkdtemp(prefix="azurite-")
+        self.log = os.path.join(self.workdir, "azurite.log")
 
     @property
     def connection_string(self) -> str:
@@ -50,6 +52,7 @@ class Azurite:
     def start(self, timeout: float = 60.0) -> Azurite:
         if not BINARY.exists():
             raise RuntimeError(f"{BINARY} is missing: run scripts/bootstrap (npm ci) first")
+        self._logf = open(self.log, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [
                 str(BINARY), "--tableHost", "127.0.0.1", "--tablePort", str(self.port),
@@ -57,13 +60,13 @@ class Azurite:
             ],
             cwd=self.workdir,  # Azurite may still write a debug log or lock file in its cwd
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self._logf,
             start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
+                err = Path(self.log).read_text(errors="replace")
                 raise RuntimeError(f"azurite exited with {self.proc.returncode}: {err[-500:]}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
@@ -74,16 +77,20 @@ class Azurite:
         raise RuntimeError(f"azurite did not listen on port {self.port} within {timeout}s")
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(timeout=10)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
+        proc, self.proc = self.proc, None
+        if proc is not None and proc.poll() is None:
+            for sig in (signal.SIGTERM, signal.SIGKILL):
                 try:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
+                    os.killpg(proc.pid, sig)
+                    proc.wait(timeout=10)
+                    break
                 except ProcessLookupError:
-                    pass
-        self.proc = None
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+        if self._logf is not None:
+            self._logf.close()
+            self._logf = None
 
     def __enter__(self) -> Azurite:
         return self.start()

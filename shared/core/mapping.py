@@ -23,6 +23,7 @@ from collections.abc import Mapping as MappingABC, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import DamerauLevenshtein
 
 from .models import ColumnDecision, Mapping
 from .text import DATE, EMAIL, NUMBER, PHONE, TEXT, URL, classify, normalize_header
@@ -148,9 +149,13 @@ def header_candidates(label: str | None) -> list[tuple[str, float, str]]:
             return []
         f, (score, reason) = ranked[0]
         return [(f, score, reason)]
-    hits = process.extract(norm, _CHOICES, scorer=fuzz.ratio, limit=6, score_cutoff=FUZZY_MIN - TIE_MARGIN)
+    hits = process.extract(norm, _CHOICES, scorer=fuzz.ratio, limit=10, score_cutoff=70.0)
     best: dict[str, tuple[float, str]] = {}
     for choice, score, _ in hits:
+        if len(norm) >= 5 and DamerauLevenshtein.distance(norm, choice) <= 1:
+            score = max(score, 90.0)  # one typo or one swapped pair of letters ("Emial")
+        if score < FUZZY_MIN - TIE_MARGIN:
+            continue
         f = LOOKUP[choice]
         if f not in best or score > best[f][0]:
             best[f] = (score, choice)

@@ -1,0 +1,64 @@
+"""Fixtures: an Azurite Table service for the session, and a fresh store per test."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from scripts.azurite import Azurite  # noqa: E402
+from shared.adapters.table_storage import TableLeadStore  # noqa: E402
+from shared.config import Settings, SheetConfig  # noqa: E402
+from shared.service import set_runtime  # noqa: E402
+
+SAMPLES = ROOT / "samples"
+CORPUS = ROOT.parent / "shared" / "corpora" / "headers"
+
+
+@pytest.fixture(scope="session")
+def azurite() -> Iterator[Azurite]:
+    with Azurite() as az:
+        yield az
+
+
+@pytest.fixture()
+def tables() -> tuple[str, str, str]:
+    """Unique table names, so tests never see each other's rows."""
+    tag = uuid.uuid4().hex[:10]
+    return (f"leads{tag}", f"state{tag}", f"runs{tag}")
+
+
+@pytest.fixture()
+def store(azurite: Azurite, tables: tuple[str, str, str]) -> TableLeadStore:
+    s = TableLeadStore(azurite.connection_string, *tables)
+    s.ensure_tables()
+    return s
+
+
+@pytest.fixture()
+def make_settings(azurite: Azurite, tables: tuple[str, str, str]):
+    def make(*sheets: SheetConfig, **kw) -> Settings:
+        kw.setdefault("storage_connection", azurite.connection_string)
+        kw.setdefault("base_dir", SAMPLES)
+        return Settings(
+            sheets=tuple(sheets), leads_table=tables[0], state_table=tables[1], runs_table=tables[2], **kw
+        )
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _reset_runtime() -> Iterator[None]:
+    yield
+    set_runtime(None)
+
+
+def csv_sheet(sheet_id: str, path: str | Path, **kw) -> SheetConfig:
+    return SheetConfig(id=sheet_id, customer=kw.pop("customer", "Test Customer"), source="csv", path=str(path), **kw)

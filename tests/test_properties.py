@@ -1,0 +1,73 @@
+"""Hypothesis fuzzing of the pure core: any grid gives a result, never a crash."""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from shared.core.analysis import analyse_sheet
+from shared.core.detection import detect_header
+from shared.core.mapping import map_columns
+from shared.core.models import CANONICAL_FIELDS, HeaderMatch, NoHeader
+
+cell = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["", "", "Name", "Email", "Phone", "ann@example.com", "07911 123456", "2024-01-05", "45123", "Total", "1,000"]),
+)
+grids = st.lists(st.lists(cell, max_size=12), max_size=40)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(grids)
+def test_analyse_any_grid(grid: list[list[str]]) -> None:
+    """Ragged, empty and unicode grids give an analysis with consistent parts."""
+    a = analyse_sheet(grid)
+    assert isinstance(a.header, (HeaderMatch, NoHeader))
+    width = max((len(r) for r in grid), default=0)
+    assert len(a.mapping.columns) >= min(width, 1) or width == 0
+    fields = [c.field for c in a.mapping.columns if c.field]
+    assert len(fields) == len(set(fields)) and set(fields) <= set(CANONICAL_FIELDS)
+    assert len({c.name for c in a.mapping.columns}) == len(a.mapping.columns)
+    if isinstance(a.header, HeaderMatch):
+        assert 0 <= a.header.row < len(grid) and a.header.data_start > a.header.row
+    for lead in a.leads:
+        assert lead.fields or lead.invalid
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(1000, 3000), st.text(min_size=1, max_size=3))
+def test_detection_on_thousands_of_columns(width: int, text: str) -> None:
+    """A very wide sheet is handled (detection looks at a bounded window)."""
+    grid = [[f"{text}{i}" for i in range(width)], ["x"] * width]
+    detect_header(grid)
+
+
+def test_huge_cells_and_long_sheets() -> None:
+    """A 100k-character cell and a 50k-row sheet are handled; detection reads only the top."""
+    grid = [["Name", "Email"], ["A" * 100_000, "a@b.co"]] + [["B", f"b{i}@b.co"] for i in range(50_000)]
+    h = detect_header(grid)
+    assert isinstance(h, HeaderMatch) and h.row == 0
+    assert len(analyse_sheet(grid).leads) == 50_001
+
+
+headers = st.lists(
+    st.sampled_from(
+        ["Name", "Full Name", "Email", "E-mail", "Phone", "Mobile", "Company", "Job Title", "Notes", "Source",
+         "Campaign", "Status", "Date", "City", "Postcode", "Country", "Website", "First Name", "Surname", "Foo", "Bar"]
+    ),
+    min_size=1,
+    max_size=12,
+    unique=True,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(headers, st.randoms())
+def test_mapping_is_deterministic_and_order_independent(labels: list[str], rnd: random.Random) -> None:
+    """Distinct headers map to the same fields whatever the column order."""
+    first = {c.header: c.field for c in map_columns(labels).columns}
+    assert first == {c.header: c.field for c in map_columns(labels).columns}
+    shuffled = labels[:]
+    rnd.shuffle(shuffled)
+    assert first == {c.header: c.field for c in map_columns(shuffled).columns}

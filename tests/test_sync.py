@@ -1,0 +1,244 @@
+"""Full syncs of sheets into Azurite: samples, re-syncs, the guard, soft deletes, drift, isolation."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from shared.adapters.csv_source import CsvSource, read_csv
+from shared.adapters.table_storage import TableLeadStore
+from shared.config import load_settings
+from shared.sync import sync_all, sync_sheet
+from tests.conftest import SAMPLES, csv_sheet
+
+SAMPLE_EXPECTED = {
+    # sheet id: (status, header row index or None, leads, duplicates)
+    "acme-facebook": ("WARNING", 3, 10, 2),
+    "bright-dental": ("SUCCESS", 0, 6, 0),
+    "northwind-expo": ("SUCCESS", 3, 6, 0),
+    "greenleaf-list": ("WARNING", None, 5, 0),
+}
+
+
+def _write(path: Path, rows: list[list[str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+
+
+def _active(store: TableLeadStore, sheet_id: str) -> set[str]:
+    return {k for k, v in store.load_index(sheet_id).items() if not v.deleted}
+
+
+def _sample_settings(make_settings):
+    base = load_settings({"LEAD_SYNC_SHEETS_FILE": str(SAMPLES / "sheets.json"), "LEAD_SYNC_STORAGE": "x"})
+    return make_settings(*base.sheets)
+
+
+def test_samples_sync_with_expected_outcomes(make_settings, store) -> None:
+    """Every shipped sample syncs with its expected header row, status and lead count."""
+    settings = _sample_settings(make_settings)
+    report = sync_all(settings, lambda s: CsvSource(SAMPLES), store)
+    got = {s.sheet_id: (s.status, s.header_row, s.leads, s.duplicates) for s in report.sheets}
+    assert got == SAMPLE_EXPECTED
+    for s in report.sheets:
+        assert s.added == s.leads and s.written == s.leads
+        assert len(store.load_index(s.sheet_id)) == s.leads
+
+
+def test_bright_dental_override_and_mapping(make_settings, store) -> None:
+    """The per-sheet override maps the blank-header column to source; Contact holds emails."""
+    settings = _sample_settings(make_settings)
+    sync_all(settings, lambda s: CsvSource(SAMPLES), store, only="bright-dental")
+    items, _ = store.list_leads(sheet_id="bright-dental", page_size=100)
+    amelia = next(i for i in items if i["full_name"] == "Dr Amelia Hart")
+    assert amelia["email"] == "amelia.hart@example.co.uk" and amelia["source"] == "Instagram"
+    assert amelia["phone"] == "+447912345678" and amelia["created_at"] == "2026-11-03"
+    assert amelia["extra"] == {"Message": "Whitening consultation"} and amelia["notes"] == "New patient"
+    melanie = next(i for i in items if i["email"] == "melanie.dubois@example.fr")
+    assert melanie["full_name"] == "Mélanie Dubois"  # Latin-1 file decoded
+
+
+def test_resync_of_unchanged_samples_writes_nothing(make_settings, store) -> None:
+    """A second run over unchanged sheets writes no entity and reports the same statuses."""
+    settings = _sample_settings(make_settings)
+    sync_all(settings, lambda s: CsvSource(SAMPLES), store)
+    again = sync_all(settings, lambda s: CsvSource(SAMPLES), store)
+    for s in again.sheets:
+        assert s.written == 0 and s.added == 0 and s.updated == 0 and s.unchanged == s.leads
+        assert s.status == SAMPLE_EXPECTED[s.sheet_id][0]
+
+
+def _copy_sample(tmp_path: Path, name: str = "acme_roofing_facebook.csv") -> Path:
+    dst = tmp_path / name
+    shutil.copy(SAMPLES / name, dst)
+    return dst
+
+
+def test_emptied_sheet_is_blocked_and_keeps_every_lead(make_settings, store, tmp_path) -> None:
+    """Emptying a sheet that had rows is blocked: ERROR, nothing written, every lead kept."""
+    path = _copy_sample(tmp_path)
+    sheet = csv_sheet("acme", path)
+    settings = make_settings(sheet)
+    first = sync_sheet(sheet, CsvSource(tmp_path), store, settings)
+    before = _active(store, "acme")
+    assert len(before) == first.leads == 10
+
+    grid = read_csv(path)
+    _write(path, grid[:4])  # title, note, blank and header: the data rows deleted
+    blocked = sync_sheet(sheet, CsvSource(tmp_path), store, settings)
+    assert blocked.status == "ERROR" and "guard_blocked" in blocked.reason_codes
+    assert blocked.written == 0 and _active(store, "acme") == before
+
+    path.write_text("", encoding="utf-8")  # the whole sheet cleared
+    blocked = sync_sheet(sheet, CsvSource(tmp_path), store, settings)
+    assert blocked.status == "ERROR" and blocked.written == 0 and _active(store, "acme") == before
+
+
+def test_truncated_sheet_blocked_then_approved_soft_deletes(make_settings, store, tmp_path) -> None:
+    """80% of rows gone is blocked; after one approval the next sync soft-deletes them, erasing none."""
+    path = tmp_path / "big.csv"
+    rows = [["Name", "Email"]] + [[f"User {i}", f"u{i}@example.com"] for i in range(50)]
+    _write(path, rows)
+    sheet = csv_sheet("big", path)
+    settings = make_settings(sheet)
+    assert sync_sheet(sheet, CsvSource(tmp_path), store, settings).added == 50
+
+    _write(path, rows[:11])
+    blocked = sync_sheet(sheet, CsvSource(tmp_path), store, settings)
+    assert blocked.status == "ERROR" and blocked.guard["drop"] == 0.8 and len(_active(store, "big")) == 50
+
+    store.save_state("big", {"approved": True})
+    applied = sync_sheet(sheet, CsvSource(tmp_path), store, settings)
+    assert applied.deleted == 40 and "approved" in applied.reason_codes
+    index = store.load_index("big")
+    assert len(index) == 50 and sum(v.deleted for v in index.values()) == 40  # soft, not erased
+
+    again = sync_sheet(sheet, CsvSource(tmp_path), store, settings)
+    assert again.written == 0 and again.status == "SUCCESS"  # approval was used once
+
+
+def test_sorting_and_inserting_rows_keeps_keys(make_settings, store, tmp_path) -> None:
+    """Sorting a sheet and inserting rows above leads changes no key and rewrites nothing."""
+    path = tmp_path / "s.csv"
+    rows = [["Name", "Email", "Phone"]] + [[f"User {i}", f"u{i}@example.com", f"07911 1234{i:02d}"] for i in range(20)]
+    _write(path, rows)
+    sheet = csv_sheet("sorted", path)
+    settings = make_settings(sheet)
+    sync_sheet(sheet, CsvSource(tmp_path), store, settings)
+    keys = _active(store, "sorted")
+    _write(path, [["Leads (sorted)"], [], rows[0]] + sorted(rows[1:], key=lambda r: r[1], reverse=True))
+    report = sync_sheet(sheet, CsvSource(tmp_path), store, settings)
+    assert report.written == 0 and _active(store, "sorted") == keys
+
+
+def test_removed_row_is_soft_deleted_and_restored(make_settings, store, tmp_path) -> None:
+    """A lead that leaves the sheet is marked deleted; when it comes back it is restored."""
+    path = tmp_path / "r.csv"
+    rows = [["Name", "Email"]] + [[f"User {i}", f"u{i}@example.com"] for i in range(12)]
+    _write(path, rows)
+    sheet = csv_sheet("restore", path)
+    settings = make_settings(sheet)
+    sync_sheet(sheet, CsvSource(tmp_path), store, settings)
+    _write(path, rows[:-1])
+    gone = sync_sheet(sheet, CsvSource(tmp_path), store, settings)
+    assert gone.deleted == 1 and gone.written == 1
+    _write(path, rows)
+    back = sync_sheet(sheet, CsvSource(tmp_path), store, settings)
+    assert back.restored == 1 and back.written == 1 and len(_active(store, "restore")) == 12
+
+
+def test_changed_lead_is_updated_and_keeps_first_seen(make_settings, store, tmp_path) -> None:
+    """Editing one row rewrites only that lead, and its first_seen time is kept."""
+    path = tmp_path / "c.csv"
+    rows = [["Name", "Email", "Notes"]] + [[f"User {i}", f"u{i}@example.com", "x"] for i in range(5)]
+    _write(path, rows)
+    sheet = csv_sheet("changed", path)
+    settings = make_settings(sheet)
+    t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: t0)
+    rows[3][2] = "called back"
+    _write(path, rows)
+    report = sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: t0 + timedelta(days=1))
+    assert report.updated == 1 and report.written == 1
+    items, _ = store.list_leads(sheet_id="changed")
+    edited = next(i for i in items if i["email"] == "u2@example.com")
+    assert edited["notes"] == "called back"
+    assert edited["first_seen"].startswith("2026-01-01") and edited["updated_at"].startswith("2026-01-02")
+
+
+def test_renamed_and_reordered_columns_warn_without_rewrites(make_settings, store, tmp_path) -> None:
+    """Renaming and moving columns maps by meaning: WARNING with a diff, no lead rewritten."""
+    path = tmp_path / "d.csv"
+    _write(path, [["Name", "Email", "Phone"], ["Ann Lee", "ann@example.com", "07911 123456"], ["Bo Chan", "bo@example.com", "07400 123456"]])
+    sheet = csv_sheet("drift", path)
+    settings = make_settings(sheet)
+    sync_sheet(sheet, CsvSource(tmp_path), store, settings)
+    _write(path, [["E-mail address", "Mobile", "Full Name"], ["ann@example.com", "07911 123456", "Ann Lee"], ["bo@example.com", "07400 123456", "Bo Chan"]])
+    report = sync_sheet(sheet, CsvSource(tmp_path), store, settings)
+    assert report.status == "WARNING" and "drift" in report.reason_codes
+    assert report.written == 0
+    text = " ".join(report.messages)
+    assert "'Email' -> 'E-mail address'" in text and "'Name' -> 'Full Name'" in text
+
+
+def test_essential_column_removed_is_error_and_writes_nothing(make_settings, store, tmp_path) -> None:
+    """An email column that disappears is an ERROR that blocks the write."""
+    path = tmp_path / "e.csv"
+    _write(path, [["Name", "Email", "Phone"], ["Ann Lee", "ann@example.com", "07911 123456"]])
+    sheet = csv_sheet("essential", path)
+    settings = make_settings(sheet)
+    sync_sheet(sheet, CsvSource(tmp_path), store, settings)
+    before = store.load_index("essential")
+    _write(path, [["Name", "Phone"], ["Ann Lee", "07911 123456"]])
+    report = sync_sheet(sheet, CsvSource(tmp_path), store, settings)
+    assert report.status == "ERROR" and "essential column disappeared" in " ".join(report.messages)
+    assert store.load_index("essential") == before
+
+
+def test_missing_essential_columns_is_error(make_settings, store, tmp_path) -> None:
+    """A sheet without a contact column is ERROR naming what is missing; nothing is written."""
+    path = tmp_path / "m.csv"
+    _write(path, [["Name", "Company"], ["Ann Lee", "Acme"]])
+    sheet = csv_sheet("missing", path)
+    report = sync_sheet(sheet, CsvSource(tmp_path), store, make_settings(sheet))
+    assert report.status == "ERROR" and "email or phone" in " ".join(report.messages)
+    assert store.load_index("missing") == {}
+
+
+def test_one_broken_sheet_does_not_stop_the_others(make_settings, store, tmp_path) -> None:
+    """A missing file is that sheet's ERROR; the next sheet still syncs."""
+    good = _copy_sample(tmp_path)
+    settings = make_settings(csv_sheet("missing-file", tmp_path / "nope.csv"), csv_sheet("good", good))
+    report = sync_all(settings, lambda s: CsvSource(tmp_path), store)
+    by_id = {s.sheet_id: s for s in report.sheets}
+    assert by_id["missing-file"].status == "ERROR" and "source_not_found" in by_id["missing-file"].reason_codes
+    assert by_id["good"].added == 10
+    assert report.status == "ERROR"
+    state = store.get_state("missing-file")
+    assert state["status"] == "ERROR" and "file not found" in state["messages"][0]
+
+
+def test_sheet_already_syncing_is_skipped(make_settings, store, tmp_path) -> None:
+    """A second run while another holds the lease is told the sheet is busy and writes nothing."""
+    path = _copy_sample(tmp_path)
+    sheet = csv_sheet("busy", path)
+    settings = make_settings(sheet)
+    assert store.acquire_lease("busy", "other-run", datetime.now(timezone.utc), 600)
+    report = sync_sheet(sheet, CsvSource(tmp_path), store, settings)
+    assert report.status == "WARNING" and report.reason_codes == ["busy"] and store.load_index("busy") == {}
+
+
+@pytest.mark.parametrize("name", ["bright_dental_enquiries.csv", "greenleaf_no_header.csv"])
+def test_no_lead_pii_in_report_logs(make_settings, store, tmp_path, name) -> None:
+    """The fields logged to telemetry hold counts and ids, never names, emails or phones."""
+    sheet = csv_sheet("pii", _copy_sample(tmp_path, name))
+    report = sync_sheet(sheet, CsvSource(tmp_path), store, make_settings(sheet))
+    text = repr(report.log_fields())
+    for row in read_csv(tmp_path / name):
+        for cell in row:
+            if "@" in cell or any(ch.isdigit() for ch in cell) and len(cell) > 9 or " " in cell.strip():
+                assert cell.strip().lower() not in text.lower()

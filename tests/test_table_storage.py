@@ -1,0 +1,121 @@
+"""The Table Storage store against Azurite."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from shared.adapters.table_storage import MAX_BATCH, TableLeadStore, _batches, decode_token
+from shared.config import SheetConfig
+from shared.core.identity import assign_keys
+from shared.core.models import Lead
+from shared.errors import StoreError
+
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
+SHEET = SheetConfig(id="s1", customer="Acme", source="csv", path="x.csv")
+
+
+def _leads(n: int, **extra: str) -> list:
+    keyed, _ = assign_keys([Lead(i, {"email": f"u{i}@example.com", "full_name": f"User {i}"}, dict(extra)) for i in range(n)])
+    return keyed
+
+
+def test_write_and_index_round_trip(store: TableLeadStore) -> None:
+    """Written leads come back in the index with their fingerprints."""
+    keyed = _leads(3)
+    assert store.write_leads(SHEET, keyed, NOW) == 3
+    index = store.load_index("s1")
+    assert {k: v.fingerprint for k, v in index.items()} == {k.key: k.fingerprint for k in keyed}
+    assert not any(v.deleted for v in index.values())
+
+
+def test_writes_are_batched_by_100(store: TableLeadStore) -> None:
+    """250 leads go in three transactions (Azurite and Azure refuse more than 100)."""
+    keyed = _leads(250)
+    ops = [("upsert", {"PartitionKey": "p", "RowKey": k.key}, {}) for k in keyed]
+    assert [len(b) for b in _batches(iter(ops))] == [MAX_BATCH, MAX_BATCH, 50]
+    assert store.write_leads(SHEET, keyed, NOW) == 250
+    assert len(store.load_index("s1")) == 250
+
+
+def test_big_extra_data_is_split_and_joined(store: TableLeadStore) -> None:
+    """Extra data over the 64 KiB property limit is split over properties and read back whole."""
+    big = "x" * 70_000
+    keyed = _leads(1, notes_long=big)
+    store.write_leads(SHEET, keyed, NOW)
+    items, _ = store.list_leads(sheet_id="s1")
+    assert items[0]["extra"] == {"notes_long": big}
+
+
+def test_soft_delete_hides_and_keeps(store: TableLeadStore) -> None:
+    """A soft-deleted lead is hidden by default, listed with include_deleted, never erased."""
+    keyed = _leads(2)
+    store.write_leads(SHEET, keyed, NOW)
+    store.soft_delete("s1", [keyed[0].key], NOW)
+    visible, _ = store.list_leads(sheet_id="s1")
+    everything, _ = store.list_leads(sheet_id="s1", include_deleted=True)
+    assert [i["id"] for i in visible] == [keyed[1].key]
+    gone = next(i for i in everything if i["id"] == keyed[0].key)
+    assert gone["deleted"] is True and gone["deleted_at"] and gone["email"] == "u0@example.com"
+
+
+def test_paging_with_continuation_token(store: TableLeadStore) -> None:
+    """Pages of 40 cover all 100 leads exactly once, with an opaque token between pages."""
+    store.write_leads(SHEET, _leads(100), NOW)
+    seen, token, pages = [], None, 0
+    while True:
+        items, token = store.list_leads(sheet_id="s1", page_size=40, token=token)
+        seen += [i["id"] for i in items]
+        pages += 1
+        if not token:
+            break
+        assert isinstance(decode_token(token), dict)
+    assert pages == 3 and len(seen) == len(set(seen)) == 100
+
+
+def test_list_by_customer_across_sheets(store: TableLeadStore) -> None:
+    """A customer's leads are listed across their sheets."""
+    other = SheetConfig(id="s2", customer="Acme", source="csv", path="y.csv")
+    stranger = SheetConfig(id="s3", customer="Globex", source="csv", path="z.csv")
+    store.write_leads(SHEET, _leads(2), NOW)
+    store.write_leads(other, _leads(3), NOW)
+    store.write_leads(stranger, _leads(4), NOW)
+    items, _ = store.list_leads(customer="Acme", page_size=100)
+    assert len(items) == 5 and {i["customer"] for i in items} == {"Acme"}
+
+
+def test_bad_token_is_a_clear_error(store: TableLeadStore) -> None:
+    """A mangled continuation token is refused with ValueError (HTTP 400), not a crash."""
+    with pytest.raises(ValueError):
+        store.list_leads(sheet_id="s1", token="not-a-token!")
+
+
+def test_lease_excludes_a_second_owner_until_expiry(store: TableLeadStore) -> None:
+    """One owner at a time; an expired lease can be taken over; release frees it."""
+    assert store.acquire_lease("s1", "a", NOW, 60)
+    assert not store.acquire_lease("s1", "b", NOW + timedelta(seconds=30), 60)
+    assert store.acquire_lease("s1", "b", NOW + timedelta(seconds=61), 60)
+    store.release_lease("s1", "b")
+    assert store.acquire_lease("s1", "c", NOW + timedelta(seconds=62), 60)
+
+
+def test_state_and_runs_round_trip(store: TableLeadStore) -> None:
+    """State keeps nested values; runs come back newest first."""
+    store.save_state("s1", {"status": "SUCCESS", "counts": {"added": 2}, "messages": ["ok"]})
+    state = store.get_state("s1")
+    assert state["status"] == "SUCCESS" and state["counts"] == {"added": 2} and state["messages"] == ["ok"]
+    for i in range(3):
+        store.add_run("s1", {"run_id": f"r{i}", "started_at": NOW + timedelta(minutes=i), "status": "SUCCESS", "counts": {"n": i}})
+    runs = store.list_runs("s1", 2)
+    assert [r["counts"]["n"] for r in runs] == [2, 1]
+
+
+def test_unreachable_storage_raises_store_error() -> None:
+    """A store whose Azurite is gone raises StoreError (after azure-core's retries)."""
+    s = TableLeadStore(
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;",
+        retry_total=0,
+    )
+    with pytest.raises(StoreError):
+        s.load_index("s1")
