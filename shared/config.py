@@ -177,16 +177,19 @@ def load_settings(environ: Mapping[str, str] | None = None, base_dir: Path | Non
     elif any(s.source == "google" for s in sheets):
         problems.append("GOOGLE_SERVICE_ACCOUNT_JSON is not set: Google sheets cannot be read")
 
+    max_drop = _number(env, "LEAD_SYNC_MAX_DROP", 0.7, float, problems, 0.0, 1.0)
+    min_baseline = _number(env, "LEAD_SYNC_MIN_BASELINE", 10, int, problems, 0, 10**9)
+    reads = _number(env, "LEAD_SYNC_SHEETS_READS_PER_MINUTE", 60, int, problems, 1, 6000)
     return Settings(
         sheets=sheets,
         broken=broken,
         problems=tuple(problems),
         storage_connection=storage,
         google_credentials=creds,
-        max_drop=_number(env, "LEAD_SYNC_MAX_DROP", 0.7, float, problems, 0.0, 1.0),
-        min_baseline=_number(env, "LEAD_SYNC_MIN_BASELINE", 10, int, problems, 0, 10**9),
+        max_drop=max_drop,
+        min_baseline=min_baseline,
         phone_region=(env.get("LEAD_SYNC_PHONE_REGION") or "GB").upper(),
-        reads_per_minute=_number(env, "LEAD_SYNC_SHEETS_READS_PER_MINUTE", 60, int, problems, 1, 6000),
+        reads_per_minute=reads,
         leads_table=env.get("LEAD_SYNC_LEADS_TABLE") or "leads",
         state_table=env.get("LEAD_SYNC_STATE_TABLE") or "syncstate",
         runs_table=env.get("LEAD_SYNC_RUNS_TABLE") or "syncruns",

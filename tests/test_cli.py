@@ -1,0 +1,108 @@
+"""The command line: inspect's JSON contract, sync exit codes, and the local server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+
+from shared.cli import inspect_file, main, make_server
+from shared.config import load_settings
+from shared.service import Runtime, set_runtime
+from tests.conftest import ROOT, SAMPLES
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SAMPLES.glob("*.csv")))
+def test_inspect_json_contract(name: str) -> None:
+    """inspect --json prints one object with the documented keys and types."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "shared", "inspect", str(SAMPLES / name), "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["header_row"] is None or isinstance(doc["header_row"], int)
+    assert isinstance(doc["strategy"], str) and doc["status"] in ("SUCCESS", "WARNING", "ERROR")
+    assert isinstance(doc["missing"], list) and isinstance(doc["messages"], list)
+    for i, col in enumerate(doc["columns"]):
+        assert col["index"] == i and (col["header"] is None or isinstance(col["header"], str))
+        assert col["field"] is None or isinstance(col["field"], str)
+        assert col["reason"]
+    for c in doc["candidates"]:
+        assert isinstance(c["row"], int) and isinstance(c["reasons"], list)
+
+
+def test_inspect_explains_title_rows() -> None:
+    """The acme sample's header is found below the title and note rows, with reasons."""
+    doc = inspect_file(SAMPLES / "acme_roofing_facebook.csv")
+    assert doc["header_row"] == 3 and doc["strategy"] == "keywords"
+    assert doc["candidates"][0]["row"] == 3 and doc["candidates"][0]["reasons"]
+
+
+def test_inspect_missing_file_is_a_clear_error(capsys) -> None:
+    """A missing file exits 2 with a message."""
+    assert main(["inspect", "/no/such/file.csv"]) == 2
+    assert "file not found" in capsys.readouterr().err
+
+
+def test_sync_exit_codes(azurite, tmp_path) -> None:
+    """sync exits 0 when no sheet is ERROR and 1 when one is."""
+    env = {**os.environ, "LEAD_SYNC_STORAGE": azurite.connection_string, "LEAD_SYNC_LEADS_TABLE": "clileads"}
+    ok = subprocess.run(
+        [sys.executable, "-m", "shared", "sync", "--config", str(SAMPLES / "sheets.json")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "SUCCESS bright-dental" in ok.stdout and "run: WARNING" in ok.stdout
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{"id": "gone", "customer": "X", "source": "csv", "path": str(tmp_path / "none.csv")}]))
+    err = subprocess.run(
+        [sys.executable, "-m", "shared", "sync", "--config", str(bad)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert err.returncode == 1 and "ERROR   gone" in err.stdout
+
+
+def _get(url: str, method: str = "GET", data: bytes | None = None, headers: dict | None = None):
+    req = urllib.request.Request(url, method=method, data=data, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def test_local_server_dispatches_to_registered_functions(make_settings, store) -> None:
+    """serve answers the same routes as Azure, through the app's own registrations."""
+    base = load_settings({"LEAD_SYNC_SHEETS_FILE": str(SAMPLES / "sheets.json"), "LEAD_SYNC_STORAGE": "x"})
+    rt = Runtime(make_settings(*base.sheets), environ={}, store=store)
+    set_runtime(rt)
+    server = make_server("127.0.0.1", 0, "http://localhost:3000")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    root = f"http://127.0.0.1:{server.server_address[1]}/api"
+    try:
+        assert {r[1] for r in server.routes} == {"leads", "leads/sync", "leads/sheets/{sheet}/approve", "leads/health"}
+        status, _, body = _get(root + "/leads/sync", "POST", b'{"sheet": "bright-dental"}')
+        assert status == 200 and json.loads(body)["sheets"][0]["added"] == 6
+        status, headers, body = _get(root + "/leads?sheet=bright-dental&page_size=2", headers={"Origin": "http://localhost:3000"})
+        assert status == 200 and json.loads(body)["count"] == 2
+        assert headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
+        status, headers, _ = _get(root + "/leads", headers={"Origin": "http://evil.example"})
+        assert status == 400 and "Access-Control-Allow-Origin" not in headers
+        status, _, body = _get(root + "/leads/health")
+        assert status == 200 and json.loads(body)["status"] in ("SUCCESS", "WARNING")
+        status, _, _ = _get(root + "/leads/sheets/bright-dental/approve", "POST")
+        assert status == 409
+        assert _get(root + "/leads/health", "POST")[0] == 405
+        assert _get(root + "/nothing")[0] == 404
+        status, headers, _ = _get(root + "/leads", "OPTIONS", headers={"Origin": "http://localhost:3000"})
+        assert status == 204 and "GET" in headers["Access-Control-Allow-Methods"]
+    finally:
+        server.shutdown()
+        server.server_close()

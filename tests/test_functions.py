@@ -1,0 +1,217 @@
+"""
+The Functions app as the worker sees it, and its handlers through the v2 API.
+
+``test_worker_startup_with_empty_environment`` repeats what the Python worker does at startup in
+a fresh interpreter with an empty environment: import ``function_app``, find exactly one
+FunctionApp, build every function and check its bindings against the Python parameters.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import azure.functions as func
+from azure.functions.timer import TimerRequest
+
+from shared.adapters.csv_source import CsvSource
+from shared.config import BrokenSheet, load_settings
+from shared.service import Runtime, set_runtime
+from tests.conftest import ROOT, SAMPLES
+
+STARTUP = r"""
+import importlib, inspect, json, sys
+import azure.functions as func
+m = importlib.import_module("function_app")
+apps = [v for v in vars(m).values() if isinstance(v, func.FunctionRegister)]
+assert len(apps) == 1, apps
+out = []
+for f in apps[0].get_functions():
+    bindings = json.loads(f.get_function_json())["bindings"]
+    params = list(inspect.signature(f.get_user_function()).parameters)
+    out.append({"name": f.get_function_name(), "bindings": bindings, "params": params})
+heavy = sorted(k for k in sys.modules if k.split(".")[0] in ("gspread", "azure.monitor", "opentelemetry") or k.startswith("azure.monitor"))
+print(json.dumps({"functions": out, "heavy": heavy}))
+"""
+
+
+def test_worker_startup_with_empty_environment() -> None:
+    """function_app indexes with no settings at all: one app, five functions, bindings match parameters."""
+    proc = subprocess.run(
+        [sys.executable, "-c", STARTUP], cwd=ROOT, env={"PATH": os.environ.get("PATH", "")},
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    fns = {f["name"]: f for f in doc["functions"]}
+    assert set(fns) == {"sync_timer", "list_leads", "manual_sync", "approve_drop", "health"}
+    for f in fns.values():
+        names = [b["name"] for b in f["bindings"] if b["name"] != "$return"]
+        assert names == f["params"], f
+        trigger = [b for b in f["bindings"] if b["type"].endswith("Trigger")]
+        assert len(trigger) == 1 and trigger[0]["direction"] == "IN"
+        if any(b["name"] == "$return" for b in f["bindings"]):
+            assert next(b for b in f["bindings"] if b["name"] == "$return")["direction"] == "OUT"
+    timer = fns["sync_timer"]["bindings"][0]
+    assert timer == {"direction": "IN", "type": "timerTrigger", "name": "timer", "schedule": "%SYNC_SCHEDULE%", "runOnStartup": False, "useMonitor": True}
+    routes = {n: (f["bindings"][0]["route"], f["bindings"][0]["methods"], f["bindings"][0]["authLevel"]) for n, f in fns.items() if n != "sync_timer"}
+    assert routes == {
+        "list_leads": ("leads", ["GET"], "FUNCTION"),
+        "manual_sync": ("leads/sync", ["POST"], "FUNCTION"),
+        "approve_drop": ("leads/sheets/{sheet}/approve", ["POST"], "FUNCTION"),
+        "health": ("leads/health", ["GET"], "ANONYMOUS"),
+    }
+    assert doc["heavy"] == [], "indexing must not import gspread or the telemetry exporter"
+
+
+def _fn(name: str):
+    """A handler through the documented v2 testing API: ``<builder>.build().get_user_function()``."""
+    import health_http
+    import leads_http
+    import sync_timer
+
+    for module in (health_http, leads_http, sync_timer):
+        builder = getattr(module, name, None)
+        if builder is not None:
+            return builder.build().get_user_function()
+    raise KeyError(name)
+
+
+def _req(method: str, url: str, params=None, body: bytes = b"", route_params=None) -> func.HttpRequest:
+    return func.HttpRequest(method=method, url=url, params=params or {}, body=body, route_params=route_params or {})
+
+
+def _json(resp: func.HttpResponse) -> dict:
+    assert resp.mimetype == "application/json"
+    return json.loads(resp.get_body())
+
+
+def _runtime(make_settings, store, **kw) -> Runtime:
+    base = load_settings({"LEAD_SYNC_SHEETS_FILE": str(SAMPLES / "sheets.json"), "LEAD_SYNC_STORAGE": "x"})
+    rt = Runtime(make_settings(*base.sheets, **kw), environ={}, store=store)
+    set_runtime(rt)
+    return rt
+
+
+def test_health_without_settings_answers_with_actionable_errors() -> None:
+    """With no settings the health endpoint still answers, naming what to set."""
+    set_runtime(Runtime(load_settings({}), environ={}))
+    resp = _fn("health")(_req("GET", "/api/leads/health"))
+    doc = _json(resp)
+    assert resp.status_code == 503 and doc["status"] == "ERROR"
+    text = " ".join(doc["problems"])
+    assert "LEAD_SYNC_SHEETS" in text and "LEAD_SYNC_STORAGE" in text
+
+
+def test_health_reports_each_sheet_without_pii(make_settings, store) -> None:
+    """After a sync, health lists every sheet with status, counts and runs, and no lead data."""
+    rt = _runtime(make_settings, store)
+    rt.run_sync(trigger="test")
+    resp = _fn("health")(_req("GET", "/api/leads/health"))
+    doc = _json(resp)
+    assert resp.status_code == 200 and doc["status"] == "WARNING"
+    by_id = {s["sheet_id"]: s for s in doc["sheets"]}
+    assert by_id["bright-dental"]["status"] == "SUCCESS" and by_id["bright-dental"]["leads"] == 6
+    assert by_id["acme-facebook"]["counts"]["added"] == 10 and by_id["acme-facebook"]["last_success_at"]
+    assert by_id["acme-facebook"]["recent_runs"][0]["status"] == "WARNING"
+    assert "@" not in resp.get_body().decode()
+
+
+def test_health_shows_a_broken_sheet_config(make_settings, store) -> None:
+    """A sheet entry that fails validation is ERROR in health; the others are unaffected."""
+    rt = _runtime(make_settings, store)
+    rt.settings = type(rt.settings)(**{**rt.settings.__dict__, "broken": (BrokenSheet("bad", "X", "invalid sheet config: id: ..."),)})
+    rt.run_sync(trigger="test")
+    doc = _json(_fn("health")(_req("GET", "/api/leads/health")))
+    by_id = {s["sheet_id"]: s for s in doc["sheets"]}
+    assert by_id["bad"]["status"] == "ERROR" and doc["status"] == "ERROR"
+    assert by_id["northwind-expo"]["status"] == "SUCCESS"
+
+
+def test_leads_listing_and_paging(make_settings, store) -> None:
+    """GET /api/leads pages through one sheet's leads with a continuation token."""
+    rt = _runtime(make_settings, store)
+    rt.run_sync(trigger="test")
+    list_leads = _fn("list_leads")
+    first = list_leads(_req("GET", "/api/leads", {"sheet": "acme-facebook", "page_size": "4"}))
+    doc = _json(first)
+    assert first.status_code == 200 and doc["count"] == 4 and doc["continuation"]
+    seen = [i["id"] for i in doc["items"]]
+    while doc["continuation"]:
+        doc = _json(list_leads(_req("GET", "/api/leads", {"sheet": "acme-facebook", "page_size": "4", "continuation": doc["continuation"]})))
+        seen += [i["id"] for i in doc["items"]]
+    assert len(seen) == len(set(seen)) == 10
+    item = doc["items"][0]
+    assert set(item) >= {"id", "sheet_id", "customer", "full_name", "email", "phone", "extra", "deleted", "first_seen"}
+    by_customer = _json(list_leads(_req("GET", "/api/leads", {"customer": "Northwind Software"})))
+    assert by_customer["count"] == 6
+
+
+def test_leads_bad_requests(make_settings, store) -> None:
+    """Missing filter, bad page size, unknown sheet and a bad token are 4xx with a message."""
+    _runtime(make_settings, store)
+    list_leads = _fn("list_leads")
+    assert list_leads(_req("GET", "/api/leads")).status_code == 400
+    assert list_leads(_req("GET", "/api/leads", {"sheet": "acme-facebook", "page_size": "0"})).status_code == 400
+    assert list_leads(_req("GET", "/api/leads", {"sheet": "acme-facebook", "page_size": "x"})).status_code == 400
+    assert list_leads(_req("GET", "/api/leads", {"sheet": "nope"})).status_code == 404
+    bad = list_leads(_req("GET", "/api/leads", {"sheet": "acme-facebook", "continuation": "%%%"}))
+    assert bad.status_code == 400 and "token" in _json(bad)["error"]
+
+
+def test_manual_sync_endpoint(make_settings, store) -> None:
+    """POST /api/leads/sync syncs one sheet (or all); unknown sheets are 404, bad JSON 400."""
+    _runtime(make_settings, store)
+    manual = _fn("manual_sync")
+    resp = manual(_req("POST", "/api/leads/sync", body=b'{"sheet": "northwind-expo"}'))
+    doc = _json(resp)
+    assert resp.status_code == 200 and [s["sheet_id"] for s in doc["sheets"]] == ["northwind-expo"]
+    assert doc["sheets"][0]["added"] == 6
+    assert manual(_req("POST", "/api/leads/sync", body=b'{"sheet": "nope"}')).status_code == 404
+    assert manual(_req("POST", "/api/leads/sync", body=b"{not json")).status_code == 400
+    everything = _json(manual(_req("POST", "/api/leads/sync")))
+    assert len(everything["sheets"]) == 4
+
+
+def test_approve_endpoint(make_settings, store, tmp_path) -> None:
+    """Approving is refused unless the guard blocked the last sync; then it applies once."""
+    import csv
+
+    path = tmp_path / "t.csv"
+    rows = [["Name", "Email"]] + [[f"U{i}", f"u{i}@example.com"] for i in range(20)]
+    with path.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    from tests.conftest import csv_sheet
+
+    rt = Runtime(make_settings(csv_sheet("t", path)), environ={}, store=store)
+    set_runtime(rt)
+    approve = _fn("approve_drop")
+    rt.run_sync()
+    assert approve(_req("POST", "/api/leads/sheets/t/approve", route_params={"sheet": "t"})).status_code == 409
+    with path.open("w", newline="") as f:
+        csv.writer(f).writerows(rows[:2])
+    assert rt.run_sync().sheets[0].status == "ERROR"
+    assert approve(_req("POST", "/api/leads/sheets/t/approve", route_params={"sheet": "t"})).status_code == 200
+    assert approve(_req("POST", "/x", route_params={"sheet": "nope"})).status_code == 404
+    applied = rt.run_sync().sheets[0]
+    assert applied.deleted == 19 and applied.status == "SUCCESS"
+
+
+def test_timer_runs_every_sheet(make_settings, store) -> None:
+    """The timer function syncs all sheets, even when past due."""
+    _runtime(make_settings, store)
+    _fn("sync_timer")(TimerRequest(past_due=True))
+    assert {s["sheet_id"] for s in store.list_states()} == {"acme-facebook", "bright-dental", "northwind-expo", "greenleaf-list"}
+
+
+def test_sync_with_unreachable_storage_reports_every_sheet(make_settings) -> None:
+    """Storage down: every sheet is ERROR in the report; nothing raises."""
+    base = load_settings({"LEAD_SYNC_SHEETS_FILE": str(SAMPLES / "sheets.json"), "LEAD_SYNC_STORAGE": "x"})
+    settings = make_settings(*base.sheets, storage_connection="not a connection string")
+    report = Runtime(settings, environ={}).run_sync()
+    assert report.status == "ERROR" and len(report.sheets) == 4
+    assert all("store" in s.reason_codes for s in report.sheets)
