@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
 from scripts.azurite import Azurite
@@ -15,6 +16,8 @@ def main() -> int:
     p.add_argument("--config", default="samples/sheets.json")
     p.add_argument("--no-serve", action="store_true", help="sync and exit")
     args = p.parse_args()
+    # Stop Azurite too when the run is terminated, not only on Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
     with Azurite() as azurite:
         os.environ["LEAD_SYNC_STORAGE"] = azurite.connection_string

@@ -262,6 +262,8 @@ def build_leads(
         ):
             issues.append(RowIssue(r, "no_contact_or_name"))
             continue
+        if "full_name" not in fields and ("first_name" in fields or "last_name" in fields):
+            fields["full_name"] = " ".join(fields[f] for f in ("first_name", "last_name") if f in fields)
         leads.append(Lead(r, fields, extra, invalid))
     return leads, issues, rows_read, blank
 

@@ -43,7 +43,10 @@ OVERTAKE = 0.9
 """How much a lower row must beat an earlier acceptable one to replace it."""
 
 _YEARISH = re.compile(r"^(?:1[89]|20)\d\d(?:\.0)?(?:\s*[-–/]\s*\d{2,4})?$|^(?:fy|q[1-4])\s?\d{2,4}$", re.I)
-_WORD = re.compile(r"[a-z]+")
+_UNIT = re.compile(r"^\(.*\)$|^\[.*\]$")
+"""A unit label above a column: "(1,000)", "[In percent]"."""
+_NOTE = re.compile(r"\S:\s*\S|:$")
+"""A form note ("Email:", "Client: Acme"), not a column label."""
 
 
 @dataclass(slots=True)
@@ -52,6 +55,7 @@ class _Row:
     cells: list[str]
     kinds: list[str]
     filled: list[int]
+    rule: bool = False
 
     @property
     def count(self) -> int:
@@ -79,26 +83,44 @@ def _vocab_hit(value: str) -> tuple[bool, bool]:
     return False, any(w in HEADERISH_WORDS for w in words)
 
 
+_RULE = re.compile(r"^[-=_*~.\u2013\u2014]+$")
+"""A cell that only draws a line (``-----``, ``====``): layout, not content."""
+
+
 def _prepare(grid: Grid, stop: int) -> list[_Row]:
     rows = []
     for i, raw in enumerate(grid[:stop]):
         cells = [c.strip() if isinstance(c, str) else str(c) for c in raw[:MAX_COLS]]
+        ruled = [bool(c and _RULE.match(c)) for c in cells]
+        cells = ["" if r else c for c, r in zip(cells, ruled)]
         kinds = [classify(c) if c else EMPTY for c in cells]
-        rows.append(_Row(i, cells, kinds, [j for j, k in enumerate(kinds) if k != EMPTY]))
+        filled = [j for j, k in enumerate(kinds) if k != EMPTY]
+        rows.append(_Row(i, cells, kinds, filled, rule=not filled and any(ruled)))
     return rows
 
 
 def _is_preamble(row: _Row, left: int, width: int) -> bool:
+    """
+    Rows above a header that are not part of it: blank rows, titles and notes.
+
+    A title or note is one cell at the left edge (or a long one anywhere), a value repeated
+    across most of the table's width (a merged title), or a short "key | value" pair at the left
+    of a wide table ("Source | Census 2010").
+    """
     if not row.filled:
         return True
     if width <= 1:
         return False
+    values = [row.cells[j] for j in row.filled]
     if row.count == 1:
-        j = row.filled[0]
-        value = row.cells[j]
-        return j <= left or len(value) > 60
-    values = {row.cells[j] for j in row.filled}
-    return len(values) == 1 and row.count >= 2
+        return row.filled[0] <= left or len(values[0]) > 60
+    top = max(set(values), key=values.count)
+    if values.count(top) * 5 >= row.count * 4 and values.count(top) * 5 >= width * 3:
+        return True
+    if width >= 5 and row.count == 2 and row.filled[-1] <= left + 1:
+        value = values[1]
+        return any(ch.isdigit() for ch in value) or len(value) > 25 or len(value.split()) >= 3
+    return False
 
 
 def detect_header(grid: Grid) -> HeaderMatch | NoHeader:
@@ -144,11 +166,14 @@ def detect_header(grid: Grid) -> HeaderMatch | NoHeader:
         confidence = max(0.0, min(1.0, score / (ACCEPT * 2)))
         strategy = "keywords" if lead_hits >= 2 else "data_types"
 
-    block = _header_block(header_row, nonblank, width)
+    block = _extend_up(_header_block(header_row, nonblank, width), nonblank, left, width)
+    top = block[0].index
+    if top > 0 and rows[top - 1].rule:
+        top -= 1  # a ruled line drawn right above the header is its top border
     labels = _combine_labels(block, width)
     last = block[-1].index
     return HeaderMatch(
-        row=header_row.index,
+        row=top,
         rows=tuple(r.index for r in block),
         labels=labels,
         strategy=strategy,
@@ -173,6 +198,7 @@ def _score(row: _Row, below: list[_Row], width: int) -> tuple[float, tuple[str, 
     distinct = len(set(c.lower() for c in cells)) / n
     fill = n / width if width else 0.0
     long_cells = sum(1 for c in cells if len(c) > 50)
+    notes = sum(1 for c in cells if _NOTE.search(c))
 
     contrast_cols = typed_cols = repeats = judged = 0
     for j, value in zip(row.filled, cells):
@@ -205,6 +231,7 @@ def _score(row: _Row, below: list[_Row], width: int) -> tuple[float, tuple[str, 
         - 1.2 * repeat
         - 0.8 * no_data_below
         - 0.4 * (long_cells / n)
+        - 1.5 * (notes / n)
         - (0.6 if n == 1 else 0.0)
     )
     reasons = []
@@ -218,23 +245,35 @@ def _score(row: _Row, below: list[_Row], width: int) -> tuple[float, tuple[str, 
         reasons.append(f"{typed}/{n} cells look like data")
     if repeats:
         reasons.append(f"{repeats} values repeat below")
+    if notes:
+        reasons.append(f"{notes} cells read like form notes ('Key: value')")
     reasons.append(f"{n}/{width} cells filled")
     return score, tuple(reasons), data_like, lead_hits
 
 
 def _choose(scored: list[tuple[_Row, float, tuple[str, ...], float, int]]):
-    """Take the first acceptable row unless a row close below clearly beats it."""
+    """
+    Take the first acceptable row unless a row close below clearly beats it.
+
+    A row of one value (one cell, or one value repeated over merged cells) is never taken as
+    the header itself: it is a title or a group label, and can only join a header block found
+    below it (``_extend_up``).
+    """
     for i, entry in enumerate(scored):
-        if entry[1] < ACCEPT:
+        if entry[1] < ACCEPT or _distinct(entry[0]) < 2:
             continue
         best = entry
         for later in scored[i + 1 : i + 6]:
             if later[3] > 0.5:  # data has started
                 break
-            if later[1] > best[1] + OVERTAKE:
+            if later[1] > best[1] + OVERTAKE and _distinct(later[0]) >= 2:
                 best = later
         return best
     return None
+
+
+def _distinct(row: _Row) -> int:
+    return len({row.cells[j].lower() for j in row.filled})
 
 
 def _matches_below(row: _Row, nonblank: list[_Row]) -> bool:
@@ -283,6 +322,29 @@ def _header_block(header: _Row, nonblank: list[_Row], width: int) -> list[_Row]:
         if any(nxt.cells[j].lower() in values_below for j in nxt.filled):
             break
         block.append(nxt)
+    return block
+
+
+def _extend_up(block: list[_Row], nonblank: list[_Row], left: int, width: int) -> list[_Row]:
+    """
+    Extend the header upwards over group rows of a multi-row header.
+
+    A group row holds only labels (text or years) and is not preamble; rows of notes ("Client:
+    Acme", long sentences) end the header.
+    """
+    pos = next(i for i, r in enumerate(nonblank) if r.index == block[0].index)
+    for u in reversed(nonblank[max(0, pos - 6) : pos]):
+        if block[0].index - u.index > 4 or _is_preamble(u, left, width):
+            break
+        cells = [u.cells[j] for j in u.filled]
+        typed = sum(
+            1 for j in u.filled if not _headerish_kind(u.cells[j], u.kinds[j]) and not _UNIT.match(u.cells[j])
+        )
+        if typed and (typed * 2 > u.count or u.count - typed < 2):
+            break
+        if any(len(c) > 60 or _NOTE.search(c) for c in cells):
+            break
+        block.insert(0, u)
     return block
 
 
