@@ -19,7 +19,7 @@ SAMPLE_EXPECTED = {
     # sheet id: (status, header row index or None, leads, duplicates)
     "acme-facebook": ("WARNING", 3, 10, 2),
     "bright-dental": ("SUCCESS", 0, 6, 0),
-    "northwind-expo": ("SUCCESS", 3, 6, 0),
+    "northwind-expo": ("SUCCESS", 2, 6, 0),
     "greenleaf-list": ("WARNING", None, 5, 0),
 }
 

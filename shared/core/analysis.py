@@ -123,7 +123,8 @@ def analyse_sheet(grid: Grid, options: SheetOptions | None = None, previous: Pre
     labels = list(header.labels) if isinstance(header, HeaderMatch) else []
     labels += [None] * (width - len(labels))
     samples = _samples(grid, header.data_start, width)
-    mapping = map_columns(labels, samples, options.overrides, previous.by_label if previous else None)
+    low = list(header.field_labels) + [None] * (width - len(header.field_labels))
+    mapping = map_columns(labels, samples, options.overrides, previous.by_label if previous else None, low)
     messages: list[str] = []
     statuses = [Status.SUCCESS]
 
@@ -163,7 +164,7 @@ def analyse_sheet(grid: Grid, options: SheetOptions | None = None, previous: Pre
     if status is Status.ERROR:
         return SheetAnalysis(header, mapping, missing, status, messages, [], [], 0, 0, drift, header_fingerprint(mapping))
 
-    leads, issues, rows_read, blank = build_leads(grid, header.data_start, mapping, options, labels)
+    leads, issues, rows_read, blank = build_leads(grid, header.data_start, mapping, options, low)
     invalid = sum(1 for i in issues if i.code.startswith("invalid_"))
     skipped = sum(1 for i in issues if i.code in SKIP_CODES)
     if invalid:

@@ -147,6 +147,11 @@ def detect_header(grid: Grid) -> HeaderMatch | NoHeader:
             continue
         below = nonblank[pos + 1 : pos + 1 + LOOK_BELOW]
         score, reasons, data_like, lead_hits = _score(row, below, width)
+        above = _data_rows_above(nonblank[max(0, pos - LOOK_BELOW) : pos], below)
+        if above >= 2:
+            # a header sits above its data: rows shaped like the data above it speak against it
+            score -= 0.5 * min(above, 4)
+            reasons = reasons + (f"{above} rows above look like the data below",)
         scored.append((row, score, reasons, data_like, lead_hits))
 
     candidates = tuple(
@@ -171,6 +176,9 @@ def detect_header(grid: Grid) -> HeaderMatch | NoHeader:
     if top > 0 and rows[top - 1].rule:
         top -= 1  # a ruled line drawn right above the header is its top border
     labels = _combine_labels(block, width)
+    field_labels = tuple(
+        next((r.cells[j] for r in reversed(block) if j < len(r.cells) and r.cells[j]), None) for j in range(width)
+    )
     last = block[-1].index
     return HeaderMatch(
         row=top,
@@ -180,6 +188,7 @@ def detect_header(grid: Grid) -> HeaderMatch | NoHeader:
         confidence=round(confidence, 3),
         candidates=candidates,
         data_start=last + 1,
+        field_labels=field_labels,
     )
 
 
@@ -272,6 +281,21 @@ def _choose(scored: list[tuple[_Row, float, tuple[str, ...], float, int]]):
     return None
 
 
+def _signature(row: _Row) -> tuple[str, ...]:
+    return tuple("t" if k in TYPED_KINDS else "s" if k == TEXT else "-" for k in row.kinds)
+
+
+def _data_rows_above(above: list[_Row], below: list[_Row]) -> int:
+    """How many rows above share the commonest shape (typed/text/blank per column) of the rows below."""
+    sigs = [_signature(r) for r in below]
+    if len(sigs) < 2:
+        return 0
+    common = max(set(sigs), key=sigs.count)
+    if sigs.count(common) * 2 < len(sigs) or "t" not in common:
+        return 0
+    return sum(1 for r in above if _signature(r) == common)
+
+
 def _distinct(row: _Row) -> int:
     return len({row.cells[j].lower() for j in row.filled})
 
@@ -333,6 +357,11 @@ def _extend_up(block: list[_Row], nonblank: list[_Row], left: int, width: int) -
     Acme", long sentences) end the header.
     """
     pos = next(i for i, r in enumerate(nonblank) if r.index == block[0].index)
+    below = [r for r in nonblank if r.index > block[-1].index][:LOOK_BELOW]
+    below_values: dict[int, set[str]] = {}
+    for r in below:
+        for j in r.filled:
+            below_values.setdefault(j, set()).add(r.cells[j].lower())
     for u in reversed(nonblank[max(0, pos - 6) : pos]):
         if block[0].index - u.index > 4 or _is_preamble(u, left, width):
             break
@@ -344,6 +373,8 @@ def _extend_up(block: list[_Row], nonblank: list[_Row], left: int, width: int) -
             break
         if any(len(c) > 60 or _NOTE.search(c) for c in cells):
             break
+        if any(u.cells[j].lower() in below_values.get(j, ()) for j in u.filled):
+            break  # its values recur in the data: a data row, not a group label
         block.insert(0, u)
     return block
 

@@ -70,8 +70,9 @@ class Profile:
                 words = normalize_header(v).split()
                 if words and words[-1] in _SUFFIXES:
                     company += 1
-                if 2 <= len(words) <= 4 and not any(ch.isdigit() for ch in v):
-                    multi += 1
+                parts = v.split()
+                if 2 <= len(parts) <= 4 and all(p[:1].isupper() for p in parts) and not any(ch.isdigit() for ch in v):
+                    multi += 1  # "Ann Lee": two to four capitalised words
                 if _POSTCODE_UK.match(v):
                     postcode += 1
         return cls(
@@ -82,7 +83,8 @@ class Profile:
             kinds.count(URL) / n,
             kinds.count(NUMBER) / n,
             company / n,
-            multi / n,
+            # names are mostly distinct; campaigns, cities and job titles repeat
+            multi / n if len(set(vals)) * 10 >= n * 6 else 0.0,
             postcode / n,
         )
 
@@ -219,6 +221,7 @@ def map_columns(
     samples: Sequence[Sequence[str]] | None = None,
     overrides: MappingABC[str, str | None] | None = None,
     previous: MappingABC[str, str] | None = None,
+    field_labels: Sequence[str | None] | None = None,
 ) -> Mapping:
     """
     Map columns to canonical fields.
@@ -229,6 +232,8 @@ def map_columns(
         overrides: header label (or column letter) -> field, or ``"ignore"``/``None`` to keep
             the column as extra data. Wins over everything.
         previous: header label -> field from the last successful sync.
+        field_labels: for a multi-row header, the lowest label of each column; read before the
+            combined label, which stays the column's name.
 
     Returns:
         A ``Mapping`` with one decision per column.
@@ -244,7 +249,8 @@ def map_columns(
     forced: dict[int, tuple[str | None, str]] = {}
     for i, label in enumerate(labels):
         norm = normalize_header(label) if label else ""
-        keys = [k for k in (norm, normalize_header(names[i]), column_name(i)) if k]
+        low = field_labels[i] if field_labels and i < len(field_labels) and field_labels[i] else None
+        keys = [k for k in (norm, normalize_header(low or ""), normalize_header(names[i]), column_name(i)) if k]
         hit = next((k for k in keys if k in over), None)
         if hit is not None:
             target = over[hit] if over[hit] not in (None, IGNORE, "") else None
@@ -254,7 +260,8 @@ def map_columns(
             continue
         if previous and label and label in previous and previous[label]:
             cands.append((99.0, previous[label], i, norm, f"header {label!r} mapped to {previous[label]} at the last sync"))
-        found = header_candidates(label)
+        found = header_candidates(low) if low and low != label else []
+        found = found or header_candidates(label)
         for field, score, reason in found:
             for f2, s2, r2 in _confirm(field, score, reason, profiles[i]):
                 cands.append((s2, f2, i, norm, r2))

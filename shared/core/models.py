@@ -91,6 +91,9 @@ class HeaderMatch:
     confidence: float
     candidates: tuple[Candidate, ...]
     data_start: int
+    field_labels: tuple[str | None, ...] = ()
+    """Per column, the block's lowest label (the one closest to the data): what mapping reads
+    first, so "Contact details" above "Surname" does not blur the field."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +108,7 @@ class NoHeader:
     rows: tuple[int, ...] = ()
     row: None = None
     labels: tuple[None, ...] = ()
+    field_labels: tuple[None, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
