@@ -18,8 +18,9 @@ content sorts first keeps the plain key, the others get the key plus a content s
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import dataclass
+from itertools import chain
+from collections import Counter
+from typing import NamedTuple
 
 from .models import Lead
 
@@ -43,21 +44,33 @@ def base_key(lead: Lead) -> str:
     )
     if name:
         return "n" + _h(" ".join(name.split()))
-    return "r" + _h(json.dumps([sorted(lead.fields.items()), sorted(lead.extra.items())], ensure_ascii=False))
+    return "r" + _h(_encode(lead, with_invalid=False))
+
+
+_UNIT, _GROUP = "\x1f", "\x1d"
+"""ASCII unit and group separators: control characters that sheet text does not hold."""
+
+
+def _encode(lead: Lead, with_invalid: bool = True) -> str:
+    parts = [_UNIT.join(chain.from_iterable(sorted(lead.fields.items()))), _UNIT.join(chain.from_iterable(sorted(lead.extra.items())))]
+    if with_invalid and lead.invalid:
+        parts.append(_UNIT.join(chain.from_iterable(sorted(lead.invalid.items()))))
+    return _GROUP.join(parts)
 
 
 def fingerprint(lead: Lead) -> str:
-    """Hash of the lead's content (fields, extra data, invalid raw values), not its position."""
-    payload = json.dumps(
-        [sorted(lead.fields.items()), sorted(lead.extra.items()), sorted(lead.invalid.items())],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return _h(payload, 12)
+    """
+    Hash of the lead's content (fields, extra data, invalid raw values), not its position.
+
+    Items are sorted, so moving columns does not change it. Joined with C-level ``str.join``:
+    this runs once per lead per sync.
+    """
+    return hashlib.blake2b(_encode(lead).encode("utf-8"), digest_size=12).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class KeyedLead:
+class KeyedLead(NamedTuple):
+    """A lead with its key (a NamedTuple: one is built per lead per sync, and they are cheap)."""
+
     key: str
     fingerprint: str
     lead: Lead
@@ -71,25 +84,24 @@ def assign_keys(leads: list[Lead]) -> tuple[list[KeyedLead], int]:
     Returns:
         The keyed leads, in sheet order, and how many rows shared their key with another row.
     """
-    groups: dict[str, list[tuple[str, Lead]]] = {}
-    for lead in leads:
-        groups.setdefault(base_key(lead), []).append((fingerprint(lead), lead))
-    keyed: dict[int, KeyedLead] = {}
-    duplicates = 0
+    keys = [base_key(lead) for lead in leads]
+    fps = [fingerprint(lead) for lead in leads]
+    shared = {k for k, n in Counter(keys).items() if n > 1}
+    keyed = [KeyedLead(k, fp, lead) for k, fp, lead in zip(keys, fps, leads)]
+    if not shared:
+        return keyed, 0
+    groups: dict[str, list[int]] = {}
+    for i, k in enumerate(keys):
+        if k in shared:
+            groups.setdefault(k, []).append(i)
     for key, members in groups.items():
-        if len(members) == 1:
-            fp, lead = members[0]
-            keyed[id(lead)] = KeyedLead(key, fp, lead)
-            continue
-        duplicates += len(members)
-        members.sort(key=lambda m: m[0])
+        members.sort(key=lambda i: (fps[i], i))
         seen: dict[str, int] = {}
-        for n, (fp, lead) in enumerate(members):
+        for n, i in enumerate(members):
+            fp = fps[i]
             earlier = seen.get(fp, 0)
             seen[fp] = earlier + 1
-            if n == 0:
-                keyed[id(lead)] = KeyedLead(key, fp, lead)
-                continue
-            suffix = fp[:8] if earlier == 0 else f"{fp[:8]}-{earlier + 1}"
-            keyed[id(lead)] = KeyedLead(f"{key}-{suffix}", fp, lead, duplicate_of=key)
-    return [keyed[id(lead)] for lead in leads], duplicates
+            if n:
+                suffix = fp[:8] if earlier == 0 else f"{fp[:8]}-{earlier + 1}"
+                keyed[i] = KeyedLead(f"{key}-{suffix}", fp, leads[i], key)
+    return keyed, sum(len(m) for m in groups.values())

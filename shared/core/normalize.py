@@ -49,17 +49,18 @@ class _RegionPhones:
 
     def fast(self, digits: str, international: bool) -> str | None:
         """Return E.164 when the digits are a valid number of this region, else None."""
-        national = None
         if international:
-            if digits.startswith(self.cc):
-                national = digits[len(self.cc) :]
-                if self.prefix and national.startswith(self.prefix) and len(national) - 1 in self.lengths:
-                    national = None  # "+44 (0)..." is left to phonenumbers
+            if not digits.startswith(self.cc):
+                return None
+            national = digits[len(self.cc) :]
+            if self.prefix and national.startswith(self.prefix):
+                # "+44 (0)7911 123456": the national prefix written after the country code
+                national = national[len(self.prefix) :]
         elif self.prefix and digits.startswith(self.prefix):
             national = digits[len(self.prefix) :]
-        if national is None or len(national) not in self.lengths:
-            return None
-        if self.valid.fullmatch(national):
+        else:
+            national = digits  # "7911123456": a number cell that lost its leading zero
+        if len(national) in self.lengths and self.valid.fullmatch(national):
             return f"+{self.cc}{national}"
         return None
 

@@ -1,0 +1,18 @@
+"""
+Run every benchmark: ``.venv/bin/python -m bench`` (or ``scripts/bench``).
+
+Each prints its results as ratios against a baseline measured in the same run.
+"""
+
+import sys
+
+from bench import corpus, leadsheets, speed
+
+for name, module, argv in (
+    ("header corpus", corpus, []),
+    ("synthetic lead sheets", leadsheets, []),
+    ("pipeline speed", speed, []),
+):
+    print(f"\n### {name}", flush=True)
+    sys.argv = [f"bench.{module.__name__}"] + argv
+    module.main()
