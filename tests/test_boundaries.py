@@ -8,7 +8,7 @@ from pathlib import Path
 CORE = Path(__file__).resolve().parent.parent / "shared" / "core"
 ALLOWED_IMPORTS = {
     "__future__", "collections", "dataclasses", "datetime", "enum", "functools", "hashlib", "json",
-    "re", "typing", "unicodedata", "phonenumbers", "rapidfuzz",
+    "itertools", "re", "typing", "unicodedata", "phonenumbers", "rapidfuzz",
 }
 BANNED_CALLS = {"open", "print", "input", "now", "utcnow", "today", "time", "getenv", "perf_counter"}
 
