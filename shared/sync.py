@@ -158,7 +158,6 @@ def _sync_locked(
     analysis = analyse_sheet(grid, sheet.options(settings.phone_region), _previous(state))
     _describe(analysis, report)
     if analysis.status is Status.ERROR:
-        report.reason_codes.append("missing_columns" if analysis.missing else "essential_column_removed")
         return
 
     keyed, duplicates = assign_keys(analysis.leads)
@@ -220,12 +219,7 @@ def _describe(analysis: SheetAnalysis, report: SheetReport) -> None:
     report.invalid_values = sum(1 for i in analysis.issues if i.code.startswith("invalid_"))
     report.status = analysis.status.value
     report.messages.extend(analysis.messages)
-    if analysis.drift:
-        report.reason_codes.append("drift")
-    if report.invalid_values:
-        report.reason_codes.append("invalid_values")
-    if report.skipped:
-        report.reason_codes.append("rows_skipped")
+    report.reason_codes.extend(analysis.reasons)
 
 
 def _record(sheet: SheetConfig, store: LeadStore, report: SheetReport, clock) -> None:

@@ -33,6 +33,8 @@ def test_catalogue_sheet(name: str) -> None:
         assert by_index[index] == field, [c.to_dict() for c in a.mapping.columns]
     assert a.status.value == want.get("status", a.status.value)
     assert a.missing == want.get("missing", [])
+    for code in want.get("reasons", []):
+        assert code in a.reasons
     assert len(a.leads) == want["leads"]
     if "skipped" in want:
         assert a.rows_skipped == want["skipped"]

@@ -27,6 +27,7 @@ from .models import (
     Status,
 )
 from .normalize import normalize_date, normalize_email, normalize_phone
+from .text import EMAIL, PHONE, classify
 
 IDENTITY_FIELDS = ("email", "phone")
 
@@ -64,10 +65,18 @@ class SheetAnalysis:
     rows_blank: int
     drift: list[FieldChange]
     header_fingerprint: str
+    reasons: list[str] = field(default_factory=list)
+    """Reason codes, one per finding (for health and alerts)."""
 
     @property
     def rows_skipped(self) -> int:
         return sum(1 for i in self.issues if i.code in SKIP_CODES)
+
+    def note(self, status: Status, code: str, message: str) -> None:
+        """Record a finding: it raises the status to at least ``status``."""
+        self.status = Status.worst([self.status, status])
+        self.reasons.append(code)
+        self.messages.append(message)
 
 
 SKIP_CODES = frozenset({"no_contact_or_name", "repeated_header"})
@@ -124,55 +133,62 @@ def analyse_sheet(grid: Grid, options: SheetOptions | None = None, previous: Pre
     samples = _samples(grid, header.data_start, width)
     low = list(header.field_labels) + [None] * (width - len(header.field_labels))
     mapping = map_columns(labels, samples, options.overrides, previous.by_label if previous else None, low)
-    messages: list[str] = []
-    statuses = [Status.SUCCESS]
+    result = SheetAnalysis(header, mapping, [], Status.SUCCESS, [], [], [], 0, 0, [], header_fingerprint(mapping))
 
     if not any(not _blank(r) for r in grid):
-        messages.append("sheet is empty")
-        return SheetAnalysis(header, mapping, [], Status.WARNING, messages, [], [], 0, len(grid), [], header_fingerprint(mapping))
-
+        result.note(Status.WARNING, "empty_sheet", "sheet is empty")
+        result.rows_blank = len(grid)
+        return result
     if isinstance(header, NoHeader):
-        messages.append("no header row found; columns mapped by their content")
-        statuses.append(Status.WARNING)
+        result.note(Status.WARNING, "no_header", "no header row found; columns mapped by their content")
     elif header.strategy == "row0_fallback":
-        messages.append(f"header row {header.row + 1} taken by fallback (low confidence)")
-        statuses.append(Status.WARNING)
+        result.note(Status.WARNING, "low_confidence_header", f"header row {header.row + 1} taken by fallback (low confidence)")
 
-    missing = check_required(mapping, options.required)
-    if missing:
-        messages.append("missing essential columns: " + "; ".join(missing) + "; nothing written")
-        statuses.append(Status.ERROR)
+    result.missing = check_required(mapping, options.required)
+    if result.missing:
+        result.note(Status.ERROR, "missing_columns", "missing essential columns: " + "; ".join(result.missing) + "; nothing written")
 
-    drift: list[FieldChange] = []
     if previous and previous.columns:
-        drift = diff_mapping(previous, mapping)
+        result.drift = diff_mapping(previous, mapping)
         essential = {f for g in options.required for f in g} | set(IDENTITY_FIELDS)
-        lost = [c for c in drift if c.kind == "removed" and c.field in essential]
+        lost = [c for c in result.drift if c.kind == "removed" and c.field in essential]
         if lost:
-            statuses.append(Status.ERROR)
-            messages.append(
-                "essential column disappeared since the last sync: "
-                + ", ".join(f"{c.before!r} ({c.field})" for c in lost)
-                + "; nothing written"
-            )
-        elif drift:
-            statuses.append(Status.WARNING)
-            messages.append("columns changed since the last sync: " + "; ".join(c.describe() for c in drift))
+            gone = ", ".join(f"{c.before!r} ({c.field})" for c in lost)
+            result.note(Status.ERROR, "essential_column_removed", f"essential column disappeared since the last sync: {gone}; nothing written")
+        elif result.drift:
+            diff = "; ".join(c.describe() for c in result.drift)
+            result.note(Status.WARNING, "drift", f"columns changed since the last sync: {diff}")
+    if result.status is Status.ERROR:
+        return result
 
-    status = Status.worst(statuses)
-    if status is Status.ERROR:
-        return SheetAnalysis(header, mapping, missing, status, messages, [], [], 0, 0, drift, header_fingerprint(mapping))
-
+    above = _contacts_above(grid, header)
+    if above:
+        result.note(
+            Status.WARNING,
+            "rows_above_header",
+            f"{above} rows above the header row hold emails or phone numbers and are not synced; "
+            "check the header row (or set an override)",
+        )
     leads, issues, rows_read, blank = build_leads(grid, header.data_start, mapping, options, low)
+    result.leads, result.issues, result.rows_read, result.rows_blank = leads, issues, rows_read, blank
     invalid = sum(1 for i in issues if i.code.startswith("invalid_"))
-    skipped = sum(1 for i in issues if i.code in SKIP_CODES)
     if invalid:
-        messages.append(f"{invalid} values could not be normalised (kept as raw values)")
-    if skipped:
-        messages.append(f"{skipped} rows skipped (no contact or name)")
-    if invalid or skipped:
-        status = Status.worst([status, Status.WARNING])
-    return SheetAnalysis(header, mapping, missing, status, messages, leads, issues, rows_read, blank, drift, header_fingerprint(mapping))
+        result.note(Status.WARNING, "invalid_values", f"{invalid} values could not be normalised (kept as raw values)")
+    if result.rows_skipped:
+        result.note(Status.WARNING, "rows_skipped", f"{result.rows_skipped} rows skipped (no contact or name)")
+    return result
+
+
+def _contacts_above(grid: Grid, header: HeaderMatch | NoHeader) -> int:
+    """Rows above the header that hold an email or a phone: leads the header would hide."""
+    if not isinstance(header, HeaderMatch):
+        return 0
+    count = 0
+    for row in grid[: header.row]:
+        kinds = {classify(c) for c in row if c and c.strip()}
+        if EMAIL in kinds or PHONE in kinds:
+            count += 1
+    return count
 
 
 def _blank(row: Sequence[str]) -> bool:

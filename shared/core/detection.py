@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass
 
 from .models import Candidate, Grid, HeaderMatch, NoHeader
-from .text import EMPTY, TEXT, TYPED_KINDS, classify, normalize_header
+from .text import EMPTY, NUMBER, PHONE, TEXT, TYPED_KINDS, classify, normalize_header
 from .vocabulary import HEADERISH_WORDS, LOOKUP
 
 SCAN_ROWS = 40
@@ -139,11 +139,12 @@ def detect_header(grid: Grid) -> HeaderMatch | NoHeader:
     multi = [r.filled[0] for r in nonblank if r.count >= 2]
     left = min(multi) if multi else 0
 
+    kv_block = _key_value_block(nonblank, left, width)
     scored: list[tuple[_Row, float, tuple[str, ...], float, int]] = []
     for pos, row in enumerate(nonblank):
         if row.index >= SCAN_ROWS:
             break
-        if _is_preamble(row, left, width):
+        if _is_preamble(row, left, width) or row.index in kv_block:
             continue
         below = nonblank[pos + 1 : pos + 1 + LOOK_BELOW]
         score, reasons, data_like, lead_hits = _score(row, below, width)
@@ -162,8 +163,9 @@ def detect_header(grid: Grid) -> HeaderMatch | NoHeader:
     if chosen is None:
         if not scored:
             return NoHeader(width, "no_header", 0.5, candidates, first.index)
-        top_row, _, _, data_like, _ = scored[0]
-        if data_like > 0 or _matches_below(top_row, nonblank):
+        top_row, top_score, top_reasons, data_like, _ = scored[0]
+        notes = any(_NOTE.search(top_row.cells[j]) for j in top_row.filled)
+        if data_like > 0 or notes or top_score < 0 or _matches_below(top_row, nonblank):
             return NoHeader(width, "no_header", 0.6, candidates, first.index)
         header_row, confidence, strategy = top_row, 0.3, "row0_fallback"
     else:
@@ -196,18 +198,20 @@ def _score(row: _Row, below: list[_Row], width: int) -> tuple[float, tuple[str, 
     cells = [row.cells[j] for j in row.filled]
     kinds = [row.kinds[j] for j in row.filled]
     n = len(cells)
-    text_like = sum(1 for v, k in zip(cells, kinds) if _headerish_kind(v, k))
+    text_like = sum(
+        1 for j, v, k in zip(row.filled, cells, kinds) if _headerish_kind(v, k) or _labels_other_kind(j, k, below)
+    )
     typed = n - text_like
     lead_hits = generic_hits = 0
     for v, k in zip(cells, kinds):
-        if k == TEXT:
+        if k == TEXT and not _NOTE.search(v):  # "Email:" labels a value beside it, not a column
             lead, generic = _vocab_hit(v)
             lead_hits += lead
             generic_hits += generic
     distinct = len(set(c.lower() for c in cells)) / n
     fill = n / width if width else 0.0
     long_cells = sum(1 for c in cells if len(c) > 50)
-    notes = sum(1 for c in cells if _NOTE.search(c))
+    notes = sum(1 for c in cells if _NOTE.search(c) and cells.count(c) == 1)  # merged cells are labels
 
     contrast_cols = typed_cols = repeats = judged = 0
     for j, value in zip(row.filled, cells):
@@ -218,7 +222,7 @@ def _score(row: _Row, below: list[_Row], width: int) -> tuple[float, tuple[str, 
         typed_below = sum(1 for r in below if j < len(r.kinds) and r.kinds[j] in TYPED_KINDS and not _YEARISH.match(r.cells[j]))
         if typed_below * 2 >= len(seen):
             typed_cols += 1
-            if _headerish_kind(value, row.kinds[j]):
+            if _headerish_kind(value, row.kinds[j]) or _labels_other_kind(j, row.kinds[j], below):
                 contrast_cols += 1
         if value.lower() in {s.lower() for s in seen}:
             repeats += 1
@@ -272,7 +276,7 @@ def _choose(scored: list[tuple[_Row, float, tuple[str, ...], float, int]]):
         if entry[1] < ACCEPT or _distinct(entry[0]) < 2:
             continue
         best = entry
-        for later in scored[i + 1 : i + 6]:
+        for later in scored[i + 1 :]:
             if later[3] > 0.5:  # data has started
                 break
             if later[1] > best[1] + OVERTAKE and _distinct(later[0]) >= 2:
@@ -281,19 +285,57 @@ def _choose(scored: list[tuple[_Row, float, tuple[str, ...], float, int]]):
     return None
 
 
-def _signature(row: _Row) -> tuple[str, ...]:
-    return tuple("t" if k in TYPED_KINDS else "s" if k == TEXT else "-" for k in row.kinds)
+_FAMILY = {PHONE: NUMBER}
+"""Phones stored as numbers lose their leading zero: the two kinds are one family."""
+
+
+def _labels_other_kind(j: int, kind: str, below: list[_Row]) -> bool:
+    """
+    A typed cell above a column of another type is a label: dates heading columns of numbers
+    ("2015-01-01" over "895"), as time-series tables have. The same type below means data.
+    """
+    if kind not in TYPED_KINDS:
+        return False
+    kinds = [_FAMILY.get(r.kinds[j], r.kinds[j]) for r in below if j < len(r.kinds) and r.kinds[j] != EMPTY]
+    if len(kinds) < 2:
+        return False
+    common = max(set(kinds), key=kinds.count)
+    return common != _FAMILY.get(kind, kind) and kinds.count(common) * 10 >= len(kinds) * 8
+
+
+def _typed_columns(row: _Row) -> frozenset[int]:
+    return frozenset(j for j in row.filled if row.kinds[j] in TYPED_KINDS and not _YEARISH.match(row.cells[j]))
 
 
 def _data_rows_above(above: list[_Row], below: list[_Row]) -> int:
-    """How many rows above share the commonest shape (typed/text/blank per column) of the rows below."""
-    sigs = [_signature(r) for r in below]
+    """How many rows above hold typed values in the same columns as most rows below (data rows)."""
+    sigs = [_typed_columns(r) for r in below]
     if len(sigs) < 2:
         return 0
     common = max(set(sigs), key=sigs.count)
-    if sigs.count(common) * 2 < len(sigs) or "t" not in common:
+    if not common or sigs.count(common) * 2 < len(sigs):
         return 0
-    return sum(1 for r in above if _signature(r) == common)
+    return sum(1 for r in above if _typed_columns(r) == common)
+
+
+def _key_value_block(nonblank: list[_Row], left: int, width: int) -> set[int]:
+    """
+    Rows of a metadata block: three or more consecutive rows holding only a "key | value"
+    pair at the left edge of a wide table ("Period | Mid-2006", "Version | 06_V1").
+    """
+    if width < 5:
+        return set()
+    narrow = [r.count <= 2 and r.filled[-1] <= left + 1 for r in nonblank]
+    out: set[int] = set()
+    run: list[int] = []
+    for r, flag in zip(nonblank + [None], narrow + [False]):  # type: ignore[list-item]
+        if flag:
+            run.append(r.index)
+            continue
+        if len(run) >= 3:
+            out.update(run)
+        run = []
+    return out
 
 
 def _distinct(row: _Row) -> int:
@@ -371,10 +413,12 @@ def _extend_up(block: list[_Row], nonblank: list[_Row], left: int, width: int) -
         )
         if typed and (typed * 2 > u.count or u.count - typed < 2):
             break
-        if any(len(c) > 60 or _NOTE.search(c) for c in cells):
-            break
+        if any(len(c) > 60 or (_NOTE.search(c) and cells.count(c) == 1) for c in cells):
+            break  # a note; a "Key: value" merged over several columns is a group label
         if any(u.cells[j].lower() in below_values.get(j, ()) for j in u.filled):
             break  # its values recur in the data: a data row, not a group label
+        if u.count >= 2 and _distinct(u) == 1 and block[0].index - u.index > 2:
+            break  # a merged title standing apart; a merged group label sits on its columns
         block.insert(0, u)
     return block
 

@@ -250,7 +250,8 @@ def map_columns(
     for i, label in enumerate(labels):
         norm = normalize_header(label) if label else ""
         low = field_labels[i] if field_labels and i < len(field_labels) and field_labels[i] else None
-        keys = [k for k in (norm, normalize_header(low or ""), normalize_header(names[i]), column_name(i)) if k]
+        letter = column_name(i)
+        keys = [k for k in (norm, normalize_header(low or ""), normalize_header(names[i]), f"column {letter.lower()}", letter) if k]
         hit = next((k for k in keys if k in over), None)
         if hit is not None:
             target = over[hit] if over[hit] not in (None, IGNORE, "") else None

@@ -1,0 +1,77 @@
+"""Column mapping decisions and their reasons."""
+
+from __future__ import annotations
+
+from shared.core.mapping import column_name, header_candidates, map_columns, unique_names
+from shared.core.text import normalize_header
+
+
+def _fields(mapping) -> dict[str, str | None]:
+    return {c.name: c.field for c in mapping.columns}
+
+
+def test_normalize_header_folds_case_accents_and_styles() -> None:
+    """camelCase, snake_case, accents and punctuation fold to the same words."""
+    assert normalize_header("emailAddress") == normalize_header("email_address") == "email address"
+    assert normalize_header("  Téléphone (mobile) ") == "telephone mobile"
+    assert normalize_header("E-Mail") == "e mail"
+
+
+def test_fuzzy_typos_match_but_ties_are_rejected() -> None:
+    """A typo maps; a header equally close to two fields maps to neither."""
+    assert header_candidates("Emial")[0][0] == "email"
+    assert header_candidates("Phnoe")[0][0] == "phone"
+    assert header_candidates("Email or phone") == []  # names two fields: ambiguous
+    assert header_candidates("Favourite colour") == []
+
+
+def test_each_field_once_and_duplicates_kept() -> None:
+    """Two Email columns: one is email, the other kept as extra data under a unique name."""
+    m = map_columns(["Email", "Email", "Name"])
+    assert _fields(m) == {"Email": "email", "Email (2)": None, "Name": "full_name"}
+
+
+def test_unique_names_for_blank_and_duplicate_headers() -> None:
+    """Blank headers are named by column letter; duplicates are numbered."""
+    assert unique_names(["A", None, "A", "", "a"]) == ["A", "column_B", "A (2)", "column_D", "a (3)"]
+    assert [column_name(i) for i in (0, 25, 26, 701, 702)] == ["A", "Z", "AA", "ZZ", "AAA"]
+
+
+def test_override_wins_and_ignore_keeps_extra() -> None:
+    """Config overrides beat synonyms; 'ignore' keeps a column as extra data."""
+    m = map_columns(["Name", "Email", "Ref"], overrides={"Name": "company", "Email": "ignore", "column_C": "notes"})
+    assert _fields(m) == {"Name": "company", "Email": None, "Ref": "notes"}
+    assert "override" in m.columns[0].reason
+
+
+def test_content_decides_without_header() -> None:
+    """With no header, a column of emails is email and one of UK phones is phone."""
+    samples = [["Ann Lee", "Bo Chan", "Cy Dart"], ["a@x.co", "b@x.co", "c@x.co"], ["07911 123456", "07400 123456", "0113 496 0456"]]
+    m = map_columns([None, None, None], samples)
+    assert [c.field for c in m.columns] == ["full_name", "email", "phone"]
+    assert "email addresses" in m.columns[1].reason
+
+
+def test_content_corrects_a_misleading_header() -> None:
+    """A 'Phone' column full of emails is email; the reason says why."""
+    m = map_columns(["Name", "Phone"], [["Ann Lee", "Bo Chan", "Cy Dart"], ["a@x.co", "b@x.co", "c@x.co"]])
+    assert _fields(m) == {"Name": "full_name", "Phone": "email"}
+    assert "email addresses" in m.columns[1].reason
+
+
+def test_previous_mapping_keeps_a_content_decision_stable() -> None:
+    """A header mapped at the last sync keeps its field."""
+    m = map_columns(["Name", "Contact", "Ref"], previous={"Ref": "phone"})
+    assert _fields(m)["Ref"] == "phone"
+
+
+def test_lone_first_name_becomes_full_name_when_values_are_whole_names() -> None:
+    """'Nombre' alone holding 'Lucía García' is the full name."""
+    m = map_columns(["Nombre", "Email"], [["Lucía García", "Mateo López", "Ana Ruiz"], ["a@x.es", "b@x.es", "c@x.es"]])
+    assert _fields(m)["Nombre"] == "full_name"
+
+
+def test_every_column_has_a_reason() -> None:
+    """inspect can explain every decision."""
+    for c in map_columns(["Name", "", "Weird", "Email"]).columns:
+        assert c.reason
