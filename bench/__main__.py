@@ -6,12 +6,13 @@ Each prints its results as ratios against a baseline measured in the same run.
 
 import sys
 
-from bench import corpus, leadsheets, speed
+from bench import corpus, leadsheets, speed, store
 
 for name, module, argv in (
     ("header corpus", corpus, []),
     ("synthetic lead sheets", leadsheets, []),
     ("pipeline speed", speed, []),
+    ("storage (Azurite)", store, []),
 ):
     print(f"\n### {name}", flush=True)
     sys.argv = [f"bench.{module.__name__}"] + argv

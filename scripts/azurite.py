@@ -92,6 +92,16 @@ class Azurite:
             self._logf.close()
             self._logf = None
 
+    def pause(self) -> None:
+        """Freeze Azurite (SIGSTOP): connections hang as in a storage outage; data is kept."""
+        assert self.proc is not None
+        os.killpg(self.proc.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """Let a paused Azurite run again (SIGCONT)."""
+        assert self.proc is not None
+        os.killpg(self.proc.pid, signal.SIGCONT)
+
     def __enter__(self) -> Azurite:
         return self.start()
 

@@ -242,3 +242,24 @@ def test_no_lead_pii_in_report_logs(make_settings, store, tmp_path, name) -> Non
         for cell in row:
             if "@" in cell or any(ch.isdigit() for ch in cell) and len(cell) > 9 or " " in cell.strip():
                 assert cell.strip().lower() not in text.lower()
+
+
+def test_unchanged_sheet_skips_the_index_but_a_daily_full_check_repairs_storage(make_settings, store, tmp_path) -> None:
+    """An unchanged re-sync reads no index; within a day a full comparison restores a lead erased by other hands."""
+    path = tmp_path / "u.csv"
+    _write(path, [["Name", "Email"]] + [[f"U{i}", f"u{i}@example.com"] for i in range(12)])
+    sheet = csv_sheet("unchanged", path)
+    settings = make_settings(sheet)
+    t0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: t0)
+    victim = next(iter(store.load_index("unchanged")))
+    store.leads.delete_entity("unchanged", victim)  # someone erases a lead in storage directly
+
+    calls = []
+    real = store.load_index
+    store.load_index = lambda sid: calls.append(sid) or real(sid)  # type: ignore[method-assign]
+    quick = sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: t0 + timedelta(hours=1))
+    assert quick.unchanged == 12 and quick.written == 0 and calls == []
+
+    full = sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: t0 + timedelta(hours=25))
+    assert calls == ["unchanged"] and full.added == 1 and len(_active(store, "unchanged")) == 12

@@ -1,0 +1,283 @@
+"""
+Fault injection: every test ends by checking that no stored lead was lost and that the next run
+recovers.
+
+Storage faults use a real Azurite process of their own (frozen with SIGSTOP, or its requests
+left hanging); Sheets faults are answered at the HTTP layer while the real gspread and
+google-auth code runs (``responses``).
+"""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import requests
+import responses
+
+from scripts.azurite import Azurite
+from shared.adapters.csv_source import CsvSource
+from shared.adapters.google_sheets import GoogleSheetsSource, RateLimiter
+from shared.adapters.table_storage import TableLeadStore
+from shared.config import Settings, SheetConfig
+from shared.sync import LEASE_SECONDS, sync_sheet
+from tests.conftest import ROOT, csv_sheet
+from tests.test_google_sheets import TOKEN_URL, account  # noqa: F401 - the fixture
+
+SHEET_ID = "1FaultFaultFaultFaultFault"
+URL = f"https://sheets.googleapis.com/v4/spreadsheets/{SHEET_ID}/values/%27Leads%27"
+GSHEET = SheetConfig(id="gsheet", customer="Acme", source="google", spreadsheet_id=SHEET_ID, worksheet="Leads")
+
+
+def _rows(n: int, start: int = 0, note: str = "") -> list[list[str]]:
+    return [["Name", "Email", "Phone", "Notes"]] + [
+        [f"User {i}", f"user{i}@example.com", f"07911 {100000 + i}", note] for i in range(start, start + n)
+    ]
+
+
+def _value_range(grid: list[list[str]]) -> dict:
+    return {"range": "'Leads'!A1:D500", "majorDimension": "ROWS", "values": grid}
+
+
+def _write(path: Path, rows: list[list[str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+
+
+def _snapshot(store: TableLeadStore, sheet_id: str) -> dict[str, tuple[str, bool]]:
+    return {k: (v.fingerprint, v.deleted) for k, v in store.load_index(sheet_id).items()}
+
+
+def _assert_nothing_lost(before: dict[str, tuple[str, bool]], after: dict[str, tuple[str, bool]]) -> None:
+    assert set(before) <= set(after), "a stored lead disappeared"
+    for key, (_, deleted) in before.items():
+        if not deleted:
+            assert not after[key][1], "an active lead was deleted by a failed run"
+
+
+@pytest.fixture()
+def api():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.add_passthru("http://127.0.0.1")  # Azurite is real
+        rsps.add(responses.POST, TOKEN_URL, json={"access_token": "ya29.t", "expires_in": 3600, "token_type": "Bearer"})
+        yield rsps
+
+
+@pytest.fixture()
+def gsource(account):  # noqa: F811
+    return GoogleSheetsSource(account, limiter=RateLimiter(6000, sleep=lambda s: None), sleep=lambda s: None, max_attempts=3)
+
+
+def _values_calls(api) -> int:
+    return sum(1 for c in api.calls if c.request.url.startswith(URL))
+
+
+# --- Sheets faults, full syncs into Azurite --------------------------------------------------
+
+
+def test_429_then_success_syncs_with_one_more_request(api, gsource, store, make_settings) -> None:
+    """A rate-limited read is retried; the sync succeeds with exactly two requests."""
+    settings = make_settings(GSHEET)
+    api.add(responses.GET, URL, status=429, json={"error": {"code": 429, "message": "Quota exceeded", "status": "RESOURCE_EXHAUSTED"}})
+    api.add(responses.GET, URL, json=_value_range(_rows(30)))
+    report = sync_sheet(GSHEET, gsource, store, settings)
+    assert report.status == "SUCCESS" and report.added == 30 and _values_calls(api) == 2
+
+
+def test_one_request_per_sheet_per_sync(api, gsource, store, make_settings) -> None:
+    """A normal sync costs exactly one Sheets API request, first time and again."""
+    settings = make_settings(GSHEET)
+    api.add(responses.GET, URL, json=_value_range(_rows(30)))
+    sync_sheet(GSHEET, gsource, store, settings)
+    sync_sheet(GSHEET, gsource, store, settings)
+    assert _values_calls(api) == 2
+
+
+@pytest.mark.parametrize(
+    ("fault", "code"),
+    [
+        ({"status": 500, "json": {"error": {"code": 500, "message": "Internal error", "status": "INTERNAL"}}}, "source_unavailable"),
+        ({"body": requests.exceptions.ReadTimeout("timed out")}, "source_unavailable"),
+        ({"body": "{\"range\": \"'Leads'!A1\", \"values\": [[\"Na", "content_type": "application/json"}, "source_format"),
+    ],
+    ids=["persistent-500", "timeout", "malformed-json"],
+)
+def test_source_failure_keeps_every_lead_and_next_run_recovers(api, gsource, store, make_settings, fault, code) -> None:
+    """A read that fails ends the sheet in ERROR, writes nothing, and the next good read recovers."""
+    settings = make_settings(GSHEET)
+    api.add(responses.GET, URL, json=_value_range(_rows(30)))
+    sync_sheet(GSHEET, gsource, store, settings)
+    before = _snapshot(store, "gsheet")
+
+    api.replace(responses.GET, URL, **fault)
+    failed = sync_sheet(GSHEET, gsource, store, settings)
+    assert failed.status == "ERROR" and code in failed.reason_codes and failed.written == 0
+    _assert_nothing_lost(before, _snapshot(store, "gsheet"))
+    assert store.get_state("gsheet")["baseline"] == 30
+
+    api.replace(responses.GET, URL, json=_value_range(_rows(31)))
+    recovered = sync_sheet(GSHEET, gsource, store, settings)
+    assert recovered.status == "SUCCESS" and recovered.added == 1 and recovered.unchanged == 30
+
+
+def test_truncated_and_empty_sheets_are_blocked(api, gsource, store, make_settings) -> None:
+    """80% of rows gone, or no rows at all: blocked, nothing written; the restored sheet syncs clean."""
+    settings = make_settings(GSHEET)
+    api.add(responses.GET, URL, json=_value_range(_rows(50)))
+    sync_sheet(GSHEET, gsource, store, settings)
+    before = _snapshot(store, "gsheet")
+    for grid in (_rows(10), _rows(0), []):
+        api.replace(responses.GET, URL, json=_value_range(grid))
+        blocked = sync_sheet(GSHEET, gsource, store, settings)
+        assert blocked.status == "ERROR" and "guard_blocked" in blocked.reason_codes and blocked.written == 0
+        assert _snapshot(store, "gsheet") == before
+    api.replace(responses.GET, URL, json=_value_range(_rows(50)))
+    again = sync_sheet(GSHEET, gsource, store, settings)
+    assert again.status == "SUCCESS" and again.written == 0
+
+
+def test_header_row_moved_changes_no_lead(api, gsource, store, make_settings) -> None:
+    """Title rows inserted above the header move it down; every key stays, nothing is written."""
+    settings = make_settings(GSHEET)
+    api.add(responses.GET, URL, json=_value_range(_rows(30)))
+    sync_sheet(GSHEET, gsource, store, settings)
+    before = _snapshot(store, "gsheet")
+    api.replace(responses.GET, URL, json=_value_range([["Acme leads"], [], ["Updated weekly, do not sort"], []] + _rows(30)))
+    moved = sync_sheet(GSHEET, gsource, store, settings)
+    assert moved.header_row == 4 and moved.written == 0 and moved.status == "SUCCESS"
+    assert _snapshot(store, "gsheet") == before
+
+
+# --- Storage faults ---------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def own_azurite():
+    with Azurite() as az:
+        yield az
+
+
+def _settings(az: Azurite, *sheets: SheetConfig) -> Settings:
+    return Settings(sheets=sheets, storage_connection=az.connection_string)
+
+
+def test_storage_outage_mid_sync_loses_nothing_and_next_run_converges(own_azurite, tmp_path) -> None:
+    """Azurite freezes after the first of three batches: ERROR, no lead lost, the next run completes."""
+    path = tmp_path / "leads.csv"
+    _write(path, _rows(300))
+    sheet = csv_sheet("outage", path)
+    settings = _settings(own_azurite, sheet)
+    store = TableLeadStore(own_azurite.connection_string, read_timeout=2, connection_timeout=2, retry_total=1, retry_backoff_factor=0.1)
+    assert sync_sheet(sheet, CsvSource(tmp_path), store, settings).added == 300
+    before = _snapshot(store, "outage")
+
+    _write(path, _rows(300, note="called back"))  # every lead changes: three batches of updates
+    real_submit = store.leads.submit_transaction
+    calls = []
+
+    def submit_then_freeze(ops, **kw):
+        result = real_submit(ops, **kw)
+        calls.append(len(ops))
+        if len(calls) == 1:
+            own_azurite.pause()
+        return result
+
+    store.leads.submit_transaction = submit_then_freeze
+    t0 = datetime.now(timezone.utc)
+    try:
+        failed = sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: t0)
+    finally:
+        own_azurite.resume()
+        store.leads.submit_transaction = real_submit
+    assert failed.status == "ERROR" and "store" in failed.reason_codes and calls == [100]
+
+    after = _snapshot(store, "outage")
+    _assert_nothing_lost(before, after)
+    assert sum(1 for k in after if after[k][0] != before[k][0]) == 100  # one batch landed, whole
+
+    later = t0 + timedelta(seconds=LEASE_SECONDS + 1)  # the failed run could not release its lease
+    recovered = sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: later)
+    assert recovered.status == "SUCCESS" and recovered.updated == 200 and recovered.unchanged == 100
+    final = _snapshot(store, "outage")
+    assert len(final) == 300 and not any(d for _, d in final.values())
+
+
+def test_two_runs_at_once_never_overlap(store, make_settings, tmp_path) -> None:
+    """Two syncs of one sheet started together: one works, the other is told it is busy."""
+    path = tmp_path / "same.csv"
+    _write(path, _rows(200))
+    sheet = csv_sheet("same", path)
+    settings = make_settings(sheet)
+    gate = threading.Barrier(2)
+
+    class SlowSource(CsvSource):
+        def fetch(self, s):
+            grid = super().fetch(s)
+            time.sleep(0.5)  # hold the lease while the other run tries
+            return grid
+
+    results = []
+
+    def run():
+        gate.wait()
+        results.append(sync_sheet(sheet, SlowSource(tmp_path), store, settings))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    statuses = sorted((r.status, tuple(r.reason_codes)) for r in results)
+    assert statuses == [("SUCCESS", ()), ("WARNING", ("busy",))]
+    assert sum(r.added for r in results) == 200 and len(store.load_index("same")) == 200
+
+
+KILLED_RUN = textwrap.dedent(
+    """
+    import sys, time
+    sys.path.insert(0, {root!r})
+    from shared.adapters.csv_source import CsvSource
+    from shared.adapters.table_storage import TableLeadStore
+    from shared.config import Settings, SheetConfig
+    from shared.sync import sync_sheet
+
+    class Hang(CsvSource):
+        def fetch(self, sheet):
+            print("leased", flush=True)
+            time.sleep(600)
+
+    sheet = SheetConfig(id="killed", customer="X", source="csv", path={path!r})
+    store = TableLeadStore({conn!r}, {leads!r}, {state!r}, {runs!r})
+    sync_sheet(sheet, Hang({base!r}), store, Settings(sheets=(sheet,)))
+    """
+)
+
+
+def test_killed_run_lease_expires_and_next_run_completes(azurite, tables, make_settings, tmp_path) -> None:
+    """A run killed while holding the lease blocks others until the lease expires, then the next run completes."""
+    path = tmp_path / "k.csv"
+    _write(path, _rows(40))
+    code = KILLED_RUN.format(root=str(ROOT), path=str(path), conn=azurite.connection_string, leads=tables[0], state=tables[1], runs=tables[2], base=str(tmp_path))
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "leased"
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+    store = TableLeadStore(azurite.connection_string, *tables)
+    sheet = csv_sheet("killed", path)
+    settings = make_settings(sheet)
+    now = datetime.now(timezone.utc)
+    busy = sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: now)
+    assert busy.reason_codes == ["busy"] and store.load_index("killed") == {}
+    later = now + timedelta(seconds=LEASE_SECONDS + 1)
+    done = sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: later)
+    assert done.status == "SUCCESS" and done.added == 40
