@@ -37,6 +37,8 @@ from .ports import LeadStore, SheetSource
 
 LEASE_SECONDS = 600
 """A crashed run's lease expires after this; longer than any sync takes."""
+RUN_HISTORY = timedelta(days=30)
+"""How long each sheet's run history is kept (health shows the latest runs)."""
 FULL_CHECK_EVERY = timedelta(hours=24)
 """An unchanged sheet skips reading the stored index, but not for longer than this: a full
 comparison with storage repairs anything changed there by other hands."""
@@ -281,6 +283,7 @@ def _record(sheet: SheetConfig, store: LeadStore, report: SheetReport, clock) ->
                 "reason_codes": report.reason_codes,
             },
         )
+        store.prune_runs(sheet.id, now - RUN_HISTORY)
     except StoreError as e:
         report.status = Status.ERROR.value
         report.messages.append(f"status not saved: {e}")

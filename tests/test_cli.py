@@ -106,3 +106,28 @@ def test_local_server_dispatches_to_registered_functions(make_settings, store) -
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_cli_approve(azurite, tmp_path) -> None:
+    """approve refuses a sheet that was not blocked (exit 1) and approves a blocked one (exit 0)."""
+    import csv as _csv
+
+    path = tmp_path / "a.csv"
+    rows = [["Name", "Email"]] + [[f"U{i}", f"u{i}@example.com"] for i in range(20)]
+    with path.open("w", newline="") as f:
+        _csv.writer(f).writerows(rows)
+    config = tmp_path / "sheets.json"
+    config.write_text(json.dumps([{"id": "appr", "customer": "X", "source": "csv", "path": str(path)}]))
+    env = {**os.environ, "LEAD_SYNC_STORAGE": azurite.connection_string, "LEAD_SYNC_LEADS_TABLE": "cliappr"}
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "shared", *args, "--config", str(config)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+    assert cli("sync").returncode == 0
+    assert cli("approve", "appr").returncode == 1
+    with path.open("w", newline="") as f:
+        _csv.writer(f).writerows(rows[:2])
+    assert cli("sync").returncode == 1
+    assert cli("approve", "appr").returncode == 0
+    out = cli("sync", "--json")
+    assert out.returncode == 0 and json.loads(out.stdout)["sheets"][0]["deleted"] == 19

@@ -200,11 +200,14 @@ def test_storage_outage_mid_sync_loses_nothing_and_next_run_converges(own_azurit
 
     after = _snapshot(store, "outage")
     _assert_nothing_lost(before, after)
-    assert sum(1 for k in after if after[k][0] != before[k][0]) == 100  # one batch landed, whole
+    # The first batch landed; a batch that timed out may still land when Azurite wakes up, but
+    # only whole (transactions are all or nothing), never half.
+    landed = sum(1 for k in after if after[k][0] != before[k][0])
+    assert landed in (100, 200)
 
     later = t0 + timedelta(seconds=LEASE_SECONDS + 1)  # the failed run could not release its lease
     recovered = sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: later)
-    assert recovered.status == "SUCCESS" and recovered.updated == 200 and recovered.unchanged == 100
+    assert recovered.status == "SUCCESS" and recovered.updated == 300 - landed and recovered.unchanged == landed
     final = _snapshot(store, "outage")
     assert len(final) == 300 and not any(d for _, d in final.values())
 

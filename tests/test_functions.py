@@ -215,3 +215,14 @@ def test_sync_with_unreachable_storage_reports_every_sheet(make_settings) -> Non
     report = Runtime(settings, environ={}).run_sync()
     assert report.status == "ERROR" and len(report.sheets) == 4
     assert all("store" in s.reason_codes for s in report.sheets)
+
+
+def test_one_google_source_and_rate_limit_for_all_sheets() -> None:
+    """Every Google sheet of a run shares one source, so one pacing budget covers the service account."""
+    from shared.config import SheetConfig, Settings
+
+    a = SheetConfig(id="a", customer="A", spreadsheet_id="1AAAAAAAAAAAAAAA")
+    b = SheetConfig(id="b", customer="B", spreadsheet_id="1BBBBBBBBBBBBBBB")
+    rt = Runtime(Settings(sheets=(a, b), reads_per_minute=30), environ={})
+    sa, sb = rt.source_for(a), rt.source_for(b)
+    assert sa is sb and sa.limiter.interval == 2.0

@@ -119,3 +119,30 @@ def test_unreachable_storage_raises_store_error() -> None:
     )
     with pytest.raises(StoreError):
         s.load_index("s1")
+
+
+def test_prune_runs_keeps_recent_history(store: TableLeadStore) -> None:
+    """Runs older than the cut-off are removed; newer ones stay, newest first."""
+    for days in (40, 35, 5, 1):
+        store.add_run("s1", {"run_id": f"d{days}", "started_at": NOW - timedelta(days=days), "status": "SUCCESS"})
+    assert store.prune_runs("s1", NOW - timedelta(days=30)) == 2
+    assert [r["run_id"] for r in store.list_runs("s1", 10)] == ["d1", "d5"]
+
+
+def test_storage_hiccup_is_retried_transparently(tmp_path) -> None:
+    """Azurite frozen for a few seconds mid-write: azure-core's retries carry the write through."""
+    import threading
+
+    from scripts.azurite import Azurite
+
+    with Azurite() as az:
+        s = TableLeadStore(az.connection_string, read_timeout=1, connection_timeout=1, retry_total=5, retry_backoff_factor=0.2, retry_backoff_max=1)
+        s.ensure_tables()
+        az.pause()
+        timer = threading.Timer(2.5, az.resume)
+        timer.start()
+        try:
+            assert s.write_leads(SHEET, _leads(150), NOW) == 150
+        finally:
+            timer.join()
+        assert len(s.load_index("s1")) == 150

@@ -47,6 +47,9 @@ MAX_BATCH_BYTES = 3_500_000
 CHUNK_CHARS = 30_000
 """A string property holds at most 64 KiB of UTF-16, i.e. 32K characters."""
 STATE_PK = "sheet"
+IDEMPOTENT = {"retry_on_methods": ["HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE", "POST", "PATCH", "MERGE"]}
+"""azure-core retries a timed-out POST or PATCH only when told to; upserts and merges of whole
+entities (and batches of them) give the same result when sent twice, so they are retried."""
 _INDEX_SELECT = ["RowKey", "fp", "deleted", "first_seen"]
 
 
@@ -227,7 +230,7 @@ class TableLeadStore:
         written = 0
         for batch in _batches(ops):
             try:
-                self.leads.submit_transaction(batch)
+                self.leads.submit_transaction(batch, **IDEMPOTENT)
             except TableTransactionError as e:
                 raise StoreError(f"a batch of {len(batch)} writes was refused: {_short(e)}") from e
             except AzureError as e:
@@ -279,7 +282,7 @@ class TableLeadStore:
     def save_state(self, sheet_id: str, state: dict[str, Any]) -> None:
         self.ensure_tables()
         try:
-            self.state.upsert_entity(_state_to_entity(sheet_id, state), mode=UpdateMode.MERGE)
+            self.state.upsert_entity(_state_to_entity(sheet_id, state), mode=UpdateMode.MERGE, **IDEMPOTENT)
         except AzureError as e:
             raise StoreError(f"cannot save sync state: {_short(e)}") from e
 
@@ -346,9 +349,26 @@ class TableLeadStore:
                 json.dumps(v, default=str) if isinstance(v, (dict, list)) else v
             )
         try:
-            self.runs.upsert_entity(e)
+            self.runs.upsert_entity(e, **IDEMPOTENT)
         except AzureError as err:
             raise StoreError(f"cannot record the run: {_short(err)}") from err
+
+    def prune_runs(self, sheet_id: str, before: datetime) -> int:
+        """Delete run history older than ``before`` (runs only: leads are never erased)."""
+        self.ensure_tables()
+        oldest_kept = f"{10**13 - int(before.timestamp() * 1000):013d}"
+        try:
+            old = [
+                e["RowKey"]
+                for e in self.runs.query_entities(
+                    "PartitionKey eq @pk and RowKey gt @rk", parameters={"pk": sheet_id, "rk": oldest_kept}, select=["RowKey"]
+                )
+            ]
+            for i in range(0, len(old), MAX_BATCH):
+                self.runs.submit_transaction([("delete", {"PartitionKey": sheet_id, "RowKey": k}) for k in old[i : i + MAX_BATCH]])
+        except AzureError as err:
+            raise StoreError(f"cannot prune run history: {_short(err)}") from err
+        return len(old)
 
     def list_runs(self, sheet_id: str, limit: int = 10) -> list[dict[str, Any]]:
         self.ensure_tables()
