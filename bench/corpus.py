@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -18,7 +19,7 @@ from shared.core.detection import detect_header
 from shared.core.models import HeaderMatch
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = Path(__import__("os").environ.get("LEAD_SYNC_CORPUS", ROOT.parent / "shared" / "corpora" / "headers"))
+CORPUS = Path(os.environ.get("LEAD_SYNC_CORPUS", ROOT.parent / "shared" / "corpora" / "headers"))
 
 
 def load() -> list[tuple[str, list[list[str]], dict]]:

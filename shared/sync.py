@@ -19,7 +19,9 @@ baseline, and the next run converges, because writes are idempotent upserts.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
+import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -34,6 +36,8 @@ from .core.models import HeaderMatch, Status
 from .core.plan import plan_changes
 from .errors import LeadSyncError, SourceError, StoreError
 from .ports import LeadStore, SheetSource
+
+log = logging.getLogger("leadsync")
 
 LEASE_SECONDS = 600
 """A crashed run's lease expires after this; longer than any sync takes."""
@@ -150,9 +154,13 @@ def sync_sheet(
         report.messages.append(str(e))
         report.reason_codes.append(e.code)
     except Exception as e:  # noqa: BLE001 - one sheet's bug must not stop the others
+        # Type and place only: an exception's message may quote a cell (PII).
+        frame = traceback.extract_tb(e.__traceback__)[-1]
+        where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
         report.status = Status.ERROR.value
-        report.messages.append(f"unexpected error: {type(e).__name__}")
+        report.messages.append(f"unexpected error: {type(e).__name__} at {where}")
         report.reason_codes.append("internal")
+        log.error("sheet_sync_crashed %s %s at %s", sheet.id, type(e).__name__, where)
     finally:
         report.duration_ms = int((time.perf_counter() - t0) * 1000)
         _record(sheet, store, report, clock)
@@ -195,7 +203,7 @@ def _sync_locked(
         # nothing can disappear, so the stored index need not even be read.
         report.unchanged = len(keyed)
         report.guard = {"allowed": True, "code": "unchanged", "reason": "sheet unchanged since the last sync"}
-        store.save_state(sheet.id, {"last_success_at": now})
+        store.save_state(sheet.id, {"last_success_at": now, "approved": False})
         return
     stored = store.load_index(sheet.id)
     plan = plan_changes(keyed, stored)

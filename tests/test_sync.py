@@ -263,3 +263,40 @@ def test_unchanged_sheet_skips_the_index_but_a_daily_full_check_repairs_storage(
 
     full = sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: t0 + timedelta(hours=25))
     assert calls == ["unchanged"] and full.added == 1 and len(_active(store, "unchanged")) == 12
+
+
+def test_a_bug_in_one_sheet_is_reported_without_pii_and_others_sync(make_settings, store, tmp_path) -> None:
+    """An unexpected exception ends that sheet in ERROR (type and place, not the message); the run goes on."""
+    good = tmp_path / "good.csv"
+    _write(good, [["Name", "Email"], ["Ann Lee", "ann@example.com"]])
+
+    class Exploding(CsvSource):
+        def fetch(self, sheet):
+            if sheet.id == "boom":
+                raise ValueError("secret ann@example.com")
+            return super().fetch(sheet)
+
+    settings = make_settings(csv_sheet("boom", good), csv_sheet("fine", good))
+    report = sync_all(settings, lambda s: Exploding(tmp_path), store)
+    boom, fine = report.sheets
+    assert boom.status == "ERROR" and boom.reason_codes == ["internal"] and "ValueError at" in boom.messages[0]
+    assert "ann@" not in repr(boom.to_dict())
+    assert fine.status == "SUCCESS" and fine.added == 1
+
+
+def test_approval_is_not_left_waiting_when_the_sheet_is_restored(make_settings, store, tmp_path) -> None:
+    """Approve a blocked drop, then restore the sheet: the approval is dropped, the next drop is blocked again."""
+    path = tmp_path / "a.csv"
+    rows = [["Name", "Email"]] + [[f"U{i}", f"u{i}@example.com"] for i in range(20)]
+    _write(path, rows)
+    sheet = csv_sheet("appr", path)
+    settings = make_settings(sheet)
+    sync_sheet(sheet, CsvSource(tmp_path), store, settings)
+    _write(path, rows[:3])
+    assert sync_sheet(sheet, CsvSource(tmp_path), store, settings).status == "ERROR"
+    store.save_state("appr", {"approved": True})
+    _write(path, rows)  # the person fixed the sheet instead
+    assert sync_sheet(sheet, CsvSource(tmp_path), store, settings).written == 0
+    _write(path, rows[:3])
+    again = sync_sheet(sheet, CsvSource(tmp_path), store, settings)
+    assert again.status == "ERROR" and "guard_blocked" in again.reason_codes

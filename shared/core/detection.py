@@ -18,8 +18,17 @@ When the first rows look like data (an email in the first row, the same types as
 row scores as a header, the result is ``NoHeader`` and mapping works from column contents.
 
 Rows above the header are "preamble" when they are blank, hold one cell at the left edge (a
-title or a note), or repeat one value across the row (a merged title). A preamble row is never
-a candidate.
+title or a note), repeat one value across most of the width (a merged title), or form a block of
+"key | value" pairs (metadata). A preamble row is never a candidate.
+
+The chosen row is then grown into a header block: downwards over continuation rows, upwards
+over group labels ("Contact details" above "Name | Email"), years and units, stopping at
+notes, titles standing apart, and rows whose values recur in the data. ``row`` is the block's
+first row; mapping reads each column's lowest label first.
+
+Every rule here is a general property of tables (labels differ in type from the data they head,
+a header sits above its data, a merged title spans the table); ``bench/corpus.py`` and
+``bench/leadsheets.py`` measure the result on real and synthetic sheets.
 """
 
 from __future__ import annotations
@@ -64,7 +73,7 @@ class _Row:
 
 def _headerish_kind(value: str, kind: str) -> bool:
     """A cell that can stand in a header: text, or a year-like number ("2005", "2010-11")."""
-    return kind == TEXT or (kind in (TYPED_KINDS) and bool(_YEARISH.match(value)))
+    return kind == TEXT or (kind in TYPED_KINDS and bool(_YEARISH.match(value)))
 
 
 def _vocab_hit(value: str) -> tuple[bool, bool]:
@@ -163,7 +172,7 @@ def detect_header(grid: Grid) -> HeaderMatch | NoHeader:
     if chosen is None:
         if not scored:
             return NoHeader(width, "no_header", 0.5, candidates, first.index)
-        top_row, top_score, top_reasons, data_like, _ = scored[0]
+        top_row, top_score, _, data_like, _ = scored[0]
         notes = any(_NOTE.search(top_row.cells[j]) for j in top_row.filled)
         if data_like > 0 or notes or top_score < 0 or _matches_below(top_row, nonblank):
             return NoHeader(width, "no_header", 0.6, candidates, first.index)
@@ -213,7 +222,7 @@ def _score(row: _Row, below: list[_Row], width: int) -> tuple[float, tuple[str, 
     long_cells = sum(1 for c in cells if len(c) > 50)
     notes = sum(1 for c in cells if _NOTE.search(c) and cells.count(c) == 1)  # merged cells are labels
 
-    contrast_cols = typed_cols = repeats = judged = 0
+    contrast_cols = repeats = judged = 0
     for j, value in zip(row.filled, cells):
         seen = [r.cells[j] for r in below if j < len(r.cells) and r.kinds[j] != EMPTY]
         if not seen:
@@ -221,7 +230,6 @@ def _score(row: _Row, below: list[_Row], width: int) -> tuple[float, tuple[str, 
         judged += 1
         typed_below = sum(1 for r in below if j < len(r.kinds) and r.kinds[j] in TYPED_KINDS and not _YEARISH.match(r.cells[j]))
         if typed_below * 2 >= len(seen):
-            typed_cols += 1
             if _headerish_kind(value, row.kinds[j]) or _labels_other_kind(j, row.kinds[j], below):
                 contrast_cols += 1
         if value.lower() in {s.lower() for s in seen}:
@@ -266,7 +274,8 @@ def _score(row: _Row, below: list[_Row], width: int) -> tuple[float, tuple[str, 
 
 def _choose(scored: list[tuple[_Row, float, tuple[str, ...], float, int]]):
     """
-    Take the first acceptable row unless a row close below clearly beats it.
+    Take the first acceptable row unless a row below it, before the data starts, clearly
+    beats it.
 
     A row of one value (one cell, or one value repeated over merged cells) is never taken as
     the header itself: it is a title or a group label, and can only join a header block found

@@ -296,8 +296,8 @@ def map_columns(
         elif i in forced:
             decisions.append(ColumnDecision(i, label, names[i], None, 0.0, forced[i][1]))
         elif i in lost:
-            field, holder = lost[i]
-            reason = f"header {label!r} also means {field}, but column {holder!r} holds it; kept as extra data"
+            field, other = lost[i]
+            reason = f"header {label!r} also means {field}, but column {other!r} holds it; kept as extra data"
             decisions.append(ColumnDecision(i, label, names[i], None, 0.0, reason))
         else:
             why = "blank header" if not label else f"header {label!r} matches no lead field"
