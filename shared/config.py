@@ -25,13 +25,15 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .core.analysis import SheetOptions
-from .core.guard import GuardPolicy
 from .core.models import CANONICAL_FIELDS, DEFAULT_REQUIRED
+
+if TYPE_CHECKING:  # the pipeline (phonenumbers, rapidfuzz) is not needed to read settings
+    from .core.analysis import SheetOptions
+    from .core.guard import GuardPolicy
 
 SheetId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
@@ -85,6 +87,8 @@ class SheetConfig(BaseModel):
         return self
 
     def options(self, default_region: str) -> SheetOptions:
+        from .core.analysis import SheetOptions
+
         required = tuple(tuple(g) for g in self.required) if self.required is not None else DEFAULT_REQUIRED
         return SheetOptions(
             required=required,
@@ -124,6 +128,8 @@ class Settings:
         return next((s for s in self.sheets if s.id == sheet_id), None)
 
     def policy(self, sheet: SheetConfig) -> GuardPolicy:
+        from .core.guard import GuardPolicy
+
         return GuardPolicy(
             max_drop=sheet.max_drop if sheet.max_drop is not None else self.max_drop,
             min_baseline=sheet.min_baseline if sheet.min_baseline is not None else self.min_baseline,

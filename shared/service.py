@@ -13,14 +13,16 @@ import threading
 import time
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import telemetry
 from .config import Settings, SheetConfig, load_settings
 from .core.models import Status
 from .errors import ConfigError, LeadSyncError, StoreError
 from .ports import LeadStore, SheetSource
-from .sync import RunReport, broken_report, sync_all
+
+if TYPE_CHECKING:
+    from .sync import RunReport
 
 MAX_PAGE = 1000
 
@@ -67,6 +69,8 @@ class Runtime:
     # use cases
 
     def run_sync(self, only: str | None = None, trigger: str = "timer") -> RunReport:
+        from .sync import RunReport, SheetReport, broken_report, sync_all
+
         telemetry.configure(self.environ)
         t0 = time.perf_counter()
         if only is not None and self.settings.sheet(only) is None and not any(b.id == only for b in self.settings.broken):
@@ -75,8 +79,6 @@ class Runtime:
             store = self.store
         except (ConfigError, StoreError) as e:
             sheets = [s for s in self.settings.sheets if only in (None, s.id)]
-            from .sync import SheetReport
-
             reports = [SheetReport(s.id, s.customer, Status.ERROR.value, [str(e)], [e.code]) for s in sheets]
             reports += [broken_report(b) for b in self.settings.broken if only in (None, b.id)]
             report = RunReport(reports)
