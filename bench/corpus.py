@@ -84,7 +84,7 @@ def main() -> int:
         conf = ", ".join(f"{k} {v}" for k, v in sorted(r["confusion"].items()))
         print(f"{name:<32}{r['exact']:>8.1%}{r['in_block']:>10.1%}{ratio:>8.2f}  {conf}")
     by_set: dict[str, list[bool]] = {}
-    for (name, grid, label) in tables:
+    for _, grid, label in tables:
         by_set.setdefault(label["dataset"], []).append(ours(grid) == label["header_row"])
     print("ours by dataset: " + ", ".join(f"{k} {sum(v)}/{len(v)}" for k, v in sorted(by_set.items())))
     if args.misses:

@@ -19,7 +19,7 @@ import re
 import sys
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import responses
 
@@ -86,7 +86,7 @@ def main() -> int:
     sheet = SheetConfig(id="bench", customer="Bench", source="csv", path="unused.csv")
     settings = Settings(sheets=(sheet,))
     keyed, _ = assign_keys(analyse_sheet(grid).leads)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     entities = [lead_entity(sheet, k, now, None) for k in keyed]
 
     with Azurite() as az:
@@ -122,7 +122,7 @@ def main() -> int:
         writes_again = counter.entities
 
         counter.entities = 0
-        later = datetime.now(timezone.utc) + timedelta(hours=25)
+        later = datetime.now(UTC) + timedelta(hours=25)
         t0 = time.perf_counter()
         full = sync_sheet(sheet, source, store, settings, clock=lambda: later)
         t_full = time.perf_counter() - t0

@@ -12,7 +12,7 @@ import os
 import threading
 import time
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from . import telemetry
@@ -94,7 +94,7 @@ class Runtime:
     def health(self, history: int = 5) -> tuple[int, dict[str, Any]]:
         """Overall and per-sheet status; no lead data. 503 only when storage cannot be read."""
         s = self.settings
-        out: dict[str, Any] = {"checked_at": datetime.now(timezone.utc).isoformat(), "problems": list(s.problems)}
+        out: dict[str, Any] = {"checked_at": datetime.now(UTC).isoformat(), "problems": list(s.problems)}
         sheets: list[dict[str, Any]] = []
         code = 200
         try:

@@ -15,7 +15,7 @@ import sys
 import textwrap
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -190,7 +190,7 @@ def test_storage_outage_mid_sync_loses_nothing_and_next_run_converges(own_azurit
         return result
 
     store.leads.submit_transaction = submit_then_freeze
-    t0 = datetime.now(timezone.utc)
+    t0 = datetime.now(UTC)
     try:
         failed = sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: t0)
     finally:
@@ -278,7 +278,7 @@ def test_killed_run_lease_expires_and_next_run_completes(azurite, tables, make_s
     store = TableLeadStore(azurite.connection_string, *tables)
     sheet = csv_sheet("killed", path)
     settings = make_settings(sheet)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     busy = sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: now)
     assert busy.reason_codes == ["busy"] and store.load_index("killed") == {}
     later = now + timedelta(seconds=LEASE_SECONDS + 1)

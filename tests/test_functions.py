@@ -8,17 +8,14 @@ FunctionApp, build every function and check its bindings against the Python para
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import azure.functions as func
 from azure.functions.timer import TimerRequest
 
-from shared.adapters.csv_source import CsvSource
 from shared.config import BrokenSheet, load_settings
 from shared.service import Runtime, set_runtime
 from tests.conftest import ROOT, SAMPLES
@@ -222,7 +219,7 @@ def test_sync_with_unreachable_storage_reports_every_sheet(make_settings) -> Non
 
 def test_one_google_source_and_rate_limit_for_all_sheets() -> None:
     """Every Google sheet of a run shares one source, so one pacing budget covers the service account."""
-    from shared.config import SheetConfig, Settings
+    from shared.config import Settings, SheetConfig
 
     a = SheetConfig(id="a", customer="A", spreadsheet_id="1AAAAAAAAAAAAAAA")
     b = SheetConfig(id="b", customer="B", spreadsheet_id="1BBBBBBBBBBBBBBB")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shared.core.guard import GuardPolicy, check_data_loss
 from shared.core.identity import assign_keys, base_key, fingerprint

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -158,7 +158,7 @@ def test_changed_lead_is_updated_and_keeps_first_seen(make_settings, store, tmp_
     _write(path, rows)
     sheet = csv_sheet("changed", path)
     settings = make_settings(sheet)
-    t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
     sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: t0)
     rows[3][2] = "called back"
     _write(path, rows)
@@ -227,7 +227,7 @@ def test_sheet_already_syncing_is_skipped(make_settings, store, tmp_path) -> Non
     path = _copy_sample(tmp_path)
     sheet = csv_sheet("busy", path)
     settings = make_settings(sheet)
-    assert store.acquire_lease("busy", "other-run", datetime.now(timezone.utc), 600)
+    assert store.acquire_lease("busy", "other-run", datetime.now(UTC), 600)
     report = sync_sheet(sheet, CsvSource(tmp_path), store, settings)
     assert report.status == "WARNING" and report.reason_codes == ["busy"] and store.load_index("busy") == {}
 
@@ -250,7 +250,7 @@ def test_unchanged_sheet_skips_the_index_but_a_daily_full_check_repairs_storage(
     _write(path, [["Name", "Email"]] + [[f"U{i}", f"u{i}@example.com"] for i in range(12)])
     sheet = csv_sheet("unchanged", path)
     settings = make_settings(sheet)
-    t0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    t0 = datetime(2026, 11, 1, tzinfo=UTC)
     sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: t0)
     victim = next(iter(store.load_index("unchanged")))
     store.leads.delete_entity("unchanged", victim)  # someone erases a lead in storage directly

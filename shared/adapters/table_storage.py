@@ -21,7 +21,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from azure.core import MatchConditions
@@ -139,7 +139,7 @@ def _state_from_entity(e: dict[str, Any]) -> dict[str, Any]:
         if k in ("PartitionKey", "RowKey"):
             continue
         if isinstance(v, datetime):
-            out[k] = v.astimezone(timezone.utc)
+            out[k] = v.astimezone(UTC)
         elif isinstance(v, str) and k.endswith("_json"):
             out[k[:-5]] = json.loads(v) if v else None
         else:

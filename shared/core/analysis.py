@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping as MappingABC, Sequence
+from collections.abc import Mapping as MappingABC
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .detection import detect_header
@@ -107,7 +108,7 @@ def diff_mapping(previous: PreviousSync, mapping: Mapping) -> list[FieldChange]:
             changes.append(FieldChange("renamed", f, name, new_name))
         elif i != j:
             changes.append(FieldChange("moved", f, str(i), str(j)))
-    for f, (j, new_name) in sorted(after_f.items()):
+    for f, (_, new_name) in sorted(after_f.items()):
         if f not in before_f:
             changes.append(FieldChange("added", f, None, new_name))
     before_extra = {name for _, name, f in previous.columns if not f}

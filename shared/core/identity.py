@@ -18,8 +18,8 @@ content sorts first keeps the plain key, the others get the key plus a content s
 from __future__ import annotations
 
 import hashlib
-from itertools import chain
 from collections import Counter
+from itertools import chain
 from typing import NamedTuple
 
 from .models import Lead

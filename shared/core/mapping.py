@@ -19,7 +19,8 @@ unique name (blank headers are named by position, duplicates numbered), never dr
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping as MappingABC, Sequence
+from collections.abc import Mapping as MappingABC
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process

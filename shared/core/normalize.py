@@ -12,7 +12,7 @@ checks that both paths agree.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
 
 import phonenumbers
@@ -195,7 +195,7 @@ def _to_utc(dt: datetime, tz: str) -> datetime:
     sign = 1 if tz[0] == "+" else -1
     digits = tz[1:].replace(":", "")
     offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-    return (dt.replace(tzinfo=timezone(sign * offset))).astimezone(timezone.utc).replace(tzinfo=None)
+    return (dt.replace(tzinfo=timezone(sign * offset))).astimezone(UTC).replace(tzinfo=None)
 
 
 def _iso(dt: datetime | date, has_time: bool = True) -> str:
