@@ -2,7 +2,7 @@
 
 import azure.functions as func
 
-from shared.http import json_response
+from shared.web import json_response
 from shared.service import get_runtime
 
 bp = func.Blueprint()

@@ -48,6 +48,17 @@ FULL_CHECK_EVERY = timedelta(hours=24)
 comparison with storage repairs anything changed there by other hands."""
 
 
+MAX_LEAD_CHARS = 400_000
+"""Table Storage keeps at most 1 MiB per entity, counting strings as UTF-16 (2 bytes a
+character); 400,000 characters leaves room for names and the envelope. Sheets allows 50,000
+characters a cell, so only very wide rows of very long cells come near it."""
+
+
+def _chars(k: KeyedLead) -> int:
+    lead = k.lead
+    return sum(len(a) + len(b) for d in (lead.fields, lead.extra, lead.invalid) for a, b in d.items())
+
+
 def set_fingerprint(keyed: list[KeyedLead]) -> str:
     """Hash of a sheet's whole lead set (keys and content), independent of row order."""
     h = hashlib.blake2b(digest_size=16)
@@ -184,6 +195,18 @@ def _sync_locked(
         return
 
     keyed, duplicates = assign_keys(analysis.leads)
+    too_large = [k for k in keyed if _chars(k) > MAX_LEAD_CHARS]
+    if too_large:
+        big = {k.key for k in too_large}
+        keyed = [k for k in keyed if k.key not in big]
+        rows = ", ".join(str(k.lead.row + 1) for k in too_large[:10])
+        report.messages.append(
+            f"{len(too_large)} rows hold more text than a Table Storage entity can (1 MiB): rows {rows}; "
+            "they stay in the sheet but are not synced"
+        )
+        report.reason_codes.append("too_large")
+        if report.status == Status.SUCCESS.value:
+            report.status = Status.WARNING.value
     report.leads, report.duplicates = len(keyed), duplicates
     if duplicates:
         report.messages.append(f"{duplicates} rows share an email/phone with another row; each kept as its own lead")

@@ -300,3 +300,15 @@ def test_approval_is_not_left_waiting_when_the_sheet_is_restored(make_settings, 
     _write(path, rows[:3])
     again = sync_sheet(sheet, CsvSource(tmp_path), store, settings)
     assert again.status == "ERROR" and "guard_blocked" in again.reason_codes
+
+
+def test_a_row_too_large_for_table_storage_is_reported_not_fatal(make_settings, store, tmp_path) -> None:
+    """A row with more text than an entity holds is reported (row number, no content); the rest syncs."""
+    path = tmp_path / "big.csv"
+    rows = [["Name", "Email"] + [f"Note {i}" for i in range(10)], ["Ann Lee", "ann@example.com"] + ["x" * 45_000] * 10]
+    rows += [[f"U{i}", f"u{i}@example.com"] + [""] * 10 for i in range(3)]
+    _write(path, rows)
+    sheet = csv_sheet("big-row", path)
+    report = sync_sheet(sheet, CsvSource(tmp_path), store, make_settings(sheet))
+    assert report.status == "WARNING" and "too_large" in report.reason_codes and "rows 2" in " ".join(report.messages)
+    assert report.added == 3 and len(store.load_index("big-row")) == 3
