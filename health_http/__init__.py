@@ -2,8 +2,8 @@
 
 import azure.functions as func
 
-from shared.web import json_response
 from shared.service import get_runtime
+from shared.web import json_response
 
 bp = func.Blueprint()
 
