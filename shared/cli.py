@@ -19,13 +19,16 @@ import re
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from .config import load_settings
 from .core.analysis import SheetOptions, analyse_sheet
 from .core.models import HeaderMatch
 from .errors import SourceError
+
+if TYPE_CHECKING:
+    from .service import Runtime
 
 
 def inspect_file(path: Path, options: SheetOptions | None = None) -> dict[str, Any]:
@@ -86,7 +89,7 @@ def _print_report(report: dict[str, Any]) -> None:
     print(f"run: {report['status']}")
 
 
-def _runtime(config: str | None):
+def _runtime(config: str | None) -> Runtime:
     from .service import Runtime, get_runtime, set_runtime
 
     if config:
@@ -118,12 +121,13 @@ def http_routes() -> list[tuple[str, str, str, Any]]:
     import function_app
 
     apps = [v for v in vars(function_app).values() if isinstance(v, func.FunctionRegister)]
-    routes = []
+    routes: list[tuple[str, str, str, Any]] = []
     for fn in apps[0].get_functions():
         for b in json.loads(fn.get_function_json())["bindings"]:
             if b["type"] == "httpTrigger":
                 for m in b.get("methods") or ["GET", "POST"]:
-                    routes.append((m.upper(), b.get("route") or fn.get_function_name(), fn.get_function_name(), fn.get_user_function()))
+                    name = str(fn.get_function_name())
+                    routes.append((str(m).upper(), str(b.get("route") or name), name, fn.get_user_function()))
     return routes
 
 
@@ -152,7 +156,7 @@ def make_server(host: str, port: int, cors_origins: str = "") -> ThreadingHTTPSe
             if not path.startswith("/api/"):
                 return self._send(404, b'{"error": "not found"}', "application/json")
             rel = path[len("/api/") :].strip("/")
-            matches = [(m, p.match(rel), fn) for m, p, _, fn in compiled if p.match(rel)]
+            matches = [(m, found, fn) for m, p, _, fn in compiled if (found := p.match(rel)) is not None]
             if not matches:
                 return self._send(404, b'{"error": "not found"}', "application/json")
             if self.command == "OPTIONS":

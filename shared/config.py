@@ -260,7 +260,7 @@ def _parse_credentials(raw: str, problems: list[str]) -> dict[str, Any] | None:
     return info
 
 
-def _number(env: Mapping[str, str], name: str, default, kind, problems: list[str], lo, hi):
+def _number(env: Mapping[str, str], name: str, default: Any, kind: type, problems: list[str], lo: float, hi: float) -> Any:
     raw = env.get(name)
     if raw in (None, ""):
         return default

@@ -42,12 +42,13 @@ class Runtime:
     def store(self) -> LeadStore:
         with self._lock:
             if self._store is None:
-                if not self.settings.storage_connection:
-                    raise ConfigError("no storage configured: set LEAD_SYNC_STORAGE or AzureWebJobsStorage")
                 from .adapters.table_storage import TableLeadStore
 
                 s = self.settings
-                self._store = TableLeadStore(s.storage_connection, s.leads_table, s.state_table, s.runs_table)
+                conn = s.storage_connection
+                if not conn:
+                    raise ConfigError("no storage configured: set LEAD_SYNC_STORAGE or AzureWebJobsStorage")
+                self._store = TableLeadStore(conn, s.leads_table, s.state_table, s.runs_table)
             return self._store
 
     def source_for(self, sheet: SheetConfig) -> SheetSource:

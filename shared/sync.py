@@ -180,7 +180,12 @@ def sync_sheet(
 
 
 def _sync_locked(
-    sheet: SheetConfig, source: SheetSource, store: LeadStore, settings: Settings, report: SheetReport, clock
+    sheet: SheetConfig,
+    source: SheetSource,
+    store: LeadStore,
+    settings: Settings,
+    report: SheetReport,
+    clock: Callable[[], datetime],
 ) -> None:
     state = store.get_state(sheet.id) or {}
     try:
@@ -284,7 +289,7 @@ def _describe(analysis: SheetAnalysis, report: SheetReport) -> None:
     report.reason_codes.extend(analysis.reasons)
 
 
-def _record(sheet: SheetConfig, store: LeadStore, report: SheetReport, clock) -> None:
+def _record(sheet: SheetConfig, store: LeadStore, report: SheetReport, clock: Callable[[], datetime]) -> None:
     """Save status and history; a store failure here is reported, not raised."""
     now = clock()
     state = {

@@ -124,7 +124,9 @@ class GoogleSheetsSource:
 
     def fetch(self, sheet: SheetConfig) -> Grid:
         gc = self._gc()
-        params = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER", "majorDimension": "ROWS"}
+        if not sheet.spreadsheet_id:
+            raise SourceNotFoundError("no spreadsheet_id configured")
+        params: dict[str, Any] = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER", "majorDimension": "ROWS"}
         last: Exception | None = None
         for attempt in range(1, self.max_attempts + 1):
             self.limiter.acquire()

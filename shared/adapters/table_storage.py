@@ -47,7 +47,7 @@ MAX_BATCH_BYTES = 3_500_000
 CHUNK_CHARS = 30_000
 """A string property holds at most 64 KiB of UTF-16, i.e. 32K characters."""
 STATE_PK = "sheet"
-IDEMPOTENT = {"retry_on_methods": ["HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE", "POST", "PATCH", "MERGE"]}
+IDEMPOTENT: dict[str, Any] = {"retry_on_methods": ["HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE", "POST", "PATCH", "MERGE"]}
 """azure-core retries a timed-out POST or PATCH only when told to; upserts and merges of whole
 entities (and batches of them) give the same result when sent twice, so they are retried."""
 _INDEX_SELECT = ["RowKey", "fp", "deleted", "first_seen"]
@@ -259,10 +259,10 @@ class TableLeadStore:
             clauses.append("deleted eq false")
         query = " and ".join(clauses) or "PartitionKey ne ''"
         try:
-            pages = self.leads.query_entities(query, parameters=params, results_per_page=page_size).by_page(
+            pages: Any = self.leads.query_entities(query, parameters=params, results_per_page=page_size).by_page(
                 continuation_token=decode_token(token)
             )
-            page = next(pages, [])
+            page: Any = next(pages, [])
             items = [entity_to_lead(e) for e in page]
             return items, encode_token(pages.continuation_token)
         except AzureError as e:
@@ -349,7 +349,7 @@ class TableLeadStore:
                 json.dumps(v, default=str) if isinstance(v, (dict, list)) else v
             )
         try:
-            self.runs.upsert_entity(e, **IDEMPOTENT)
+            self.runs.upsert_entity(e, mode=UpdateMode.MERGE, **IDEMPOTENT)
         except AzureError as err:
             raise StoreError(f"cannot record the run: {_short(err)}") from err
 

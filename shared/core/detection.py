@@ -149,7 +149,7 @@ def detect_header(grid: Grid) -> HeaderMatch | NoHeader:
     left = min(multi) if multi else 0
 
     kv_block = _key_value_block(nonblank, left, width)
-    scored: list[tuple[_Row, float, tuple[str, ...], float, int]] = []
+    scored: list[_Scored] = []
     for pos, row in enumerate(nonblank):
         if row.index >= SCAN_ROWS:
             break
@@ -272,7 +272,11 @@ def _score(row: _Row, below: list[_Row], width: int) -> tuple[float, tuple[str, 
     return score, tuple(reasons), data_like, lead_hits
 
 
-def _choose(scored: list[tuple[_Row, float, tuple[str, ...], float, int]]):
+_Scored = tuple[_Row, float, tuple[str, ...], float, int]
+"""(row, score, reasons, share of data-like cells, lead vocabulary hits)"""
+
+
+def _choose(scored: list[_Scored]) -> _Scored | None:
     """
     Take the first acceptable row unless a row below it, before the data starts, clearly
     beats it.
@@ -334,16 +338,17 @@ def _key_value_block(nonblank: list[_Row], left: int, width: int) -> set[int]:
     """
     if width < 5:
         return set()
-    narrow = [r.count <= 2 and r.filled[-1] <= left + 1 for r in nonblank]
     out: set[int] = set()
     run: list[int] = []
-    for r, flag in zip(nonblank + [None], narrow + [False]):  # type: ignore[list-item]
-        if flag:
+    for r in nonblank:
+        if r.count <= 2 and r.filled[-1] <= left + 1:
             run.append(r.index)
             continue
         if len(run) >= 3:
             out.update(run)
         run = []
+    if len(run) >= 3:
+        out.update(run)
     return out
 
 

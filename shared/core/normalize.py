@@ -44,7 +44,7 @@ class _RegionPhones:
             if getattr(meta, name) is not None and getattr(meta, name).national_number_pattern
         ]
         self.valid = re.compile("(?:" + "|".join(f"(?:{p})" for p in patterns) + ")")
-        lengths = set(meta.general_desc.possible_length or ())
+        lengths = set(meta.general_desc.possible_length or ()) if meta.general_desc else set()
         self.lengths = lengths or set(range(4, 16))
 
     def fast(self, digits: str, international: bool) -> str | None:
