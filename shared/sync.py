@@ -24,7 +24,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -221,8 +221,10 @@ def _sync_locked(
     now = clock()
     content = set_fingerprint(keyed)
     checked = state.get("full_check_at")
+    renamed_customer = state.get("leads_customer") not in (None, "", sheet.customer)
     if (
         state.get("last_success_at")
+        and not renamed_customer
         and state.get("set_fp") == content
         and isinstance(checked, datetime)
         and now - checked < FULL_CHECK_EVERY
@@ -234,6 +236,11 @@ def _sync_locked(
         store.save_state(sheet.id, {"last_success_at": now, "approved": False})
         return
     stored = store.load_index(sheet.id)
+    if renamed_customer:
+        # The sheet now belongs to another customer name: every lead is rewritten to carry it.
+        stored = {k: replace(v, fingerprint="") for k, v in stored.items()}
+        report.messages.append(f"customer renamed from {state.get('leads_customer')!r}; all leads rewritten")
+        report.reason_codes.append("customer_renamed")
     plan = plan_changes(keyed, stored)
     active = sum(1 for s in stored.values() if not s.deleted)
     approved = bool(state.get("approved"))
@@ -255,6 +262,9 @@ def _sync_locked(
     first_seen = {k: s.first_seen for k, s in stored.items() if s.first_seen is not None}
     report.written = store.write_leads(sheet, plan.upserts, now, first_seen)
     report.written += store.soft_delete(sheet.id, plan.deleted, now)
+    if renamed_customer:
+        gone = [k for k, v in stored.items() if v.deleted and k not in {x.key for x in plan.upserts}]
+        report.written += store.merge_leads(sheet.id, gone, {"customer": sheet.customer})
     report.added, report.updated = len(plan.added), len(plan.updated)
     report.restored, report.deleted, report.unchanged = len(plan.restored), len(plan.deleted), plan.unchanged
     if approved:
@@ -264,6 +274,7 @@ def _sync_locked(
         sheet.id,
         {
             "customer": sheet.customer,
+            "leads_customer": sheet.customer,
             "baseline": len(keyed),
             "last_success_at": now,
             "approved": False,

@@ -312,3 +312,22 @@ def test_a_row_too_large_for_table_storage_is_reported_not_fatal(make_settings, 
     report = sync_sheet(sheet, CsvSource(tmp_path), store, make_settings(sheet))
     assert report.status == "WARNING" and "too_large" in report.reason_codes and "rows 2" in " ".join(report.messages)
     assert report.added == 3 and len(store.load_index("big-row")) == 3
+
+
+def test_renamed_customer_is_carried_to_every_lead(make_settings, store, tmp_path) -> None:
+    """Renaming a sheet's customer in config rewrites its leads (deleted ones too) under the new name."""
+    path = tmp_path / "c.csv"
+    rows = [["Name", "Email"]] + [[f"U{i}", f"u{i}@example.com"] for i in range(12)]
+    _write(path, rows)
+    old = csv_sheet("cust", path, customer="Acme Roofing")
+    sync_sheet(old, CsvSource(tmp_path), store, make_settings(old))
+    _write(path, rows[:-1])
+    sync_sheet(old, CsvSource(tmp_path), store, make_settings(old))  # one lead soft-deleted
+    new = csv_sheet("cust", path, customer="Acme Roofing & Guttering")
+    report = sync_sheet(new, CsvSource(tmp_path), store, make_settings(new))
+    assert "customer_renamed" in report.reason_codes and report.updated == 11
+    items, _ = store.list_leads(customer="Acme Roofing & Guttering", include_deleted=True, page_size=100)
+    assert len(items) == 12
+    assert store.list_leads(customer="Acme Roofing", include_deleted=True)[0] == []
+    again = sync_sheet(new, CsvSource(tmp_path), store, make_settings(new))
+    assert again.written == 0 and "customer_renamed" not in again.reason_codes

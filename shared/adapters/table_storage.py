@@ -219,8 +219,12 @@ class TableLeadStore:
         return self._submit(ops)
 
     def soft_delete(self, sheet_id: str, keys: Iterable[str], now: datetime) -> int:
+        return self.merge_leads(sheet_id, keys, {"deleted": True, "deleted_at": now})
+
+    def merge_leads(self, sheet_id: str, keys: Iterable[str], props: dict[str, Any]) -> int:
+        """Set ``props`` on stored leads, keeping everything else (MERGE)."""
         ops = (
-            ("upsert", {"PartitionKey": sheet_id, "RowKey": k, "deleted": True, "deleted_at": now}, {"mode": UpdateMode.MERGE})
+            ("upsert", {"PartitionKey": sheet_id, "RowKey": k, **props}, {"mode": UpdateMode.MERGE})
             for k in keys
         )
         return self._submit(ops)
