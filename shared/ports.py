@@ -50,5 +50,12 @@ class LeadStore(Protocol):
     def prune_runs(self, sheet_id: str, before: datetime) -> int: ...
 
     def list_leads(
-        self, *, sheet_id: str | None, customer: str | None, include_deleted: bool, page_size: int, token: str | None
+        self,
+        *,
+        sheet_id: str | None,
+        customer: str | None,
+        include_deleted: bool,
+        page_size: int,
+        token: str | None,
+        updated_since: datetime | None = None,
     ) -> tuple[list[dict[str, Any]], str | None]: ...

@@ -161,10 +161,18 @@ class Runtime:
         if not 1 <= page_size <= MAX_PAGE:
             return 400, {"error": f"page_size must be between 1 and {MAX_PAGE}"}
         include_deleted = (params.get("include_deleted") or "").lower() in ("1", "true", "yes")
+        since = None
+        if params.get("updated_since"):
+            try:
+                since = datetime.fromisoformat(params["updated_since"].replace("Z", "+00:00"))
+            except ValueError:
+                return 400, {"error": "updated_since must be an ISO 8601 date-time, e.g. 2026-11-29T10:00:00Z"}
+            if since.tzinfo is None:
+                since = since.replace(tzinfo=UTC)
         try:
             items, token = self.store.list_leads(
                 sheet_id=sheet_id, customer=customer, include_deleted=include_deleted, page_size=page_size,
-                token=params.get("continuation") or None,
+                token=params.get("continuation") or None, updated_since=since,
             )
         except ValueError as e:
             return 400, {"error": str(e)}

@@ -149,6 +149,9 @@ def test_leads_listing_and_paging(make_settings, store) -> None:
     assert set(item) >= {"id", "sheet_id", "customer", "full_name", "email", "phone", "extra", "deleted", "first_seen"}
     by_customer = _json(list_leads(_req("GET", "/api/leads", {"customer": "Northwind Software"})))
     assert by_customer["count"] == 6
+    recent = _json(list_leads(_req("GET", "/api/leads", {"customer": "Northwind Software", "updated_since": "2020-01-01T00:00:00Z"})))
+    future = _json(list_leads(_req("GET", "/api/leads", {"customer": "Northwind Software", "updated_since": "2100-01-01"})))
+    assert recent["count"] == 6 and future["count"] == 0
 
 
 def test_leads_bad_requests(make_settings, store) -> None:
@@ -161,6 +164,8 @@ def test_leads_bad_requests(make_settings, store) -> None:
     assert list_leads(_req("GET", "/api/leads", {"sheet": "nope"})).status_code == 404
     bad = list_leads(_req("GET", "/api/leads", {"sheet": "acme-facebook", "continuation": "%%%"}))
     assert bad.status_code == 400 and "token" in _json(bad)["error"]
+    when = list_leads(_req("GET", "/api/leads", {"sheet": "acme-facebook", "updated_since": "last tuesday"}))
+    assert when.status_code == 400 and "ISO 8601" in _json(when)["error"]
 
 
 def test_manual_sync_endpoint(make_settings, store) -> None:

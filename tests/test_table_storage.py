@@ -146,3 +146,16 @@ def test_storage_hiccup_is_retried_transparently(tmp_path) -> None:
         finally:
             timer.join()
         assert len(s.load_index("s1")) == 150
+
+
+def test_updated_since_returns_changes_and_deletions(store: TableLeadStore) -> None:
+    """An incremental reader gets leads written after a time, and soft deletions with include_deleted."""
+    keyed = _leads(3)
+    store.write_leads(SHEET, keyed[:2], NOW - timedelta(days=2))
+    store.write_leads(SHEET, keyed[2:], NOW)
+    store.soft_delete("s1", [keyed[0].key], NOW)
+    since = NOW - timedelta(hours=1)
+    changed, _ = store.list_leads(sheet_id="s1", updated_since=since)
+    assert [i["id"] for i in changed] == [keyed[2].key]
+    with_deleted, _ = store.list_leads(sheet_id="s1", updated_since=since, include_deleted=True)
+    assert {i["id"] for i in with_deleted} == {keyed[0].key, keyed[2].key}

@@ -250,9 +250,11 @@ class TableLeadStore:
         include_deleted: bool = False,
         page_size: int = 100,
         token: str | None = None,
+        updated_since: datetime | None = None,
     ) -> tuple[list[dict[str, Any]], str | None]:
         self.ensure_tables()
-        clauses, params = [], {}
+        clauses: list[str] = []
+        params: dict[str, Any] = {}
         if sheet_id:
             clauses.append("PartitionKey eq @pk")
             params["pk"] = sheet_id
@@ -261,6 +263,10 @@ class TableLeadStore:
             params["customer"] = customer
         if not include_deleted:
             clauses.append("deleted eq false")
+        if updated_since is not None:
+            # a soft delete also counts as an update, so an incremental reader sees it
+            clauses.append("( updated_at ge @since or deleted_at ge @since )" if include_deleted else "updated_at ge @since")
+            params["since"] = updated_since
         query = " and ".join(clauses) or "PartitionKey ne ''"
         try:
             pages: Any = self.leads.query_entities(query, parameters=params, results_per_page=page_size).by_page(
