@@ -92,8 +92,15 @@ class Runtime:
         telemetry.flush()
         return report
 
-    def health(self, history: int = 5) -> tuple[int, dict[str, Any]]:
-        """Overall and per-sheet status; no lead data. 503 only when storage cannot be read."""
+    def health(self, history: int = 5, sheet_id: str | None = None) -> tuple[int, dict[str, Any]]:
+        """
+        Overall and per-sheet status; no lead data. 503 only when storage cannot be read.
+
+        Each sheet shows its last ``history`` runs from its state (one query for all sheets);
+        with ``sheet_id``, only that sheet, with up to 50 runs read from the run history.
+        """
+        if sheet_id is not None and self.settings.sheet(sheet_id) is None and not any(b.id == sheet_id for b in self.settings.broken):
+            return 404, {"error": f"unknown sheet {sheet_id!r}"}
         s = self.settings
         out: dict[str, Any] = {"checked_at": datetime.now(UTC).isoformat(), "problems": list(s.problems)}
         sheets: list[dict[str, Any]] = []
@@ -105,8 +112,12 @@ class Runtime:
             out["problems"].append(f"storage: {e}")
             code = 503
         for b in s.broken:
+            if sheet_id not in (None, b.id):
+                continue
             sheets.append({"sheet_id": b.id, "customer": b.customer, "status": "ERROR", "messages": [b.error], "reason_codes": ["config"]})
         for sheet in s.sheets:
+            if sheet_id not in (None, sheet.id):
+                continue
             st = states.get(sheet.id)
             entry: dict[str, Any] = {"sheet_id": sheet.id, "customer": sheet.customer, "source": sheet.source, "enabled": sheet.enabled}
             if not st or not st.get("status"):
@@ -125,7 +136,8 @@ class Runtime:
                     guard=st.get("guard") or None,
                     awaiting_approval=bool(st.get("approved")),
                 )
-                if history and code == 200:
+                entry["recent_runs"] = (st.get("recent_runs") or [])[:history]
+                if sheet_id is not None:
                     try:
                         entry["recent_runs"] = [
                             {
@@ -135,7 +147,7 @@ class Runtime:
                                 "counts": r.get("counts"),
                                 "reason_codes": r.get("reason_codes"),
                             }
-                            for r in self.store.list_runs(sheet.id, history)
+                            for r in self.store.list_runs(sheet.id, min(history, 50))
                         ]
                     except StoreError:
                         pass

@@ -41,6 +41,8 @@ log = logging.getLogger("leadsync")
 
 LEASE_SECONDS = 600
 """A crashed run's lease expires after this; longer than any sync takes."""
+RECENT_RUNS = 10
+"""Runs kept inline in a sheet's state, so health needs one query for every sheet."""
 RUN_HISTORY = timedelta(days=30)
 """How long each sheet's run history is kept (health shows the latest runs)."""
 FULL_CHECK_EVERY = timedelta(hours=24)
@@ -317,19 +319,20 @@ def _record(sheet: SheetConfig, store: LeadStore, report: SheetReport, clock: Ca
         "header_strategy": report.header_strategy or "",
         "guard": report.guard or {},
     }
+    run = {
+        "run_id": uuid.uuid4().hex,
+        "started_at": datetime.fromisoformat(report.started_at) if report.started_at else now,
+        "duration_ms": report.duration_ms,
+        "status": report.status,
+        "counts": state["counts"],
+        "reason_codes": report.reason_codes,
+    }
     try:
+        previous = (store.get_state(sheet.id) or {}).get("recent_runs") or []
+        summary = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in run.items() if k != "run_id"}
+        state["recent_runs"] = [summary] + list(previous)[: RECENT_RUNS - 1]
         store.save_state(sheet.id, state)
-        store.add_run(
-            sheet.id,
-            {
-                "run_id": uuid.uuid4().hex,
-                "started_at": datetime.fromisoformat(report.started_at) if report.started_at else now,
-                "duration_ms": report.duration_ms,
-                "status": report.status,
-                "counts": state["counts"],
-                "reason_codes": report.reason_codes,
-            },
-        )
+        store.add_run(sheet.id, run)
         store.prune_runs(sheet.id, now - RUN_HISTORY)
     except StoreError as e:
         report.status = Status.ERROR.value

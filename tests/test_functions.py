@@ -231,3 +231,17 @@ def test_one_google_source_and_rate_limit_for_all_sheets() -> None:
     rt = Runtime(Settings(sheets=(a, b), reads_per_minute=30), environ={})
     sa, sb = rt.source_for(a), rt.source_for(b)
     assert sa is sb and sa.limiter.interval == 2.0
+
+
+def test_health_one_sheet_with_history(make_settings, store) -> None:
+    """?sheet=ID shows one sheet with runs read from the history; unknown sheets are 404."""
+    rt = _runtime(make_settings, store)
+    for _ in range(3):
+        rt.run_sync(trigger="test")
+    health = _fn("health")
+    doc = _json(health(_req("GET", "/api/leads/health", {"sheet": "bright-dental", "runs": "10"})))
+    assert [s["sheet_id"] for s in doc["sheets"]] == ["bright-dental"] and len(doc["sheets"][0]["recent_runs"]) == 3
+    everyone = _json(health(_req("GET", "/api/leads/health", {"runs": "2"})))
+    assert all(len(s["recent_runs"]) == 2 for s in everyone["sheets"])
+    assert health(_req("GET", "/api/leads/health", {"sheet": "nope"})).status_code == 404
+    assert health(_req("GET", "/api/leads/health", {"runs": "many"})).status_code == 400
