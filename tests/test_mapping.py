@@ -75,3 +75,13 @@ def test_every_column_has_a_reason() -> None:
     """inspect can explain every decision."""
     for c in map_columns(["Name", "", "Weird", "Email"]).columns:
         assert c.reason
+
+
+def test_date_serials_in_extra_date_columns_become_dates() -> None:
+    """A Sheets serial under an extra 'Follow-up date' header reads as a date; other numbers stay."""
+    from shared.core.analysis import analyse_sheet
+
+    a = analyse_sheet([["Name", "Email", "Created", "Follow-up date", "Budget"], ["Ann Lee", "a@x.co", "45000", "46000.5", "45123"]])
+    lead = a.leads[0]
+    assert lead.fields["created_at"] == "2023-03-15"
+    assert lead.extra == {"Follow-up date": "2025-12-09T12:00:00", "Budget": "45123"}

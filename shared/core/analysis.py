@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,9 +29,14 @@ from .models import (
     Status,
 )
 from .normalize import normalize_date, normalize_email, normalize_phone
-from .text import EMAIL, PHONE, classify
+from .text import EMAIL, PHONE, classify, normalize_header
 
 IDENTITY_FIELDS = ("email", "phone")
+_DATE_WORDS = frozenset(
+    {"date", "time", "day", "dob", "birthday", "deadline", "due", "when", "datum", "fecha", "data", "dia", "jour", "giorno"}
+)
+_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
+"""A Sheets date serial in a plausible range (1927-2173): five digits, maybe a time fraction."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +242,9 @@ def build_leads(
     checked = [(c.index, c.field, normalisers[c.field]) for c in mapping.columns if c.field in normalisers]
     plain = [(c.index, c.field) for c in mapping.columns if c.field and c.field not in normalisers]
     extra_cols = [(c.index, c.name) for c in mapping.columns if not c.field]
+    # Google Sheets sends dates as serial numbers; in an extra column named like a date
+    # ("Follow-up date", "Fecha de visita") a serial is shown as the date it stands for.
+    date_extras = [name for _, name in extra_cols if _DATE_WORDS.intersection(normalize_header(name).split())]
     header = [(j, x.strip().lower()) for j, x in enumerate(labels) if x and x.strip()]
     first_label = header[0] if len(header) >= 2 else None
     identity = ("email", "phone", "full_name", "first_name", "last_name", "company")
@@ -270,6 +279,10 @@ def build_leads(
                     else:
                         fields[f] = norm
         extra = {name: row[j].strip() for j, name in extra_cols if j < n and row[j] and not row[j].isspace()}
+        for name in date_extras:  # usually none
+            raw = extra.get(name)
+            if raw and _SERIAL.match(raw):
+                extra[name] = normalize_date(raw, day_first) or raw
         if not invalid and not any(f in fields for f in identity):
             issues.append(RowIssue(r, "no_contact_or_name"))
             continue
