@@ -159,3 +159,16 @@ def test_updated_since_returns_changes_and_deletions(store: TableLeadStore) -> N
     assert [i["id"] for i in changed] == [keyed[2].key]
     with_deleted, _ = store.list_leads(sheet_id="s1", updated_since=since, include_deleted=True)
     assert {i["id"] for i in with_deleted} == {keyed[0].key, keyed[2].key}
+
+
+def test_store_retries_with_jitter(store: TableLeadStore) -> None:
+    """The store's pipeline uses the jittered policy, whose waits fall in [backoff / 2, backoff]."""
+    from shared.adapters.table_storage import JitteredRetryPolicy
+
+    policies = store.service._policies  # the pipeline its table clients share
+    retry = next(p for p in policies if isinstance(p, JitteredRetryPolicy))
+    settings = retry.configure_retries({})
+    settings["history"] = [object()] * 4  # three consecutive failures so far
+    waits = {retry.get_backoff_time(settings) for _ in range(50)}
+    base = min(settings["max_backoff"], settings["backoff"] * 2**3)
+    assert all(base / 2 <= w <= base for w in waits) and len(waits) > 1

@@ -12,14 +12,16 @@ Tables:
 - ``syncruns``: PartitionKey = sheet id, RowKey = inverted time (newest first): run history.
 
 Writes go in transactions of at most 100 operations and well under 4 MiB (one partition per
-sheet). Transient failures (5xx, timeouts) are retried by azure-core's retry policy with
-exponential backoff; what outlives it raises ``StoreError``.
+sheet). Transient failures (5xx, timeouts) are retried by the SDK's retry policy, given jitter
+here (``JitteredRetryPolicy``), with exponential backoff; idempotent writes are retried on
+timeouts too; what outlives the retries raises ``StoreError``.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import random
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,6 +35,7 @@ from azure.core.exceptions import (
     ResourceNotFoundError,
 )
 from azure.data.tables import TableServiceClient, TableTransactionError, UpdateMode
+from azure.data.tables._policies import TablesRetryPolicy
 
 from ..config import SheetConfig
 from ..core.identity import KeyedLead
@@ -51,6 +54,27 @@ IDEMPOTENT: dict[str, Any] = {"retry_on_methods": ["HEAD", "GET", "PUT", "DELETE
 """azure-core retries a timed-out POST or PATCH only when told to; upserts and merges of whole
 entities (and batches of them) give the same result when sent twice, so they are retried."""
 _INDEX_SELECT = ["RowKey", "fp", "deleted", "first_seen"]
+
+
+class JitteredRetryPolicy(TablesRetryPolicy):
+    """
+    The SDK's retry policy with full jitter on its exponential backoff.
+
+    azure-core backs off 0.5, 1, 2, 4 s exactly; several instances retrying against the same
+    account would retry in step. Each wait is drawn uniformly from [backoff / 2, backoff].
+    """
+
+    def get_backoff_time(self, settings: dict[str, Any]) -> float:
+        backoff = float(super().get_backoff_time(settings))
+        return random.uniform(backoff / 2, backoff) if backoff > 0 else 0.0
+
+
+class _TableService(TableServiceClient):
+    """TableServiceClient whose pipeline (shared by its table clients) retries with jitter."""
+
+    def _configure_policies(self, **kwargs: Any) -> list[Any]:
+        policies = super()._configure_policies(**kwargs)
+        return [JitteredRetryPolicy(**kwargs) if type(p) is TablesRetryPolicy else p for p in policies]
 
 
 def _client_kwargs() -> dict[str, Any]:
@@ -175,7 +199,7 @@ class TableLeadStore:
     ) -> None:
         kwargs = _client_kwargs() | client_kwargs
         try:
-            self.service = TableServiceClient.from_connection_string(connection_string, **kwargs)
+            self.service = _TableService.from_connection_string(connection_string, **kwargs)
         except (ValueError, AzureError) as e:
             raise StoreError(f"invalid storage connection string: {e}") from e
         self.names = (leads_table, state_table, runs_table)
