@@ -172,3 +172,13 @@ def test_store_retries_with_jitter(store: TableLeadStore) -> None:
     waits = {retry.get_backoff_time(settings) for _ in range(50)}
     base = min(settings["max_backoff"], settings["backoff"] * 2**3)
     assert all(base / 2 <= w <= base for w in waits) and len(waits) > 1
+
+
+def test_long_field_and_invalid_values_round_trip(store: TableLeadStore) -> None:
+    """A 45,000-character note (a Sheets cell holds up to 50,000) and a long invalid value survive whole."""
+    note = "n" * 45_000
+    bad_phone = "9" * 40_000
+    keyed, _ = assign_keys([Lead(0, {"email": "long@example.com", "notes": note}, {}, {"phone": bad_phone})])
+    store.write_leads(SHEET, keyed, NOW)
+    items, _ = store.list_leads(sheet_id="s1")
+    assert items[0]["notes"] == note and items[0]["invalid"] == {"phone": bad_phone}

@@ -122,32 +122,47 @@ def lead_entity(sheet: SheetConfig, lead: KeyedLead, now: datetime, first_seen: 
     if lead.duplicate_of:
         e["duplicate_of"] = lead.duplicate_of
     for k, v in lead.lead.fields.items():
-        e[k] = v
+        _put(e, k, v)
     if lead.lead.extra:
-        text = json.dumps(lead.lead.extra, ensure_ascii=False, separators=(",", ":"))
-        for n, start in enumerate(range(0, len(text), CHUNK_CHARS)):
-            e["extra" if n == 0 else f"extra_{n + 1}"] = text[start : start + CHUNK_CHARS]
+        _put(e, "extra", json.dumps(lead.lead.extra, ensure_ascii=False, separators=(",", ":")))
     if lead.lead.invalid:
-        e["invalid"] = json.dumps(lead.lead.invalid, ensure_ascii=False, separators=(",", ":"))[: CHUNK_CHARS]
+        _put(e, "invalid", json.dumps(lead.lead.invalid, ensure_ascii=False, separators=(",", ":")))
     return e
+
+
+def _put(e: dict[str, Any], name: str, text: str) -> None:
+    """Store a string, split over ``name``, ``name_2``... when it passes the property limit."""
+    e[name] = text[:CHUNK_CHARS]
+    for n, start in enumerate(range(CHUNK_CHARS, len(text), CHUNK_CHARS), start=2):
+        e[f"{name}_{n}"] = text[start : start + CHUNK_CHARS]
+
+
+def _get(e: dict[str, Any], name: str) -> str | None:
+    """Read a string written by ``_put``."""
+    first = e.get(name)
+    if not first:
+        return None
+    parts = [first]
+    n = 2
+    while f"{name}_{n}" in e:
+        parts.append(e[f"{name}_{n}"])
+        n += 1
+    return "".join(parts)
 
 
 def entity_to_lead(e: dict[str, Any]) -> dict[str, Any]:
     """A stored lead as the API serves it."""
-    extra_text = e.get("extra") or ""
-    n = 2
-    while f"extra_{n}" in e:
-        extra_text += e[f"extra_{n}"]
-        n += 1
+    extra_text = _get(e, "extra")
+    invalid_text = _get(e, "invalid")
     out: dict[str, Any] = {
         "id": e["RowKey"],
         "sheet_id": e.get("sheet_id") or e["PartitionKey"],
         "customer": e.get("customer"),
     }
     for f in CANONICAL_FIELDS:
-        out[f] = e.get(f) or None
+        out[f] = _get(e, f)
     out["extra"] = json.loads(extra_text) if extra_text else {}
-    out["invalid"] = json.loads(e["invalid"]) if e.get("invalid") else {}
+    out["invalid"] = json.loads(invalid_text) if invalid_text else {}
     out["row"] = e.get("row")
     out["duplicate_of"] = e.get("duplicate_of")
     out["deleted"] = bool(e.get("deleted"))
