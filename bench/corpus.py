@@ -32,6 +32,20 @@ def load() -> list[tuple[str, list[list[str]], dict]]:
     return out
 
 
+def modal_filled_row(grid: list[list[str]], tolerance: int = 1, sample: int = 1000) -> int | None:
+    """
+    The rule of messytables' ``headers_guess`` (the common baseline): the first row whose count
+    of filled cells is within ``tolerance`` of the modal count among rows with two or more.
+    Written here from its documented behaviour, so the baseline runs in the same process.
+    """
+    counts = [sum(1 for c in row if c and c.strip()) for row in grid[:sample]]
+    multi = [n for n in counts if n > 1]
+    if not multi:
+        return 0
+    modal = max(set(multi), key=multi.count)
+    return next((i for i, n in enumerate(counts) if n >= modal - tolerance), 0)
+
+
 def first_nonblank(grid: list[list[str]]) -> int | None:
     return next((i for i, r in enumerate(grid) if any(c.strip() for c in r)), None)
 
@@ -74,6 +88,7 @@ def main() -> int:
     results = {
         "lead-sync detect_header": evaluate(ours, tables),
         "baseline: always row 0": evaluate(lambda g: 0, tables),
+        "baseline: messytables rule": evaluate(modal_filled_row, tables),
         "baseline: first non-blank row": evaluate(first_nonblank, tables),
     }
     base = results["baseline: always row 0"]["exact"]
