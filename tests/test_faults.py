@@ -14,7 +14,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -219,18 +218,21 @@ def test_two_runs_at_once_never_overlap(store, make_settings, tmp_path) -> None:
     sheet = csv_sheet("same", path)
     settings = make_settings(sheet)
     gate = threading.Barrier(2)
+    other_finished = threading.Event()
 
-    class SlowSource(CsvSource):
+    class HoldingSource(CsvSource):
         def fetch(self, s):
             grid = super().fetch(s)
-            time.sleep(0.5)  # hold the lease while the other run tries
+            other_finished.wait(timeout=30)  # hold the lease until the other run has tried
             return grid
 
     results = []
 
     def run():
         gate.wait()
-        results.append(sync_sheet(sheet, SlowSource(tmp_path), store, settings))
+        report = sync_sheet(sheet, HoldingSource(tmp_path), store, settings)
+        results.append(report)
+        other_finished.set()
 
     threads = [threading.Thread(target=run) for _ in range(2)]
     for t in threads:
