@@ -200,3 +200,10 @@ def test_helpers() -> None:
     assert sheet_range("Bob's leads") == "'Bob''s leads'"
     assert sheet_range(None) == "A:ZZZ"
     assert [cell_text(v) for v in (15.0, 0.1, True, None, "x", 3)] == ["15", "0.1", "TRUE", "", "x", "3"]
+
+
+def test_malformed_private_key_is_an_auth_error() -> None:
+    """A key that is not a PEM private key is reported as a credentials problem, with no request."""
+    info = {"client_email": "a@b.iam.gserviceaccount.com", "private_key": "-----BEGIN PRIVATE KEY-----\ngarbage\n-----END PRIVATE KEY-----\n", "token_uri": TOKEN_URL}
+    with pytest.raises(SourceAuthError, match="cannot be used"):
+        GoogleSheetsSource(info).fetch(SHEET)
