@@ -29,6 +29,21 @@ def _write(path: Path, rows: list[list[str]]) -> None:
         csv.writer(f).writerows(rows)
 
 
+def _people(n: int) -> list[list[str]]:
+    """A clean sheet of ``n`` leads: a header and one row per person."""
+    return [["Name", "Email"]] + [[f"User {i}", f"u{i}@example.com"] for i in range(n)]
+
+
+def _synced(tmp_path: Path, store: TableLeadStore, make_settings, sheet_id: str, rows: list[list[str]], **kw):
+    """Write ``rows`` as a CSV sheet, sync it once, and return (path, sheet, settings)."""
+    path = tmp_path / f"{sheet_id}.csv"
+    _write(path, rows)
+    sheet = csv_sheet(sheet_id, path, **kw)
+    settings = make_settings(sheet)
+    sync_sheet(sheet, CsvSource(tmp_path), store, settings)
+    return path, sheet, settings
+
+
 def _active(store: TableLeadStore, sheet_id: str) -> set[str]:
     return {k for k, v in store.load_index(sheet_id).items() if not v.deleted}
 
@@ -100,12 +115,9 @@ def test_emptied_sheet_is_blocked_and_keeps_every_lead(make_settings, store, tmp
 
 def test_truncated_sheet_blocked_then_approved_soft_deletes(make_settings, store, tmp_path) -> None:
     """80% of rows gone is blocked; after one approval the next sync soft-deletes them, erasing none."""
-    path = tmp_path / "big.csv"
-    rows = [["Name", "Email"]] + [[f"User {i}", f"u{i}@example.com"] for i in range(50)]
-    _write(path, rows)
-    sheet = csv_sheet("big", path)
-    settings = make_settings(sheet)
-    assert sync_sheet(sheet, CsvSource(tmp_path), store, settings).added == 50
+    rows = _people(50)
+    path, sheet, settings = _synced(tmp_path, store, make_settings, "big", rows)
+    assert len(_active(store, "big")) == 50
 
     _write(path, rows[:11])
     blocked = sync_sheet(sheet, CsvSource(tmp_path), store, settings)
@@ -137,12 +149,8 @@ def test_sorting_and_inserting_rows_keeps_keys(make_settings, store, tmp_path) -
 
 def test_removed_row_is_soft_deleted_and_restored(make_settings, store, tmp_path) -> None:
     """A lead that leaves the sheet is marked deleted; when it comes back it is restored."""
-    path = tmp_path / "r.csv"
-    rows = [["Name", "Email"]] + [[f"User {i}", f"u{i}@example.com"] for i in range(12)]
-    _write(path, rows)
-    sheet = csv_sheet("restore", path)
-    settings = make_settings(sheet)
-    sync_sheet(sheet, CsvSource(tmp_path), store, settings)
+    rows = _people(12)
+    path, sheet, settings = _synced(tmp_path, store, make_settings, "restore", rows)
     _write(path, rows[:-1])
     gone = sync_sheet(sheet, CsvSource(tmp_path), store, settings)
     assert gone.deleted == 1 and gone.written == 1
@@ -286,12 +294,8 @@ def test_a_bug_in_one_sheet_is_reported_without_pii_and_others_sync(make_setting
 
 def test_approval_is_not_left_waiting_when_the_sheet_is_restored(make_settings, store, tmp_path) -> None:
     """Approve a blocked drop, then restore the sheet: the approval is dropped, the next drop is blocked again."""
-    path = tmp_path / "a.csv"
-    rows = [["Name", "Email"]] + [[f"U{i}", f"u{i}@example.com"] for i in range(20)]
-    _write(path, rows)
-    sheet = csv_sheet("appr", path)
-    settings = make_settings(sheet)
-    sync_sheet(sheet, CsvSource(tmp_path), store, settings)
+    rows = _people(20)
+    path, sheet, settings = _synced(tmp_path, store, make_settings, "appr", rows)
     _write(path, rows[:3])
     assert sync_sheet(sheet, CsvSource(tmp_path), store, settings).status == "ERROR"
     store.save_state("appr", {"approved": True})
