@@ -85,3 +85,24 @@ def test_date_serials_in_extra_date_columns_become_dates() -> None:
     lead = a.leads[0]
     assert lead.fields["created_at"] == "2023-03-15"
     assert lead.extra == {"Follow-up date": "2025-12-09T12:00:00", "Budget": "45123"}
+
+
+def test_qualified_headers_are_not_the_field() -> None:
+    """'Campaign ID', 'Contact owner', 'Phone type' are about something else; 'Mobile No' is a phone."""
+    m = map_columns(["Lead ID", "Campaign ID", "Contact owner", "Phone type", "Mobile No", "User Email"])
+    assert _fields(m) == {"Lead ID": None, "Campaign ID": None, "Contact owner": None, "Phone type": None, "Mobile No": "phone", "User Email": "email"}
+
+
+def test_content_that_contradicts_a_loose_header_keeps_the_column_as_extra() -> None:
+    """'Customer Number' holding short account numbers is not a phone; the reason says why."""
+    m = map_columns(["Name", "Customer Number", "Email"], [["Ann Lee", "Bo Chan", "Cy Dart"], ["100234", "100235", "100236"], ["a@x.co", "b@x.co", "c@x.co"]])
+    assert m.columns[1].field is None and "phone numbers" in m.columns[1].reason
+
+
+def test_one_phone_inside_text_is_found_several_are_not_guessed() -> None:
+    """'07911 123456 (mobile)' gives the number; two numbers in one cell stay raw."""
+    from shared.core.normalize import normalize_phone
+
+    assert normalize_phone("07911 123456 (mobile)") == "+447911123456"
+    assert normalize_phone("p:+447911123456") == "+447911123456"  # Facebook Lead Ads export
+    assert normalize_phone("07911123456 / 01134960456") is None

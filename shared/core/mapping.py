@@ -28,7 +28,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from .models import ColumnDecision, Mapping
 from .text import DATE, EMAIL, NUMBER, PHONE, TEXT, URL, classify, normalize_header
-from .vocabulary import COMPANY_SUFFIXES, LOOKUP, SYNONYMS
+from .vocabulary import COMPANY_SUFFIXES, LOOKUP, QUALIFIERS, SYNONYMS
 
 FUZZY_MIN = 86.0
 """rapidfuzz ratio (0-100) below which a header is not a fuzzy match."""
@@ -143,6 +143,11 @@ def header_candidates(label: str | None) -> list[tuple[str, float, str]]:
             for i in range(len(words) - n + 1):
                 phrase = " ".join(words[i : i + n])
                 f = LOOKUP.get(phrase)
+                after = words[i + n :]
+                if any(w in QUALIFIERS for w in after):
+                    # "Campaign ID", "Contact owner", "Phone type": the column is about the
+                    # word after the phrase (its identifier, owner, type), not the field itself
+                    continue
                 if f and (n > 1 or len(phrase) >= 4) and f not in found:
                     extra = len(words) - n
                     found[f] = (92.0 - 3.0 * extra + 2.0 * n, f"header {label!r} contains {phrase!r}")
@@ -204,9 +209,9 @@ def _confirm(field: str, score: float, reason: str, profile: Profile) -> list[tu
     if field == "email" and profile.email < 0.2:
         if profile.phone >= CONTENT_SHARE:
             return [("phone", 96.0, f"{reason}, but {profile.phone:.0%} of values are phone numbers")]
-        return [(field, score - 45.0, f"{reason}; only {profile.email:.0%} of values are emails")]
-    if field == "phone" and profile.phone < 0.2 and profile.number < 0.5:
-        return [(field, score - 45.0, f"{reason}; only {profile.phone:.0%} of values are phone numbers")]
+        return [(field, score - 60.0, f"{reason}; only {profile.email:.0%} of values are emails")]
+    if field == "phone" and profile.phone < 0.2:
+        return [(field, score - 60.0, f"{reason}; only {profile.phone:.0%} of values are phone numbers")]
     if field in ("full_name", "first_name", "last_name") and profile.company >= 0.5:
         return [
             ("company", score - 2.0, f"{reason}, but {profile.company:.0%} of values are company names"),
@@ -289,6 +294,10 @@ def map_columns(
     for score, field, i, _, _ in cands:
         if i not in chosen and i not in lost and score >= 60.0 and field in holder:
             lost[i] = (field, holder[field])
+    weak: dict[int, str] = {}  # a candidate too weak to map, e.g. contradicted by the content
+    for score, _, i, _, reason in cands:
+        if i not in chosen and i not in lost and i not in weak and 0 < score < 40.0:
+            weak[i] = reason
     decisions = []
     for i, label in enumerate(labels):
         if i in chosen:
@@ -300,6 +309,8 @@ def map_columns(
             field, other = lost[i]
             reason = f"header {label!r} also means {field}, but column {other!r} holds it; kept as extra data"
             decisions.append(ColumnDecision(i, label, names[i], None, 0.0, reason))
+        elif i in weak:
+            decisions.append(ColumnDecision(i, label, names[i], None, 0.0, f"{weak[i]}; kept as extra data"))
         else:
             why = "blank header" if not label else f"header {label!r} matches no lead field"
             decisions.append(ColumnDecision(i, label, names[i], None, 0.0, f"{why}; kept as extra data"))

@@ -100,9 +100,13 @@ def _slow_phone(value: str, region: str) -> str | None:
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        # "07911 123456 (mobile)", "call 0113 496 0456 after 5": exactly one number in the text
+        found = [m.number for m in phonenumbers.PhoneNumberMatcher(value, region)]
+        if len(found) != 1:
+            return None  # none, or several: the raw text is kept, nothing is guessed
+        number = found[0]
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

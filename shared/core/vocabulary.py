@@ -136,6 +136,15 @@ HEADERISH_WORDS: frozenset[str] = frozenset(
 )
 """Words that mark a header cell in any table, lead sheet or not (for detection)."""
 
+QUALIFIERS: frozenset[str] = frozenset(
+    {
+        "id", "ids", "owner", "type", "status", "size", "count", "score", "key", "ref", "reference",
+        "category", "rating", "level", "verified", "consent", "opt", "valid", "link", "url",
+    }
+)
+"""Words that, after a field's name, make a header about something else: "Campaign ID",
+"Contact owner", "Phone type", "Email verified", "Company size"."""
+
 COMPANY_SUFFIXES: tuple[str, ...] = (
     "ltd", "limited", "llc", "inc", "plc", "gmbh", "llp", "corp", "co", "group", "holdings",
     "solutions", "services", "consulting", "partners", "associates", "agency", "studio",
