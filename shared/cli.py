@@ -35,11 +35,15 @@ def inspect_file(path: Path, options: SheetOptions | None = None) -> dict[str, A
     """The ``inspect --json`` document for one file."""
     from .adapters.csv_source import read_csv
 
-    grid = read_csv(path)
+    return inspect_grid(read_csv(path), str(path), options)
+
+
+def inspect_grid(grid: list[list[str]], name: str, options: SheetOptions | None = None) -> dict[str, Any]:
+    """The ``inspect --json`` document for one grid (a file, or a configured sheet)."""
     a = analyse_sheet(grid, options)
     h = a.header
     return {
-        "file": str(path),
+        "file": name,
         "header_row": h.row if isinstance(h, HeaderMatch) else None,
         "header_rows": list(h.rows),
         "strategy": h.strategy,
@@ -210,8 +214,10 @@ def make_server(host: str, port: int, cors_origins: str = "") -> ThreadingHTTPSe
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m shared", description="Lead Sync command line")
     sub = parser.add_subparsers(dest="cmd", required=True)
-    p = sub.add_parser("inspect", help="explain header detection and mapping of a CSV file")
-    p.add_argument("file", type=Path)
+    p = sub.add_parser("inspect", help="explain header detection and mapping of a CSV file or a configured sheet")
+    p.add_argument("file", type=Path, nargs="?")
+    p.add_argument("--sheet", help="a configured sheet id instead of a file (read through its source, e.g. Google)")
+    p.add_argument("--config", help="JSON file listing the sheets (with --sheet)")
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("sync", help="run one sync and print a report per sheet")
     p.add_argument("--config", help="JSON file listing the sheets (overrides LEAD_SYNC_SHEETS)")
@@ -227,8 +233,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.cmd == "inspect":
+        if (args.file is None) == (args.sheet is None):
+            print("error: give a FILE or --sheet ID", file=sys.stderr)
+            return 2
         try:
-            doc = inspect_file(args.file)
+            if args.sheet:
+                rt = _runtime(args.config)
+                sheet = rt.settings.sheet(args.sheet)
+                if sheet is None:
+                    print(f"error: unknown sheet {args.sheet!r}", file=sys.stderr)
+                    return 2
+                options = sheet.options(rt.settings.phone_region)
+                doc = inspect_grid(rt.source_for(sheet).fetch(sheet), f"sheet {sheet.id}", options)
+            else:
+                doc = inspect_file(args.file)
         except SourceError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2

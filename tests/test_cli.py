@@ -131,3 +131,15 @@ def test_cli_approve(azurite, tmp_path) -> None:
     assert cli("approve", "appr").returncode == 0
     out = cli("sync", "--json")
     assert out.returncode == 0 and json.loads(out.stdout)["sheets"][0]["deleted"] == 19
+
+
+def test_inspect_a_configured_sheet_uses_its_source_and_overrides() -> None:
+    """inspect --sheet reads the sheet through its configured source and applies its overrides."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "shared", "inspect", "--sheet", "bright-dental", "--config", str(SAMPLES / "sheets.json"), "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, env={**os.environ, "LEAD_SYNC_STORAGE": "unused"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["columns"][5]["field"] == "source" and "override" in doc["columns"][5]["reason"]
+    assert main(["inspect"]) == 2
