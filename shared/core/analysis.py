@@ -29,7 +29,7 @@ from .models import (
     Status,
 )
 from .normalize import normalize_date, normalize_email, normalize_phone
-from .text import EMAIL, PHONE, classify, normalize_header
+from .text import EMAIL, PHONE, classify, is_blank_row, normalize_header
 
 IDENTITY_FIELDS = ("email", "phone")
 _DATE_WORDS = frozenset(
@@ -142,7 +142,7 @@ def analyse_sheet(grid: Grid, options: SheetOptions | None = None, previous: Pre
     mapping = map_columns(labels, samples, options.overrides, previous.by_label if previous else None, low)
     result = SheetAnalysis(header, mapping, [], Status.SUCCESS, [], [], [], 0, 0, [], header_fingerprint(mapping))
 
-    if not any(not _blank(r) for r in grid):
+    if not any(not is_blank_row(r) for r in grid):
         result.note(Status.WARNING, "empty_sheet", "sheet is empty")
         result.rows_blank = len(grid)
         return result
@@ -198,17 +198,13 @@ def _contacts_above(grid: Grid, header: HeaderMatch | NoHeader) -> int:
     return count
 
 
-def _blank(row: Sequence[str]) -> bool:
-    return not any(c and c.strip() for c in row)
-
-
 def _samples(grid: Grid, start: int, width: int) -> list[list[str]]:
     cols: list[list[str]] = [[] for _ in range(width)]
     taken = 0
     for row in grid[start:]:
         if taken >= SAMPLE_ROWS:
             break
-        if _blank(row):
+        if is_blank_row(row):
             continue
         taken += 1
         for j in range(min(width, len(row))):
@@ -254,7 +250,7 @@ def build_leads(
     for r in range(start, len(grid)):
         row = grid[r]
         n = len(row)
-        if not any(row) or _blank(row):
+        if not any(row) or is_blank_row(row):
             blank += 1
             continue
         rows_read += 1

@@ -53,7 +53,6 @@ class Profile:
     phone: float
     date: float
     url: float
-    number: float
     company: float
     multiword: float
     postcode: float
@@ -63,7 +62,7 @@ class Profile:
         vals = [v.strip() for v in values if v and v.strip()]
         n = len(vals)
         if not n:
-            return cls(0, 0, 0, 0, 0, 0, 0, 0, 0)
+            return cls(0, 0, 0, 0, 0, 0, 0, 0)
         kinds = [classify(v) for v in vals]
         company = multi = postcode = 0
         for v, k in zip(vals, kinds):
@@ -82,7 +81,6 @@ class Profile:
             (kinds.count(PHONE) + sum(1 for v, k in zip(vals, kinds) if k == NUMBER and _bare_phone(v))) / n,
             kinds.count(DATE) / n,
             kinds.count(URL) / n,
-            kinds.count(NUMBER) / n,
             company / n,
             # names are mostly distinct; campaigns, cities and job titles repeat
             multi / n if len(set(vals)) * 10 >= n * 6 else 0.0,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 EMPTY, TEXT, NUMBER, DATE, EMAIL, PHONE, URL = "empty", "text", "number", "date", "email", "phone", "url"
@@ -81,7 +82,7 @@ def classify(value: str) -> str:
     return TEXT
 
 
-def is_blank_row(row: list[str]) -> bool:
+def is_blank_row(row: Sequence[str]) -> bool:
     for cell in row:
         if cell and not cell.isspace():
             return False
