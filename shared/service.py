@@ -152,7 +152,8 @@ class Runtime:
                     except StoreError:
                         pass
             sheets.append(entry)
-        statuses = [Status(x["status"]) for x in sheets]
+        # A sheet switched off in config keeps its last status for reference but does not count.
+        statuses = [Status(x["status"]) for x in sheets if x.get("enabled", True)]
         if out["problems"]:
             statuses.append(Status.ERROR)
         out["status"] = Status.worst(statuses).value

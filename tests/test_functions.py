@@ -245,3 +245,18 @@ def test_health_one_sheet_with_history(make_settings, store) -> None:
     assert all(len(s["recent_runs"]) == 2 for s in everyone["sheets"])
     assert health(_req("GET", "/api/leads/health", {"sheet": "nope"})).status_code == 404
     assert health(_req("GET", "/api/leads/health", {"runs": "many"})).status_code == 400
+
+
+def test_disabled_sheet_does_not_colour_overall_health(make_settings, store) -> None:
+    """A sheet switched off in config is listed but does not make the whole service WARNING."""
+    from shared.config import SheetConfig
+
+    on = SheetConfig(id="on", customer="A", source="csv", path="bright_dental_enquiries.csv")
+    off = SheetConfig(id="off", customer="B", source="csv", path="nope.csv", enabled=False)
+    rt = Runtime(make_settings(on, off), environ={}, store=store)
+    set_runtime(rt)
+    rt.run_sync()
+    doc = _json(_fn("health")(_req("GET", "/api/leads/health")))
+    by_id = {s["sheet_id"]: s for s in doc["sheets"]}
+    assert by_id["off"]["enabled"] is False and by_id["off"]["status"] == "WARNING"
+    assert doc["status"] == "SUCCESS"
