@@ -286,3 +286,26 @@ def test_killed_run_lease_expires_and_next_run_completes(azurite, tables, make_s
     later = now + timedelta(seconds=LEASE_SECONDS + 1)
     done = sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: later)
     assert done.status == "SUCCESS" and done.added == 40
+
+
+def test_reads_are_paced_across_all_sheets_of_a_run(api, account, make_settings) -> None:  # noqa: F811
+    """One run over three Google sheets spaces its Sheets requests by the per-minute budget."""
+    import json as _json
+    import time as _time
+
+    from shared.service import Runtime
+
+    stamps: list[float] = []
+
+    def answer(request):
+        stamps.append(_time.monotonic())
+        return (200, {"Content-Type": "application/json"}, _json.dumps(_value_range(_rows(3))))
+
+    sheets = [SheetConfig(id=f"g{i}", customer="Acme", spreadsheet_id=f"1Pace{i}PacePacePace", worksheet="Leads") for i in range(3)]
+    for s in sheets:
+        api.add_callback(responses.GET, f"https://sheets.googleapis.com/v4/spreadsheets/{s.spreadsheet_id}/values/%27Leads%27", callback=answer)
+    settings = make_settings(*sheets, google_credentials=account, reads_per_minute=300)  # one read every 0.2 s
+    report = Runtime(settings, environ={}).run_sync()
+    assert [s.status for s in report.sheets] == ["SUCCESS"] * 3
+    gaps = [b - a for a, b in zip(stamps, stamps[1:])]
+    assert len(stamps) == 3 and all(g >= 0.19 for g in gaps), gaps
