@@ -270,12 +270,7 @@ def main(argv: list[str] | None = None) -> int:
             _print_report(report)
         return 1 if report["status"] == "ERROR" or rt.settings.problems and not report["sheets"] else 0
     if args.cmd == "serve":
-        if args.config:
-            os.environ["LEAD_SYNC_SHEETS_FILE"] = str(Path(args.config).resolve())
-            os.environ.pop("LEAD_SYNC_SHEETS", None)
-            from .service import set_runtime
-
-            set_runtime(None)
+        _runtime(args.config)
         serve(args.host, args.port, os.environ.get("LEAD_SYNC_CORS_ORIGINS", ""))
         return 0
     if args.cmd == "approve":

@@ -122,7 +122,6 @@ class Settings:
     state_table: str = "syncstate"
     runs_table: str = "syncruns"
     base_dir: Path = field(default_factory=Path.cwd)
-    connection_string_insights: str | None = None
 
     def sheet(self, sheet_id: str) -> SheetConfig | None:
         return next((s for s in self.sheets if s.id == sheet_id), None)
@@ -134,10 +133,6 @@ class Settings:
             max_drop=sheet.max_drop if sheet.max_drop is not None else self.max_drop,
             min_baseline=sheet.min_baseline if sheet.min_baseline is not None else self.min_baseline,
         )
-
-    def resolve_path(self, path: str) -> Path:
-        p = Path(path)
-        return p if p.is_absolute() else self.base_dir / p
 
 
 def load_settings(environ: Mapping[str, str] | None = None, base_dir: Path | None = None) -> Settings:
@@ -200,7 +195,6 @@ def load_settings(environ: Mapping[str, str] | None = None, base_dir: Path | Non
         state_table=env.get("LEAD_SYNC_STATE_TABLE") or "syncstate",
         runs_table=env.get("LEAD_SYNC_RUNS_TABLE") or "syncruns",
         base_dir=base,
-        connection_string_insights=env.get("APPLICATIONINSIGHTS_CONNECTION_STRING"),
     )
 
 

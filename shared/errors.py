@@ -9,7 +9,6 @@ Lead Sync's exception tree.
     - SourceUnavailableError  429/5xx/timeouts that outlived the retries
     - SourceFormatError    the source answered with something that is not a sheet
   + StoreError             Table Storage failed (after retries)
-  + SheetBusyError         another run holds the sheet's lease
 
 Expected outcomes (no header, missing columns, a blocked guard) are values in a report, never
 exceptions: see ``shared.sync``.
@@ -64,9 +63,3 @@ class StoreError(LeadSyncError):
     """Table Storage failed after retries."""
 
     code = "store"
-
-
-class SheetBusyError(LeadSyncError):
-    """Another run holds the sheet's lease."""
-
-    code = "busy"

@@ -160,8 +160,10 @@ def sync_sheet(
         report.reason_codes.append(e.code)
         report.duration_ms = int((time.perf_counter() - t0) * 1000)
         return report
+    state: dict[str, Any] = {}
     try:
-        _sync_locked(sheet, source, store, settings, report, clock)
+        state = store.get_state(sheet.id) or {}
+        _sync_locked(sheet, source, store, settings, report, clock, state)
     except LeadSyncError as e:
         report.status = Status.ERROR.value
         report.messages.append(str(e))
@@ -176,7 +178,7 @@ def sync_sheet(
         log.error("sheet_sync_crashed %s %s at %s", sheet.id, type(e).__name__, where)
     finally:
         report.duration_ms = int((time.perf_counter() - t0) * 1000)
-        _record(sheet, store, report, clock)
+        _record(sheet, store, report, clock, state.get("recent_runs") or [])
         store.release_lease(sheet.id, owner)
     return report
 
@@ -188,8 +190,8 @@ def _sync_locked(
     settings: Settings,
     report: SheetReport,
     clock: Callable[[], datetime],
+    state: dict[str, Any],
 ) -> None:
-    state = store.get_state(sheet.id) or {}
     try:
         grid = source.fetch(sheet)
     except SourceError as e:
@@ -302,7 +304,9 @@ def _describe(analysis: SheetAnalysis, report: SheetReport) -> None:
     report.reason_codes.extend(analysis.reasons)
 
 
-def _record(sheet: SheetConfig, store: LeadStore, report: SheetReport, clock: Callable[[], datetime]) -> None:
+def _record(
+    sheet: SheetConfig, store: LeadStore, report: SheetReport, clock: Callable[[], datetime], previous: list[Any]
+) -> None:
     """Save status and history; a store failure here is reported, not raised."""
     now = clock()
     state = {
@@ -328,7 +332,6 @@ def _record(sheet: SheetConfig, store: LeadStore, report: SheetReport, clock: Ca
         "reason_codes": report.reason_codes,
     }
     try:
-        previous = (store.get_state(sheet.id) or {}).get("recent_runs") or []
         summary = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in run.items() if k != "run_id"}
         state["recent_runs"] = [summary] + list(previous)[: RECENT_RUNS - 1]
         store.save_state(sheet.id, state)

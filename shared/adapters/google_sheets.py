@@ -47,7 +47,6 @@ class RateLimiter:
         self.clock, self.sleep = clock, sleep
         self._next = 0.0
         self._lock = threading.Lock()
-        self.waited = 0.0
 
     def acquire(self) -> None:
         with self._lock:
@@ -55,7 +54,6 @@ class RateLimiter:
             start = max(now, self._next)
             self._next = start + self.interval
         if start > now:
-            self.waited += start - now
             self.sleep(start - now)
 
 
@@ -100,7 +98,6 @@ class GoogleSheetsSource:
         self.backoff, self.max_backoff = backoff, max_backoff
         self.sleep = sleep
         self.session = session
-        self.requests_made = 0
         self._client: gspread.Client | None = None
 
     def _gc(self) -> gspread.Client:
@@ -130,7 +127,6 @@ class GoogleSheetsSource:
         last: Exception | None = None
         for attempt in range(1, self.max_attempts + 1):
             self.limiter.acquire()
-            self.requests_made += 1
             try:
                 data = gc.http_client.values_get(sheet.spreadsheet_id, sheet_range(sheet.worksheet), params=params)
                 return _grid(data)

@@ -34,8 +34,6 @@ CANONICAL_FIELDS: tuple[str, ...] = (
     "website",
 )
 
-NAME_FIELDS = ("full_name", "first_name", "last_name")
-
 DEFAULT_REQUIRED: tuple[tuple[str, ...], ...] = (
     ("email", "phone"),
     ("full_name", "first_name", "last_name", "company"),
@@ -143,11 +141,6 @@ class Mapping:
     def fields(self) -> dict[str, int]:
         return {c.field: c.index for c in self.columns if c.field}
 
-    def by_field(self, name: str) -> ColumnDecision | None:
-        for c in self.columns:
-            if c.field == name:
-                return c
-        return None
 
 
 @dataclass(slots=True)
@@ -176,7 +169,7 @@ class RowIssue:
 
 @dataclass(frozen=True, slots=True)
 class FieldChange:
-    kind: str  # "added" | "removed" | "renamed" | "moved" | "remapped"
+    kind: str  # "added" | "removed" | "renamed" | "moved"
     field: str | None
     before: str | None
     after: str | None
@@ -189,6 +182,4 @@ class FieldChange:
             return f"- column {self.before!r} ({label})"
         if self.kind == "renamed":
             return f"~ {label}: header {self.before!r} -> {self.after!r}"
-        if self.kind == "moved":
-            return f"> {label}: column {self.before} -> {self.after}"
-        return f"! {self.before!r}: {self.field} changed meaning -> {self.after}"
+        return f"> {label}: column {self.before} -> {self.after}"

@@ -34,10 +34,6 @@ class ChangePlan:
     def upserts(self) -> list[KeyedLead]:
         return self.added + self.updated + self.restored
 
-    @property
-    def writes(self) -> int:
-        return len(self.added) + len(self.updated) + len(self.restored) + len(self.deleted)
-
 
 def plan_changes(incoming: list[KeyedLead], stored: dict[str, StoredLead]) -> ChangePlan:
     """Compare incoming leads with the stored index of the sheet."""
