@@ -8,13 +8,14 @@ Command line: ``python -m shared inspect|sync|serve|approve``.
   app registers (routes, methods and route parameters read from ``function_app``), so it serves
   exactly the API that runs in Azure.
 - ``approve SHEET``: approve one blocked drop.
+- ``check-config [FILE]``: validate settings and sheets offline; exit 1 on any problem.
+- ``schema``: the JSON Schema of the sheets setting (``schemas/sheets.schema.json``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,10 +23,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from .config import load_settings
+from .config import load_settings, local_server_settings, settings_with_sheets_file
 from .core.analysis import SheetOptions, analyse_sheet
 from .core.models import HeaderMatch
-from .errors import SourceError
+from .errors import ConflictError, LeadSyncError, UnknownSheetError
 
 if TYPE_CHECKING:
     from .service import Runtime
@@ -97,19 +98,18 @@ def _runtime(config: str | None) -> Runtime:
     from .service import Runtime, get_runtime, set_runtime
 
     if config:
-        env = dict(os.environ)
-        env.pop("LEAD_SYNC_SHEETS", None)
-        env["LEAD_SYNC_SHEETS_FILE"] = str(Path(config).resolve())
-        set_runtime(Runtime(load_settings(env), env))
+        set_runtime(Runtime(*settings_with_sheets_file(config)))
     return get_runtime()
 
 
-def serve(host: str, port: int, cors_origins: str = "") -> None:
+def serve(host: str, port: int, cors_origins: str = "", key: str | None = None) -> None:
     """Serve the app's registered HTTP functions on ``host:port`` until interrupted."""
-    server = make_server(host, port, cors_origins)
+    server = make_server(host, port, cors_origins, key)
     print(f"serving the Lead Sync API on http://{host}:{server.server_address[1]}/api", flush=True)
-    for method, pattern, name, _ in server.routes:  # type: ignore[attr-defined]
-        print(f"  {method:<6} /api/{pattern}  ({name})", flush=True)
+    for method, pattern, name, _, auth in server.routes:  # type: ignore[attr-defined]
+        print(f"  {method:<6} /api/{pattern}  ({name}, {auth.lower()})", flush=True)
+    if not key:
+        print("  function routes are open: set LEAD_SYNC_LOCAL_KEY to require x-functions-key or ?code=", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -118,20 +118,23 @@ def serve(host: str, port: int, cors_origins: str = "") -> None:
         server.server_close()
 
 
-def http_routes() -> list[tuple[str, str, str, Any]]:
-    """(method, route, function name, user function) of every HTTP function the app registers."""
+def http_routes() -> list[tuple[str, str, str, Any, str]]:
+    """(method, route, function name, user function, auth level) of every HTTP function the app registers."""
     import azure.functions as func
 
     import function_app
 
     apps = [v for v in vars(function_app).values() if isinstance(v, func.FunctionRegister)]
-    routes: list[tuple[str, str, str, Any]] = []
+    routes: list[tuple[str, str, str, Any, str]] = []
     for fn in apps[0].get_functions():
         for b in json.loads(fn.get_function_json())["bindings"]:
             if b["type"] == "httpTrigger":
                 for m in b.get("methods") or ["GET", "POST"]:
                     name = str(fn.get_function_name())
-                    routes.append((str(m).upper(), str(b.get("route") or name), name, fn.get_user_function()))
+                    auth = str(b.get("authLevel") or "FUNCTION").upper()
+                    routes.append((str(m).upper(), str(b.get("route") or name), name, fn.get_user_function(), auth))
+    # Literal routes before parameterised ones, as the host's router prefers them.
+    routes.sort(key=lambda r: r[1].count("{"))
     return routes
 
 
@@ -140,54 +143,105 @@ def _compile(route: str) -> re.Pattern[str]:
     return re.compile(f"^{out}$")
 
 
-def make_server(host: str, port: int, cors_origins: str = "") -> ThreadingHTTPServer:
+MAX_LOCAL_BODY = 1024 * 1024
+"""The local server refuses bodies larger than this (413), like the host's request limits."""
+CLIENT_TIMEOUT = 10.0
+"""A client that sends nothing for this long is disconnected (slow or lying Content-Length)."""
+_NOT_FOUND = b'{"code": "not_found", "detail": "no such route", "error": "no such route"}'
+
+
+def make_server(host: str, port: int, cors_origins: str = "", key: str | None = None) -> ThreadingHTTPServer:
+    """
+    A development server for the app's own HTTP functions. Where it matters it behaves like the
+    host: function-level routes need the key (``x-functions-key`` header or ``?code=``) when one
+    is set, bodies are capped and read with a timeout, and no request can crash it.
+    """
+    import hmac
+
     import azure.functions as func
 
     routes = http_routes()
-    compiled = [(m, _compile(r), name, fn) for m, r, name, fn in routes]
+    compiled = [(m, _compile(r), fn, auth) for m, r, _, fn, auth in routes]
     allowed = {o.strip() for o in cors_origins.split(",") if o.strip()}
 
     class Handler(BaseHTTPRequestHandler):
+        timeout = CLIENT_TIMEOUT
+        protocol_version = "HTTP/1.0"
+
         def _cors(self) -> None:
-            origin = self.headers.get("Origin")
+            origin = self.headers.get("Origin") if self.headers else None
             if origin and (origin in allowed or "*" in allowed):
                 self.send_header("Access-Control-Allow-Origin", origin if "*" not in allowed else "*")
                 self.send_header("Vary", "Origin")
+
+        def _authorised(self, auth: str, params: dict[str, str]) -> bool:
+            if auth == "ANONYMOUS" or not key:
+                return True
+            given = self.headers.get("x-functions-key") or params.get("code") or ""
+            return hmac.compare_digest(given.encode(), key.encode())
+
+        def _body(self) -> bytes | None:
+            raw = self.headers.get("Content-Length")
+            if raw is None:
+                return b""
+            try:
+                length = int(raw)
+            except ValueError:
+                length = -1
+            if length < 0:
+                self._send(400, b'{"code": "invalid_request", "detail": "bad Content-Length"}', "application/problem+json")
+                return None
+            if length > MAX_LOCAL_BODY:
+                self._send(413, b'{"code": "too_large", "detail": "the body is too large"}', "application/problem+json")
+                return None
+            try:
+                body = self.rfile.read(length) if length else b""
+            except (TimeoutError, OSError):
+                body = b""
+            if len(body) < length:  # the client said more than it sent
+                self._send(400, b'{"code": "invalid_request", "detail": "the body is shorter than Content-Length"}', "application/problem+json")
+                return None
+            return body
 
         def _dispatch(self) -> None:
             url = urlsplit(self.path)
             path = url.path
             if not path.startswith("/api/"):
-                return self._send(404, b'{"error": "not found"}', "application/json")
+                return self._send(404, _NOT_FOUND, "application/problem+json")
             rel = path[len("/api/") :].strip("/")
-            matches = [(m, found, fn) for m, p, _, fn in compiled if (found := p.match(rel)) is not None]
+            matches = [(m, found, fn, auth) for m, p, fn, auth in compiled if (found := p.match(rel)) is not None]
             if not matches:
-                return self._send(404, b'{"error": "not found"}', "application/json")
+                return self._send(404, _NOT_FOUND, "application/problem+json")
             if self.command == "OPTIONS":
                 self.send_response(204)
                 self._cors()
-                self.send_header("Access-Control-Allow-Methods", ", ".join(sorted({m for m, _, _ in matches})))
+                self.send_header("Access-Control-Allow-Methods", ", ".join(sorted({m for m, _, _, _ in matches})))
                 self.send_header("Access-Control-Allow-Headers", "content-type, x-functions-key")
+                self.send_header("Content-Length", "0")
                 self.end_headers()
                 return None
-            hit = next(((mm, fn) for m, mm, fn in matches if m == self.command), None)
+            hit = next(((mm, fn, auth) for m, mm, fn, auth in matches if m == self.command), None)
             if hit is None:
-                return self._send(405, b'{"error": "method not allowed"}', "application/json")
-            match, fn = hit
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
+                return self._send(405, b'{"code": "method_not_allowed", "detail": "method not allowed"}', "application/problem+json")
+            match, fn, auth = hit
+            params = dict(parse_qsl(url.query, keep_blank_values=True))
+            if not self._authorised(auth, params):
+                return self._send(401, b'{"code": "unauthorized", "detail": "a function key is needed"}', "application/problem+json")
+            body = self._body()
+            if body is None:
+                return None
             req = func.HttpRequest(
                 method=self.command,
-                url=f"http://{self.headers.get('Host', host)}{self.path}",
+                url=f"http://{host}{self.path}",
                 headers=dict(self.headers.items()),
-                params=dict(parse_qsl(url.query)),
+                params=params,
                 route_params=match.groupdict(),
                 body=body,
             )
             try:
                 resp = fn(req)
             except Exception as e:  # noqa: BLE001 - a handler bug answers 500, like the host
-                return self._send(500, json.dumps({"error": type(e).__name__}).encode(), "application/json")
+                return self._send(500, json.dumps({"code": "internal", "detail": type(e).__name__}).encode(), "application/problem+json")
             return self._send(resp.status_code, resp.get_body(), resp.mimetype or "application/json", dict(resp.headers))
 
         def _send(self, status: int, body: bytes, mimetype: str, headers: dict[str, str] | None = None) -> None:
@@ -204,11 +258,52 @@ def make_server(host: str, port: int, cors_origins: str = "") -> ThreadingHTTPSe
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _dispatch
 
         def log_message(self, fmt: str, *args: Any) -> None:
-            sys.stderr.write(f"{self.command} {urlsplit(self.path).path} {args[1] if len(args) > 1 else ''}\n")
+            # Method, path (no query: it may hold the key) and status; never fails, whatever the request.
+            try:
+                path = urlsplit(getattr(self, "path", "") or "").path[:200]
+                sys.stderr.write(f"{getattr(self, 'command', '-') or '-'} {path} {args[1] if len(args) > 1 else ''}\n")
+            except Exception:  # noqa: BLE001, S110 - logging must never take a request down
+                pass
 
     server = ThreadingHTTPServer((host, port), Handler)
+    server.daemon_threads = True
     server.routes = routes  # type: ignore[attr-defined]
     return server
+
+
+def check_config(config: str | None) -> int:
+    """Validate settings and sheets offline; print every problem; 1 if any, else 0."""
+    settings, _ = settings_with_sheets_file(config) if config else (load_settings(), None)
+    for p in settings.problems:
+        print(f"problem: {p}")
+    for w in settings.warnings:
+        print(f"warning: {w}")
+    for b in settings.broken:
+        print(f"sheet {b.id}: {b.error}")
+    for sheet in settings.sheets:
+        print(f"ok: {sheet.id} ({sheet.source}{', disabled' if not sheet.enabled else ''})")
+    if settings.google_credentials:
+        print(f"share each Google sheet (Viewer) with the service account {settings.google_credentials.get('client_email')}")
+    bad = bool(settings.problems or settings.broken)
+    print(f"config: {'ERROR' if bad else 'WARNING' if settings.warnings else 'OK'} ({len(settings.sheets)} sheets)")
+    return 1 if bad else 0
+
+
+def sheets_schema() -> dict[str, Any]:
+    """JSON Schema of the sheets setting (a list of sheets, or ``{"sheets": [...]}``), for editors."""
+    from .config import SheetConfig
+
+    item = SheetConfig.model_json_schema()
+    defs = item.pop("$defs", {})
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Lead Sync sheets (LEAD_SYNC_SHEETS or LEAD_SYNC_SHEETS_FILE)",
+        "$defs": {**defs, "SheetConfig": item},
+        "oneOf": [
+            {"type": "array", "items": {"$ref": "#/$defs/SheetConfig"}},
+            {"type": "object", "properties": {"sheets": {"type": "array", "items": {"$ref": "#/$defs/SheetConfig"}}}, "required": ["sheets"]},
+        ],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -230,6 +325,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("approve", help="approve one blocked drop of a sheet")
     p.add_argument("sheet")
     p.add_argument("--config")
+    p = sub.add_parser("check-config", help="validate settings and the sheet list offline; exit 1 on any problem")
+    p.add_argument("config", nargs="?", help="JSON file listing the sheets (default: the LEAD_SYNC_SHEETS settings)")
+    sub.add_parser("schema", help="print the JSON Schema of the sheets setting")
     args = parser.parse_args(argv)
 
     if args.cmd == "inspect":
@@ -247,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
                 doc = inspect_grid(rt.source_for(sheet).fetch(sheet), f"sheet {sheet.id}", options)
             else:
                 doc = inspect_file(args.file)
-        except SourceError as e:
+        except LeadSyncError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
         if args.json:
@@ -261,20 +359,32 @@ def main(argv: list[str] | None = None) -> int:
             print(f"config: {problem}", file=sys.stderr)
         try:
             report = rt.run_sync(only=args.sheet, trigger="cli").to_dict()
-        except KeyError:
-            print(f"error: unknown sheet {args.sheet!r}", file=sys.stderr)
+        except UnknownSheetError as e:
+            print(f"error: {e}", file=sys.stderr)
             return 2
         if args.json:
             print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
         else:
             _print_report(report)
-        return 1 if report["status"] == "ERROR" or rt.settings.problems and not report["sheets"] else 0
+        return 1 if report["status"] == "ERROR" else 0
     if args.cmd == "serve":
         _runtime(args.config)
-        serve(args.host, args.port, os.environ.get("LEAD_SYNC_CORS_ORIGINS", ""))
+        serve(args.host, args.port, *local_server_settings())
         return 0
     if args.cmd == "approve":
-        status, payload = _runtime(args.config).approve(args.sheet)
+        try:
+            payload = _runtime(args.config).approve(args.sheet)
+        except UnknownSheetError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        except (ConflictError, LeadSyncError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
         print(json.dumps(payload, indent=2))
-        return 0 if status == 200 else 1
+        return 0
+    if args.cmd == "check-config":
+        return check_config(args.config)
+    if args.cmd == "schema":
+        print(json.dumps(sheets_schema(), indent=2))
+        return 0
     return 2

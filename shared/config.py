@@ -20,8 +20,10 @@ Settings (app settings in Azure, ``Values`` in local.settings.json):
 from __future__ import annotations
 
 import base64
+import codecs
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,16 +50,17 @@ class SheetConfig(BaseModel):
     customer: str = Field(min_length=1, max_length=200)
     source: Literal["google", "csv"] = "google"
     spreadsheet_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{10,200}$")
-    worksheet: str | None = None
+    worksheet: str | None = Field(default=None, min_length=1, max_length=100)
     """Tab name; the first visible tab when omitted."""
-    path: str | None = None
+    path: str | None = Field(default=None, min_length=1, max_length=1000)
     """CSV file (``source: csv``), relative to the config file or the app root."""
-    required: list[list[str]] | None = None
-    overrides: dict[str, str | None] = Field(default_factory=dict)
+    required: list[list[str]] | None = Field(default=None, max_length=50)
+    overrides: dict[str, str | None] = Field(default_factory=dict, max_length=1000)
     """Header (or column letter) -> canonical field, or ``"ignore"`` to keep it as extra data."""
     max_drop: float | None = Field(default=None, gt=0, le=1)
     min_baseline: int | None = Field(default=None, ge=0)
-    phone_region: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    phone_region: str | None = None
+    """Two-letter region for numbers written without a country code (``UK`` is read as ``GB``)."""
     day_first: bool = True
     enabled: bool = True
 
@@ -69,6 +72,16 @@ class SheetConfig(BaseModel):
             if unknown:
                 raise ValueError(f"unknown fields in required: {unknown}")
         return v
+
+    @field_validator("phone_region")
+    @classmethod
+    def _known_region(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        region, error = check_region(v)
+        if error:
+            raise ValueError(error)
+        return region
 
     @field_validator("overrides")
     @classmethod
@@ -112,8 +125,13 @@ class Settings:
     sheets: tuple[SheetConfig, ...] = ()
     broken: tuple[BrokenSheet, ...] = ()
     problems: tuple[str, ...] = ()
+    """What makes the deployment ERROR until fixed: each names the setting and the fix."""
+    warnings: tuple[str, ...] = ()
+    """What needs a look but breaks nothing (e.g. an empty sheet list)."""
     storage_connection: str | None = None
     google_credentials: dict[str, Any] | None = None
+    google_problem: str | None = None
+    """Why the Google key cannot be used (not set, malformed, incomplete), for each Google sheet."""
     max_drop: float = 0.7
     min_baseline: int = 10
     phone_region: str = "GB"
@@ -137,65 +155,189 @@ class Settings:
 
 def load_settings(environ: Mapping[str, str] | None = None, base_dir: Path | None = None) -> Settings:
     """Read settings from ``environ`` (default ``os.environ``); never raises."""
-    env = os.environ if environ is None else environ
+    try:
+        return _load_settings(os.environ if environ is None else environ, base_dir)
+    except Exception as e:  # noqa: BLE001 - promise 1: a setting can never take the app down
+        # Type only: a setting's value may be a secret.
+        return Settings(problems=(f"settings could not be read ({type(e).__name__}); check every LEAD_SYNC_* setting",))
+
+
+MAX_SHEETS_BYTES = 50 * 1024 * 1024
+"""A sheets file larger than this is refused (thousands of sheets take a few MB)."""
+TABLE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{2,62}$")
+"""Table Storage table names: letters and digits, 3 to 63, starting with a letter."""
+
+
+def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
     problems: list[str] = []
+    warnings: list[str] = []
     base = base_dir or Path(env.get("LEAD_SYNC_BASE_DIR") or Path(__file__).resolve().parent.parent)
 
     raw_sheets: Any = None
     text = env.get("LEAD_SYNC_SHEETS")
     file = env.get("LEAD_SYNC_SHEETS_FILE")
     if text:
-        try:
-            raw_sheets = json.loads(text)
-        except json.JSONDecodeError as e:
-            problems.append(f"LEAD_SYNC_SHEETS is not valid JSON ({e.msg} at line {e.lineno} column {e.colno})")
+        raw_sheets = _json_setting("LEAD_SYNC_SHEETS", text, problems)
     elif file:
         path = Path(file) if Path(file).is_absolute() else base / file
-        try:
-            raw_sheets = json.loads(path.read_text(encoding="utf-8-sig"))
+        content = _read_text_setting("LEAD_SYNC_SHEETS_FILE", path, problems)
+        if content is not None:
+            raw_sheets = _json_setting(f"LEAD_SYNC_SHEETS_FILE ({path.name})", content, problems)
             base = path.parent
-        except OSError as e:
-            problems.append(f"LEAD_SYNC_SHEETS_FILE {file!r} cannot be read: {e.strerror}")
-        except json.JSONDecodeError as e:
-            problems.append(f"LEAD_SYNC_SHEETS_FILE {file!r} is not valid JSON ({e.msg} at line {e.lineno})")
     else:
         problems.append("no sheets configured: set LEAD_SYNC_SHEETS (JSON list) or LEAD_SYNC_SHEETS_FILE")
 
     if isinstance(raw_sheets, dict) and "sheets" in raw_sheets:
         raw_sheets = raw_sheets["sheets"]
     sheets, broken = _parse_sheets(raw_sheets, problems) if raw_sheets is not None else ((), ())
+    if isinstance(raw_sheets, list) and not raw_sheets:
+        warnings.append("the sheet list is empty: nothing is synced until sheets are added to LEAD_SYNC_SHEETS")
 
     storage = env.get("LEAD_SYNC_STORAGE") or env.get("AzureWebJobsStorage")
     if storage == "UseDevelopmentStorage=true":
         storage = AZURITE_CONNECTION
     if not storage:
         problems.append("no storage configured: set LEAD_SYNC_STORAGE or AzureWebJobsStorage")
+    elif not _looks_like_connection_string(storage):
+        problems.append(
+            "LEAD_SYNC_STORAGE (or AzureWebJobsStorage) is not a storage connection string: expected "
+            "'DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...;EndpointSuffix=core.windows.net' "
+            "or 'UseDevelopmentStorage=true'"
+        )
+        storage = None
 
     creds = None
+    google_problem = None
     raw_creds = env.get("GOOGLE_SERVICE_ACCOUNT_JSON")
     if raw_creds:
-        creds = _parse_credentials(raw_creds, problems)
-    elif any(s.source == "google" for s in sheets):
-        problems.append("GOOGLE_SERVICE_ACCOUNT_JSON is not set: Google sheets cannot be read")
+        creds, google_problem = _parse_credentials(raw_creds)
+    else:
+        google_problem = "GOOGLE_SERVICE_ACCOUNT_JSON is not set: Google sheets cannot be read"
+    if google_problem and (raw_creds or any(s.source == "google" for s in sheets)):
+        problems.append(google_problem)
 
-    max_drop = _number(env, "LEAD_SYNC_MAX_DROP", 0.7, float, problems, 0.0, 1.0)
-    min_baseline = _number(env, "LEAD_SYNC_MIN_BASELINE", 10, int, problems, 0, 10**9)
-    reads = _number(env, "LEAD_SYNC_SHEETS_READS_PER_MINUTE", 60, int, problems, 1, 6000)
+    max_drop = _number(env, "LEAD_SYNC_MAX_DROP", 0.7, float, problems, 0.0, 1.0, "0.7 (block drops over 70%)")
+    min_baseline = _number(env, "LEAD_SYNC_MIN_BASELINE", 10, int, problems, 0, 10**9, "10")
+    reads = _number(env, "LEAD_SYNC_SHEETS_READS_PER_MINUTE", 60, int, problems, 1, 6000, "60")
+    region = "GB"
+    raw_region = env.get("LEAD_SYNC_PHONE_REGION")
+    if raw_region:
+        checked, error = check_region(raw_region)
+        if error:
+            problems.append(f"LEAD_SYNC_PHONE_REGION: {error}; using GB until fixed")
+        else:
+            region = checked
+    tables = {}
+    for name, default in (("LEAD_SYNC_LEADS_TABLE", "leads"), ("LEAD_SYNC_STATE_TABLE", "syncstate"), ("LEAD_SYNC_RUNS_TABLE", "syncruns")):
+        value = env.get(name) or default
+        if not TABLE_NAME.match(value):
+            problems.append(f"{name}={value[:80]!r} is not a table name (3-63 letters and digits, starting with a letter, e.g. {default!r})")
+            value = default
+        tables[name] = value
     return Settings(
         sheets=sheets,
         broken=broken,
         problems=tuple(problems),
+        warnings=tuple(warnings),
         storage_connection=storage,
         google_credentials=creds,
+        google_problem=google_problem,
         max_drop=max_drop,
         min_baseline=min_baseline,
-        phone_region=(env.get("LEAD_SYNC_PHONE_REGION") or "GB").upper(),
+        phone_region=region,
         reads_per_minute=reads,
-        leads_table=env.get("LEAD_SYNC_LEADS_TABLE") or "leads",
-        state_table=env.get("LEAD_SYNC_STATE_TABLE") or "syncstate",
-        runs_table=env.get("LEAD_SYNC_RUNS_TABLE") or "syncruns",
+        leads_table=tables["LEAD_SYNC_LEADS_TABLE"],
+        state_table=tables["LEAD_SYNC_STATE_TABLE"],
+        runs_table=tables["LEAD_SYNC_RUNS_TABLE"],
         base_dir=base,
     )
+
+
+def _read_text_setting(name: str, path: Path, problems: list[str]) -> str | None:
+    """A settings file's text in whatever encoding an editor saved it; None (and a problem) if unreadable."""
+    try:
+        if path.stat().st_size > MAX_SHEETS_BYTES:
+            problems.append(f"{name} ({path.name}) is larger than {MAX_SHEETS_BYTES // 2**20} MB")
+            return None
+        data = path.read_bytes()
+    except OSError as e:
+        problems.append(f"{name} ({path.name}) cannot be read: {e.strerror or type(e).__name__}")
+        return None
+    text = decode_text(data)
+    if text is None:
+        problems.append(f"{name} ({path.name}) is not text in any known encoding: save it as UTF-8")
+    return text
+
+
+def decode_text(data: bytes) -> str | None:
+    """
+    Decode a small text file: UTF-8 (with or without BOM), UTF-16/32 with a BOM (what Windows
+    Notepad writes as "Unicode"), else the legacy encoding charset-normalizer finds most likely.
+    """
+    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+                       (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    return None if best is None else str(best)
+
+
+def _json_setting(name: str, text: str, problems: list[str]) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        problems.append(f"{name} is not valid JSON ({e.msg} at line {e.lineno} column {e.colno})")
+    except RecursionError:
+        problems.append(f"{name} is nested too deeply to be a sheet list")
+    return None
+
+
+def _looks_like_connection_string(value: str) -> bool:
+    parts = dict(p.split("=", 1) for p in value.split(";") if "=" in p)
+    return bool(parts.get("AccountName") or parts.get("TableEndpoint") or parts.get("SharedAccessSignature"))
+
+
+REGION_ALIASES = {"UK": "GB", "EL": "GR"}
+"""Codes people write for a region whose ISO 3166 code differs (United Kingdom, Greece)."""
+
+
+def check_region(value: str) -> tuple[str, str | None]:
+    """``(region, None)`` for a phone region the phone library knows, else ``(value, why)``."""
+    import phonenumbers
+
+    code = value.strip().upper()
+    code = REGION_ALIASES.get(code, code)
+    if code in phonenumbers.SUPPORTED_REGIONS:
+        return code, None
+    hint = ""
+    if len(code) == 2:
+        close = sorted(r for r in phonenumbers.SUPPORTED_REGIONS if sum(a != b for a, b in zip(r, code, strict=True)) == 1)
+        if close:
+            hint = f" (did you mean {' or '.join(close[:4])}?)"
+    return value, f"{value[:20]!r} is not a phone region{hint}; use a two-letter ISO 3166 code such as GB, US or DE"
+
+
+def settings_with_sheets_file(path: str) -> tuple[Settings, dict[str, str]]:
+    """Settings from the environment, with the sheet list read from ``path`` instead (CLI ``--config``)."""
+    env = dict(os.environ)
+    env.pop("LEAD_SYNC_SHEETS", None)
+    env["LEAD_SYNC_SHEETS_FILE"] = str(Path(path).resolve())
+    return load_settings(env), env
+
+
+def local_server_settings(environ: Mapping[str, str] | None = None) -> tuple[str, str | None]:
+    """``(LEAD_SYNC_CORS_ORIGINS, LEAD_SYNC_LOCAL_KEY)`` for the local development server."""
+    env = os.environ if environ is None else environ
+    return env.get("LEAD_SYNC_CORS_ORIGINS", ""), env.get("LEAD_SYNC_LOCAL_KEY") or None
 
 
 AZURITE_CONNECTION = (
@@ -218,52 +360,59 @@ def _parse_sheets(raw: Any, problems: list[str]) -> tuple[tuple[SheetConfig, ...
     broken: list[BrokenSheet] = []
     seen: set[str] = set()
     for n, item in enumerate(raw):
-        ident = str(item.get("id")) if isinstance(item, dict) and item.get("id") else f"#{n + 1}"
-        customer = item.get("customer") if isinstance(item, dict) else None
+        raw_id = item.get("id") if isinstance(item, dict) else None
+        ident = raw_id if isinstance(raw_id, str) and 0 < len(raw_id) <= 64 else f"#{n + 1}"
+        raw_customer = item.get("customer") if isinstance(item, dict) else None
+        customer = raw_customer if isinstance(raw_customer, str) and len(raw_customer) <= 200 else None
         try:
             sheet = SheetConfig.model_validate(item)
         except ValidationError as e:
-            msg = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or 'entry'}: {err['msg']}" for err in e.errors())
-            broken.append(BrokenSheet(ident, customer, f"invalid sheet config: {msg}"))
+            msg = "; ".join(f"{'.'.join(str(p)[:40] for p in err['loc']) or 'entry'}: {err['msg'][:300]}" for err in e.errors()[:5])
+            broken.append(BrokenSheet(ident, customer, f"invalid sheet config (entry {n + 1}): {msg}"))
+            continue
+        except Exception as e:  # noqa: BLE001 - e.g. RecursionError on absurd nesting: that entry only
+            broken.append(BrokenSheet(ident, customer, f"invalid sheet config (entry {n + 1}): cannot be read ({type(e).__name__})"))
             continue
         if sheet.id in seen:
-            broken.append(BrokenSheet(ident, customer, f"duplicate sheet id {sheet.id!r}"))
+            broken.append(BrokenSheet(ident, customer, f"duplicate sheet id {sheet.id!r} (entry {n + 1}): give each sheet its own id"))
             continue
         seen.add(sheet.id)
         sheets.append(sheet)
     return tuple(sheets), tuple(broken)
 
 
-def _parse_credentials(raw: str, problems: list[str]) -> dict[str, Any] | None:
+def _parse_credentials(raw: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The service-account key as a dict, or ``(None, why)``; never quotes the key itself."""
     text = raw.strip()
     if not text.startswith("{"):
         try:
             text = base64.b64decode(text, validate=True).decode("utf-8")
         except (ValueError, UnicodeDecodeError):
-            problems.append("GOOGLE_SERVICE_ACCOUNT_JSON is neither JSON nor base64 of JSON")
-            return None
+            return None, "GOOGLE_SERVICE_ACCOUNT_JSON is malformed: neither JSON nor base64 of JSON (paste the key file's contents)"
     try:
         info = json.loads(text)
     except json.JSONDecodeError as e:
-        problems.append(f"GOOGLE_SERVICE_ACCOUNT_JSON is not valid JSON ({e.msg})")
-        return None
-    missing = [k for k in ("client_email", "private_key", "token_uri") if not isinstance(info, dict) or k not in info]
+        return None, f"GOOGLE_SERVICE_ACCOUNT_JSON is malformed: {e.msg} at line {e.lineno} column {e.colno}"
+    except RecursionError:
+        return None, "GOOGLE_SERVICE_ACCOUNT_JSON is malformed: nested too deeply to be a key file"
+    missing = [k for k in ("client_email", "private_key", "token_uri") if not isinstance(info, dict) or not isinstance(info.get(k), str)]
     if missing:
-        problems.append(f"GOOGLE_SERVICE_ACCOUNT_JSON lacks {', '.join(missing)} (is it a service-account key?)")
-        return None
-    return info
+        return None, f"GOOGLE_SERVICE_ACCOUNT_JSON lacks {', '.join(missing)} (is it a service-account key file?)"
+    return info, None
 
 
-def _number(env: Mapping[str, str], name: str, default: Any, kind: type, problems: list[str], lo: float, hi: float) -> Any:
+def _number(
+    env: Mapping[str, str], name: str, default: Any, kind: type, problems: list[str], lo: float, hi: float, example: str
+) -> Any:
     raw = env.get(name)
     if raw in (None, ""):
         return default
     try:
         value = kind(raw)
     except ValueError:
-        problems.append(f"{name}={raw!r} is not a number; using {default}")
+        problems.append(f"{name}={raw[:40]!r} is not {'a whole number' if kind is int else 'a number'} (e.g. {example}); using {default}")
         return default
-    if not lo <= value <= hi:
-        problems.append(f"{name}={raw!r} is outside {lo}..{hi}; using {default}")
+    if not lo <= value <= hi or value != value:  # NaN compares false
+        problems.append(f"{name}={raw[:40]!r} is outside {lo:g}..{hi:g} (e.g. {example}); using {default}")
         return default
     return value

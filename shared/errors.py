@@ -9,6 +9,9 @@ Lead Sync's exception tree.
     - SourceUnavailableError  429/5xx/timeouts that outlived the retries
     - SourceFormatError    the source answered with something that is not a sheet
   + StoreError             Table Storage failed (after retries)
+  + InvalidRequestError    a caller sent something we cannot act on (HTTP 400, CLI exit 2)
+  + UnknownSheetError      a sheet id that is not configured (HTTP 404, CLI exit 2)
+  + ConflictError          the request does not fit the current state (HTTP 409, CLI exit 1)
 
 Expected outcomes (no header, missing columns, a blocked guard) are values in a report, never
 exceptions: see ``shared.sync``.
@@ -63,3 +66,25 @@ class StoreError(LeadSyncError):
     """Table Storage failed after retries."""
 
     code = "store"
+
+
+class InvalidRequestError(LeadSyncError):
+    """A caller sent a parameter or body that cannot be acted on; the message says how to fix it."""
+
+    code = "invalid_request"
+
+
+class UnknownSheetError(LeadSyncError):
+    """The sheet id names no configured sheet."""
+
+    code = "unknown_sheet"
+
+    def __init__(self, sheet_id: str) -> None:
+        super().__init__(f"unknown sheet {sheet_id[:64]!r}: see the sheet ids in the keyed health view")
+        self.sheet_id = sheet_id
+
+
+class ConflictError(LeadSyncError):
+    """The request does not fit the sheet's current state (e.g. nothing to approve)."""
+
+    code = "conflict"

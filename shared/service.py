@@ -12,44 +12,101 @@ import os
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from . import telemetry
 from .config import Settings, SheetConfig, load_settings
 from .core.models import Status
-from .errors import ConfigError, LeadSyncError, StoreError
+from .errors import ConfigError, ConflictError, InvalidRequestError, LeadSyncError, StoreError, UnknownSheetError
 from .ports import LeadStore, SheetSource
 
 if TYPE_CHECKING:
     from .sync import RunReport
 
 MAX_PAGE = 1000
+STARTED_AT = datetime.now(UTC)
+"""When this process started (shown by health: a restart or a new build is visible)."""
+HEALTH_CACHE_SECONDS = 5.0
+"""Health reads the sync states at most once in this many seconds, however often it is called."""
+READ_TIMEOUTS: dict[str, Any] = {"connection_timeout": 2, "read_timeout": 2, "retry_total": 1, "retry_backoff_factor": 0.2}
+"""Storage calls made while answering HTTP: a hung storage account costs a caller ~5 s, not 30."""
+
+
+@dataclass(frozen=True)
+class LeadsQuery:
+    """A validated ``GET /api/leads`` (``shared.web.parse_leads_query``)."""
+
+    sheet_id: str | None = None
+    customer: str | None = None
+    page_size: int = 100
+    continuation: str | None = None
+    include_deleted: bool = False
+    updated_since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SyncRequest:
+    """A validated manual sync: one sheet, or every sheet when ``sheet_id`` is None."""
+
+    sheet_id: str | None = None
+
+
+@dataclass(frozen=True)
+class HealthView:
+    """A health document and whether storage could be read for it (503 when not)."""
+
+    doc: dict[str, Any]
+    storage_ok: bool = True
 
 
 class Runtime:
-    """Settings plus lazily built adapters; one per process (``get_runtime``)."""
+    """
+    The composition root (settings plus lazily built adapters; one per process, ``get_runtime``)
+    and the use cases the functions and the CLI call. Use cases take typed inputs, return plain
+    documents and raise ``LeadSyncError`` subclasses; only ``shared.web`` knows HTTP.
+    """
 
-    def __init__(self, settings: Settings, environ: Mapping[str, str] | None = None, store: LeadStore | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        environ: Mapping[str, str] | None = None,
+        store: LeadStore | None = None,
+        read_store: LeadStore | None = None,
+    ):
         self.settings = settings
         self.environ = dict(os.environ if environ is None else environ)
         self._store = store
+        self._read_store = read_store if read_store is not None else store
         self._google: SheetSource | None = None
         self._csv: SheetSource | None = None
         self._lock = threading.Lock()
+        self._states_cache: tuple[float, list[dict[str, Any]]] | None = None
+
+    def _table_store(self, **client_kwargs: Any) -> LeadStore:
+        from .adapters.table_storage import TableLeadStore
+
+        s = self.settings
+        if not s.storage_connection:
+            raise ConfigError("no storage configured: set LEAD_SYNC_STORAGE or AzureWebJobsStorage")
+        return TableLeadStore(s.storage_connection, s.leads_table, s.state_table, s.runs_table, **client_kwargs)
 
     @property
     def store(self) -> LeadStore:
+        """The store syncs write through (patient timeouts and retries)."""
         with self._lock:
             if self._store is None:
-                from .adapters.table_storage import TableLeadStore
-
-                s = self.settings
-                conn = s.storage_connection
-                if not conn:
-                    raise ConfigError("no storage configured: set LEAD_SYNC_STORAGE or AzureWebJobsStorage")
-                self._store = TableLeadStore(conn, s.leads_table, s.state_table, s.runs_table)
+                self._store = self._table_store()
             return self._store
+
+    @property
+    def read_store(self) -> LeadStore:
+        """The store HTTP reads go through: short timeouts, one retry, never creates tables."""
+        with self._lock:
+            if self._read_store is None:
+                self._read_store = self._table_store(create_tables=False, **READ_TIMEOUTS)
+            return self._read_store
 
     def source_for(self, sheet: SheetConfig) -> SheetSource:
         with self._lock:
@@ -63,19 +120,25 @@ class Runtime:
                 from .adapters.google_sheets import GoogleSheetsSource, RateLimiter
 
                 self._google = GoogleSheetsSource(
-                    self.settings.google_credentials, RateLimiter(self.settings.reads_per_minute)
+                    self.settings.google_credentials,
+                    RateLimiter(self.settings.reads_per_minute),
+                    missing_reason=self.settings.google_problem,
                 )
             return self._google
+
+    def _known(self, sheet_id: str) -> bool:
+        return self.settings.sheet(sheet_id) is not None or any(b.id == sheet_id for b in self.settings.broken)
 
     # use cases
 
     def run_sync(self, only: str | None = None, trigger: str = "timer") -> RunReport:
+        """Sync every enabled sheet, or only ``only``; raises ``UnknownSheetError``."""
         from .sync import RunReport, SheetReport, broken_report, sync_all
 
         telemetry.configure(self.environ)
         t0 = time.perf_counter()
-        if only is not None and self.settings.sheet(only) is None and not any(b.id == only for b in self.settings.broken):
-            raise KeyError(only)
+        if only is not None and not self._known(only):
+            raise UnknownSheetError(only)
         try:
             store = self.store
         except (ConfigError, StoreError) as e:
@@ -85,6 +148,8 @@ class Runtime:
             report = RunReport(reports)
         else:
             report = sync_all(self.settings, self.source_for, store, only=only)
+        if only is None:
+            report.problems = list(self.settings.problems)
         for sheet in report.sheets:
             telemetry.log_sheet(sheet.log_fields())
         errors = sum(1 for s in report.sheets if s.status == Status.ERROR.value)
@@ -92,25 +157,63 @@ class Runtime:
         telemetry.flush()
         return report
 
-    def health(self, history: int = 5, sheet_id: str | None = None) -> tuple[int, dict[str, Any]]:
+    def _states(self) -> list[dict[str, Any]]:
+        """Every sheet's sync state, read at most once per ``HEALTH_CACHE_SECONDS``."""
+        now = time.monotonic()
+        cached = self._states_cache
+        if cached is not None and now - cached[0] < HEALTH_CACHE_SECONDS:
+            return cached[1]
+        states = self.read_store.list_states()
+        self._states_cache = (time.monotonic(), states)
+        return states
+
+    def health_summary(self) -> HealthView:
         """
-        Overall and per-sheet status; no lead data. 503 only when storage cannot be read.
+        What anyone may know: overall status, build, start time, sheets per status and whether
+        syncs are fresh. No customer, sheet id, message or address.
+        """
+        view = self.health_detail(history=0)
+        doc = view.doc
+        counts: dict[str, int] = {"total": 0, "SUCCESS": 0, "WARNING": 0, "ERROR": 0}
+        for entry in doc["sheets"]:
+            if entry.get("enabled", True):
+                counts["total"] += 1
+                counts[entry["status"]] = counts.get(entry["status"], 0) + 1
+        summary = {
+            "status": doc["status"],
+            "checked_at": doc["checked_at"],
+            "started_at": STARTED_AT.isoformat(),
+            "storage": "ok" if view.storage_ok else "unavailable",
+            "configuration": "ok" if not doc["problems"] else "has problems",
+            "sheets": counts,
+            "detail": "GET /api/leads/health/detail with a function key shows each sheet",
+        }
+        return HealthView(summary, view.storage_ok)
+
+    def health_detail(self, history: int = 5, sheet_id: str | None = None) -> HealthView:
+        """
+        Overall and per-sheet status for operators (function key); no lead data.
 
         Each sheet shows its last ``history`` runs from its state (one query for all sheets);
         with ``sheet_id``, only that sheet, with up to 50 runs read from the run history.
         """
-        if sheet_id is not None and self.settings.sheet(sheet_id) is None and not any(b.id == sheet_id for b in self.settings.broken):
-            return 404, {"error": f"unknown sheet {sheet_id!r}"}
+        if sheet_id is not None and not self._known(sheet_id):
+            raise UnknownSheetError(sheet_id)
         s = self.settings
-        out: dict[str, Any] = {"checked_at": datetime.now(UTC).isoformat(), "problems": list(s.problems)}
+        out: dict[str, Any] = {
+            "checked_at": datetime.now(UTC).isoformat(),
+            "started_at": STARTED_AT.isoformat(),
+            "problems": list(s.problems),
+            "warnings": list(s.warnings),
+        }
         sheets: list[dict[str, Any]] = []
-        code = 200
+        storage_ok = True
         try:
-            states = {st["sheet_id"]: st for st in self.store.list_states()}
+            states = {st["sheet_id"]: st for st in self._states()}
         except (ConfigError, StoreError) as e:
             states = {}
-            out["problems"].append(f"storage: {e}")
-            code = 503
+            out["problems"].append(f"storage cannot be read now: {e}")
+            storage_ok = False
         for b in s.broken:
             if sheet_id not in (None, b.id):
                 continue
@@ -118,100 +221,77 @@ class Runtime:
         for sheet in s.sheets:
             if sheet_id not in (None, sheet.id):
                 continue
-            st = states.get(sheet.id)
-            entry: dict[str, Any] = {"sheet_id": sheet.id, "customer": sheet.customer, "source": sheet.source, "enabled": sheet.enabled}
-            if not st or not st.get("status"):
-                entry.update(status="WARNING", messages=["not synced yet"], reason_codes=["never_synced"])
-            else:
-                entry.update(
-                    status=st.get("status"),
-                    messages=st.get("messages") or [],
-                    reason_codes=st.get("reason_codes") or [],
-                    last_run_at=_iso(st.get("last_run_at")),
-                    last_success_at=_iso(st.get("last_success_at")),
-                    leads=st.get("baseline"),
-                    counts=st.get("counts") or {},
-                    header_row=None if st.get("header_row") in (None, -1) else st.get("header_row"),
-                    header_strategy=st.get("header_strategy") or None,
-                    guard=st.get("guard") or None,
-                    awaiting_approval=bool(st.get("approved")),
-                )
-                entry["recent_runs"] = (st.get("recent_runs") or [])[:history]
-                if sheet_id is not None:
-                    try:
-                        entry["recent_runs"] = [
-                            {
-                                "started_at": _iso(r.get("started_at")),
-                                "duration_ms": r.get("duration_ms"),
-                                "status": r.get("status"),
-                                "counts": r.get("counts"),
-                                "reason_codes": r.get("reason_codes"),
-                            }
-                            for r in self.store.list_runs(sheet.id, min(history, 50))
-                        ]
-                    except StoreError:
-                        pass
-            sheets.append(entry)
+            sheets.append(self._sheet_health(sheet, states.get(sheet.id), history, with_runs=sheet_id is not None))
         # A sheet switched off in config keeps its last status for reference but does not count.
         statuses = [Status(x["status"]) for x in sheets if x.get("enabled", True)]
         if out["problems"]:
             statuses.append(Status.ERROR)
+        if out["warnings"]:
+            statuses.append(Status.WARNING)
         out["status"] = Status.worst(statuses).value
         out["sheets"] = sheets
-        return code, out
+        return HealthView(out, storage_ok)
 
-    def leads(self, params: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
-        sheet_id = params.get("sheet") or params.get("sheet_id")
-        customer = params.get("customer")
-        if not sheet_id and not customer:
-            return 400, {"error": "give ?customer=NAME or ?sheet=ID"}
-        if sheet_id and self.settings.sheet(sheet_id) is None:
-            return 404, {"error": f"unknown sheet {sheet_id!r}"}
-        try:
-            page_size = int(params.get("page_size") or 100)
-        except ValueError:
-            return 400, {"error": "page_size must be a whole number"}
-        if not 1 <= page_size <= MAX_PAGE:
-            return 400, {"error": f"page_size must be between 1 and {MAX_PAGE}"}
-        include_deleted = (params.get("include_deleted") or "").lower() in ("1", "true", "yes")
-        since = None
-        if params.get("updated_since"):
+    def _sheet_health(self, sheet: SheetConfig, st: dict[str, Any] | None, history: int, with_runs: bool) -> dict[str, Any]:
+        entry: dict[str, Any] = {"sheet_id": sheet.id, "customer": sheet.customer, "source": sheet.source, "enabled": sheet.enabled}
+        if not st or not st.get("status"):
+            entry.update(status="WARNING", messages=["not synced yet"], reason_codes=["never_synced"])
+            return entry
+        entry.update(
+            status=st.get("status"),
+            messages=st.get("messages") or [],
+            reason_codes=st.get("reason_codes") or [],
+            last_run_at=_iso(st.get("last_run_at")),
+            last_success_at=_iso(st.get("last_success_at")),
+            leads=st.get("baseline"),
+            counts=st.get("counts") or {},
+            header_row=None if st.get("header_row") in (None, -1) else st.get("header_row"),
+            header_strategy=st.get("header_strategy") or None,
+            guard=st.get("guard") or None,
+            awaiting_approval=bool(st.get("approved")),
+        )
+        entry["recent_runs"] = (st.get("recent_runs") or [])[:history]
+        if with_runs:
             try:
-                since = datetime.fromisoformat(params["updated_since"].replace("Z", "+00:00"))
-            except ValueError:
-                return 400, {"error": "updated_since must be an ISO 8601 date-time, e.g. 2026-11-29T10:00:00Z"}
-            if since.tzinfo is None:
-                since = since.replace(tzinfo=UTC)
+                entry["recent_runs"] = [
+                    {
+                        "started_at": _iso(r.get("started_at")),
+                        "duration_ms": r.get("duration_ms"),
+                        "status": r.get("status"),
+                        "counts": r.get("counts"),
+                        "reason_codes": r.get("reason_codes"),
+                    }
+                    for r in self.read_store.list_runs(sheet.id, min(history, 50))
+                ]
+            except StoreError:
+                pass
+        return entry
+
+    def leads(self, query: LeadsQuery) -> dict[str, Any]:
+        """One page of leads of a sheet or a customer; raises on unknown sheets and bad tokens."""
+        if query.sheet_id and self.settings.sheet(query.sheet_id) is None:
+            raise UnknownSheetError(query.sheet_id)
         try:
-            items, token = self.store.list_leads(
-                sheet_id=sheet_id, customer=customer, include_deleted=include_deleted, page_size=page_size,
-                token=params.get("continuation") or None, updated_since=since,
+            items, token = self.read_store.list_leads(
+                sheet_id=query.sheet_id, customer=query.customer, include_deleted=query.include_deleted,
+                page_size=query.page_size, token=query.continuation, updated_since=query.updated_since,
             )
         except ValueError as e:
-            return 400, {"error": str(e)}
-        except (ConfigError, StoreError) as e:
-            return 503, {"error": f"leads cannot be read now: {e}"}
-        return 200, {"items": items, "count": len(items), "continuation": token}
+            raise InvalidRequestError(str(e)) from e
+        return {"items": items, "count": len(items), "continuation": token}
 
-    def sync(self, sheet_id: str | None) -> tuple[int, dict[str, Any]]:
-        try:
-            report = self.run_sync(only=sheet_id, trigger="manual")
-        except KeyError:
-            return 404, {"error": f"unknown sheet {sheet_id!r}"}
-        return 200, report.to_dict()
+    def sync(self, request: SyncRequest) -> dict[str, Any]:
+        return self.run_sync(only=request.sheet_id, trigger="manual").to_dict()
 
-    def approve(self, sheet_id: str) -> tuple[int, dict[str, Any]]:
+    def approve(self, sheet_id: str) -> dict[str, Any]:
         """Approve one blocked drop: the next sync of the sheet applies it."""
         if self.settings.sheet(sheet_id) is None:
-            return 404, {"error": f"unknown sheet {sheet_id!r}"}
-        try:
-            state = self.store.get_state(sheet_id) or {}
-            if "guard_blocked" not in (state.get("reason_codes") or []):
-                return 409, {"error": "the last sync of this sheet was not blocked by the guard; nothing to approve"}
-            self.store.save_state(sheet_id, {"approved": True})
-        except (ConfigError, StoreError) as e:
-            return 503, {"error": str(e)}
-        return 200, {"sheet_id": sheet_id, "approved": True, "message": "the next sync applies the blocked drop once"}
+            raise UnknownSheetError(sheet_id)
+        state = self.store.get_state(sheet_id) or {}
+        if "guard_blocked" not in (state.get("reason_codes") or []):
+            raise ConflictError("the last sync of this sheet was not blocked by the guard; nothing to approve")
+        self.store.save_state(sheet_id, {"approved": True})
+        return {"sheet_id": sheet_id, "approved": True, "message": "the next sync applies the blocked drop once"}
 
 
 def _iso(v: Any) -> str | None:
@@ -240,4 +320,4 @@ def set_runtime(runtime: Runtime | None) -> None:
         _runtime = runtime
 
 
-__all__ = ["LeadSyncError", "Runtime", "get_runtime", "set_runtime"]
+__all__ = ["HealthView", "LeadSyncError", "LeadsQuery", "Runtime", "SyncRequest", "get_runtime", "set_runtime"]

@@ -118,13 +118,16 @@ class SheetReport:
 @dataclass
 class RunReport:
     sheets: list[SheetReport]
+    problems: list[str] = field(default_factory=list)
+    """Configuration problems of the whole deployment: they make the run ERROR."""
 
     @property
     def status(self) -> str:
-        return Status.worst([Status(s.status) for s in self.sheets]).value if self.sheets else Status.SUCCESS.value
+        statuses = [Status(s.status) for s in self.sheets] + [Status.ERROR for _ in self.problems[:1]]
+        return Status.worst(statuses).value if statuses else Status.SUCCESS.value
 
     def to_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "sheets": [s.to_dict() for s in self.sheets]}
+        return {"status": self.status, "problems": list(self.problems), "sheets": [s.to_dict() for s in self.sheets]}
 
 
 def _previous(state: dict[str, Any] | None) -> PreviousSync | None:

@@ -87,7 +87,7 @@ def test_local_server_dispatches_to_registered_functions(make_settings, store) -
     threading.Thread(target=server.serve_forever, daemon=True).start()
     root = f"http://127.0.0.1:{server.server_address[1]}/api"
     try:
-        assert {r[1] for r in server.routes} == {"leads", "leads/sync", "leads/sheets/{sheet}/approve", "leads/health"}
+        assert {r[1] for r in server.routes} == {"leads", "leads/sync", "leads/sheets/{sheet}/approve", "leads/health", "leads/health/detail"}
         status, _, body = _get(root + "/leads/sync", "POST", b'{"sheet": "bright-dental"}')
         assert status == 200 and json.loads(body)["sheets"][0]["added"] == 6
         status, headers, body = _get(root + "/leads?sheet=bright-dental&page_size=2", headers={"Origin": "http://localhost:3000"})

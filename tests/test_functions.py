@@ -48,7 +48,7 @@ def test_worker_startup_with_empty_environment() -> None:
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     fns = {f["name"]: f for f in doc["functions"]}
-    assert set(fns) == {"sync_timer", "list_leads", "manual_sync", "approve_drop", "health"}
+    assert set(fns) == {"sync_timer", "list_leads", "manual_sync", "approve_drop", "health", "health_detail"}
     for f in fns.values():
         names = [b["name"] for b in f["bindings"] if b["name"] != "$return"]
         assert names == f["params"], f
@@ -64,6 +64,7 @@ def test_worker_startup_with_empty_environment() -> None:
         "manual_sync": ("leads/sync", ["POST"], "FUNCTION"),
         "approve_drop": ("leads/sheets/{sheet}/approve", ["POST"], "FUNCTION"),
         "health": ("leads/health", ["GET"], "ANONYMOUS"),
+        "health_detail": ("leads/health/detail", ["GET"], "FUNCTION"),
     }
     assert doc["heavy"] == [], "indexing must not import the SDKs or the sync pipeline"
 
@@ -86,7 +87,7 @@ def _req(method: str, url: str, params=None, body: bytes = b"", route_params=Non
 
 
 def _json(resp: func.HttpResponse) -> dict:
-    assert resp.mimetype == "application/json"
+    assert resp.mimetype in ("application/json", "application/problem+json")
     return json.loads(resp.get_body())
 
 
@@ -98,9 +99,12 @@ def _runtime(make_settings, store, **kw) -> Runtime:
 
 
 def test_health_without_settings_answers_with_actionable_errors() -> None:
-    """With no settings the health endpoint still answers, naming what to set."""
+    """With no settings both health views answer; the keyed one names what to set."""
     set_runtime(Runtime(load_settings({}), environ={}))
     resp = _fn("health")(_req("GET", "/api/leads/health"))
+    doc = _json(resp)
+    assert resp.status_code == 503 and doc["status"] == "ERROR" and doc["configuration"] == "has problems"
+    resp = _fn("health_detail")(_req("GET", "/api/leads/health/detail"))
     doc = _json(resp)
     assert resp.status_code == 503 and doc["status"] == "ERROR"
     text = " ".join(doc["problems"])
@@ -111,7 +115,7 @@ def test_health_reports_each_sheet_without_pii(make_settings, store) -> None:
     """After a sync, health lists every sheet with status, counts and runs, and no lead data."""
     rt = _runtime(make_settings, store)
     rt.run_sync(trigger="test")
-    resp = _fn("health")(_req("GET", "/api/leads/health"))
+    resp = _fn("health_detail")(_req("GET", "/api/leads/health/detail"))
     doc = _json(resp)
     assert resp.status_code == 200 and doc["status"] == "WARNING"
     by_id = {s["sheet_id"]: s for s in doc["sheets"]}
@@ -126,7 +130,7 @@ def test_health_shows_a_broken_sheet_config(make_settings, store) -> None:
     rt = _runtime(make_settings, store)
     rt.settings = type(rt.settings)(**{**rt.settings.__dict__, "broken": (BrokenSheet("bad", "X", "invalid sheet config: id: ..."),)})
     rt.run_sync(trigger="test")
-    doc = _json(_fn("health")(_req("GET", "/api/leads/health")))
+    doc = _json(_fn("health_detail")(_req("GET", "/api/leads/health/detail")))
     by_id = {s["sheet_id"]: s for s in doc["sheets"]}
     assert by_id["bad"]["status"] == "ERROR" and doc["status"] == "ERROR"
     assert by_id["northwind-expo"]["status"] == "SUCCESS"
@@ -178,7 +182,8 @@ def test_manual_sync_endpoint(make_settings, store) -> None:
     assert doc["sheets"][0]["added"] == 6
     assert manual(_req("POST", "/api/leads/sync", body=b'{"sheet": "nope"}')).status_code == 404
     assert manual(_req("POST", "/api/leads/sync", body=b"{not json")).status_code == 400
-    everything = _json(manual(_req("POST", "/api/leads/sync")))
+    assert manual(_req("POST", "/api/leads/sync")).status_code == 400, "syncing everything needs an explicit body"
+    everything = _json(manual(_req("POST", "/api/leads/sync", body=b'{"all": true}')))
     assert len(everything["sheets"]) == 4
 
 
@@ -238,7 +243,7 @@ def test_health_one_sheet_with_history(make_settings, store) -> None:
     rt = _runtime(make_settings, store)
     for _ in range(3):
         rt.run_sync(trigger="test")
-    health = _fn("health")
+    health = _fn("health_detail")
     doc = _json(health(_req("GET", "/api/leads/health", {"sheet": "bright-dental", "runs": "10"})))
     assert [s["sheet_id"] for s in doc["sheets"]] == ["bright-dental"] and len(doc["sheets"][0]["recent_runs"]) == 3
     everyone = _json(health(_req("GET", "/api/leads/health", {"runs": "2"})))
@@ -256,7 +261,7 @@ def test_disabled_sheet_does_not_colour_overall_health(make_settings, store) -> 
     rt = Runtime(make_settings(on, off), environ={}, store=store)
     set_runtime(rt)
     rt.run_sync()
-    doc = _json(_fn("health")(_req("GET", "/api/leads/health")))
+    doc = _json(_fn("health_detail")(_req("GET", "/api/leads/health/detail")))
     by_id = {s["sheet_id"]: s for s in doc["sheets"]}
     assert by_id["off"]["enabled"] is False and by_id["off"]["status"] == "WARNING"
     assert doc["status"] == "SUCCESS"

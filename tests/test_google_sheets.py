@@ -205,5 +205,5 @@ def test_helpers() -> None:
 def test_malformed_private_key_is_an_auth_error() -> None:
     """A key that is not a PEM private key is reported as a credentials problem, with no request."""
     info = {"client_email": "a@b.iam.gserviceaccount.com", "private_key": "-----BEGIN PRIVATE KEY-----\ngarbage\n-----END PRIVATE KEY-----\n", "token_uri": TOKEN_URL}
-    with pytest.raises(SourceAuthError, match="cannot be used"):
+    with pytest.raises(SourceAuthError, match="malformed"):
         GoogleSheetsSource(info).fetch(SHEET)

@@ -90,8 +90,11 @@ class GoogleSheetsSource:
         max_backoff: float = 16.0,
         sleep: Callable[[float], None] = time.sleep,
         session: requests.Session | None = None,
+        missing_reason: str | None = None,
     ) -> None:
+        """``missing_reason`` says why there are no credentials (not set, malformed...)."""
         self.info = credentials_info
+        self.missing_reason = missing_reason
         self.limiter = limiter or RateLimiter(60)
         self.timeout = timeout
         self.max_attempts = max_attempts
@@ -103,11 +106,11 @@ class GoogleSheetsSource:
     def _gc(self) -> gspread.Client:
         if self._client is None:
             if not self.info:
-                raise SourceAuthError("GOOGLE_SERVICE_ACCOUNT_JSON is not set: Google sheets cannot be read")
+                raise SourceAuthError(self.missing_reason or "GOOGLE_SERVICE_ACCOUNT_JSON is not set: Google sheets cannot be read")
             try:
                 creds = Credentials.from_service_account_info(self.info, scopes=READONLY_SCOPES)
             except (ValueError, KeyError) as e:
-                raise SourceAuthError(f"the service-account key cannot be used: {e}") from e
+                raise SourceAuthError(f"GOOGLE_SERVICE_ACCOUNT_JSON is malformed: the key cannot be used ({type(e).__name__})") from e
             client = gspread.Client(auth=creds)
             if self.session is not None:
                 client.http_client.session = self.session

@@ -54,6 +54,8 @@ IDEMPOTENT: dict[str, Any] = {"retry_on_methods": ["HEAD", "GET", "PUT", "DELETE
 """azure-core retries a timed-out POST or PATCH only when told to; upserts and merges of whole
 entities (and batches of them) give the same result when sent twice, so they are retried."""
 _INDEX_SELECT = ["RowKey", "fp", "deleted", "first_seen"]
+MAX_TOKEN_CHARS = 4096
+"""A continuation token is two keys of at most 1 KiB each, base64 encoded: longer is forged."""
 
 
 class JitteredRetryPolicy(TablesRetryPolicy):
@@ -96,13 +98,18 @@ def encode_token(token: Any) -> str | None:
 def decode_token(text: str | None) -> Any:
     if not text:
         return None
+    if len(text) > MAX_TOKEN_CHARS:
+        raise ValueError("invalid continuation token: pass back the continuation of the previous page unchanged")
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise ValueError("invalid continuation token") from e
-    if not isinstance(value, dict):
-        raise ValueError("invalid continuation token")
+    except (ValueError, UnicodeDecodeError, RecursionError) as e:
+        raise ValueError("invalid continuation token: pass back the continuation of the previous page unchanged") from e
+    # The SDK's tokens are flat: {"PartitionKey": str, "RowKey": str} (either may be absent).
+    if not isinstance(value, dict) or not value or not all(
+        k in ("PartitionKey", "RowKey") and isinstance(v, str | None) and len(v or "") <= 1024 for k, v in value.items()
+    ):
+        raise ValueError("invalid continuation token: pass back the continuation of the previous page unchanged")
     return value
 
 
@@ -210,8 +217,11 @@ class TableLeadStore:
         leads_table: str = "leads",
         state_table: str = "syncstate",
         runs_table: str = "syncruns",
+        *,
+        create_tables: bool = True,
         **client_kwargs: Any,
     ) -> None:
+        """``create_tables=False`` for a reader: a missing table reads as empty, nothing is created."""
         kwargs = _client_kwargs() | client_kwargs
         try:
             self.service = _TableService.from_connection_string(connection_string, **kwargs)
@@ -221,7 +231,7 @@ class TableLeadStore:
         self.leads = self.service.get_table_client(leads_table)
         self.state = self.service.get_table_client(state_table)
         self.runs = self.service.get_table_client(runs_table)
-        self._ready = False
+        self._ready = not create_tables
 
     def ensure_tables(self) -> None:
         if self._ready:
@@ -314,6 +324,8 @@ class TableLeadStore:
             page: Any = next(pages, [])
             items = [entity_to_lead(e) for e in page]
             return items, encode_token(pages.continuation_token)
+        except ResourceNotFoundError:
+            return [], None
         except AzureError as e:
             raise StoreError(f"cannot list leads: {_short(e)}") from e
 
@@ -342,6 +354,8 @@ class TableLeadStore:
                 _state_from_entity(e)
                 for e in self.state.query_entities("PartitionKey eq @pk", parameters={"pk": STATE_PK})
             ]
+        except ResourceNotFoundError:
+            return []
         except AzureError as e:
             raise StoreError(f"cannot read sync states: {_short(e)}") from e
 
@@ -426,6 +440,8 @@ class TableLeadStore:
             pages = self.runs.query_entities("PartitionKey eq @pk", parameters={"pk": sheet_id}, results_per_page=limit).by_page()
             for e in next(pages, []):
                 out.append(_state_from_entity(e) | {"sheet_id": sheet_id})
+        except ResourceNotFoundError:
+            return []
         except AzureError as err:
             raise StoreError(f"cannot read run history: {_short(err)}") from err
         return out[:limit]
