@@ -15,6 +15,7 @@ Command line: ``python -m shared inspect|sync|serve|approve``.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import sys
@@ -118,8 +119,12 @@ def serve(host: str, port: int, cors_origins: str = "", key: str | None = None) 
         server.server_close()
 
 
+@functools.cache
 def http_routes() -> list[tuple[str, str, str, Any, str]]:
-    """(method, route, function name, user function, auth level) of every HTTP function the app registers."""
+    """
+    (method, route, function name, user function, auth level) of every HTTP function the app
+    registers. Read once per process: the app refuses to build its functions twice.
+    """
     import azure.functions as func
 
     import function_app
@@ -150,7 +155,9 @@ CLIENT_TIMEOUT = 10.0
 _NOT_FOUND = b'{"code": "not_found", "detail": "no such route", "error": "no such route"}'
 
 
-def make_server(host: str, port: int, cors_origins: str = "", key: str | None = None) -> ThreadingHTTPServer:
+def make_server(
+    host: str, port: int, cors_origins: str = "", key: str | None = None, client_timeout: float = CLIENT_TIMEOUT
+) -> ThreadingHTTPServer:
     """
     A development server for the app's own HTTP functions. Where it matters it behaves like the
     host: function-level routes need the key (``x-functions-key`` header or ``?code=``) when one
@@ -165,7 +172,7 @@ def make_server(host: str, port: int, cors_origins: str = "", key: str | None = 
     allowed = {o.strip() for o in cors_origins.split(",") if o.strip()}
 
     class Handler(BaseHTTPRequestHandler):
-        timeout = CLIENT_TIMEOUT
+        timeout = client_timeout
         protocol_version = "HTTP/1.0"
 
         def _cors(self) -> None:

@@ -269,6 +269,10 @@ def _read_text_setting(name: str, path: Path, problems: list[str]) -> str | None
     return text
 
 
+LEGACY_DEFAULT = "cp1252"
+"""The legacy encoding preferred when the detector finds several equally likely."""
+
+
 def decode_text(data: bytes) -> str | None:
     """
     Decode a small text file: UTF-8 (with or without BOM), UTF-16/32 with a BOM (what Windows
@@ -287,8 +291,16 @@ def decode_text(data: bytes) -> str | None:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    return None if best is None else str(best)
+    matches = from_bytes(data)
+    best = matches.best()
+    if best is None:
+        return None
+    # Short Western European text decodes equally well as cp1250, cp1252 and others; where the
+    # detector cannot tell them apart, take Windows' Western default (what Excel and Notepad write).
+    for m in matches:
+        if m.encoding == LEGACY_DEFAULT and m.chaos <= best.chaos + 0.01 and m.coherence >= best.coherence - 0.01:
+            return str(m)
+    return str(best)
 
 
 def _json_setting(name: str, text: str, problems: list[str]) -> Any:

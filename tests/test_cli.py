@@ -143,3 +143,50 @@ def test_inspect_a_configured_sheet_uses_its_source_and_overrides() -> None:
     doc = json.loads(proc.stdout)
     assert doc["columns"][5]["field"] == "source" and "override" in doc["columns"][5]["reason"]
     assert main(["inspect"]) == 2
+
+
+def _raw(port: int, data: bytes, wait: float = 5.0) -> bytes:
+    """Send raw bytes to the local server and read its whole answer."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=wait) as s:
+        s.sendall(data)
+        chunks = []
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except TimeoutError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_local_server_behaves_like_the_host_where_it_matters(make_settings, store) -> None:
+    """Function key enforced, Content-Length parsed defensively and capped, slow clients cut off, long URLs survive."""
+    base = load_settings({"LEAD_SYNC_SHEETS_FILE": str(SAMPLES / "sheets.json")})
+    set_runtime(Runtime(make_settings(*base.sheets), environ={}, store=store))
+    server = make_server("127.0.0.1", 0, "", key="s3cret", client_timeout=1.0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    root = f"http://127.0.0.1:{port}/api"
+    try:
+        assert _get(root + "/leads?sheet=bright-dental")[0] == 401
+        assert _get(root + "/leads?sheet=bright-dental", headers={"x-functions-key": "wrong"})[0] == 401
+        assert _get(root + "/leads?sheet=bright-dental", headers={"x-functions-key": "s3cret"})[0] == 200
+        assert _get(root + "/leads?sheet=bright-dental&code=s3cret")[0] == 200
+        assert _get(root + "/leads/health")[0] == 200, "anonymous routes need no key"
+        assert _get(root + "/leads/health/detail")[0] == 401
+        head = b"POST /api/leads/sync?code=s3cret HTTP/1.1\r\nHost: x\r\n"
+        assert b" 400 " in _raw(port, head + b"Content-Length: abc\r\n\r\n").split(b"\r\n")[0]
+        assert b" 400 " in _raw(port, head + b"Content-Length: -5\r\n\r\n").split(b"\r\n")[0]
+        assert b" 413 " in _raw(port, head + b"Content-Length: 999999999\r\n\r\n").split(b"\r\n")[0]
+        lying = _raw(port, head + b"Content-Length: 100\r\n\r\n{\"sheet\"", wait=5.0)
+        assert b" 400 " in lying.split(b"\r\n")[0], lying[:200]
+        long_url = _raw(port, b"GET /api/leads?customer=" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert b" 414 " in long_url.split(b"\r\n")[0]
+        assert _get(root + "/leads/health")[0] == 200, "the server still answers"
+    finally:
+        server.shutdown()
+        server.server_close()
