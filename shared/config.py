@@ -26,6 +26,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -140,6 +141,16 @@ class Settings:
     state_table: str = "syncstate"
     runs_table: str = "syncruns"
     base_dir: Path = field(default_factory=Path.cwd)
+    sync_schedule: str | None = None
+    """The timer's NCRONTAB (``SYNC_SCHEDULE``); health uses its period to call a sheet stale."""
+    stale_after: int = 3
+    """A sheet with no completed sync for this many timer periods is WARNING ``stale``."""
+
+    @property
+    def stale_limit(self) -> timedelta:
+        from .core.schedule import schedule_period
+
+        return schedule_period(self.sync_schedule) * self.stale_after
 
     def sheet(self, sheet_id: str) -> SheetConfig | None:
         return next((s for s in self.sheets if s.id == sheet_id), None)
@@ -219,6 +230,7 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
     max_drop = _number(env, "LEAD_SYNC_MAX_DROP", 0.7, float, problems, 0.0, 1.0, "0.7 (block drops over 70%)")
     min_baseline = _number(env, "LEAD_SYNC_MIN_BASELINE", 10, int, problems, 0, 10**9, "10")
     reads = _number(env, "LEAD_SYNC_SHEETS_READS_PER_MINUTE", 60, int, problems, 1, 6000, "60")
+    stale_after = _number(env, "LEAD_SYNC_STALE_INTERVALS", 3, int, problems, 1, 10_000, "3")
     region = "GB"
     raw_region = env.get("LEAD_SYNC_PHONE_REGION")
     if raw_region:
@@ -250,6 +262,8 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
         state_table=tables["LEAD_SYNC_STATE_TABLE"],
         runs_table=tables["LEAD_SYNC_RUNS_TABLE"],
         base_dir=base,
+        sync_schedule=env.get("SYNC_SCHEDULE") or None,
+        stale_after=stale_after,
     )
 
 

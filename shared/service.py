@@ -185,6 +185,7 @@ class Runtime:
             "started_at": STARTED_AT.isoformat(),
             "storage": "ok" if view.storage_ok else "unavailable",
             "configuration": "ok" if not doc["problems"] else "has problems",
+            "syncs": "stale" if any("stale" in e.get("reason_codes", []) for e in doc["sheets"]) else "fresh",
             "sheets": counts,
             "detail": "GET /api/leads/health/detail with a function key shows each sheet",
         }
@@ -218,10 +219,13 @@ class Runtime:
             if sheet_id not in (None, b.id):
                 continue
             sheets.append({"sheet_id": b.id, "customer": b.customer, "status": "ERROR", "messages": [b.error], "reason_codes": ["config"]})
+        now = datetime.now(UTC)
         for sheet in s.sheets:
             if sheet_id not in (None, sheet.id):
                 continue
-            sheets.append(self._sheet_health(sheet, states.get(sheet.id), history, with_runs=sheet_id is not None))
+            entry = self._sheet_health(sheet, states.get(sheet.id), history, with_runs=sheet_id is not None)
+            self._mark_stale(entry, states.get(sheet.id), now)
+            sheets.append(entry)
         # A sheet switched off in config keeps its last status for reference but does not count.
         statuses = [Status(x["status"]) for x in sheets if x.get("enabled", True)]
         if out["problems"]:
@@ -231,6 +235,20 @@ class Runtime:
         out["status"] = Status.worst(statuses).value
         out["sheets"] = sheets
         return HealthView(out, storage_ok)
+
+    def _mark_stale(self, entry: dict[str, Any], st: dict[str, Any] | None, now: datetime) -> None:
+        """WARNING ``stale`` when an enabled sheet's last finished run is older than the limit."""
+        last = (st or {}).get("last_run_at")
+        limit = self.settings.stale_limit
+        if not entry.get("enabled", True) or not isinstance(last, datetime) or now - last <= limit:
+            return
+        hours = (now - last).total_seconds() / 3600
+        entry["status"] = Status.worst([Status(entry["status"]), Status.WARNING]).value
+        entry["messages"] = [*entry.get("messages", []), (
+            f"no sync of this sheet has finished for {hours:.1f} h (more than {self.settings.stale_after} timer periods): "
+            "check that the sync timer runs (SYNC_SCHEDULE, the function app's state) and the run history"
+        )]
+        entry["reason_codes"] = [*entry.get("reason_codes", []), "stale"]
 
     def _sheet_health(self, sheet: SheetConfig, st: dict[str, Any] | None, history: int, with_runs: bool) -> dict[str, Any]:
         entry: dict[str, Any] = {"sheet_id": sheet.id, "customer": sheet.customer, "source": sheet.source, "enabled": sheet.enabled}

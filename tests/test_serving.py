@@ -268,7 +268,7 @@ def test_anonymous_health_discloses_nothing(make_settings, store) -> None:
     rt.run_sync()
     status, doc, text = _call("health", _req("GET", {"sheet": "acme-facebook", "runs": "50"}))
     assert status == 200 and doc["sheets"]["total"] == 4 and doc["sheets"]["WARNING"] == 2
-    assert set(doc) == {"status", "checked_at", "started_at", "storage", "configuration", "sheets", "detail"}
+    assert set(doc) == {"status", "checked_at", "started_at", "storage", "configuration", "syncs", "sheets", "detail"}
     for sheet in SHEETS:
         assert sheet["id"] not in text and sheet["customer"] not in text
     _no_leaks(text)
@@ -449,3 +449,20 @@ def test_fuzz_sync_bodies_never_fail(make_settings, store, body: bytes) -> None:
     meant = isinstance(value, dict) and set(value) in ({"all"}, {"sheet"}) and (value.get("all") is True or isinstance(value.get("sheet"), str))
     if not meant:
         assert status == 400, (body[:100], status)
+
+
+def test_a_sheet_whose_syncs_stopped_is_stale(make_settings, store) -> None:
+    """No finished run for more than 3 timer periods: the sheet is WARNING stale, the public view says syncs are stale."""
+    from datetime import UTC, datetime, timedelta
+
+    rt = _runtime_with_samples(make_settings, store, sync_schedule="0 */15 * * * *")
+    rt.run_sync()
+    assert _call("health", _req("GET"))[1]["syncs"] == "fresh"
+    store.save_state("bright-dental", {"last_run_at": datetime.now(UTC) - timedelta(hours=2)})
+    rt._states_cache = None
+    public = _call("health", _req("GET"))[1]
+    detail = {s["sheet_id"]: s for s in _call("health_detail", _req("GET"))[1]["sheets"]}
+    assert public["syncs"] == "stale" and public["status"] == "WARNING"
+    assert detail["bright-dental"]["status"] == "WARNING" and "stale" in detail["bright-dental"]["reason_codes"]
+    assert "SYNC_SCHEDULE" in detail["bright-dental"]["messages"][-1]
+    assert "stale" not in detail["northwind-expo"]["reason_codes"]
