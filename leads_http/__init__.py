@@ -4,7 +4,7 @@ import azure.functions as func
 
 from shared.core.redact import redact_all
 from shared.service import get_runtime
-from shared.web import guarded, json_response, parse_leads_query, parse_sync_request, route_sheet
+from shared.web import guarded, json_response, parse_approval, parse_leads_query, parse_sync_request
 
 bp = func.Blueprint()
 
@@ -27,4 +27,4 @@ def manual_sync(req: func.HttpRequest) -> func.HttpResponse:
 @bp.route(route="leads/sheets/{sheet}/approve", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 @guarded
 def approve_drop(req: func.HttpRequest) -> func.HttpResponse:
-    return json_response(200, get_runtime().approve(route_sheet(req)))
+    return json_response(200, redact_all(get_runtime().approve(parse_approval(req))))

@@ -7,7 +7,8 @@ Command line: ``python -m shared inspect|sync|serve|approve``.
 - ``serve [--port N] [--host H]``: a local HTTP server that dispatches to the HTTP functions the
   app registers (routes, methods and route parameters read from ``function_app``), so it serves
   exactly the API that runs in Azure.
-- ``approve SHEET``: approve one blocked drop.
+- ``approve SHEET [--change ID] [--reason TEXT] [--by NAME] [--confirm-empty]``: approve one
+  blocked change, named by its id (without ``--change`` it shows what is blocked).
 - ``check-config [FILE]``: validate settings and sheets offline; exit 1 on any problem.
 - ``schema``: the JSON Schema of the sheets setting (``schemas/sheets.schema.json``).
 """
@@ -329,8 +330,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=7071)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--config", help="JSON file listing the sheets")
-    p = sub.add_parser("approve", help="approve one blocked drop of a sheet")
+    p = sub.add_parser("approve", help="approve one blocked change of a sheet (by its id)")
     p.add_argument("sheet")
+    p.add_argument("--change", help="the blocked change's id (shown without --change, and in health detail)")
+    p.add_argument("--reason", default="")
+    p.add_argument("--by", default="", help="who approves (default: the operating system user)")
+    p.add_argument("--confirm-empty", action="store_true", help="needed when the change removes every lead")
     p.add_argument("--config")
     p = sub.add_parser("check-config", help="validate settings and the sheet list offline; exit 1 on any problem")
     p.add_argument("config", nargs="?", help="JSON file listing the sheets (default: the LEAD_SYNC_SHEETS settings)")
@@ -379,8 +384,13 @@ def main(argv: list[str] | None = None) -> int:
         serve(args.host, args.port, *local_server_settings())
         return 0
     if args.cmd == "approve":
+        import getpass
+
+        from .service import ApprovalRequest
+
+        who = args.by or f"cli:{getpass.getuser()}"
         try:
-            payload = _runtime(args.config).approve(args.sheet)
+            payload = _runtime(args.config).approve(ApprovalRequest(args.sheet, args.change, who, args.reason, args.confirm_empty))
         except UnknownSheetError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2

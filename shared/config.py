@@ -145,6 +145,8 @@ class Settings:
     """The timer's NCRONTAB (``SYNC_SCHEDULE``); health uses its period to call a sheet stale."""
     stale_after: int = 3
     """A sheet with no completed sync for this many timer periods is WARNING ``stale``."""
+    guard_window: timedelta = timedelta(days=7)
+    """The guard compares with the largest live count of the successful syncs within this window."""
 
     @property
     def stale_limit(self) -> timedelta:
@@ -231,6 +233,7 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
     min_baseline = _number(env, "LEAD_SYNC_MIN_BASELINE", 10, int, problems, 0, 10**9, "10")
     reads = _number(env, "LEAD_SYNC_SHEETS_READS_PER_MINUTE", 60, int, problems, 1, 6000, "60")
     stale_after = _number(env, "LEAD_SYNC_STALE_INTERVALS", 3, int, problems, 1, 10_000, "3")
+    window_days = _number(env, "LEAD_SYNC_GUARD_WINDOW_DAYS", 7.0, float, problems, 0.0, 366.0, "7")
     region = "GB"
     raw_region = env.get("LEAD_SYNC_PHONE_REGION")
     if raw_region:
@@ -264,6 +267,7 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
         base_dir=base,
         sync_schedule=env.get("SYNC_SCHEDULE") or None,
         stale_after=stale_after,
+        guard_window=timedelta(days=window_days),
     )
 
 

@@ -1,13 +1,14 @@
 """
-The two boundaries of a sync: where sheets come from and where leads go.
+The boundaries of a sync: where sheets come from and where leads and sync state go.
 
-Real adapters live in ``shared.adapters``; tests may use the in-memory store in
-``shared.adapters.memory`` for pure unit tests, but storage behaviour is tested against Azurite.
+Storage is three small protocols (one class, ``TableLeadStore``, implements all of them);
+storage behaviour is always tested against Azurite. Every method raises ``StoreError`` when
+storage fails after its retries, and nothing else on purpose.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -15,39 +16,47 @@ from .config import SheetConfig
 from .core.identity import KeyedLead
 from .core.models import Grid
 from .core.plan import StoredLead
+from .core.state import Lease, RunSummary, SheetState
 
 
 class SheetSource(Protocol):
     def fetch(self, sheet: SheetConfig) -> Grid:
         """Return the sheet's cells as rows of strings; raise ``SourceError`` subclasses."""
+        ...
 
 
-class LeadStore(Protocol):
-    def load_index(self, sheet_id: str) -> dict[str, StoredLead]: ...
+class LeadRecords(Protocol):
+    """A sheet's stored leads. Writes are idempotent: sending the same batch twice gives the same result."""
+
+    max_lead_units: int
+    """UTF-16 code units of names and values one lead may hold; larger leads are cut to fit first."""
+
+    def load_index(self, sheet_id: str) -> dict[str, StoredLead]:
+        """Every stored lead of the sheet (deleted ones too) by key: fingerprint, deleted, first seen."""
+        ...
+
+    def load_identities(self, sheet_id: str, keys: Iterable[str]) -> dict[str, dict[str, str]]:
+        """Email, phone, names and company of the given live leads (to recognise a lead whose email changed)."""
+        ...
 
     def write_leads(
-        self, sheet: SheetConfig, leads: Iterable[KeyedLead], now: datetime, first_seen: dict[str, Any] | None = None
-    ) -> int: ...
+        self,
+        sheet: SheetConfig,
+        leads: Iterable[KeyedLead],
+        now: datetime,
+        first_seen: dict[str, Any] | None = None,
+        truncated: Mapping[str, Iterable[str]] | None = None,
+    ) -> int:
+        """Upsert whole leads (REPLACE); ``truncated`` names the columns cut to fit, per key. Returns the count."""
+        ...
 
-    def soft_delete(self, sheet_id: str, keys: Iterable[str], now: datetime) -> int: ...
+    def soft_delete(self, sheet_id: str, keys: Iterable[str], now: datetime) -> int:
+        """Mark leads deleted (kept, restorable). Returns the count."""
+        ...
 
-    def merge_leads(self, sheet_id: str, keys: Iterable[str], props: dict[str, Any]) -> int: ...
-
-    def get_state(self, sheet_id: str) -> dict[str, Any] | None: ...
-
-    def save_state(self, sheet_id: str, state: dict[str, Any]) -> None: ...
-
-    def list_states(self) -> list[dict[str, Any]]: ...
-
-    def acquire_lease(self, sheet_id: str, owner: str, now: datetime, ttl_seconds: int) -> bool: ...
-
-    def release_lease(self, sheet_id: str, owner: str) -> None: ...
-
-    def add_run(self, sheet_id: str, run: dict[str, Any]) -> None: ...
-
-    def list_runs(self, sheet_id: str, limit: int) -> list[dict[str, Any]]: ...
-
-    def prune_runs(self, sheet_id: str, before: datetime) -> int: ...
+    def merge_leads(self, sheet_id: str, keys: Iterable[str], props: dict[str, Any]) -> int:
+        """Set ``props`` on stored leads, keeping the rest (MERGE). Returns the count."""
+        ...
 
     def list_leads(
         self,
@@ -58,4 +67,58 @@ class LeadStore(Protocol):
         page_size: int,
         token: str | None,
         updated_since: datetime | None = None,
-    ) -> tuple[list[dict[str, Any]], str | None]: ...
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of leads as the API serves them, and the next page's token. ValueError for a forged token."""
+        ...
+
+
+class SyncStates(Protocol):
+    """Each sheet's ``SheetState`` and its lease."""
+
+    def get_state(self, sheet_id: str) -> SheetState | None:
+        """The sheet's state, or None when it never synced."""
+        ...
+
+    def save_state(self, state: SheetState, fields: Iterable[str] | None = None) -> None:
+        """Write ``fields`` of the state (default: all but the lease), keeping the others (MERGE; idempotent)."""
+        ...
+
+    def list_states(self) -> list[SheetState]:
+        """Every sheet's state, in one query."""
+        ...
+
+    def acquire_lease(self, sheet_id: str, owner: str, now: datetime, ttl_seconds: int) -> LeaseResult:
+        """Take the sheet's lease unless another owner holds an unexpired one (ETag-guarded)."""
+        ...
+
+    def release_lease(self, sheet_id: str, owner: str) -> None:
+        """Give the lease back if ``owner`` still holds it; never raises (a lease expires by itself)."""
+        ...
+
+
+class LeaseResult(Protocol):
+    """Truthy when the lease was taken; ``replaced`` is the expired lease of a run that never finished."""
+
+    replaced: Lease | None
+
+    def __bool__(self) -> bool: ...
+
+
+class RunHistory(Protocol):
+    """Each sheet's run history, newest first."""
+
+    def add_run(self, sheet_id: str, run: RunSummary) -> None:
+        """Record one run (idempotent by start time and run id)."""
+        ...
+
+    def list_runs(self, sheet_id: str, limit: int) -> list[RunSummary]:
+        """The newest ``limit`` runs."""
+        ...
+
+    def prune_runs(self, sheet_id: str, before: datetime) -> int:
+        """Delete runs older than ``before`` (runs only: leads are never erased). Returns the count."""
+        ...
+
+
+class LeadStore(LeadRecords, SyncStates, RunHistory, Protocol):
+    """Everything a sync needs from storage."""

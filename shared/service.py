@@ -12,13 +12,14 @@ import os
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from . import telemetry
 from .config import Settings, SheetConfig, load_settings
 from .core.models import Status
+from .core.state import Approval, SheetState
 from .errors import ConfigError, ConflictError, InvalidRequestError, LeadSyncError, StoreError, UnknownSheetError
 from .ports import LeadStore, SheetSource
 
@@ -54,6 +55,17 @@ class SyncRequest:
 
 
 @dataclass(frozen=True)
+class ApprovalRequest:
+    """A person approving one blocked change of a sheet (``change_id`` from health or the report)."""
+
+    sheet_id: str
+    change_id: str | None = None
+    by: str = ""
+    reason: str = ""
+    confirm_empty: bool = False
+
+
+@dataclass(frozen=True)
 class HealthView:
     """A health document and whether storage could be read for it (503 when not)."""
 
@@ -82,7 +94,7 @@ class Runtime:
         self._google: SheetSource | None = None
         self._csv: SheetSource | None = None
         self._lock = threading.Lock()
-        self._states_cache: tuple[float, list[dict[str, Any]]] | None = None
+        self._states_cache: tuple[float, list[SheetState]] | None = None
 
     def _table_store(self, **client_kwargs: Any) -> LeadStore:
         from .adapters.table_storage import TableLeadStore
@@ -143,21 +155,26 @@ class Runtime:
             store = self.store
         except (ConfigError, StoreError) as e:
             sheets = [s for s in self.settings.sheets if only in (None, s.id)]
-            reports = [SheetReport(s.id, s.customer, Status.ERROR.value, [str(e)], [e.code]) for s in sheets]
+            reports = []
+            for sheet in sheets:
+                failed = SheetReport(sheet.id, sheet.customer)
+                failed.note(Status.ERROR, e.code, str(e))
+                reports.append(failed)
             reports += [broken_report(b) for b in self.settings.broken if only in (None, b.id)]
             report = RunReport(reports)
         else:
-            report = sync_all(self.settings, self.source_for, store, only=only)
+            report = sync_all(self.settings, self.source_for, store, only=only, trigger=trigger)
+        self._states_cache = None  # this process's health shows its own sync at once
         if only is None:
             report.problems = list(self.settings.problems)
-        for sheet in report.sheets:
-            telemetry.log_sheet(sheet.log_fields())
+        for sheet_report in report.sheets:
+            telemetry.log_sheet(sheet_report.log_fields())
         errors = sum(1 for s in report.sheets if s.status == Status.ERROR.value)
         telemetry.log_run(report.status, len(report.sheets), errors, int((time.perf_counter() - t0) * 1000), trigger)
         telemetry.flush()
         return report
 
-    def _states(self) -> list[dict[str, Any]]:
+    def _states(self) -> list[SheetState]:
         """Every sheet's sync state, read at most once per ``HEALTH_CACHE_SECONDS``."""
         now = time.monotonic()
         cached = self._states_cache
@@ -210,7 +227,7 @@ class Runtime:
         sheets: list[dict[str, Any]] = []
         storage_ok = True
         try:
-            states = {st["sheet_id"]: st for st in self._states()}
+            states = {st.sheet_id: st for st in self._states()}
         except (ConfigError, StoreError) as e:
             states = {}
             out["problems"].append(f"storage cannot be read now: {e}")
@@ -223,8 +240,11 @@ class Runtime:
         for sheet in s.sheets:
             if sheet_id not in (None, sheet.id):
                 continue
-            entry = self._sheet_health(sheet, states.get(sheet.id), history, with_runs=sheet_id is not None)
-            self._mark_stale(entry, states.get(sheet.id), now)
+            st = states.get(sheet.id)
+            entry = self._sheet_health(sheet, st, history, with_runs=sheet_id is not None)
+            self._mark_stale(entry, st, now)
+            if st is not None and st.lease_expired(now):
+                _warn(entry, "interrupted", "the last run did not finish (killed, timed out or restarted); the next run recovers")
             sheets.append(entry)
         # A sheet switched off in config keeps its last status for reference but does not count.
         statuses = [Status(x["status"]) for x in sheets if x.get("enabled", True)]
@@ -234,53 +254,54 @@ class Runtime:
             statuses.append(Status.WARNING)
         out["status"] = Status.worst(statuses).value
         out["sheets"] = sheets
+        if sheet_id is None:
+            configured = {x.id for x in s.sheets} | {b.id for b in s.broken}
+            out["orphaned"] = [
+                {"sheet_id": st.sheet_id, "customer": st.leads_customer or st.customer, "leads": st.baseline,
+                 "last_seen": _iso(st.last_run_at), "reason_codes": ["orphaned"]}
+                for st in states.values() if st.sheet_id not in configured
+            ]
         return HealthView(out, storage_ok)
 
-    def _mark_stale(self, entry: dict[str, Any], st: dict[str, Any] | None, now: datetime) -> None:
+    def _mark_stale(self, entry: dict[str, Any], st: SheetState | None, now: datetime) -> None:
         """WARNING ``stale`` when an enabled sheet's last finished run is older than the limit."""
-        last = (st or {}).get("last_run_at")
-        limit = self.settings.stale_limit
-        if not entry.get("enabled", True) or not isinstance(last, datetime) or now - last <= limit:
+        last = st.last_run_at if st else None
+        if not entry.get("enabled", True) or last is None or now - last <= self.settings.stale_limit:
             return
         hours = (now - last).total_seconds() / 3600
-        entry["status"] = Status.worst([Status(entry["status"]), Status.WARNING]).value
-        entry["messages"] = [*entry.get("messages", []), (
+        _warn(entry, "stale", (
             f"no sync of this sheet has finished for {hours:.1f} h (more than {self.settings.stale_after} timer periods): "
             "check that the sync timer runs (SYNC_SCHEDULE, the function app's state) and the run history"
-        )]
-        entry["reason_codes"] = [*entry.get("reason_codes", []), "stale"]
+        ))
 
-    def _sheet_health(self, sheet: SheetConfig, st: dict[str, Any] | None, history: int, with_runs: bool) -> dict[str, Any]:
+    def _sheet_health(self, sheet: SheetConfig, st: SheetState | None, history: int, with_runs: bool) -> dict[str, Any]:
         entry: dict[str, Any] = {"sheet_id": sheet.id, "customer": sheet.customer, "source": sheet.source, "enabled": sheet.enabled}
-        if not st or not st.get("status"):
+        if st is None or not st.status:
             entry.update(status="WARNING", messages=["not synced yet"], reason_codes=["never_synced"])
             return entry
+        now = datetime.now(UTC)
+        approval = st.approval if st.approval and st.approval.valid_for(st.blocked, now) else None
         entry.update(
-            status=st.get("status"),
-            messages=st.get("messages") or [],
-            reason_codes=st.get("reason_codes") or [],
-            last_run_at=_iso(st.get("last_run_at")),
-            last_success_at=_iso(st.get("last_success_at")),
-            leads=st.get("baseline"),
-            counts=st.get("counts") or {},
-            header_row=None if st.get("header_row") in (None, -1) else st.get("header_row"),
-            header_strategy=st.get("header_strategy") or None,
-            guard=st.get("guard") or None,
-            awaiting_approval=bool(st.get("approved")),
+            status=st.status,
+            messages=list(st.messages),
+            reason_codes=list(st.reason_codes),
+            last_run_at=_iso(st.last_run_at),
+            last_success_at=_iso(st.last_success_at),
+            leads=st.baseline,
+            counts=dict(st.counts),
+            header_row=st.header_row,
+            header_strategy=st.header_strategy,
+            guard=dict(st.guard) if st.guard else None,
+            blocked=st.blocked.to_dict() if st.blocked else None,
+            awaiting_approval=st.blocked is not None and approval is None,
+            approved=({"change_id": approval.change_id, "at": approval.at.isoformat(), "by": approval.by} if approval else None),
+            approvals=[a.to_dict() for a in st.approvals[-10:]],
+            skipped_runs=st.skipped_runs,
         )
-        entry["recent_runs"] = (st.get("recent_runs") or [])[:history]
+        entry["recent_runs"] = [r.to_dict() for r in st.recent_runs[:history]]
         if with_runs:
             try:
-                entry["recent_runs"] = [
-                    {
-                        "started_at": _iso(r.get("started_at")),
-                        "duration_ms": r.get("duration_ms"),
-                        "status": r.get("status"),
-                        "counts": r.get("counts"),
-                        "reason_codes": r.get("reason_codes"),
-                    }
-                    for r in self.read_store.list_runs(sheet.id, min(history, 50))
-                ]
+                entry["recent_runs"] = [r.to_dict() for r in self.read_store.list_runs(sheet.id, min(history, 50))]
             except StoreError:
                 pass
         return entry
@@ -301,15 +322,37 @@ class Runtime:
     def sync(self, request: SyncRequest) -> dict[str, Any]:
         return self.run_sync(only=request.sheet_id, trigger="manual").to_dict()
 
-    def approve(self, sheet_id: str) -> dict[str, Any]:
-        """Approve one blocked drop: the next sync of the sheet applies it."""
-        if self.settings.sheet(sheet_id) is None:
-            raise UnknownSheetError(sheet_id)
-        state = self.store.get_state(sheet_id) or {}
-        if "guard_blocked" not in (state.get("reason_codes") or []):
-            raise ConflictError("the last sync of this sheet was not blocked by the guard; nothing to approve")
-        self.store.save_state(sheet_id, {"approved": True})
-        return {"sheet_id": sheet_id, "approved": True, "message": "the next sync applies the blocked drop once"}
+    def approve(self, request: ApprovalRequest) -> dict[str, Any]:
+        """
+        Approve one blocked change, named by its id: the next sync applies it if, and only if, it
+        would make exactly that change; otherwise the approval lapses (and so after 24 hours).
+        """
+        if self.settings.sheet(request.sheet_id) is None:
+            raise UnknownSheetError(request.sheet_id)
+        state = self.store.get_state(request.sheet_id)
+        blocked = state.blocked if state else None
+        if state is None or blocked is None:
+            raise ConflictError("nothing to approve: the last sync of this sheet was not blocked")
+        what = f"{blocked.kind} {blocked.id}: {blocked.count} {'columns' if blocked.kind == 'columns' else 'leads'} ({blocked.reason[:200]})"
+        if request.change_id is None:
+            raise InvalidRequestError(f"name the blocked change you approve, e.g. {{\"change\": \"{blocked.id}\"}}; it is {what}")
+        if request.change_id != blocked.id:
+            raise ConflictError(f"change {request.change_id[:40]!r} is not the sheet's blocked change, which is now {what}; review it and approve that id")
+        if blocked.kind == "empty" and not request.confirm_empty:
+            raise InvalidRequestError(f"change {blocked.id} removes every lead of the sheet: approve it with confirm_empty=true if that is right")
+        approval = Approval(blocked.id, datetime.now(UTC), request.by[:200], request.reason[:1000], request.confirm_empty)
+        self.store.save_state(replace(state, approval=approval), fields=("approval",))
+        self._states_cache = None
+        return {
+            "sheet_id": request.sheet_id, "approved": True, "change": blocked.to_dict(), "by": approval.by,
+            "message": "the next sync applies this change if it is exactly the same; anything else, or 24 hours, lets the approval lapse",
+        }
+
+
+def _warn(entry: dict[str, Any], code: str, message: str) -> None:
+    entry["status"] = Status.worst([Status(entry["status"]), Status.WARNING]).value
+    entry["messages"] = [*entry.get("messages", []), message]
+    entry["reason_codes"] = [*entry.get("reason_codes", []), code]
 
 
 def _iso(v: Any) -> str | None:
@@ -338,4 +381,4 @@ def set_runtime(runtime: Runtime | None) -> None:
         _runtime = runtime
 
 
-__all__ = ["HealthView", "LeadSyncError", "LeadsQuery", "Runtime", "SyncRequest", "get_runtime", "set_runtime"]
+__all__ = ["ApprovalRequest", "HealthView", "LeadSyncError", "LeadsQuery", "Runtime", "SyncRequest", "get_runtime", "set_runtime"]

@@ -29,11 +29,23 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .config import BrokenSheet, Settings, SheetConfig
-from .core.analysis import PreviousSync, SheetAnalysis, analyse_sheet
-from .core.guard import check_data_loss
-from .core.identity import KeyedLead, assign_keys
-from .core.models import HeaderMatch, Status
-from .core.plan import plan_changes
+from .core.analysis import PreviousSync, SheetAnalysis, SheetOptions, analyse_sheet
+from .core.fit import fit_lead
+from .core.guard import change_id, check_data_loss
+from .core.identity import KeyedLead, assign_keys, keep_identities, signatures
+from .core.models import HeaderMatch, Lead, Status
+from .core.plan import StoredLead, plan_changes
+from .core.reasons import CATALOGUE, ReasonCode, action
+from .core.rows import blank_error_values, not_lead_reason
+from .core.state import (
+    REPORT_COUNTS,
+    ApprovalRecord,
+    BlockedChange,
+    RunSummary,
+    SheetState,
+    high_water_mark,
+    record_high_water,
+)
 from .errors import LeadSyncError, SourceError, StoreError
 from .ports import LeadStore, SheetSource
 
@@ -49,16 +61,6 @@ FULL_CHECK_EVERY = timedelta(hours=24)
 """An unchanged sheet skips reading the stored index, but not for longer than this: a full
 comparison with storage repairs anything changed there by other hands."""
 
-
-MAX_LEAD_CHARS = 400_000
-"""Table Storage keeps at most 1 MiB per entity, counting strings as UTF-16 (2 bytes a
-character); 400,000 characters leaves room for names and the envelope. Sheets allows 50,000
-characters a cell, so only very wide rows of very long cells come near it."""
-
-
-def _chars(k: KeyedLead) -> int:
-    lead = k.lead
-    return sum(len(a) + len(b) for d in (lead.fields, lead.extra, lead.invalid) for a, b in d.items())
 
 
 def set_fingerprint(keyed: list[KeyedLead]) -> str:
@@ -78,7 +80,7 @@ def utcnow() -> datetime:
 class SheetReport:
     sheet_id: str
     customer: str | None
-    status: str
+    status: str = Status.SUCCESS.value
     messages: list[str] = field(default_factory=list)
     reason_codes: list[str] = field(default_factory=list)
     header_row: int | None = None
@@ -93,24 +95,38 @@ class SheetReport:
     deleted: int = 0
     unchanged: int = 0
     skipped: int = 0
+    not_leads: int = 0
+    error_values: int = 0
+    suppressed: int = 0
     invalid_values: int = 0
     duplicates: int = 0
     written: int = 0
+    truncated: int = 0
     guard: dict[str, Any] | None = None
+    blocked: dict[str, Any] | None = None
+    """The change a person must approve, when the guard (or a removed column) blocked this sync."""
     duration_ms: int = 0
     started_at: str | None = None
+
+    def note(self, status: Status, code: ReasonCode | str, message: str) -> None:
+        """Record a finding: it raises the status to at least ``status``; an ERROR says what clears it."""
+        code = str(code.value if isinstance(code, ReasonCode) else code)
+        if status is Status.ERROR and (fix := action(code)) and fix not in message:
+            message = f"{message}. To fix: {fix}"
+        self.status = Status.worst([Status(self.status), status]).value
+        self.reason_codes.append(code)
+        self.messages.append(message)
+
+    def counts(self) -> dict[str, int]:
+        return {k: getattr(self, k) for k in REPORT_COUNTS}
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     def log_fields(self) -> dict[str, Any]:
         """Counts and ids only: no lead data (for telemetry)."""
-        keys = (
-            "sheet_id", "status", "rows_read", "leads", "added", "updated", "restored", "deleted",
-            "unchanged", "skipped", "invalid_values", "duplicates", "written", "duration_ms",
-            "header_row", "header_strategy",
-        )
-        out = {k: getattr(self, k) for k in keys}
+        out: dict[str, Any] = {"sheet_id": self.sheet_id, "status": self.status, **self.counts()}
+        out.update(duration_ms=self.duration_ms, header_row=self.header_row, header_strategy=self.header_strategy)
         out["reason_codes"] = ",".join(self.reason_codes)
         return out
 
@@ -130,11 +146,20 @@ class RunReport:
         return {"status": self.status, "problems": list(self.problems), "sheets": [s.to_dict() for s in self.sheets]}
 
 
-def _previous(state: dict[str, Any] | None) -> PreviousSync | None:
-    cols = (state or {}).get("mapping")
-    if not cols:
-        return None
-    return PreviousSync(tuple((int(c[0]), str(c[1]), c[2]) for c in cols))
+@dataclass
+class _Run:
+    """One sheet's run in progress: its report, the state it started from and what changes in it."""
+
+    sheet: SheetConfig
+    report: SheetReport
+    state: SheetState
+    started: datetime
+    updates: dict[str, Any] = field(default_factory=dict)
+    approval_used: bool = False
+
+
+def _previous(state: SheetState) -> PreviousSync | None:
+    return PreviousSync(state.mapping) if state.mapping else None
 
 
 def sync_sheet(
@@ -145,152 +170,220 @@ def sync_sheet(
     *,
     clock: Callable[[], datetime] = utcnow,
     owner: str | None = None,
+    trigger: str = "",
 ) -> SheetReport:
     """Sync one sheet. Never raises for an expected failure: it is in the report."""
     owner = owner or uuid.uuid4().hex
     started = clock()
     t0 = time.perf_counter()
-    report = SheetReport(sheet.id, sheet.customer, Status.ERROR.value, started_at=started.isoformat())
+    report = SheetReport(sheet.id, sheet.customer, started_at=started.isoformat())
     try:
-        if not store.acquire_lease(sheet.id, owner, started, LEASE_SECONDS):
-            report.status = Status.WARNING.value
-            report.messages.append("sheet is already syncing in another run; skipped")
-            report.reason_codes.append("busy")
-            report.duration_ms = int((time.perf_counter() - t0) * 1000)
-            return report
+        grant = store.acquire_lease(sheet.id, owner, started, LEASE_SECONDS)
     except StoreError as e:
-        report.messages.append(str(e))
-        report.reason_codes.append(e.code)
+        report.note(Status.ERROR, e.code, str(e))
         report.duration_ms = int((time.perf_counter() - t0) * 1000)
         return report
-    state: dict[str, Any] = {}
+    if not grant:
+        report.note(Status.WARNING, ReasonCode.BUSY, "sheet is already syncing in another run; skipped")
+        _count_skip(store, sheet.id)
+        report.duration_ms = int((time.perf_counter() - t0) * 1000)
+        return report
+    run = _Run(sheet, report, SheetState(sheet.id), started)
     try:
-        state = store.get_state(sheet.id) or {}
-        _sync_locked(sheet, source, store, settings, report, clock, state)
+        run.state = store.get_state(sheet.id) or SheetState(sheet.id)
+        if grant.replaced is not None:
+            _record_interrupted(store, sheet.id, grant.replaced.until)
+            report.note(Status.WARNING, ReasonCode.RECOVERING, "the previous run did not finish (killed, timed out or restarted); this run recovers")
+        _sync_locked(run, source, store, settings, clock)
     except LeadSyncError as e:
-        report.status = Status.ERROR.value
-        report.messages.append(str(e))
-        report.reason_codes.append(e.code)
+        report.note(Status.ERROR, e.code, str(e))
     except Exception as e:  # noqa: BLE001 - one sheet's bug must not stop the others
         # Type and place only: an exception's message may quote a cell (PII).
         frame = traceback.extract_tb(e.__traceback__)[-1]
         where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
-        report.status = Status.ERROR.value
-        report.messages.append(f"unexpected error: {type(e).__name__} at {where}")
-        report.reason_codes.append("internal")
+        report.note(Status.ERROR, ReasonCode.INTERNAL, f"unexpected error: {type(e).__name__} at {where}")
         log.error("sheet_sync_crashed %s %s at %s", sheet.id, type(e).__name__, where)
     finally:
         report.duration_ms = int((time.perf_counter() - t0) * 1000)
-        _record(sheet, store, report, clock, state.get("recent_runs") or [])
+        _record(run, store, clock, trigger)
         store.release_lease(sheet.id, owner)
     return report
 
 
-def _sync_locked(
-    sheet: SheetConfig,
-    source: SheetSource,
-    store: LeadStore,
-    settings: Settings,
-    report: SheetReport,
-    clock: Callable[[], datetime],
-    state: dict[str, Any],
-) -> None:
+def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Settings, clock: Callable[[], datetime]) -> None:
+    sheet, report, state = run.sheet, run.report, run.state
     try:
         grid = source.fetch(sheet)
     except SourceError as e:
-        report.messages.append(str(e))
-        report.reason_codes.append(e.code)
+        report.note(Status.ERROR, e.code, str(e))
         return
-    analysis = analyse_sheet(grid, sheet.options(settings.phone_region), _previous(state))
+    grid, report.error_values = blank_error_values(grid)
+    options = sheet.options(settings.phone_region)
+    now = clock()
+    approval = state.approval if state.approval and state.approval.valid_for(state.blocked, now) else None
+    analysis = analyse_sheet(grid, options, _previous(state))
+    if "essential_column_removed" in analysis.reasons:
+        cid = _columns_change_id(analysis, options)
+        if approval is not None and approval.change_id == cid:
+            # A person accepted the removal: read the sheet as it is now, without the old columns.
+            analysis = analyse_sheet(grid, options, None)
+            _approved(run, now, f"a person accepted the removed column ({cid})", ReasonCode.COLUMNS_ACCEPTED, Status.WARNING)
+        else:
+            _describe(analysis, report)
+            lost = [c for c in analysis.drift if c.kind == "removed" and c.field in _essential(options)]
+            _block(run, BlockedChange(cid, "columns", len(lost), now, report.messages[-1],
+                                      tuple({"column": (c.before or "")[:100], "field": c.field} for c in lost[:20])))
+            return
     _describe(analysis, report)
     if analysis.status is Status.ERROR:
         return
+    if report.error_values:
+        report.note(Status.WARNING, ReasonCode.ERROR_VALUES, f"{report.error_values} cells held spreadsheet errors (#N/A, #REF!...) and were read as blank")
+    leads = []
+    for lead in analysis.leads:
+        why = not_lead_reason(lead)
+        if why is None:
+            leads.append(lead)
+        else:
+            report.not_leads += 1
+    if report.not_leads:
+        report.note(Status.WARNING, ReasonCode.NOT_LEADS, f"{report.not_leads} footer, total or section-title rows were skipped")
 
-    keyed, duplicates = assign_keys(analysis.leads)
-    too_large = [k for k in keyed if _chars(k) > MAX_LEAD_CHARS]
-    if too_large:
-        big = {k.key for k in too_large}
-        keyed = [k for k in keyed if k.key not in big]
-        rows = ", ".join(str(k.lead.row + 1) for k in too_large[:10])
-        report.messages.append(
-            f"{len(too_large)} rows hold more text than a Table Storage entity can (1 MiB): rows {rows}; "
-            "they stay in the sheet but are not synced"
-        )
-        report.reason_codes.append("too_large")
-        if report.status == Status.SUCCESS.value:
-            report.status = Status.WARNING.value
+    keyed, duplicates = assign_keys(leads)
     report.leads, report.duplicates = len(keyed), duplicates
     if duplicates:
-        report.messages.append(f"{duplicates} rows share an email/phone with another row; each kept as its own lead")
-        report.reason_codes.append("duplicates")
-        if report.status == Status.SUCCESS.value:
-            report.status = Status.WARNING.value
-    now = clock()
+        report.note(Status.WARNING, ReasonCode.DUPLICATES, f"{duplicates} rows share an email/phone with another row; each kept as its own lead")
     content = set_fingerprint(keyed)
-    checked = state.get("full_check_at")
-    renamed_customer = state.get("leads_customer") not in (None, "", sheet.customer)
+    renamed_customer = state.leads_customer not in (None, sheet.customer)
     if (
-        state.get("last_success_at")
+        state.last_success_at
         and not renamed_customer
-        and state.get("set_fp") == content
-        and isinstance(checked, datetime)
-        and now - checked < FULL_CHECK_EVERY
+        and state.set_fp == content
+        and state.full_check_at is not None
+        and now - state.full_check_at < FULL_CHECK_EVERY
+        and state.blocked is None
     ):
         # Same leads with the same content as the last successful sync: nothing to write,
         # nothing can disappear, so the stored index need not even be read.
         report.unchanged = len(keyed)
         report.guard = {"allowed": True, "code": "unchanged", "reason": "sheet unchanged since the last sync"}
-        store.save_state(sheet.id, {"last_success_at": now, "approved": False})
+        run.updates.update(last_success_at=now, high_water=record_high_water(state.high_water, now, len(keyed), settings.guard_window))
         return
     stored = store.load_index(sheet.id)
+    keyed, kept = _keep_identities(keyed, stored, store, sheet.id)
+    if kept:
+        report.note(Status.SUCCESS, ReasonCode.IDENTITY_KEPT, f"{kept} leads whose email changed kept their id")
     if renamed_customer:
         # The sheet now belongs to another customer name: every lead is rewritten to carry it.
         stored = {k: replace(v, fingerprint="") for k, v in stored.items()}
-        report.messages.append(f"customer renamed from {state.get('leads_customer')!r}; all leads rewritten")
-        report.reason_codes.append("customer_renamed")
+        report.note(Status.SUCCESS, ReasonCode.CUSTOMER_RENAMED, f"customer renamed from {state.leads_customer!r}; all leads rewritten")
     plan = plan_changes(keyed, stored)
     active = sum(1 for s in stored.values() if not s.deleted)
-    approved = bool(state.get("approved"))
-    decision = check_data_loss(
-        state.get("baseline") if state.get("last_success_at") else None,
-        active,
-        len(keyed),
-        len(plan.deleted),
-        settings.policy(sheet),
-        approved,
-    )
+    high = high_water_mark(state.high_water, now, settings.guard_window)
+    known = [n for n in (high, state.baseline if state.last_success_at else None) if n is not None]
+    decision = check_data_loss(max(known) if known else None, active, len(keyed), len(plan.deleted), settings.policy(sheet))
     report.guard = {"allowed": decision.allowed, "code": decision.code, "reason": decision.reason, **decision.numbers}
+    applied_approval = False
     if not decision.allowed:
-        report.status = Status.ERROR.value
-        report.messages.append(decision.reason)
-        report.reason_codes.append("guard_blocked")
-        return
+        kind = "empty" if decision.code == "empty_sheet" else "drop"
+        cid = change_id(kind, plan.deleted)
+        if approval is not None and approval.change_id == cid:
+            report.guard["allowed"] = True
+            _approved(run, now, f"a person approved this change ({cid}): {decision.reason.removesuffix('; blocked')}", ReasonCode.APPROVED, Status.SUCCESS)
+            applied_approval = True
+        else:
+            first = sorted(plan.deleted, key=lambda k: (stored[k].row or 0, k))[:20]
+            preview = tuple({"id": k, "row": stored[k].row} for k in first)
+            _block(run, BlockedChange(cid, kind, len(plan.deleted), now, decision.reason, preview), decision.reason)
+            return
 
     first_seen = {k: s.first_seen for k, s in stored.items() if s.first_seen is not None}
-    report.written = store.write_leads(sheet, plan.upserts, now, first_seen)
+    upserts, truncated = _fit(plan.upserts, store.max_lead_units, report)
+    report.written = store.write_leads(sheet, upserts, now, first_seen, truncated)
     report.written += store.soft_delete(sheet.id, plan.deleted, now)
     if renamed_customer:
         gone = [k for k, v in stored.items() if v.deleted and k not in {x.key for x in plan.upserts}]
         report.written += store.merge_leads(sheet.id, gone, {"customer": sheet.customer})
     report.added, report.updated = len(plan.added), len(plan.updated)
     report.restored, report.deleted, report.unchanged = len(plan.restored), len(plan.deleted), plan.unchanged
-    if approved:
-        report.messages.append("a person approved this drop; applied once")
-        report.reason_codes.append("approved")
-    store.save_state(
-        sheet.id,
-        {
-            "customer": sheet.customer,
-            "leads_customer": sheet.customer,
-            "baseline": len(keyed),
-            "last_success_at": now,
-            "approved": False,
-            "mapping": [[c.index, c.name, c.field] for c in analysis.mapping.columns],
-            "header_fp": analysis.header_fingerprint,
-            "set_fp": content,
-            "full_check_at": now,
-        },
+    history = () if applied_approval else state.high_water
+    run.updates.update(
+        customer=sheet.customer,
+        leads_customer=sheet.customer,
+        baseline=len(keyed),
+        last_success_at=now,
+        mapping=tuple((c.index, c.name, c.field) for c in analysis.mapping.columns),
+        header_fp=analysis.header_fingerprint,
+        set_fp=content,
+        full_check_at=now,
+        blocked=None,
+        high_water=record_high_water(history, now, len(keyed), settings.guard_window),
     )
+
+
+def _essential(options: SheetOptions) -> set[str]:
+    return {f for g in options.required for f in g}
+
+
+def _columns_change_id(analysis: SheetAnalysis, options: SheetOptions) -> str:
+    lost = [f"{c.field}:{c.before}" for c in analysis.drift if c.kind == "removed" and c.field in _essential(options)]
+    return change_id("columns", [*lost, analysis.header_fingerprint])
+
+
+def _block(run: _Run, blocked: BlockedChange, message: str | None = None) -> None:
+    """Record the change a person must approve; nothing is written."""
+    if message is not None:
+        run.report.note(Status.ERROR, ReasonCode.GUARD_BLOCKED, f"{message}; change {blocked.id}")
+    else:
+        run.report.messages[-1] += f" (change {blocked.id})"
+    run.report.blocked = blocked.to_dict()
+    run.updates["blocked"] = blocked
+
+
+def _approved(run: _Run, now: datetime, message: str, code: ReasonCode, status: Status) -> None:
+    approval, blocked = run.state.approval, run.state.blocked
+    assert approval is not None and blocked is not None
+    run.report.note(status, code, message)
+    run.approval_used = True
+    record = ApprovalRecord(approval.change_id, blocked.kind, blocked.count, approval.at, approval.by, approval.reason, "applied", now)
+    run.updates.update(approval=None, blocked=None, approvals=(*run.state.approvals, record)[-20:])
+
+
+def _keep_identities(keyed: list[KeyedLead], stored: dict[str, StoredLead], store: LeadStore, sheet_id: str) -> tuple[list[KeyedLead], int]:
+    """Leads whose email changed keep their stored id (``identity.keep_identities``)."""
+    aliases = {s.content_key: k for k, s in stored.items() if s.content_key}
+    incoming = {k.key for k in keyed}
+    if not aliases and all(k.key in stored for k in keyed):
+        return keyed, 0
+    missing = {k: s.signatures for k, s in stored.items() if not s.deleted and k not in incoming}
+    lacking = [k for k, sigs in missing.items() if not sigs]
+    if lacking and any(k.key not in stored for k in keyed):
+        # Leads written before signatures were stored: read their identity fields instead.
+        for key, ident in store.load_identities(sheet_id, lacking).items():
+            missing[key] = signatures(Lead(0, ident, {}, {}))
+    return keep_identities(keyed, set(stored), aliases, missing)
+
+
+def _fit(upserts: list[KeyedLead], max_units: int, report: SheetReport) -> tuple[list[KeyedLead], dict[str, tuple[str, ...]]]:
+    """Cut leads too long for one entity (longest cells first), keeping key and fingerprint of the whole lead."""
+    out: list[KeyedLead] = []
+    truncated: dict[str, tuple[str, ...]] = {}
+    where: list[str] = []
+    for k in upserts:
+        fitted, cut = fit_lead(k.lead, max_units)
+        if cut:
+            truncated[k.key] = cut
+            where.append(f"row {k.lead.row + 1} ({', '.join(c[:40] for c in cut[:3])})")
+            k = k._replace(lead=fitted)
+        out.append(k)
+    if truncated:
+        report.truncated = len(truncated)
+        report.note(
+            Status.WARNING, ReasonCode.TRUNCATED,
+            f"{len(truncated)} rows hold more text than a Table Storage entity can (1 MiB); their longest cells were "
+            f"stored cut and marked: {'; '.join(where[:10])}{' …' if len(where) > 10 else ''}",
+        )
+    return out, truncated
 
 
 def _describe(analysis: SheetAnalysis, report: SheetReport) -> None:
@@ -302,53 +395,73 @@ def _describe(analysis: SheetAnalysis, report: SheetReport) -> None:
     report.rows_read = analysis.rows_read
     report.skipped = analysis.rows_skipped
     report.invalid_values = sum(1 for i in analysis.issues if i.code.startswith("invalid_"))
-    report.status = analysis.status.value
-    report.messages.extend(analysis.messages)
-    report.reason_codes.extend(analysis.reasons)
+    for code, message in zip(analysis.reasons, analysis.messages, strict=False):
+        status = CATALOGUE[ReasonCode(code)].status if code in REASON_VALUES else Status.WARNING
+        report.note(status, code, message)
+    report.status = Status.worst([Status(report.status), analysis.status]).value
 
 
-def _record(
-    sheet: SheetConfig, store: LeadStore, report: SheetReport, clock: Callable[[], datetime], previous: list[Any]
-) -> None:
+REASON_VALUES = frozenset(c.value for c in ReasonCode)
+
+
+def _count_skip(store: LeadStore, sheet_id: str) -> None:
+    """A skipped (busy) run is counted in the sheet's state; best effort."""
+    try:
+        current = store.get_state(sheet_id) or SheetState(sheet_id)
+        store.save_state(replace(current, skipped_runs=current.skipped_runs + 1), fields=("skipped_runs",))
+    except StoreError:
+        pass
+
+
+def _record_interrupted(store: LeadStore, sheet_id: str, lease_until: datetime) -> None:
+    """The run whose lease this run found expired never finished: it gets a line in the history."""
+    started = lease_until - timedelta(seconds=LEASE_SECONDS)
+    store.add_run(sheet_id, RunSummary(started, Status.ERROR.value, reason_codes=(ReasonCode.INTERRUPTED.value,), run_id=f"int{uuid.uuid4().hex[:5]}"))
+
+
+def _record(run: _Run, store: LeadStore, clock: Callable[[], datetime], trigger: str) -> None:
     """Save status and history; a store failure here is reported, not raised."""
     now = clock()
-    state = {
-        "customer": sheet.customer,
+    report, state = run.report, run.state
+    approval = state.approval
+    if approval is not None and not run.approval_used and approval.at <= run.started and "busy" not in report.reason_codes:
+        # An approval is for the very next sync: any other outcome lets it lapse.
+        report.note(Status.WARNING, ReasonCode.APPROVAL_LAPSED, f"the approval of change {approval.change_id} lapsed: this sync did not remove exactly that")
+        blocked = state.blocked
+        record = ApprovalRecord(approval.change_id, blocked.kind if blocked else "", blocked.count if blocked else 0,
+                                approval.at, approval.by, approval.reason, "lapsed", now)
+        run.updates.update(approval=None, approvals=(*state.approvals, record)[-20:])
+    summary = RunSummary(
+        started_at=run.started, status=report.status, duration_ms=report.duration_ms, counts=report.counts(),
+        reason_codes=tuple(report.reason_codes), run_id=uuid.uuid4().hex, trigger=trigger,
+    )
+    base = {
+        "customer": run.sheet.customer,
         "status": report.status,
-        "messages": report.messages,
-        "reason_codes": report.reason_codes,
+        "messages": tuple(report.messages),
+        "reason_codes": tuple(report.reason_codes),
         "last_run_at": now,
-        "counts": {
-            k: getattr(report, k)
-            for k in ("rows_read", "leads", "added", "updated", "restored", "deleted", "unchanged", "skipped", "invalid_values", "duplicates", "written")
-        },
-        "header_row": report.header_row if report.header_row is not None else -1,
-        "header_strategy": report.header_strategy or "",
+        "counts": report.counts(),
+        "header_row": report.header_row,
+        "header_strategy": report.header_strategy,
         "guard": report.guard or {},
+        "recent_runs": (summary, *state.recent_runs[: RECENT_RUNS - 1]),
     }
-    run = {
-        "run_id": uuid.uuid4().hex,
-        "started_at": datetime.fromisoformat(report.started_at) if report.started_at else now,
-        "duration_ms": report.duration_ms,
-        "status": report.status,
-        "counts": state["counts"],
-        "reason_codes": report.reason_codes,
-    }
+    changes: dict[str, Any] = base | run.updates
+    new = replace(state, **changes)
+    fields = tuple(changes)
     try:
-        summary = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in run.items() if k != "run_id"}
-        state["recent_runs"] = [summary] + list(previous)[: RECENT_RUNS - 1]
-        store.save_state(sheet.id, state)
-        store.add_run(sheet.id, run)
-        store.prune_runs(sheet.id, now - RUN_HISTORY)
+        store.save_state(new, fields=fields)
+        store.add_run(run.sheet.id, summary)
+        store.prune_runs(run.sheet.id, now - RUN_HISTORY)
     except StoreError as e:
-        report.status = Status.ERROR.value
-        report.messages.append(f"status not saved: {e}")
-        if "store" not in report.reason_codes:
-            report.reason_codes.append("store")
+        report.note(Status.ERROR, "store", f"status not saved: {e}")
 
 
 def broken_report(b: BrokenSheet) -> SheetReport:
-    return SheetReport(b.id, b.customer, Status.ERROR.value, [b.error], ["config"])
+    report = SheetReport(b.id, b.customer)
+    report.note(Status.ERROR, ReasonCode.CONFIG, b.error)
+    return report
 
 
 def sync_all(
@@ -357,6 +470,7 @@ def sync_all(
     store: LeadStore,
     only: str | None = None,
     clock: Callable[[], datetime] = utcnow,
+    trigger: str = "",
 ) -> RunReport:
     """Sync every enabled sheet (or only ``only``), each on its own."""
     reports: list[SheetReport] = []
@@ -369,7 +483,9 @@ def sync_all(
         try:
             source = source_for(sheet)
         except LeadSyncError as e:
-            reports.append(SheetReport(sheet.id, sheet.customer, Status.ERROR.value, [str(e)], [e.code]))
+            failed = SheetReport(sheet.id, sheet.customer)
+            failed.note(Status.ERROR, e.code, str(e))
+            reports.append(failed)
             continue
-        reports.append(sync_sheet(sheet, source, store, settings, clock=clock))
+        reports.append(sync_sheet(sheet, source, store, settings, clock=clock, trigger=trigger))
     return RunReport(reports)

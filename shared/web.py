@@ -31,7 +31,7 @@ import azure.functions as func
 
 from .core.redact import redact, redact_all
 from .errors import ConfigError, ConflictError, InvalidRequestError, LeadSyncError, StoreError, UnknownSheetError
-from .service import MAX_PAGE, LeadsQuery, SyncRequest
+from .service import MAX_PAGE, ApprovalRequest, LeadsQuery, SyncRequest
 
 log = logging.getLogger("leadsync")
 
@@ -225,3 +225,26 @@ def parse_sync_request(req: func.HttpRequest) -> SyncRequest:
 
 def route_sheet(req: func.HttpRequest) -> str:
     return _sheet_id(req.route_params.get("sheet") or "")
+
+
+APPROVE_BODY_KEYS = ("change", "by", "reason", "confirm_empty")
+IDENTITY_HEADERS = ("x-ms-client-principal-name", "x-ms-client-principal-id")
+"""Set by App Service Authentication (Easy Auth) in front of the app: who is calling."""
+
+
+def parse_approval(req: func.HttpRequest) -> ApprovalRequest:
+    """``{"change": ID, "reason": "...", "confirm_empty": true}``; who approves comes from the identity header."""
+    body = body_json(req)
+    unknown = sorted(k for k in body if k not in APPROVE_BODY_KEYS)
+    if unknown:
+        raise InvalidRequestError(f"unknown body key {', '.join(repr(k[:40]) for k in unknown[:5])}; accepted: {', '.join(APPROVE_BODY_KEYS)}")
+    change = body.get("change", req.params.get("change"))
+    if change is not None and (not isinstance(change, str) or not SHEET_ID.match(change)):
+        raise InvalidRequestError('"change" must be the blocked change id shown in health detail (e.g. "d1a2b3c4d5e6f7a8b")')
+    reason, by, confirm = body.get("reason", ""), body.get("by", ""), body.get("confirm_empty", False)
+    if not isinstance(reason, str) or len(reason) > 1000 or not isinstance(by, str) or len(by) > 200:
+        raise InvalidRequestError('"reason" (at most 1000 characters) and "by" (at most 200) must be text')
+    if not isinstance(confirm, bool):
+        raise InvalidRequestError('"confirm_empty" must be true or false')
+    who = next((req.headers.get(h) for h in IDENTITY_HEADERS if req.headers.get(h)), None)
+    return ApprovalRequest(route_sheet(req), change, (who or by or "function key")[:200], reason, confirm)

@@ -128,7 +128,10 @@ def test_cli_approve(azurite, tmp_path) -> None:
     with path.open("w", newline="") as f:
         _csv.writer(f).writerows(rows[:2])
     assert cli("sync").returncode == 1
-    assert cli("approve", "appr").returncode == 0
+    shown = cli("approve", "appr")
+    assert shown.returncode == 1 and "--change" not in shown.stderr and "change" in shown.stderr
+    change = shown.stderr.split('"change": "')[1].split('"')[0]
+    assert cli("approve", "appr", "--change", change, "--reason", "list cleaned").returncode == 0
     out = cli("sync", "--json")
     assert out.returncode == 0 and json.loads(out.stdout)["sheets"][0]["deleted"] == 19
 

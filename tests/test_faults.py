@@ -119,7 +119,7 @@ def test_source_failure_keeps_every_lead_and_next_run_recovers(api, gsource, sto
     failed = sync_sheet(GSHEET, gsource, store, settings)
     assert failed.status == "ERROR" and code in failed.reason_codes and failed.written == 0
     _assert_nothing_lost(before, _snapshot(store, "gsheet"))
-    assert store.get_state("gsheet")["baseline"] == 30
+    assert store.get_state("gsheet").baseline == 30
 
     api.replace(responses.GET, URL, json=_value_range(_rows(31)))
     recovered = sync_sheet(GSHEET, gsource, store, settings)
@@ -206,7 +206,9 @@ def test_storage_outage_mid_sync_loses_nothing_and_next_run_converges(own_azurit
 
     later = t0 + timedelta(seconds=LEASE_SECONDS + 1)  # the failed run could not release its lease
     recovered = sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: later)
-    assert recovered.status == "SUCCESS" and recovered.updated == 300 - landed and recovered.unchanged == landed
+    # The failed run could not even record itself: the next run says it recovers from it.
+    assert recovered.status == "WARNING" and recovered.reason_codes == ["recovering"]
+    assert recovered.updated == 300 - landed and recovered.unchanged == landed
     final = _snapshot(store, "outage")
     assert len(final) == 300 and not any(d for _, d in final.values())
 
@@ -285,7 +287,10 @@ def test_killed_run_lease_expires_and_next_run_completes(azurite, tables, make_s
     assert busy.reason_codes == ["busy"] and store.load_index("killed") == {}
     later = now + timedelta(seconds=LEASE_SECONDS + 1)
     done = sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: later)
-    assert done.status == "SUCCESS" and done.added == 40
+    assert done.status == "WARNING" and done.reason_codes == ["recovering"] and done.added == 40
+    runs = store.list_runs("killed", 10)
+    assert [r.reason_codes for r in runs] == [tuple(done.reason_codes), ("interrupted",)], "every run leaves a trace"
+    assert store.get_state("killed").skipped_runs == 1
 
 
 def test_reads_are_paced_across_all_sheets_of_a_run(api, account, make_settings) -> None:  # noqa: F811

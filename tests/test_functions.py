@@ -204,18 +204,30 @@ def test_approve_endpoint(make_settings, store, tmp_path) -> None:
     assert approve(_req("POST", "/api/leads/sheets/t/approve", route_params={"sheet": "t"})).status_code == 409
     with path.open("w", newline="") as f:
         csv.writer(f).writerows(rows[:2])
-    assert rt.run_sync().sheets[0].status == "ERROR"
-    assert approve(_req("POST", "/api/leads/sheets/t/approve", route_params={"sheet": "t"})).status_code == 200
+    blocked = rt.run_sync().sheets[0]
+    assert blocked.status == "ERROR" and blocked.blocked["kind"] == "drop" and blocked.blocked["count"] == 19
+    change = blocked.blocked["id"]
+    unnamed = approve(_req("POST", "/api/leads/sheets/t/approve", route_params={"sheet": "t"}))
+    assert unnamed.status_code == 400 and change in _json(unnamed)["detail"], "an approval names the change it approves"
+    wrong = approve(_req("POST", "/a", body=b'{"change": "d0000000000000000"}', route_params={"sheet": "t"}))
+    assert wrong.status_code == 409
+    ok = approve(_req("POST", "/a", body=json.dumps({"change": change, "reason": "list cleaned"}).encode(), route_params={"sheet": "t"}))
+    assert ok.status_code == 200 and _json(ok)["by"] == "function key"
+    detail = _json(_fn("health_detail")(_req("GET", "/api/leads/health/detail", {"sheet": "t"})))["sheets"][0]
+    assert detail["blocked"]["id"] == change and detail["approved"]["change_id"] == change and not detail["awaiting_approval"]
+    assert [p["row"] for p in detail["blocked"]["preview"]][:3] == [3, 4, 5]
     assert approve(_req("POST", "/x", route_params={"sheet": "nope"})).status_code == 404
     applied = rt.run_sync().sheets[0]
-    assert applied.deleted == 19 and applied.status == "SUCCESS"
+    assert applied.deleted == 19 and applied.status == "SUCCESS" and "approved" in applied.reason_codes
+    history = _json(_fn("health_detail")(_req("GET", "/api/leads/health/detail", {"sheet": "t"})))["sheets"][0]["approvals"]
+    assert history[-1]["outcome"] == "applied" and history[-1]["reason"] == "list cleaned"
 
 
 def test_timer_runs_every_sheet(make_settings, store) -> None:
     """The timer function syncs all sheets, even when past due."""
     _runtime(make_settings, store)
     _fn("sync_timer")(TimerRequest(past_due=True))
-    assert {s["sheet_id"] for s in store.list_states()} == {"acme-facebook", "bright-dental", "northwind-expo", "greenleaf-list"}
+    assert {s.sheet_id for s in store.list_states()} == {"acme-facebook", "bright-dental", "northwind-expo", "greenleaf-list"}
 
 
 def test_sync_with_unreachable_storage_reports_every_sheet(make_settings) -> None:

@@ -458,7 +458,9 @@ def test_a_sheet_whose_syncs_stopped_is_stale(make_settings, store) -> None:
     rt = _runtime_with_samples(make_settings, store, sync_schedule="0 */15 * * * *")
     rt.run_sync()
     assert _call("health", _req("GET"))[1]["syncs"] == "fresh"
-    store.save_state("bright-dental", {"last_run_at": datetime.now(UTC) - timedelta(hours=2)})
+    from shared.core.state import SheetState
+
+    store.save_state(SheetState("bright-dental", last_run_at=datetime.now(UTC) - timedelta(hours=2)), fields=("last_run_at",))
     rt._states_cache = None
     public = _call("health", _req("GET"))[1]
     detail = {s["sheet_id"]: s for s in _call("health_detail", _req("GET"))[1]["sheets"]}

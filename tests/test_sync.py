@@ -14,6 +14,7 @@ from shared.adapters.table_storage import TableLeadStore
 from shared.config import load_settings
 from shared.sync import sync_all, sync_sheet
 from tests.conftest import SAMPLES, csv_sheet
+from tests.helpers import approve_blocked
 
 SAMPLE_EXPECTED = {
     # sheet id: (status, header row index or None, leads, duplicates)
@@ -123,7 +124,7 @@ def test_truncated_sheet_blocked_then_approved_soft_deletes(make_settings, store
     blocked = sync_sheet(sheet, CsvSource(tmp_path), store, settings)
     assert blocked.status == "ERROR" and blocked.guard["drop"] == 0.8 and len(_active(store, "big")) == 50
 
-    store.save_state("big", {"approved": True})
+    approve_blocked(store, "big")
     applied = sync_sheet(sheet, CsvSource(tmp_path), store, settings)
     assert applied.deleted == 40 and "approved" in applied.reason_codes
     index = store.load_index("big")
@@ -227,7 +228,7 @@ def test_one_broken_sheet_does_not_stop_the_others(make_settings, store, tmp_pat
     assert by_id["good"].added == 10
     assert report.status == "ERROR"
     state = store.get_state("missing-file")
-    assert state["status"] == "ERROR" and "file not found" in state["messages"][0]
+    assert state.status == "ERROR" and "file not found" in state.messages[0]
 
 
 def test_sheet_already_syncing_is_skipped(make_settings, store, tmp_path) -> None:
@@ -298,7 +299,7 @@ def test_approval_is_not_left_waiting_when_the_sheet_is_restored(make_settings, 
     path, sheet, settings = _synced(tmp_path, store, make_settings, "appr", rows)
     _write(path, rows[:3])
     assert sync_sheet(sheet, CsvSource(tmp_path), store, settings).status == "ERROR"
-    store.save_state("appr", {"approved": True})
+    approve_blocked(store, "appr")
     _write(path, rows)  # the person fixed the sheet instead
     assert sync_sheet(sheet, CsvSource(tmp_path), store, settings).written == 0
     _write(path, rows[:3])
@@ -306,16 +307,22 @@ def test_approval_is_not_left_waiting_when_the_sheet_is_restored(make_settings, 
     assert again.status == "ERROR" and "guard_blocked" in again.reason_codes
 
 
-def test_a_row_too_large_for_table_storage_is_reported_not_fatal(make_settings, store, tmp_path) -> None:
-    """A row with more text than an entity holds is reported (row number, no content); the rest syncs."""
+def test_a_row_too_large_for_table_storage_is_stored_cut_not_dropped(make_settings, store, tmp_path) -> None:
+    """A row with more text than an entity holds is stored with its longest cells cut and marked,
+    reported by row and column (no content); it is never soft-deleted and the rest syncs."""
     path = tmp_path / "big.csv"
     rows = [["Name", "Email"] + [f"Note {i}" for i in range(10)], ["Ann Lee", "ann@example.com"] + ["x" * 45_000] * 10]
     rows += [[f"U{i}", f"u{i}@example.com"] + [""] * 10 for i in range(3)]
     _write(path, rows)
     sheet = csv_sheet("big-row", path)
     report = sync_sheet(sheet, CsvSource(tmp_path), store, make_settings(sheet))
-    assert report.status == "WARNING" and "too_large" in report.reason_codes and "rows 2" in " ".join(report.messages)
-    assert report.added == 3 and len(store.load_index("big-row")) == 3
+    assert report.status == "WARNING" and "truncated" in report.reason_codes and "row 2 (" in " ".join(report.messages)
+    assert report.added == 4 and report.truncated == 1 and len(store.load_index("big-row")) == 4
+    items, _ = store.list_leads(sheet_id="big-row", page_size=10)
+    big = next(i for i in items if i["full_name"] == "Ann Lee")
+    assert big["truncated"] and all(len(v) <= 45_000 for v in big["extra"].values())
+    again = sync_sheet(sheet, CsvSource(tmp_path), store, make_settings(sheet))
+    assert again.written == 0 and again.deleted == 0, "the cut row is not rewritten or deleted next time"
 
 
 def test_renamed_customer_is_carried_to_every_lead(make_settings, store, tmp_path) -> None:

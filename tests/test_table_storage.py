@@ -6,10 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.adapters.table_storage import MAX_BATCH, TableLeadStore, _batches, decode_token
+from shared.adapters.table_codec import decode_token
+from shared.adapters.table_storage import MAX_BATCH, TableLeadStore, _batches
 from shared.config import SheetConfig
 from shared.core.identity import assign_keys
 from shared.core.models import Lead
+from shared.core.state import RunSummary, SheetState
 from shared.errors import StoreError
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -102,13 +104,13 @@ def test_lease_excludes_a_second_owner_until_expiry(store: TableLeadStore) -> No
 
 def test_state_and_runs_round_trip(store: TableLeadStore) -> None:
     """State keeps nested values; runs come back newest first."""
-    store.save_state("s1", {"status": "SUCCESS", "counts": {"added": 2}, "messages": ["ok"]})
+    store.save_state(SheetState("s1", status="SUCCESS", counts={"added": 2}, messages=("ok",)))
     state = store.get_state("s1")
-    assert state["status"] == "SUCCESS" and state["counts"] == {"added": 2} and state["messages"] == ["ok"]
+    assert state.status == "SUCCESS" and state.counts == {"added": 2} and state.messages == ("ok",)
     for i in range(3):
-        store.add_run("s1", {"run_id": f"r{i}", "started_at": NOW + timedelta(minutes=i), "status": "SUCCESS", "counts": {"n": i}})
+        store.add_run("s1", RunSummary(NOW + timedelta(minutes=i), "SUCCESS", counts={"n": i}, run_id=f"r{i}"))
     runs = store.list_runs("s1", 2)
-    assert [r["counts"]["n"] for r in runs] == [2, 1]
+    assert [r.counts["n"] for r in runs] == [2, 1]
 
 
 def test_unreachable_storage_raises_store_error() -> None:
@@ -124,9 +126,9 @@ def test_unreachable_storage_raises_store_error() -> None:
 def test_prune_runs_keeps_recent_history(store: TableLeadStore) -> None:
     """Runs older than the cut-off are removed; newer ones stay, newest first."""
     for days in (40, 35, 5, 1):
-        store.add_run("s1", {"run_id": f"d{days}", "started_at": NOW - timedelta(days=days), "status": "SUCCESS"})
+        store.add_run("s1", RunSummary(NOW - timedelta(days=days), "SUCCESS", run_id=f"d{days}"))
     assert store.prune_runs("s1", NOW - timedelta(days=30)) == 2
-    assert [r["run_id"] for r in store.list_runs("s1", 10)] == ["d1", "d5"]
+    assert [r.run_id for r in store.list_runs("s1", 10)] == ["d1", "d5"]
 
 
 def test_storage_hiccup_is_retried_transparently(tmp_path) -> None:

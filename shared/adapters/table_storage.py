@@ -1,15 +1,11 @@
 """
 Azure Table Storage store (azure-data-tables), tested against Azurite.
 
-Tables:
-
-- ``leads``: PartitionKey = sheet id, RowKey = lead key (``shared.core.identity``). One property
-  per canonical field, ``extra`` (JSON, split over ``extra``, ``extra_2``... to stay under the
-  64 KiB string limit), ``invalid`` (JSON), ``fp`` (content fingerprint), ``deleted`` /
-  ``deleted_at`` (soft delete), ``first_seen``, ``updated_at``, ``row``, ``duplicate_of``.
-- ``syncstate``: PartitionKey = "sheet", RowKey = sheet id: status, messages, counts, mapping of
-  the last successful sync, approval flag and the lease.
-- ``syncruns``: PartitionKey = sheet id, RowKey = inverted time (newest first): run history.
+Three tables (``leads``, ``syncstate``, ``syncruns``); how values become entities, and every
+storage convention, is in ``table_codec``. This module is the client (options, retries) and the
+store (queries, batches, the lease); every SDK error becomes ``StoreError`` in one place
+(``storage_errors``), and a table that disappeared is created again on the call that finds it
+missing (``TableLeadStore._call``).
 
 Writes go in transactions of at most 100 operations and well under 4 MiB (one partition per
 sheet). Transient failures (5xx, timeouts) are retried by the SDK's retry policy, given jitter
@@ -19,12 +15,12 @@ timeouts too; what outlives the retries raises ``StoreError``.
 
 from __future__ import annotations
 
-import base64
 import json
 import random
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from azure.core import MatchConditions
 from azure.core.exceptions import (
@@ -39,23 +35,34 @@ from azure.data.tables._policies import TablesRetryPolicy
 
 from ..config import SheetConfig
 from ..core.identity import KeyedLead
-from ..core.models import CANONICAL_FIELDS
 from ..core.plan import StoredLead
+from ..core.state import Lease, RunSummary, SheetState
 from ..errors import StoreError
+from .table_codec import (
+    STATE_PK,
+    decode_token,
+    encode_token,
+    entity_to_lead,
+    inverted_time,
+    lead_entity,
+    run_entity,
+    run_from_entity,
+    state_from_entity,
+    state_to_entity,
+)
 
 MAX_BATCH = 100
 """Entity group transactions take at most 100 operations."""
 MAX_BATCH_BYTES = 3_500_000
 """A transaction's payload must stay under 4 MiB; leave room for the multipart envelope."""
-CHUNK_CHARS = 30_000
-"""A string property holds at most 64 KiB of UTF-16, i.e. 32K characters."""
-STATE_PK = "sheet"
+T = TypeVar("T")
 IDEMPOTENT: dict[str, Any] = {"retry_on_methods": ["HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE", "POST", "PATCH", "MERGE"]}
 """azure-core retries a timed-out POST or PATCH only when told to; upserts and merges of whole
 entities (and batches of them) give the same result when sent twice, so they are retried."""
-_INDEX_SELECT = ["RowKey", "fp", "deleted", "first_seen"]
-MAX_TOKEN_CHARS = 4096
-"""A continuation token is two keys of at most 1 KiB each, base64 encoded: longer is forged."""
+_INDEX_SELECT = ["RowKey", "fp", "deleted", "first_seen", "ck", "row", "sig"]
+_IDENTITY_SELECT = ["RowKey", "email", "phone", "full_name", "first_name", "last_name", "company"]
+MAX_LEAD_UNITS = 400_000
+"""UTF-16 code units of one lead's names and values that fit an entity (1 MiB) with its envelope."""
 
 
 class JitteredRetryPolicy(TablesRetryPolicy):
@@ -71,6 +78,9 @@ class JitteredRetryPolicy(TablesRetryPolicy):
         return random.uniform(backoff / 2, backoff) if backoff > 0 else 0.0
 
 
+# The jitter hooks into the SDK's pipeline through two private names: ``_policies.TablesRetryPolicy``
+# and ``TableServiceClient._configure_policies``. Checked against azure-data-tables 12.7.0 (the
+# version pinned in constraints.txt); tests/test_table_storage.py fails if either goes away.
 class _TableService(TableServiceClient):
     """TableServiceClient whose pipeline (shared by its table clients) retries with jitter."""
 
@@ -87,125 +97,6 @@ def _client_kwargs() -> dict[str, Any]:
         "retry_backoff_factor": 0.5,
         "retry_backoff_max": 8,
     }
-
-
-def encode_token(token: Any) -> str | None:
-    if not token:
-        return None
-    return base64.urlsafe_b64encode(json.dumps(token, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def decode_token(text: str | None) -> Any:
-    if not text:
-        return None
-    if len(text) > MAX_TOKEN_CHARS:
-        raise ValueError("invalid continuation token: pass back the continuation of the previous page unchanged")
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError) as e:
-        raise ValueError("invalid continuation token: pass back the continuation of the previous page unchanged") from e
-    # The SDK's tokens are flat: {"PartitionKey": str, "RowKey": str} (either may be absent).
-    if not isinstance(value, dict) or not value or not all(
-        k in ("PartitionKey", "RowKey") and isinstance(v, str | None) and len(v or "") <= 1024 for k, v in value.items()
-    ):
-        raise ValueError("invalid continuation token: pass back the continuation of the previous page unchanged")
-    return value
-
-
-def lead_entity(sheet: SheetConfig, lead: KeyedLead, now: datetime, first_seen: Any) -> dict[str, Any]:
-    """The Table entity of one lead (written whole, in REPLACE mode)."""
-    e: dict[str, Any] = {
-        "PartitionKey": sheet.id,
-        "RowKey": lead.key,
-        "sheet_id": sheet.id,
-        "customer": sheet.customer,
-        "fp": lead.fingerprint,
-        "deleted": False,
-        "first_seen": first_seen or now,
-        "updated_at": now,
-        "row": lead.lead.row + 1,
-    }
-    if lead.duplicate_of:
-        e["duplicate_of"] = lead.duplicate_of
-    for k, v in lead.lead.fields.items():
-        _put(e, k, v)
-    if lead.lead.extra:
-        _put(e, "extra", json.dumps(lead.lead.extra, ensure_ascii=False, separators=(",", ":")))
-    if lead.lead.invalid:
-        _put(e, "invalid", json.dumps(lead.lead.invalid, ensure_ascii=False, separators=(",", ":")))
-    return e
-
-
-def _put(e: dict[str, Any], name: str, text: str) -> None:
-    """Store a string, split over ``name``, ``name_2``... when it passes the property limit."""
-    e[name] = text[:CHUNK_CHARS]
-    for n, start in enumerate(range(CHUNK_CHARS, len(text), CHUNK_CHARS), start=2):
-        e[f"{name}_{n}"] = text[start : start + CHUNK_CHARS]
-
-
-def _get(e: dict[str, Any], name: str) -> str | None:
-    """Read a string written by ``_put``."""
-    first = e.get(name)
-    if not first:
-        return None
-    parts = [first]
-    n = 2
-    while f"{name}_{n}" in e:
-        parts.append(e[f"{name}_{n}"])
-        n += 1
-    return "".join(parts)
-
-
-def entity_to_lead(e: dict[str, Any]) -> dict[str, Any]:
-    """A stored lead as the API serves it."""
-    extra_text = _get(e, "extra")
-    invalid_text = _get(e, "invalid")
-    out: dict[str, Any] = {
-        "id": e["RowKey"],
-        "sheet_id": e.get("sheet_id") or e["PartitionKey"],
-        "customer": e.get("customer"),
-    }
-    for f in CANONICAL_FIELDS:
-        out[f] = _get(e, f)
-    out["extra"] = json.loads(extra_text) if extra_text else {}
-    out["invalid"] = json.loads(invalid_text) if invalid_text else {}
-    out["row"] = e.get("row")
-    out["duplicate_of"] = e.get("duplicate_of")
-    out["deleted"] = bool(e.get("deleted"))
-    for k in ("deleted_at", "first_seen", "updated_at"):
-        v = e.get(k)
-        out[k] = v.isoformat() if isinstance(v, datetime) else v
-    return out
-
-
-def _state_from_entity(e: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in e.items():
-        if k in ("PartitionKey", "RowKey"):
-            continue
-        if isinstance(v, datetime):
-            out[k] = v.astimezone(UTC)
-        elif isinstance(v, str) and k.endswith("_json"):
-            out[k[:-5]] = json.loads(v) if v else None
-        else:
-            out[k] = v
-    out["sheet_id"] = e["RowKey"]
-    return out
-
-
-def _state_to_entity(sheet_id: str, state: dict[str, Any]) -> dict[str, Any]:
-    e: dict[str, Any] = {"PartitionKey": STATE_PK, "RowKey": sheet_id}
-    for k, v in state.items():
-        if k == "sheet_id":
-            continue
-        if isinstance(v, (dict, list)):
-            e[f"{k}_json"] = json.dumps(v, ensure_ascii=False, default=str)
-        elif v is None:
-            e[k] = ""
-        else:
-            e[k] = v
-    return e
 
 
 class TableLeadStore:
@@ -232,37 +123,81 @@ class TableLeadStore:
         self.state = self.service.get_table_client(state_table)
         self.runs = self.service.get_table_client(runs_table)
         self._ready = not create_tables
+        self._create = create_tables
+        self.max_lead_units = MAX_LEAD_UNITS
 
     def ensure_tables(self) -> None:
         if self._ready:
             return
-        try:
+        with storage_errors("cannot reach Table Storage"):
             for name in self.names:
                 self.service.create_table_if_not_exists(name)
-        except AzureError as e:
-            raise StoreError(f"cannot reach Table Storage: {_short(e)}") from e
         self._ready = True
+
+    def _call(self, what: str, fn: Callable[[], T]) -> T:
+        """
+        Run one storage call with errors mapped to ``StoreError``. A table that disappeared
+        (storage restored, tables deleted by hand) is created again and the call retried once,
+        so a warm worker recovers without a restart.
+        """
+        self.ensure_tables()
+        try:
+            with storage_errors(what):
+                return fn()
+        except StoreError as e:
+            if not _table_missing(e.__cause__) or not self._create:
+                raise
+        self._ready = False
+        self.ensure_tables()
+        with storage_errors(what):
+            return fn()
 
     # leads
 
     def load_index(self, sheet_id: str) -> dict[str, StoredLead]:
-        self.ensure_tables()
-        index: dict[str, StoredLead] = {}
-        try:
+        def read() -> dict[str, StoredLead]:
+            return {
+                e["RowKey"]: StoredLead(
+                    e["RowKey"], e.get("fp") or "", bool(e.get("deleted")), e.get("first_seen"),
+                    content_key=e.get("ck") or None, row=e.get("row"),
+                    signatures=tuple(x for x in (e.get("sig") or "").split(",") if x),
+                )
+                for e in self.leads.query_entities(
+                    "PartitionKey eq @pk", parameters={"pk": sheet_id}, select=_INDEX_SELECT, results_per_page=1000
+                )
+            }
+
+        return self._call("cannot read stored leads", read)
+
+    def load_identities(self, sheet_id: str, keys: Iterable[str]) -> dict[str, dict[str, str]]:
+        """The identity fields (email, phone, names, company) of the given stored leads."""
+        wanted = set(keys)
+        if not wanted:
+            return {}
+
+        def read() -> dict[str, dict[str, str]]:
+            out: dict[str, dict[str, str]] = {}
             for e in self.leads.query_entities(
-                "PartitionKey eq @pk", parameters={"pk": sheet_id}, select=_INDEX_SELECT, results_per_page=1000
+                "PartitionKey eq @pk and deleted eq false", parameters={"pk": sheet_id}, select=_IDENTITY_SELECT, results_per_page=1000
             ):
-                index[e["RowKey"]] = StoredLead(e["RowKey"], e.get("fp") or "", bool(e.get("deleted")), e.get("first_seen"))
-        except AzureError as e:
-            raise StoreError(f"cannot read stored leads: {_short(e)}") from e
-        return index
+                if e["RowKey"] in wanted:
+                    out[e["RowKey"]] = {k: e[k] for k in _IDENTITY_SELECT[1:] if e.get(k)}
+            return out
+
+        return self._call("cannot read stored leads", read)
 
     def write_leads(
-        self, sheet: SheetConfig, leads: Iterable[KeyedLead], now: datetime, first_seen: dict[str, Any] | None = None
+        self,
+        sheet: SheetConfig,
+        leads: Iterable[KeyedLead],
+        now: datetime,
+        first_seen: dict[str, Any] | None = None,
+        truncated: Mapping[str, Iterable[str]] | None = None,
     ) -> int:
         seen = first_seen or {}
+        cut = truncated or {}
         ops = (
-            ("upsert", lead_entity(sheet, lead, now, seen.get(lead.key)), {"mode": UpdateMode.REPLACE})
+            ("upsert", lead_entity(sheet.id, sheet.customer, lead, now, seen.get(lead.key), cut.get(lead.key, ())), {"mode": UpdateMode.REPLACE})
             for lead in leads
         )
         return self._submit(ops)
@@ -279,15 +214,17 @@ class TableLeadStore:
         return self._submit(ops)
 
     def _submit(self, ops: Iterable[tuple[str, dict[str, Any], dict[str, Any]]]) -> int:
-        self.ensure_tables()
         written = 0
         for batch in _batches(ops):
+            def send(b: list[Any] = batch) -> Any:
+                return self.leads.submit_transaction(b, **IDEMPOTENT)
+
             try:
-                self.leads.submit_transaction(batch, **IDEMPOTENT)
-            except TableTransactionError as e:
-                raise StoreError(f"a batch of {len(batch)} writes was refused: {_short(e)}") from e
-            except AzureError as e:
-                raise StoreError(f"writing leads failed after retries: {_short(e)}") from e
+                self._call(f"a batch of {len(batch)} writes failed", send)
+            except StoreError as e:
+                if isinstance(e.__cause__, TableTransactionError):
+                    raise StoreError(f"a batch of {len(batch)} writes was refused: {_short(e.__cause__)}") from e.__cause__
+                raise
             written += len(batch)
         return written
 
@@ -301,7 +238,6 @@ class TableLeadStore:
         token: str | None = None,
         updated_since: datetime | None = None,
     ) -> tuple[list[dict[str, Any]], str | None]:
-        self.ensure_tables()
         clauses: list[str] = []
         params: dict[str, Any] = {}
         if sheet_id:
@@ -317,76 +253,83 @@ class TableLeadStore:
             clauses.append("( updated_at ge @since or deleted_at ge @since )" if include_deleted else "updated_at ge @since")
             params["since"] = updated_since
         query = " and ".join(clauses) or "PartitionKey ne ''"
-        try:
+
+        def read() -> tuple[list[dict[str, Any]], str | None]:
             pages: Any = self.leads.query_entities(query, parameters=params, results_per_page=page_size).by_page(
                 continuation_token=decode_token(token)
             )
             page: Any = next(pages, [])
-            items = [entity_to_lead(e) for e in page]
-            return items, encode_token(pages.continuation_token)
-        except ResourceNotFoundError:
-            return [], None
-        except AzureError as e:
-            raise StoreError(f"cannot list leads: {_short(e)}") from e
+            return [entity_to_lead(e) for e in page], encode_token(pages.continuation_token)
+
+        try:
+            return self._call("cannot list leads", read)
+        except StoreError as e:
+            if isinstance(e.__cause__, ResourceNotFoundError):
+                return [], None
+            raise
 
     # state, lease, history
 
-    def get_state(self, sheet_id: str) -> dict[str, Any] | None:
-        self.ensure_tables()
-        try:
-            return _state_from_entity(self.state.get_entity(STATE_PK, sheet_id))
-        except ResourceNotFoundError:
-            return None
-        except AzureError as e:
-            raise StoreError(f"cannot read sync state: {_short(e)}") from e
+    def get_state(self, sheet_id: str) -> SheetState | None:
+        def read() -> SheetState | None:
+            try:
+                return state_from_entity(self.state.get_entity(STATE_PK, sheet_id))
+            except ResourceNotFoundError as e:
+                if _table_missing(e):
+                    raise
+                return None
 
-    def save_state(self, sheet_id: str, state: dict[str, Any]) -> None:
-        self.ensure_tables()
-        try:
-            self.state.upsert_entity(_state_to_entity(sheet_id, state), mode=UpdateMode.MERGE, **IDEMPOTENT)
-        except AzureError as e:
-            raise StoreError(f"cannot save sync state: {_short(e)}") from e
+        return self._call("cannot read sync state", read)
 
-    def list_states(self) -> list[dict[str, Any]]:
-        self.ensure_tables()
-        try:
-            return [
-                _state_from_entity(e)
-                for e in self.state.query_entities("PartitionKey eq @pk", parameters={"pk": STATE_PK})
-            ]
-        except ResourceNotFoundError:
-            return []
-        except AzureError as e:
-            raise StoreError(f"cannot read sync states: {_short(e)}") from e
+    def save_state(self, state: SheetState, fields: Iterable[str] | None = None) -> None:
+        entity = state_to_entity(state, fields)
+        self._call("cannot save sync state", lambda: self.state.upsert_entity(entity, mode=UpdateMode.MERGE, **IDEMPOTENT))
 
-    def acquire_lease(self, sheet_id: str, owner: str, now: datetime, ttl_seconds: int) -> bool:
-        """Take the sheet's lease unless another owner holds an unexpired one (ETag-guarded)."""
-        self.ensure_tables()
+    def list_states(self) -> list[SheetState]:
+        def read() -> list[SheetState]:
+            return [state_from_entity(e) for e in self.state.query_entities("PartitionKey eq @pk", parameters={"pk": STATE_PK})]
+
+        try:
+            return self._call("cannot read sync states", read)
+        except StoreError as e:
+            if isinstance(e.__cause__, ResourceNotFoundError):
+                return []
+            raise
+
+    def acquire_lease(self, sheet_id: str, owner: str, now: datetime, ttl_seconds: int) -> LeaseGrant:
+        """Take the sheet's lease unless another owner holds an unexpired one (ETag-guarded).
+
+        The grant says whose expired lease it replaced: a run that never finished."""
         until = now + timedelta(seconds=ttl_seconds)
         lease = {"PartitionKey": STATE_PK, "RowKey": sheet_id, "lease_owner": owner, "lease_until": until}
-        try:
+
+        def take() -> LeaseGrant:
             try:
                 current = self.state.get_entity(STATE_PK, sheet_id)
-            except ResourceNotFoundError:
+            except ResourceNotFoundError as e:
+                if _table_missing(e):
+                    raise
                 try:
                     self.state.create_entity(lease)
-                    return True
+                    return LeaseGrant(True)
                 except ResourceExistsError:
-                    return False
+                    return LeaseGrant(False)
             held = current.get("lease_until")
-            if current.get("lease_owner") and current.get("lease_owner") != owner and isinstance(held, datetime) and held > now:
-                return False
+            holder = current.get("lease_owner")
+            if holder and holder != owner and isinstance(held, datetime) and held > now:
+                return LeaseGrant(False)
             try:
                 self.state.update_entity(
                     lease, mode=UpdateMode.MERGE, etag=current.metadata["etag"], match_condition=MatchConditions.IfNotModified
                 )
             except (ResourceModifiedError, HttpResponseError) as e:
                 if isinstance(e, ResourceModifiedError) or getattr(e, "status_code", None) == 412:
-                    return False
+                    return LeaseGrant(False)
                 raise
-            return True
-        except AzureError as e:
-            raise StoreError(f"cannot take the sheet lease: {_short(e)}") from e
+            left = Lease(holder, held.astimezone(UTC)) if holder and holder != owner and isinstance(held, datetime) else None
+            return LeaseGrant(True, left)
+
+        return self._call("cannot take the sheet lease", take)
 
     def release_lease(self, sheet_id: str, owner: str) -> None:
         try:
@@ -402,25 +345,15 @@ class TableLeadStore:
         except AzureError:
             pass  # the lease expires by itself
 
-    def add_run(self, sheet_id: str, run: dict[str, Any]) -> None:
-        self.ensure_tables()
-        started: datetime = run["started_at"]
-        inverted = 10**13 - int(started.timestamp() * 1000)
-        e = {"PartitionKey": sheet_id, "RowKey": f"{inverted:013d}-{run.get('run_id', '')[:8]}"}
-        for k, v in run.items():
-            e[f"{k}_json" if isinstance(v, (dict, list)) else k] = (
-                json.dumps(v, default=str) if isinstance(v, (dict, list)) else v
-            )
-        try:
-            self.runs.upsert_entity(e, mode=UpdateMode.MERGE, **IDEMPOTENT)
-        except AzureError as err:
-            raise StoreError(f"cannot record the run: {_short(err)}") from err
+    def add_run(self, sheet_id: str, run: RunSummary) -> None:
+        entity = run_entity(sheet_id, run)
+        self._call("cannot record the run", lambda: self.runs.upsert_entity(entity, mode=UpdateMode.MERGE, **IDEMPOTENT))
 
     def prune_runs(self, sheet_id: str, before: datetime) -> int:
         """Delete run history older than ``before`` (runs only: leads are never erased)."""
-        self.ensure_tables()
-        oldest_kept = f"{10**13 - int(before.timestamp() * 1000):013d}"
-        try:
+        oldest_kept = inverted_time(before)
+
+        def prune() -> int:
             old = [
                 e["RowKey"]
                 for e in self.runs.query_entities(
@@ -429,22 +362,48 @@ class TableLeadStore:
             ]
             for i in range(0, len(old), MAX_BATCH):
                 self.runs.submit_transaction([("delete", {"PartitionKey": sheet_id, "RowKey": k}) for k in old[i : i + MAX_BATCH]])
-        except AzureError as err:
-            raise StoreError(f"cannot prune run history: {_short(err)}") from err
-        return len(old)
+            return len(old)
 
-    def list_runs(self, sheet_id: str, limit: int = 10) -> list[dict[str, Any]]:
-        self.ensure_tables()
-        out = []
-        try:
+        return self._call("cannot prune run history", prune)
+
+    def list_runs(self, sheet_id: str, limit: int = 10) -> list[RunSummary]:
+        def read() -> list[RunSummary]:
             pages = self.runs.query_entities("PartitionKey eq @pk", parameters={"pk": sheet_id}, results_per_page=limit).by_page()
-            for e in next(pages, []):
-                out.append(_state_from_entity(e) | {"sheet_id": sheet_id})
-        except ResourceNotFoundError:
-            return []
-        except AzureError as err:
-            raise StoreError(f"cannot read run history: {_short(err)}") from err
-        return out[:limit]
+            return [r for r in (run_from_entity(e) for e in next(pages, [])) if r is not None][:limit]
+
+        try:
+            return self._call("cannot read run history", read)
+        except StoreError as e:
+            if isinstance(e.__cause__, ResourceNotFoundError):
+                return []
+            raise
+
+
+class LeaseGrant:
+    """The answer of ``acquire_lease``: true when taken; ``replaced`` is an expired lease of a run that never finished."""
+
+    __slots__ = ("acquired", "replaced")
+
+    def __init__(self, acquired: bool, replaced: Lease | None = None) -> None:
+        self.acquired, self.replaced = acquired, replaced
+
+    def __bool__(self) -> bool:
+        return self.acquired
+
+
+@contextmanager
+def storage_errors(what: str) -> Iterator[None]:
+    """Map the SDK's errors to ``StoreError("<what>: <first line>")``, keeping the cause."""
+    try:
+        yield
+    except StoreError:
+        raise
+    except AzureError as e:
+        raise StoreError(f"{what}: {_short(e)}") from e
+
+
+def _table_missing(e: BaseException | None) -> bool:
+    return isinstance(e, ResourceNotFoundError) and "TableNotFound" in (getattr(e, "error_code", None) or str(e))
 
 
 def _batches(ops: Iterable[tuple[str, dict[str, Any], dict[str, Any]]]) -> Iterator[list]:

@@ -157,7 +157,8 @@ def analyse_sheet(grid: Grid, options: SheetOptions | None = None, previous: Pre
 
     if previous and previous.columns:
         result.drift = diff_mapping(previous, mapping)
-        essential = {f for g in options.required for f in g} | set(IDENTITY_FIELDS)
+        # Essential means what the sheet's required groups name: with ``required: []`` nothing is.
+        essential = {f for g in options.required for f in g}
         lost = [c for c in result.drift if c.kind == "removed" and c.field in essential]
         if lost:
             gone = ", ".join(f"{c.before!r} ({c.field})" for c in lost)

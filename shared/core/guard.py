@@ -4,11 +4,19 @@ The data-loss guard: refuse a sync that would make too many leads disappear.
 A sheet that suddenly shrinks is far more often a mistake (a filter left on, a bad paste, the
 wrong tab, a truncated export) than a real mass deletion. The guard compares the incoming leads
 with the last successful sync, by count and by key set, and blocks before anything is written.
-A person can approve one blocked sync; the next run then applies it.
+The baseline is the largest live count within a window of recent successful syncs (the
+high-water mark) or what storage holds now, whichever is larger: a sheet that erodes by
+steps just under the limit is blocked at the step where the total drop passes it, and a sheet
+whose sync state was lost is compared with its stored leads.
+
+A person approves one blocked change by its id (``change_id``): the digest of exactly what it
+would remove. The next run applies it only if it would remove that same set.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -40,7 +48,7 @@ def check_data_loss(
     Decide whether a sync may be applied.
 
     Args:
-        baseline: leads counted at the last successful sync (``None`` if never synced).
+        baseline: the high-water mark of live leads over the guard's window (``None`` if never synced).
         active_stored: leads currently stored and not deleted for this sheet.
         incoming: valid leads in the sheet now.
         disappearing: stored active leads whose keys are not in the sheet now.
@@ -77,3 +85,12 @@ def check_data_loss(
             numbers,
         )
     return GuardDecision(True, f"{drop:.0%} drop is within the {policy.max_drop:.0%} limit", "ok", numbers)
+
+
+def change_id(kind: str, items: Iterable[str]) -> str:
+    """A short digest naming a blocked change: its kind and exactly what it would remove."""
+    h = hashlib.blake2b(kind.encode(), digest_size=8)
+    for item in sorted(items):
+        h.update(b"\n")
+        h.update(item.encode("utf-8"))
+    return f"{kind[0]}{h.hexdigest()}"

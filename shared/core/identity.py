@@ -75,6 +75,8 @@ class KeyedLead(NamedTuple):
     fingerprint: str
     lead: Lead
     duplicate_of: str | None = None
+    content_key: str | None = None
+    """The key the content gives, when the lead keeps an older id instead (see ``shared.core.plan``)."""
 
 
 def assign_keys(leads: list[Lead]) -> tuple[list[KeyedLead], int]:
@@ -105,3 +107,77 @@ def assign_keys(leads: list[Lead]) -> tuple[list[KeyedLead], int]:
                 suffix = fp[:8] if earlier == 0 else f"{fp[:8]}-{earlier + 1}"
                 keyed[i] = KeyedLead(f"{key}-{suffix}", fp, leads[i], key)
     return keyed, sum(len(m) for m in groups.values())
+
+
+def signatures(lead: Lead) -> tuple[str, ...]:
+    """
+    What else identifies a lead besides its email, strongest first: its phone, its name with its
+    company, and the rest of its row (everything but the email). Hashes, prefixed by kind.
+    """
+    f = lead.fields
+    out: list[str] = []
+    if f.get("phone"):
+        out.append("p" + _h(f["phone"], 8))
+    name = " ".join(v.casefold() for v in (f.get("full_name"), f.get("company")) if v)
+    if f.get("full_name") and f.get("company"):
+        out.append("n" + _h(" ".join(name.split()), 8))
+    rest = Lead(lead.row, {k: v for k, v in f.items() if k != "email"}, lead.extra, lead.invalid)
+    if rest.fields or rest.extra:
+        out.append("r" + _h(_encode(rest, with_invalid=False), 8))
+    return tuple(out)
+
+
+def keep_identities(
+    keyed: list[KeyedLead], stored_keys: set[str], aliases: dict[str, str], missing: dict[str, tuple[str, ...]]
+) -> tuple[list[KeyedLead], int]:
+    """
+    Keep a lead's id when its email changes (corrected, added, or turned into ``#N/A``).
+
+    Args:
+        keyed: this sync's leads with the keys their content gives.
+        stored_keys: every key stored for the sheet.
+        aliases: content key -> stored id, for leads that kept an id before.
+        missing: stored live leads that this sync's keys do not reach -> their signatures.
+
+    A new key that is an alias takes its id. Otherwise a new lead and a missing stored lead that
+    share a signature (phone, then name and company, then the rest of the row), one to one and
+    unambiguously, are the same lead: the new one takes the stored id and is an update.
+
+    Returns:
+        The leads with kept ids (``content_key`` set on those), and how many were matched in
+        this sync (aliases found before are not counted again).
+    """
+    out = list(keyed)
+    taken: set[str] = set()
+    incoming = {k.key for k in keyed}
+    for i, k in enumerate(out):
+        target = aliases.get(k.key)
+        if k.key not in stored_keys and target is not None and target not in taken and target not in incoming:
+            out[i] = k._replace(key=target, content_key=k.key)
+            taken.add(target)
+    aliased = len(taken)
+    if not missing:
+        return out, 0
+    present = {k.key for k in out}
+    open_missing = {key: sigs for key, sigs in missing.items() if key not in present and key not in taken}
+    by_sig: dict[str, list[str]] = {}
+    for key, sigs in open_missing.items():
+        for sig in sigs:
+            by_sig.setdefault(sig, []).append(key)
+    claims: dict[str, list[int]] = {}
+    for i, k in enumerate(out):
+        if k.key in stored_keys or k.key in taken:
+            continue
+        for sig in signatures(k.lead):
+            owners = by_sig.get(sig, [])
+            if len(owners) == 1:
+                claims.setdefault(owners[0], []).append(i)
+                break
+            if len(owners) > 1:
+                break  # ambiguous at the strongest shared signature: no guess
+    for key, idx in claims.items():
+        if len(idx) == 1:
+            k = out[idx[0]]
+            out[idx[0]] = k._replace(key=key, content_key=k.key)
+            taken.add(key)
+    return out, len(taken) - aliased

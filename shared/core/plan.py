@@ -20,6 +20,12 @@ class StoredLead:
     deleted: bool
     first_seen: object = None
     """When the lead was first stored (kept across rewrites); opaque to the core."""
+    content_key: str | None = None
+    """The key the lead's content gives now, when the lead kept an older id (its email changed)."""
+    row: int | None = None
+    """1-based sheet row at its last write (for previews of a blocked drop)."""
+    signatures: tuple[str, ...] = ()
+    """``identity.signatures`` of the stored lead (empty for leads written before they existed)."""
 
 
 @dataclass(slots=True)
