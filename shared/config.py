@@ -408,7 +408,23 @@ def _parse_sheets(raw: Any, problems: list[str]) -> tuple[tuple[SheetConfig, ...
             continue
         seen.add(sheet.id)
         sheets.append(sheet)
+    _report_shared_sources(sheets, problems)
     return tuple(sheets), tuple(broken)
+
+
+def _report_shared_sources(sheets: list[SheetConfig], problems: list[str]) -> None:
+    """One spreadsheet tab (or CSV file) configured twice serves the same people under two entries."""
+    by_source: dict[tuple[str, ...], list[str]] = {}
+    for s in sheets:
+        where: tuple[str, ...] = (s.source, s.spreadsheet_id or "", s.worksheet or "") if s.source == "google" else (s.source, s.path or "")
+        by_source.setdefault(where, []).append(s.id)
+    for where, ids in by_source.items():
+        if len(ids) > 1:
+            what = f"spreadsheet {where[1]}" + (f" tab {where[2]!r}" if len(where) > 2 and where[2] else "") if where[0] == "google" else f"file {Path(where[1]).name}"
+            problems.append(
+                f"sheets {', '.join(repr(i) for i in ids)} all read {what}: the same leads would be served under each "
+                "entry (and customer); remove the extra entries or point each at its own tab"
+            )
 
 
 def _parse_credentials(raw: str) -> tuple[dict[str, Any] | None, str | None]:

@@ -8,7 +8,7 @@ storage fails after its retries, and nothing else on purpose.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -28,8 +28,8 @@ class SheetSource(Protocol):
 class LeadRecords(Protocol):
     """A sheet's stored leads. Writes are idempotent: sending the same batch twice gives the same result."""
 
-    max_lead_units: int
-    """UTF-16 code units of names and values one lead may hold; larger leads are cut to fit first."""
+    max_lead_bytes: int
+    """What one lead's names and values may cost (``core.fit.cost``); larger leads are cut to fit first."""
 
     def load_index(self, sheet_id: str) -> dict[str, StoredLead]:
         """Every stored lead of the sheet (deleted ones too) by key: fingerprint, deleted, first seen."""
@@ -61,14 +61,16 @@ class LeadRecords(Protocol):
     def list_leads(
         self,
         *,
-        sheet_id: str | None,
-        customer: str | None,
-        include_deleted: bool,
-        page_size: int,
-        token: str | None,
+        sheet_ids: Sequence[str] | None = None,
+        sheet_id: str | None = None,
+        customer: str | None = None,
+        include_deleted: bool = False,
+        page_size: int = 100,
+        token: str | None = None,
         updated_since: datetime | None = None,
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        """One page of leads as the API serves them, and the next page's token. ValueError for a forged token."""
+    ) -> tuple[list[dict[str, Any]], str | None, str | None]:
+        """One page of leads as the API serves them, the next page's token and the walk's watermark
+        (pass it back as ``updated_since``). ValueError for a forged token."""
         ...
 
 

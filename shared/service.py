@@ -45,6 +45,8 @@ class LeadsQuery:
     continuation: str | None = None
     include_deleted: bool = False
     updated_since: datetime | None = None
+    include_orphaned: bool = False
+    """With ``customer``: also leads of sheets no longer configured (found by the customer on each lead)."""
 
 
 @dataclass(frozen=True)
@@ -310,14 +312,25 @@ class Runtime:
         """One page of leads of a sheet or a customer; raises on unknown sheets and bad tokens."""
         if query.sheet_id and self.settings.sheet(query.sheet_id) is None:
             raise UnknownSheetError(query.sheet_id)
+        sheet_ids: list[str] | None
+        if query.sheet_id:
+            sheet_ids = [query.sheet_id]
+            if query.customer and self.settings.sheet(query.sheet_id).customer != query.customer:  # type: ignore[union-attr]
+                sheet_ids = []
+        elif query.include_orphaned:
+            sheet_ids = None  # scan by the customer each lead carries: configured and removed sheets alike
+        else:
+            # Only the partitions of this customer's configured sheets are read.
+            sheet_ids = [s.id for s in self.settings.sheets if s.customer == query.customer]
         try:
-            items, token = self.read_store.list_leads(
-                sheet_id=query.sheet_id, customer=query.customer, include_deleted=query.include_deleted,
+            page = self.read_store.list_leads(
+                sheet_ids=sheet_ids, customer=query.customer, include_deleted=query.include_deleted,
                 page_size=query.page_size, token=query.continuation, updated_since=query.updated_since,
             )
         except ValueError as e:
             raise InvalidRequestError(str(e)) from e
-        return {"items": items, "count": len(items), "continuation": token}
+        items, token, watermark = page
+        return {"items": items, "count": len(items), "continuation": token, "watermark": watermark}
 
     def sync(self, request: SyncRequest) -> dict[str, Any]:
         return self.run_sync(only=request.sheet_id, trigger="manual").to_dict()

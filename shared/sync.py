@@ -298,7 +298,7 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
             return
 
     first_seen = {k: s.first_seen for k, s in stored.items() if s.first_seen is not None}
-    upserts, truncated = _fit(plan.upserts, store.max_lead_units, report)
+    upserts, truncated = _fit(plan.upserts, store.max_lead_bytes, report)
     report.written = store.write_leads(sheet, upserts, now, first_seen, truncated)
     report.written += store.soft_delete(sheet.id, plan.deleted, now)
     if renamed_customer:
@@ -364,13 +364,13 @@ def _keep_identities(keyed: list[KeyedLead], stored: dict[str, StoredLead], stor
     return keep_identities(keyed, set(stored), aliases, missing)
 
 
-def _fit(upserts: list[KeyedLead], max_units: int, report: SheetReport) -> tuple[list[KeyedLead], dict[str, tuple[str, ...]]]:
+def _fit(upserts: list[KeyedLead], max_bytes: int, report: SheetReport) -> tuple[list[KeyedLead], dict[str, tuple[str, ...]]]:
     """Cut leads too long for one entity (longest cells first), keeping key and fingerprint of the whole lead."""
     out: list[KeyedLead] = []
     truncated: dict[str, tuple[str, ...]] = {}
     where: list[str] = []
     for k in upserts:
-        fitted, cut = fit_lead(k.lead, max_units)
+        fitted, cut = fit_lead(k.lead, max_bytes)
         if cut:
             truncated[k.key] = cut
             where.append(f"row {k.lead.row + 1} ({', '.join(c[:40] for c in cut[:3])})")

@@ -42,7 +42,9 @@ MAX_PARAM_CHARS = 512
 MAX_TOKEN_CHARS = 4096
 SHEET_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_CUSTOMER_CHARS = 200
-LEADS_PARAMS = ("customer", "sheet", "sheet_id", "page_size", "continuation", "include_deleted", "updated_since", "code")
+LEADS_PARAMS = (
+    "customer", "sheet", "sheet_id", "page_size", "continuation", "include_deleted", "include_orphaned", "updated_since", "code",
+)
 """Accepted on GET /api/leads (``code`` is the function key, read by the host)."""
 HEALTH_PARAMS = ("sheet", "runs", "code")
 SYNC_BODY_KEYS = ("sheet", "all")
@@ -178,6 +180,7 @@ def parse_leads_query(req: func.HttpRequest) -> LeadsQuery:
         continuation=params.get("continuation") or None,
         include_deleted=_bool(params, "include_deleted"),
         updated_since=parse_time(params["updated_since"], "updated_since") if params.get("updated_since") else None,
+        include_orphaned=_bool(params, "include_orphaned"),
     )
 
 

@@ -69,7 +69,7 @@ def test_bright_dental_override_and_mapping(make_settings, store) -> None:
     """The per-sheet override maps the blank-header column to source; Contact holds emails."""
     settings = _sample_settings(make_settings)
     sync_all(settings, lambda s: CsvSource(SAMPLES), store, only="bright-dental")
-    items, _ = store.list_leads(sheet_id="bright-dental", page_size=100)
+    items, _, _ = store.list_leads(sheet_id="bright-dental", page_size=100)
     amelia = next(i for i in items if i["full_name"] == "Dr Amelia Hart")
     assert amelia["email"] == "amelia.hart@example.co.uk" and amelia["source"] == "Instagram"
     assert amelia["phone"] == "+447912345678" and amelia["created_at"] == "2026-11-03"
@@ -173,7 +173,7 @@ def test_changed_lead_is_updated_and_keeps_first_seen(make_settings, store, tmp_
     _write(path, rows)
     report = sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: t0 + timedelta(days=1))
     assert report.updated == 1 and report.written == 1
-    items, _ = store.list_leads(sheet_id="changed")
+    items, _, _ = store.list_leads(sheet_id="changed")
     edited = next(i for i in items if i["email"] == "u2@example.com")
     assert edited["notes"] == "called back"
     assert edited["first_seen"].startswith("2026-01-01") and edited["updated_at"].startswith("2026-01-02")
@@ -318,7 +318,7 @@ def test_a_row_too_large_for_table_storage_is_stored_cut_not_dropped(make_settin
     report = sync_sheet(sheet, CsvSource(tmp_path), store, make_settings(sheet))
     assert report.status == "WARNING" and "truncated" in report.reason_codes and "row 2 (" in " ".join(report.messages)
     assert report.added == 4 and report.truncated == 1 and len(store.load_index("big-row")) == 4
-    items, _ = store.list_leads(sheet_id="big-row", page_size=10)
+    items, _, _ = store.list_leads(sheet_id="big-row", page_size=10)
     big = next(i for i in items if i["full_name"] == "Ann Lee")
     assert big["truncated"] and all(len(v) <= 45_000 for v in big["extra"].values())
     again = sync_sheet(sheet, CsvSource(tmp_path), store, make_settings(sheet))
@@ -337,7 +337,7 @@ def test_renamed_customer_is_carried_to_every_lead(make_settings, store, tmp_pat
     new = csv_sheet("cust", path, customer="Acme Roofing & Guttering")
     report = sync_sheet(new, CsvSource(tmp_path), store, make_settings(new))
     assert "customer_renamed" in report.reason_codes and report.updated == 11
-    items, _ = store.list_leads(customer="Acme Roofing & Guttering", include_deleted=True, page_size=100)
+    items, _, _ = store.list_leads(customer="Acme Roofing & Guttering", include_deleted=True, page_size=100)
     assert len(items) == 12
     assert store.list_leads(customer="Acme Roofing", include_deleted=True)[0] == []
     again = sync_sheet(new, CsvSource(tmp_path), store, make_settings(new))

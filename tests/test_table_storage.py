@@ -46,7 +46,7 @@ def test_big_extra_data_is_split_and_joined(store: TableLeadStore) -> None:
     big = "x" * 70_000
     keyed = _leads(1, notes_long=big)
     store.write_leads(SHEET, keyed, NOW)
-    items, _ = store.list_leads(sheet_id="s1")
+    items, _, _ = store.list_leads(sheet_id="s1")
     assert items[0]["extra"] == {"notes_long": big}
 
 
@@ -55,8 +55,8 @@ def test_soft_delete_hides_and_keeps(store: TableLeadStore) -> None:
     keyed = _leads(2)
     store.write_leads(SHEET, keyed, NOW)
     store.soft_delete("s1", [keyed[0].key], NOW)
-    visible, _ = store.list_leads(sheet_id="s1")
-    everything, _ = store.list_leads(sheet_id="s1", include_deleted=True)
+    visible, _, _ = store.list_leads(sheet_id="s1")
+    everything, _, _ = store.list_leads(sheet_id="s1", include_deleted=True)
     assert [i["id"] for i in visible] == [keyed[1].key]
     gone = next(i for i in everything if i["id"] == keyed[0].key)
     assert gone["deleted"] is True and gone["deleted_at"] and gone["email"] == "u0@example.com"
@@ -67,12 +67,12 @@ def test_paging_with_continuation_token(store: TableLeadStore) -> None:
     store.write_leads(SHEET, _leads(100), NOW)
     seen, token, pages = [], None, 0
     while True:
-        items, token = store.list_leads(sheet_id="s1", page_size=40, token=token)
+        items, token, _ = store.list_leads(sheet_id="s1", page_size=40, token=token)
         seen += [i["id"] for i in items]
         pages += 1
         if not token:
             break
-        assert isinstance(decode_token(token), dict)
+        assert isinstance(decode_token(token, extra_keys=("i", "w")), dict)
     assert pages == 3 and len(seen) == len(set(seen)) == 100
 
 
@@ -83,7 +83,7 @@ def test_list_by_customer_across_sheets(store: TableLeadStore) -> None:
     store.write_leads(SHEET, _leads(2), NOW)
     store.write_leads(other, _leads(3), NOW)
     store.write_leads(stranger, _leads(4), NOW)
-    items, _ = store.list_leads(customer="Acme", page_size=100)
+    items, _, _ = store.list_leads(customer="Acme", page_size=100)
     assert len(items) == 5 and {i["customer"] for i in items} == {"Acme"}
 
 
@@ -151,15 +151,21 @@ def test_storage_hiccup_is_retried_transparently(tmp_path) -> None:
 
 
 def test_updated_since_returns_changes_and_deletions(store: TableLeadStore) -> None:
-    """An incremental reader gets leads written after a time, and soft deletions with include_deleted."""
+    """An incremental reader gets leads committed after a time (storage's own commit time), and soft
+    deletions with include_deleted; every page of a walk carries the same watermark."""
+    import time
+
     keyed = _leads(3)
-    store.write_leads(SHEET, keyed[:2], NOW - timedelta(days=2))
+    store.write_leads(SHEET, keyed[:2], NOW)
+    time.sleep(0.05)
+    since = datetime.now(UTC)
+    time.sleep(0.05)
     store.write_leads(SHEET, keyed[2:], NOW)
     store.soft_delete("s1", [keyed[0].key], NOW)
-    since = NOW - timedelta(hours=1)
-    changed, _ = store.list_leads(sheet_id="s1", updated_since=since)
+    changed, _, mark = store.list_leads(sheet_id="s1", updated_since=since)
+    assert mark is not None and datetime.fromisoformat(mark) < datetime.now(UTC) - timedelta(seconds=30)
     assert [i["id"] for i in changed] == [keyed[2].key]
-    with_deleted, _ = store.list_leads(sheet_id="s1", updated_since=since, include_deleted=True)
+    with_deleted, _, _ = store.list_leads(sheet_id="s1", updated_since=since, include_deleted=True)
     assert {i["id"] for i in with_deleted} == {keyed[0].key, keyed[2].key}
 
 
@@ -182,5 +188,5 @@ def test_long_field_and_invalid_values_round_trip(store: TableLeadStore) -> None
     bad_phone = "9" * 40_000
     keyed, _ = assign_keys([Lead(0, {"email": "long@example.com", "notes": note}, {}, {"phone": bad_phone})])
     store.write_leads(SHEET, keyed, NOW)
-    items, _ = store.list_leads(sheet_id="s1")
+    items, _, _ = store.list_leads(sheet_id="s1")
     assert items[0]["notes"] == note and items[0]["invalid"] == {"phone": bad_phone}

@@ -37,6 +37,7 @@ def decode(data: bytes) -> str:
 
 
 def sniff_delimiter(text: str) -> str:
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 26))  # a trial delimiter may see a whole long line as one field
     lines = text.splitlines()[:50]
     sample = "\n".join(lines)
     best, best_score = ",", -1.0

@@ -178,6 +178,8 @@ def entity_to_lead(e: Mapping[str, Any]) -> dict[str, Any]:
         out[k] = v.isoformat() if isinstance(v, datetime) else v
     if truncated_text:
         out["truncated"] = json.loads(truncated_text)
+    stamp = getattr(e, "metadata", {}).get("timestamp")
+    out["changed_at"] = stamp.isoformat() if isinstance(stamp, datetime) else None
     return out
 
 

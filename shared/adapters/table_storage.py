@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from azure.core import MatchConditions
 from azure.core.exceptions import (
@@ -40,6 +40,7 @@ from ..core.state import Lease, RunSummary, SheetState
 from ..errors import StoreError
 from .table_codec import (
     STATE_PK,
+    TOKEN_ERROR,
     decode_token,
     encode_token,
     entity_to_lead,
@@ -61,8 +62,12 @@ IDEMPOTENT: dict[str, Any] = {"retry_on_methods": ["HEAD", "GET", "PUT", "DELETE
 entities (and batches of them) give the same result when sent twice, so they are retried."""
 _INDEX_SELECT = ["RowKey", "fp", "deleted", "first_seen", "ck", "row", "sig"]
 _IDENTITY_SELECT = ["RowKey", "email", "phone", "full_name", "first_name", "last_name", "company"]
-MAX_LEAD_UNITS = 400_000
-"""UTF-16 code units of one lead's names and values that fit an entity (1 MiB) with its envelope."""
+WATERMARK_MARGIN = timedelta(seconds=60)
+"""How far behind a walk's start its watermark lies: more than any clock skew between this host
+and storage, so that a change committed while a reader reads is never behind its next watermark."""
+MAX_LEAD_BYTES = 800_000
+"""What one lead's names and values may cost (``core.fit.cost``) to fit an entity (1 MiB) with its
+envelope, property names and the JSON of ``extra``."""
 
 
 class JitteredRetryPolicy(TablesRetryPolicy):
@@ -124,7 +129,7 @@ class TableLeadStore:
         self.runs = self.service.get_table_client(runs_table)
         self._ready = not create_tables
         self._create = create_tables
-        self.max_lead_units = MAX_LEAD_UNITS
+        self.max_lead_bytes = MAX_LEAD_BYTES
 
     def ensure_tables(self) -> None:
         if self._ready:
@@ -231,41 +236,81 @@ class TableLeadStore:
     def list_leads(
         self,
         *,
+        sheet_ids: Sequence[str] | None = None,
         sheet_id: str | None = None,
         customer: str | None = None,
         include_deleted: bool = False,
         page_size: int = 100,
         token: str | None = None,
         updated_since: datetime | None = None,
-    ) -> tuple[list[dict[str, Any]], str | None]:
+    ) -> LeadPage:
+        """
+        One page of leads. With ``sheet_ids`` (or ``sheet_id``) the walk reads only those sheets'
+        partitions, one after the other, and fills each page up to ``page_size`` across storage
+        pages and partitions: a page is empty only at the end. Without, it scans by ``customer``.
+
+        ``updated_since`` filters on the time storage committed each lead's last change (its
+        ``Timestamp``: writes, soft deletions and restores alike). The page's ``watermark`` (the
+        walk's start less a safety margin, the same on every page of one walk) is what a reader
+        passes back next time: it never misses a change committed while it was reading.
+        """
+        state = decode_token(token, extra_keys=("i", "w"))
+        watermark = (state or {}).get("w") or (datetime.now(UTC) - WATERMARK_MARGIN).isoformat()
         clauses: list[str] = []
         params: dict[str, Any] = {}
-        if sheet_id:
-            clauses.append("PartitionKey eq @pk")
-            params["pk"] = sheet_id
-        if customer:
-            clauses.append("customer eq @customer")
-            params["customer"] = customer
         if not include_deleted:
             clauses.append("deleted eq false")
         if updated_since is not None:
-            # a soft delete also counts as an update, so an incremental reader sees it
-            clauses.append("( updated_at ge @since or deleted_at ge @since )" if include_deleted else "updated_at ge @since")
+            clauses.append("Timestamp ge @since")
             params["since"] = updated_since
-        query = " and ".join(clauses) or "PartitionKey ne ''"
+        parts = list(sheet_ids) if sheet_ids is not None else [sheet_id] if sheet_id else None
+        sdk_token: Any = {k: v for k, v in (state or {}).items() if k in ("PartitionKey", "RowKey")} or None
 
-        def read() -> tuple[list[dict[str, Any]], str | None]:
-            pages: Any = self.leads.query_entities(query, parameters=params, results_per_page=page_size).by_page(
-                continuation_token=decode_token(token)
-            )
-            page: Any = next(pages, [])
-            return [entity_to_lead(e) for e in page], encode_token(pages.continuation_token)
+        if parts is None:
+            if customer:
+                clauses.append("customer eq @customer")
+                params["customer"] = customer
+            query = " and ".join(clauses) or "PartitionKey ne ''"
 
+            def scan() -> LeadPage:
+                pages: Any = self.leads.query_entities(query, parameters=params, results_per_page=page_size).by_page(
+                    continuation_token=sdk_token
+                )
+                page: Any = next(pages, [])
+                nxt = encode_token(pages.continuation_token, {"w": watermark})
+                return LeadPage([entity_to_lead(e) for e in page], nxt, watermark)
+
+            return self._read_leads(scan)
+
+        index = int((state or {}).get("i") or 0) if str((state or {}).get("i") or "0").isdigit() else -1
+        if not 0 <= index <= len(parts):
+            raise ValueError(TOKEN_ERROR)
+        query = " and ".join(["PartitionKey eq @pk", *clauses])
+
+        def walk() -> LeadPage:
+            items: list[dict[str, Any]] = []
+            i, cont = index, sdk_token
+            cont_any: Any
+            while i < len(parts) and len(items) < page_size:
+                pages: Any = self.leads.query_entities(
+                    query, parameters=params | {"pk": parts[i]}, results_per_page=page_size - len(items)
+                ).by_page(continuation_token=cont)
+                items += [entity_to_lead(e) for e in next(pages, [])]
+                cont_any = pages.continuation_token
+                cont = cont_any
+                if not cont:
+                    i, cont = i + 1, None
+            more = i < len(parts)
+            return LeadPage(items, encode_token(dict(cont or {}) | {"i": str(i), "w": watermark}) if more else None, watermark)
+
+        return self._read_leads(walk)
+
+    def _read_leads(self, read: Callable[[], LeadPage]) -> LeadPage:
         try:
             return self._call("cannot list leads", read)
         except StoreError as e:
             if isinstance(e.__cause__, ResourceNotFoundError):
-                return [], None
+                return LeadPage([], None, None)
             raise
 
     # state, lease, history
@@ -377,6 +422,14 @@ class TableLeadStore:
             if isinstance(e.__cause__, ResourceNotFoundError):
                 return []
             raise
+
+
+class LeadPage(NamedTuple):
+    """A page of leads as the API serves them; ``continuation`` is None on the last page."""
+
+    items: list[dict[str, Any]]
+    continuation: str | None
+    watermark: str | None
 
 
 class LeaseGrant:

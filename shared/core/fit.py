@@ -1,11 +1,14 @@
 """
-Fitting a lead into one storage entity: Table Storage counts strings in UTF-16 code units and
-holds at most 1 MiB an entity. A lead whose cells are longer than that is cut, longest cells
-first, and the cut columns are named; the lead is stored, never dropped.
+Fitting a lead into one storage entity (at most 1 MiB). What a string costs depends on who
+counts: Azure Table Storage counts UTF-16 (2 bytes a character, 4 for an emoji), while the
+request carries JSON with non-ASCII characters escaped (6 bytes for ``é``, 12 for an emoji),
+which is what Azurite measures. A lead is kept under its budget by both counts: if it is over,
+its longest cells are cut first and named; the lead is stored, never dropped.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 from .models import Lead
@@ -18,32 +21,42 @@ def utf16_units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def lead_units(lead: Lead) -> int:
-    return sum(utf16_units(k) + utf16_units(v) for d in (lead.fields, lead.extra, lead.invalid) for k, v in d.items())
+def cost(text: str) -> int:
+    """Bytes a string may take in an entity, by the stricter of the two counts."""
+    return max(2 * utf16_units(text), len(json.dumps(text)) - 2)
 
 
-def _cut(text: str, units: int) -> str:
-    raw = text.encode("utf-16-le")[: max(0, units) * 2]
-    if raw and 0xD8 <= raw[-1] <= 0xDB:  # never end inside a surrogate pair
-        raw = raw[:-2]
-    return raw.decode("utf-16-le") + MARK
+def lead_cost(lead: Lead) -> int:
+    return sum(cost(k) + cost(v) for d in (lead.fields, lead.extra, lead.invalid) for k, v in d.items())
 
 
-def fit_lead(lead: Lead, max_units: int) -> tuple[Lead, tuple[str, ...]]:
-    """``lead`` unchanged when it fits ``max_units``; else a copy with its longest cells cut, and their names."""
-    total = lead_units(lead)
-    if total <= max_units:
+def _cut(text: str, budget: int) -> str:
+    """The longest prefix of ``text`` costing at most ``budget`` bytes, never inside a surrogate pair."""
+    lo, hi = 0, len(text)
+    while lo < hi:  # binary search on characters: cost grows with the prefix
+        mid = (lo + hi + 1) // 2
+        if cost(text[:mid]) <= budget:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo] + MARK
+
+
+def fit_lead(lead: Lead, max_bytes: int) -> tuple[Lead, tuple[str, ...]]:
+    """``lead`` unchanged when it fits ``max_bytes``; else a copy with its longest cells cut, and their names."""
+    total = lead_cost(lead)
+    if total <= max_bytes:
         return lead, ()
     parts = {"fields": dict(lead.fields), "extra": dict(lead.extra), "invalid": dict(lead.invalid)}
-    cells = sorted(((utf16_units(v), part, k) for part, d in parts.items() for k, v in d.items()), reverse=True)
+    cells = sorted(((cost(v), part, k) for part, d in parts.items() for k, v in d.items()), reverse=True)
     cut: list[str] = []
     for size, part, key in cells:
-        if total <= max_units:
+        if total <= max_bytes:
             break
-        keep = max(1000, size - (total - max_units) - 100)
+        keep = max(2000, size - (total - max_bytes) - 200)
         if keep >= size:
             continue
         parts[part][key] = _cut(parts[part][key], keep)
-        total -= size - utf16_units(parts[part][key])
+        total -= size - cost(parts[part][key])
         cut.append(key)
     return replace(lead, fields=parts["fields"], extra=parts["extra"], invalid=parts["invalid"]), tuple(cut)
