@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from . import telemetry
+from . import buildinfo, telemetry
 from .config import Settings, SheetConfig, load_settings
 from .core.models import Status
 from .errors import ConfigError, LeadSyncError, StoreError
@@ -103,6 +103,7 @@ class Runtime:
             return 404, {"error": f"unknown sheet {sheet_id!r}"}
         s = self.settings
         out: dict[str, Any] = {"checked_at": datetime.now(UTC).isoformat(), "problems": list(s.problems)}
+        out.update(version=buildinfo.version(), started_at=buildinfo.started_at())
         sheets: list[dict[str, Any]] = []
         code = 200
         try:
