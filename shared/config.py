@@ -10,7 +10,10 @@ Settings (app settings in Azure, ``Values`` in local.settings.json):
 
 - ``LEAD_SYNC_SHEETS``: JSON list of sheets (see ``SheetConfig``), or
   ``LEAD_SYNC_SHEETS_FILE``: path of a JSON file holding the same list;
-- ``LEAD_SYNC_STORAGE``: Table Storage connection string (default: ``AzureWebJobsStorage``);
+- ``LEAD_SYNC_STORAGE``: Table Storage connection string (default: ``AzureWebJobsStorage``), or
+  an identity-based connection in the Functions convention: ``LEAD_SYNC_STORAGE__tableServiceUri``
+  (or ``__accountName``), ``__credential`` (``managedidentity``) and ``__clientId`` (a
+  user-assigned identity); see ``StorageTarget``;
 - ``GOOGLE_SERVICE_ACCOUNT_JSON``: the service-account key, as JSON or base64 of JSON;
 - ``LEAD_SYNC_MAX_DROP`` (0.7), ``LEAD_SYNC_MIN_BASELINE`` (10), ``LEAD_SYNC_PHONE_REGION``
   (GB), ``LEAD_SYNC_SHEETS_READS_PER_MINUTE`` (60), ``LEAD_SYNC_LEADS_TABLE`` (leads),
@@ -108,11 +111,23 @@ class BrokenSheet:
 
 
 @dataclass(frozen=True)
+class StorageTarget:
+    """Where the tables are: a connection string, or an endpoint reached with an Entra ID identity."""
+
+    connection_string: str | None = None
+    table_endpoint: str | None = None
+    credential: str | None = None
+    """``managedidentity``: the app's managed identity only; ``None``: ``DefaultAzureCredential``."""
+    client_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     sheets: tuple[SheetConfig, ...] = ()
     broken: tuple[BrokenSheet, ...] = ()
     problems: tuple[str, ...] = ()
     storage_connection: str | None = None
+    storage_target: StorageTarget | None = None
     google_credentials: dict[str, Any] | None = None
     max_drop: float = 0.7
     min_baseline: int = 10
@@ -165,10 +180,9 @@ def load_settings(environ: Mapping[str, str] | None = None, base_dir: Path | Non
         raw_sheets = raw_sheets["sheets"]
     sheets, broken = _parse_sheets(raw_sheets, problems) if raw_sheets is not None else ((), ())
 
-    storage = env.get("LEAD_SYNC_STORAGE") or env.get("AzureWebJobsStorage")
-    if storage == "UseDevelopmentStorage=true":
-        storage = AZURITE_CONNECTION
-    if not storage:
+    target = _storage_target(env, problems)
+    storage = target.connection_string if target else None
+    if target is None:
         problems.append("no storage configured: set LEAD_SYNC_STORAGE or AzureWebJobsStorage")
 
     creds = None
@@ -186,6 +200,7 @@ def load_settings(environ: Mapping[str, str] | None = None, base_dir: Path | Non
         broken=broken,
         problems=tuple(problems),
         storage_connection=storage,
+        storage_target=target,
         google_credentials=creds,
         max_drop=max_drop,
         min_baseline=min_baseline,
@@ -208,6 +223,23 @@ AZURITE_CONNECTION = (
 
 def azurite_connection(port: int, host: str = "127.0.0.1") -> str:
     return AZURITE_CONNECTION.replace("127.0.0.1:10002", f"{host}:{port}")
+
+
+def _storage_target(env: Mapping[str, str], problems: list[str]) -> StorageTarget | None:
+    """``LEAD_SYNC_STORAGE`` first, then ``AzureWebJobsStorage``: a connection string or ``NAME__...`` identity settings."""
+    for name in ("LEAD_SYNC_STORAGE", "AzureWebJobsStorage"):
+        conn = env.get(name)
+        if conn:
+            return StorageTarget(connection_string=AZURITE_CONNECTION if conn == "UseDevelopmentStorage=true" else conn)
+        uri, account = env.get(f"{name}__tableServiceUri"), env.get(f"{name}__accountName")
+        if uri or account:
+            credential = (env.get(f"{name}__credential") or "").strip().lower() or None
+            if credential not in (None, "managedidentity"):
+                problems.append(f"{name}__credential={credential!r}: only 'managedidentity' is supported; using DefaultAzureCredential")
+                credential = None
+            endpoint = uri or f"https://{account}.table.core.windows.net"
+            return StorageTarget(table_endpoint=endpoint.rstrip("/"), credential=credential, client_id=env.get(f"{name}__clientId") or None)
+    return None
 
 
 def _parse_sheets(raw: Any, problems: list[str]) -> tuple[tuple[SheetConfig, ...], tuple[BrokenSheet, ...]]:

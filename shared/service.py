@@ -45,7 +45,7 @@ class Runtime:
                 from .adapters.table_storage import TableLeadStore
 
                 s = self.settings
-                conn = s.storage_connection
+                conn = s.storage_target or s.storage_connection
                 if not conn:
                     raise ConfigError("no storage configured: set LEAD_SYNC_STORAGE or AzureWebJobsStorage")
                 self._store = TableLeadStore(conn, s.leads_table, s.state_table, s.runs_table)

@@ -124,7 +124,7 @@ def test_app_settings_use_identities_and_key_vault() -> None:
         if name.startswith("LEAD_SYNC_"):
             base = name.split("__")[0]
             assert f'"{base}' in config, name
-    # (identity settings: asserted with the code that reads them)
+    assert "__tableServiceUri" in config and "__credential" in config and "__clientId" in config
 
 
 def test_role_assignments_give_the_app_identity_what_it_needs() -> None:
