@@ -11,8 +11,6 @@ answered by a small local endpoint that issues JWTs for the resource asked for.
 from __future__ import annotations
 
 import base64
-import datetime as dt
-import ipaddress
 import json
 import threading
 import time
@@ -21,15 +19,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from scripts.azurite import Azurite
 from shared.config import StorageTarget, load_settings
 from shared.service import Runtime
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, self_signed_cert
 
 IDENTITY_HEADER = "local-test-identity-header"
 
@@ -84,23 +78,7 @@ class IdentityEndpoint:
 
 @pytest.fixture(scope="module")
 def tls(tmp_path_factory) -> tuple[str, str]:
-    """A self-signed certificate for 127.0.0.1 and localhost (PEM cert, PEM key)."""
-    folder = tmp_path_factory.mktemp("tls")
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()))
-    return str(cert_path), str(key_path)
+    return self_signed_cert(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture(scope="module")
