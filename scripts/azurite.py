@@ -34,8 +34,10 @@ def connection_string(port: int) -> str:
 class Azurite:
     """One Azurite Table service process on a port of its own."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, cert: str | None = None, key: str | None = None, oauth: str | None = None) -> None:
+        """``cert``/``key`` (PEM files) serve HTTPS; ``oauth="basic"`` (HTTPS only) also accepts bearer tokens."""
         self.port = port or free_port()
+        self.cert, self.key, self.oauth = cert, key, oauth
         self.proc: subprocess.Popen[bytes] | None = None
         self._logf = None
         self.workdir = tempfile.mkdtemp(prefix="azurite-")
@@ -43,7 +45,12 @@ class Azurite:
 
     @property
     def connection_string(self) -> str:
-        return connection_string(self.port)
+        conn = connection_string(self.port)
+        return conn.replace("http://", "https://").replace("Protocol=http;", "Protocol=https;") if self.cert else conn
+
+    @property
+    def table_endpoint(self) -> str:
+        return f"{'https' if self.cert else 'http'}://127.0.0.1:{self.port}/devstoreaccount1"
 
     def start(self, timeout: float = 60.0) -> Azurite:
         if not BINARY.exists():
@@ -53,6 +60,8 @@ class Azurite:
             [
                 str(BINARY), "--tableHost", "127.0.0.1", "--tablePort", str(self.port),
                 "--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry", "--silent",
+                *(["--cert", self.cert, "--key", self.key] if self.cert and self.key else []),
+                *(["--oauth", self.oauth] if self.oauth else []),
             ],
             cwd=self.workdir,  # Azurite may still write a debug log or lock file in its cwd
             stdout=subprocess.DEVNULL,

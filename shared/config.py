@@ -10,7 +10,10 @@ Settings (app settings in Azure, ``Values`` in local.settings.json):
 
 - ``LEAD_SYNC_SHEETS``: JSON list of sheets (see ``SheetConfig``), or
   ``LEAD_SYNC_SHEETS_FILE``: path of a JSON file holding the same list;
-- ``LEAD_SYNC_STORAGE``: Table Storage connection string (default: ``AzureWebJobsStorage``);
+- ``LEAD_SYNC_STORAGE``: Table Storage connection string (default: ``AzureWebJobsStorage``), or
+  an identity-based connection in the Functions convention: ``LEAD_SYNC_STORAGE__tableServiceUri``
+  (or ``__accountName``), ``__credential`` (``managedidentity``) and ``__clientId`` (a
+  user-assigned identity); see ``StorageTarget``;
 - ``GOOGLE_SERVICE_ACCOUNT_JSON``: the service-account key, as JSON or base64 of JSON;
 - ``LEAD_SYNC_MAX_DROP`` (0.7), ``LEAD_SYNC_MIN_BASELINE`` (10), ``LEAD_SYNC_PHONE_REGION``
   (GB), ``LEAD_SYNC_SHEETS_READS_PER_MINUTE`` (60), ``LEAD_SYNC_LEADS_TABLE`` (leads),
@@ -122,6 +125,17 @@ class BrokenSheet:
 
 
 @dataclass(frozen=True)
+class StorageTarget:
+    """Where the tables are: a connection string, or an endpoint reached with an Entra ID identity."""
+
+    connection_string: str | None = None
+    table_endpoint: str | None = None
+    credential: str | None = None
+    """``managedidentity``: the app's managed identity only; ``None``: ``DefaultAzureCredential``."""
+    client_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     sheets: tuple[SheetConfig, ...] = ()
     broken: tuple[BrokenSheet, ...] = ()
@@ -130,6 +144,7 @@ class Settings:
     warnings: tuple[str, ...] = ()
     """What needs a look but breaks nothing (e.g. an empty sheet list)."""
     storage_connection: str | None = None
+    storage_target: StorageTarget | None = None
     google_credentials: dict[str, Any] | None = None
     google_problem: str | None = None
     """Why the Google key cannot be used (not set, malformed, incomplete), for each Google sheet."""
@@ -206,18 +221,17 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
     if isinstance(raw_sheets, list) and not raw_sheets:
         warnings.append("the sheet list is empty: nothing is synced until sheets are added to LEAD_SYNC_SHEETS")
 
-    storage = env.get("LEAD_SYNC_STORAGE") or env.get("AzureWebJobsStorage")
-    if storage == "UseDevelopmentStorage=true":
-        storage = AZURITE_CONNECTION
-    if not storage:
+    target = _storage_target(env, problems)
+    storage = target.connection_string if target else None
+    if target is None:
         problems.append("no storage configured: set LEAD_SYNC_STORAGE or AzureWebJobsStorage")
-    elif not _looks_like_connection_string(storage):
+    elif storage is not None and not _looks_like_connection_string(storage):
         problems.append(
             "LEAD_SYNC_STORAGE (or AzureWebJobsStorage) is not a storage connection string: expected "
-            "'DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...;EndpointSuffix=core.windows.net' "
-            "or 'UseDevelopmentStorage=true'"
+            "'DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...;EndpointSuffix=core.windows.net', "
+            "'UseDevelopmentStorage=true', or identity settings LEAD_SYNC_STORAGE__tableServiceUri / __accountName"
         )
-        storage = None
+        storage, target = None, None
 
     creds = None
     google_problem = None
@@ -255,6 +269,7 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
         problems=tuple(problems),
         warnings=tuple(warnings),
         storage_connection=storage,
+        storage_target=target,
         google_credentials=creds,
         google_problem=google_problem,
         max_drop=max_drop,
@@ -380,6 +395,23 @@ AZURITE_CONNECTION = (
 
 def azurite_connection(port: int, host: str = "127.0.0.1") -> str:
     return AZURITE_CONNECTION.replace("127.0.0.1:10002", f"{host}:{port}")
+
+
+def _storage_target(env: Mapping[str, str], problems: list[str]) -> StorageTarget | None:
+    """``LEAD_SYNC_STORAGE`` first, then ``AzureWebJobsStorage``: a connection string or ``NAME__...`` identity settings."""
+    for name in ("LEAD_SYNC_STORAGE", "AzureWebJobsStorage"):
+        conn = env.get(name)
+        if conn:
+            return StorageTarget(connection_string=AZURITE_CONNECTION if conn == "UseDevelopmentStorage=true" else conn)
+        uri, account = env.get(f"{name}__tableServiceUri"), env.get(f"{name}__accountName")
+        if uri or account:
+            credential = (env.get(f"{name}__credential") or "").strip().lower() or None
+            if credential not in (None, "managedidentity"):
+                problems.append(f"{name}__credential={credential!r}: only 'managedidentity' is supported; using DefaultAzureCredential")
+                credential = None
+            endpoint = uri or f"https://{account}.table.core.windows.net"
+            return StorageTarget(table_endpoint=endpoint.rstrip("/"), credential=credential, client_id=env.get(f"{name}__clientId") or None)
+    return None
 
 
 def _parse_sheets(raw: Any, problems: list[str]) -> tuple[tuple[SheetConfig, ...], tuple[BrokenSheet, ...]]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from . import telemetry
+from . import buildinfo, telemetry
 from .config import Settings, SheetConfig, load_settings
 from .core.models import Status
 from .core.state import Approval, SheetState
@@ -27,8 +27,6 @@ if TYPE_CHECKING:
     from .sync import RunReport
 
 MAX_PAGE = 1000
-STARTED_AT = datetime.now(UTC)
-"""When this process started (shown by health: a restart or a new build is visible)."""
 HEALTH_CACHE_SECONDS = 5.0
 """Health reads the sync states at most once in this many seconds, however often it is called."""
 READ_TIMEOUTS: dict[str, Any] = {"connection_timeout": 2, "read_timeout": 2, "retry_total": 1, "retry_backoff_factor": 0.2}
@@ -102,9 +100,10 @@ class Runtime:
         from .adapters.table_storage import TableLeadStore
 
         s = self.settings
-        if not s.storage_connection:
+        target = s.storage_target or s.storage_connection
+        if not target:
             raise ConfigError("no storage configured: set LEAD_SYNC_STORAGE or AzureWebJobsStorage")
-        return TableLeadStore(s.storage_connection, s.leads_table, s.state_table, s.runs_table, **client_kwargs)
+        return TableLeadStore(target, s.leads_table, s.state_table, s.runs_table, **client_kwargs)
 
     @property
     def store(self) -> LeadStore:
@@ -201,7 +200,8 @@ class Runtime:
         summary = {
             "status": doc["status"],
             "checked_at": doc["checked_at"],
-            "started_at": STARTED_AT.isoformat(),
+            "version": doc["version"],
+            "started_at": doc["started_at"],
             "storage": "ok" if view.storage_ok else "unavailable",
             "configuration": "ok" if not doc["problems"] else "has problems",
             "syncs": "stale" if any("stale" in e.get("reason_codes", []) for e in doc["sheets"]) else "fresh",
@@ -222,7 +222,8 @@ class Runtime:
         s = self.settings
         out: dict[str, Any] = {
             "checked_at": datetime.now(UTC).isoformat(),
-            "started_at": STARTED_AT.isoformat(),
+            "version": buildinfo.version(),
+            "started_at": buildinfo.started_at(),
             "problems": list(s.problems),
             "warnings": list(s.warnings),
         }

@@ -268,7 +268,7 @@ def test_anonymous_health_discloses_nothing(make_settings, store) -> None:
     rt.run_sync()
     status, doc, text = _call("health", _req("GET", {"sheet": "acme-facebook", "runs": "50"}))
     assert status == 200 and doc["sheets"]["total"] == 4 and doc["sheets"]["WARNING"] == 2
-    assert set(doc) == {"status", "checked_at", "started_at", "storage", "configuration", "syncs", "sheets", "detail"}
+    assert set(doc) == {"status", "checked_at", "version", "started_at", "storage", "configuration", "syncs", "sheets", "detail"}
     for sheet in SHEETS:
         assert sheet["id"] not in text and sheet["customer"] not in text
     _no_leaks(text)

@@ -33,7 +33,7 @@ from azure.core.exceptions import (
 from azure.data.tables import TableServiceClient, TableTransactionError, UpdateMode
 from azure.data.tables._policies import TablesRetryPolicy
 
-from ..config import SheetConfig
+from ..config import SheetConfig, StorageTarget
 from ..core.identity import KeyedLead
 from ..core.plan import StoredLead
 from ..core.state import Lease, RunSummary, SheetState
@@ -104,12 +104,21 @@ def _client_kwargs() -> dict[str, Any]:
     }
 
 
+def _identity(target: StorageTarget) -> Any:
+    """The Entra ID credential of an identity-based connection (``__credential``, ``__clientId``)."""
+    from azure.identity import DefaultAzureCredential, ManagedIdentityCredential
+
+    if target.credential == "managedidentity":
+        return ManagedIdentityCredential(client_id=target.client_id) if target.client_id else ManagedIdentityCredential()
+    return DefaultAzureCredential(managed_identity_client_id=target.client_id)
+
+
 class TableLeadStore:
     """``LeadStore`` on Azure Table Storage (or Azurite)."""
 
     def __init__(
         self,
-        connection_string: str,
+        connection_string: str | StorageTarget,
         leads_table: str = "leads",
         state_table: str = "syncstate",
         runs_table: str = "syncruns",
@@ -119,8 +128,13 @@ class TableLeadStore:
     ) -> None:
         """``create_tables=False`` for a reader: a missing table reads as empty, nothing is created."""
         kwargs = _client_kwargs() | client_kwargs
+        target = connection_string if isinstance(connection_string, StorageTarget) else StorageTarget(connection_string=connection_string)
         try:
-            self.service = _TableService.from_connection_string(connection_string, **kwargs)
+            if target.connection_string:
+                self.service = _TableService.from_connection_string(target.connection_string, **kwargs)
+            else:
+                kwargs.setdefault("credential", _identity(target))
+                self.service = _TableService(endpoint=str(target.table_endpoint), **kwargs)
         except (ValueError, AzureError) as e:
             raise StoreError(f"invalid storage connection string: {e}") from e
         self.names = (leads_table, state_table, runs_table)

@@ -1,0 +1,153 @@
+// Lead Sync on Azure, from an empty subscription: `azd up` (or `azd provision`).
+// A resource group with monitoring, a Key Vault, and two function apps from one module:
+// production (timer on) and staging (timer off, its own storage account and table names).
+
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(20)
+@description('azd environment name; names and tags every resource.')
+param environmentName string
+
+@minLength(1)
+@description('Azure region that offers Flex Consumption (e.g. uksouth, westeurope, eastus).')
+param location string
+
+@description('LEAD_SYNC_SHEETS for production: JSON list of sheets (README, Settings).')
+param sheetsJson string = '[]'
+
+@description('LEAD_SYNC_SHEETS for staging; by default no sheets, so staging never reads a customer sheet.')
+param stagingSheetsJson string = '[]'
+
+@description('Origins allowed to call the API from a browser (the CRM dashboard).')
+param corsAllowedOrigins array = []
+
+@description('Timer schedule (NCRONTAB, six fields, UTC).')
+param syncSchedule string = '0 */15 * * * *'
+
+@description('Minutes between two timer runs of syncSchedule (for the heartbeat alert).')
+param scheduleIntervalMinutes int = 15
+
+@description('E-mail addresses that receive the alerts.')
+param alertEmails array = []
+
+@secure()
+@description('Optional Teams/Slack incoming webhook for the alerts.')
+param alertWebhookUrl string = ''
+
+@secure()
+@description('Google service-account key (JSON); empty to set it later in Key Vault.')
+param googleServiceAccountJson string = ''
+
+var token = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+  app: 'lead-sync'
+}
+var googleSecretName = 'google-service-account'
+// Host ids are the first 32 characters of the app name: the prefixes keep production's and staging's apart.
+var prodAppName = 'func-prd-${token}'
+var stagingAppName = 'func-stg-${token}'
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    logAnalyticsName: 'log-${token}'
+    applicationInsightsName: 'appi-${token}'
+  }
+}
+
+module vault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: 'kv-${token}'
+    googleSecretName: googleSecretName
+    googleServiceAccountJson: googleServiceAccountJson
+  }
+}
+
+module production 'modules/functionapp.bicep' = {
+  name: 'app-production'
+  scope: rg
+  params: {
+    location: location
+    tags: union(tags, {
+      'azd-service-name': 'api'
+    })
+    name: prodAppName
+    storageAccountName: 'stprd${token}'
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    keyVaultName: vault.outputs.name
+    googleSecretName: googleSecretName
+    sheetsJson: sheetsJson
+    syncSchedule: syncSchedule
+    timerEnabled: true
+    tablePrefix: ''
+    corsAllowedOrigins: corsAllowedOrigins
+  }
+}
+
+module staging 'modules/functionapp.bicep' = {
+  name: 'app-staging'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: stagingAppName
+    storageAccountName: 'ststg${token}'
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    keyVaultName: vault.outputs.name
+    googleSecretName: googleSecretName
+    sheetsJson: stagingSheetsJson
+    syncSchedule: syncSchedule
+    timerEnabled: false
+    tablePrefix: 'staging'
+    corsAllowedOrigins: corsAllowedOrigins
+    maximumInstanceCount: 2
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    appName: production.outputs.name
+    scheduleIntervalMinutes: scheduleIntervalMinutes
+    alertEmails: alertEmails
+    alertWebhookUrl: alertWebhookUrl
+  }
+}
+
+module workbook 'modules/workbook.bicep' = {
+  name: 'workbook'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output PRODUCTION_APP_NAME string = production.outputs.name
+output PRODUCTION_URL string = 'https://${production.outputs.defaultHostName}'
+output STAGING_APP_NAME string = staging.outputs.name
+output STAGING_URL string = 'https://${staging.outputs.defaultHostName}'
+output KEY_VAULT_NAME string = vault.outputs.name

