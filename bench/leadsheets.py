@@ -61,7 +61,7 @@ def load_real() -> list[tuple[str, list[list[str]], dict[str, Any]]]:
 def ours(grid: list[list[str]], label: dict[str, Any]) -> tuple[int | None, dict[int, str | None]]:
     a = analyse_sheet(grid)
     row = a.header.row if isinstance(a.header, HeaderMatch) else None
-    return row, {c.index: c.field for c in a.mapping.columns}
+    return row, {c.index: c.field or c.also for c in a.mapping.columns}
 
 
 def naive_keywords(grid: list[list[str]], label: dict[str, Any]) -> tuple[int | None, dict[int, str | None]]:

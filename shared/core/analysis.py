@@ -19,11 +19,11 @@ from .detection import detect_header
 from .mapping import SAMPLE_ROWS, map_columns
 from .models import (
     DEFAULT_REQUIRED,
+    ColumnMapping,
     FieldChange,
     Grid,
     HeaderMatch,
     Lead,
-    Mapping,
     NoHeader,
     RowIssue,
     Status,
@@ -62,7 +62,7 @@ class PreviousSync:
 @dataclass(slots=True)
 class SheetAnalysis:
     header: HeaderMatch | NoHeader
-    mapping: Mapping
+    mapping: ColumnMapping
     missing: list[str]
     status: Status
     messages: list[str]
@@ -89,18 +89,18 @@ class SheetAnalysis:
 SKIP_CODES = frozenset({"no_contact_or_name", "repeated_header"})
 
 
-def header_fingerprint(mapping: Mapping) -> str:
+def header_fingerprint(mapping: ColumnMapping) -> str:
     payload = json.dumps([[c.name, c.field] for c in mapping.columns], ensure_ascii=False)
     return hashlib.blake2b(payload.encode(), digest_size=8).hexdigest()
 
 
-def check_required(mapping: Mapping, required: Sequence[Sequence[str]]) -> list[str]:
+def check_required(mapping: ColumnMapping, required: Sequence[Sequence[str]]) -> list[str]:
     """Return one message per required group with no mapped column (empty when all present)."""
     mapped = set(mapping.fields)
     return [" or ".join(group) for group in required if group and not mapped.intersection(group)]
 
 
-def diff_mapping(previous: PreviousSync, mapping: Mapping) -> list[FieldChange]:
+def diff_mapping(previous: PreviousSync, mapping: ColumnMapping) -> list[FieldChange]:
     """Changes of columns since the last successful sync, by meaning, not by position."""
     changes: list[FieldChange] = []
     before_f = {f: (i, name) for i, name, f in previous.columns if f}
@@ -214,7 +214,7 @@ def _samples(grid: Grid, start: int, width: int) -> list[list[str]]:
 
 
 def build_leads(
-    grid: Grid, start: int, mapping: Mapping, options: SheetOptions, labels: Sequence[str | None] = ()
+    grid: Grid, start: int, mapping: ColumnMapping, options: SheetOptions, labels: Sequence[str | None] = ()
 ) -> tuple[list[Lead], list[RowIssue], int, int]:
     """
     Turn the data rows into leads.
