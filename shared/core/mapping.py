@@ -441,7 +441,9 @@ def _phrases(words: Sequence[str], label: str) -> HeaderReading | None:
             return HeaderReading(refused=f"header {label!r} names two fields ({names})")
         return HeaderReading((ranked[0],), secondary=secondary)
     if blocked:
-        fuzzy = _fuzzy(" ".join(words), label)  # "Phnoe Number": a typo, not a number of something
+        # "Phnoe Number": a typo of a synonym (one edit), not the number of something
+        typo = [c for c in _CHOICES if abs(len(c) - len(" ".join(words))) <= 1 and DamerauLevenshtein.distance(" ".join(words), c) <= 1]
+        fuzzy = _fuzzy(" ".join(words), label) if typo else HeaderReading()
         return fuzzy if fuzzy.evidence else HeaderReading(refused=f"header {label!r}: {blocked[0]}")
     return None
 
@@ -675,12 +677,21 @@ def _repair_names(chosen: dict[int, Evidence], columns: Sequence[ColumnEvidence]
     """
     chosen = dict(chosen)
     fields = {e.field: i for i, e in chosen.items()}
+    if "last_name" in fields and "first_name" not in fields and "full_name" in fields:
+        full = fields["full_name"]
+        p = columns[full].profile
+        generic = normalize_header(columns[full].label or "") in _ROLE_WORDS
+        if generic and chosen[full].source != "override" and (not p.count or (p.name_word >= 0.6 and p.person < 0.3)):
+            why = f"{chosen[full].reason}; beside last-name column {columns[fields['last_name']].name!r}, so the first name"
+            chosen[full] = Evidence("first_name", chosen[full].score, why, chosen[full].source)
+            fields = {e.field: i for i, e in chosen.items()}
     if "first_name" in fields and "last_name" not in fields:
         f = fields["first_name"]
-        full = fields.get("full_name")
-        if full is not None and normalize_header(columns[full].label or "") in _ROLE_WORDS and chosen[full].source != "override":
+        named = fields.get("full_name")
+        if named is not None and normalize_header(columns[named].label or "") in _ROLE_WORDS and chosen[named].source != "override":
+            full = named
             p = columns[full].profile
-            if p.name_word >= 0.6 and p.person < 0.3:
+            if not p.count or (p.name_word >= 0.6 and p.person < 0.3):
                 why = f"{chosen[full].reason}; beside first-name column {columns[f].name!r} and holding single words, so the last name"
                 chosen[full] = Evidence("last_name", chosen[full].score, why, chosen[full].source)
         else:

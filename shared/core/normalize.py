@@ -18,7 +18,10 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import PhoneMetadata
 
-from .text import EMAIL_RE
+from .text import EMAIL_RE, normalize_header
+from .vocabulary import COUNTRY_REGIONS
+
+_REGIONS = frozenset(phonenumbers.SUPPORTED_REGIONS)
 
 _PHONE_CHARS = re.compile(r"^\+?[0-9 ()\-.\u00a0/]+$")
 _NOT_DIGIT = re.compile(r"\D")
@@ -94,6 +97,18 @@ def normalize_phone(value: str, region: str = "GB") -> str | None:
         if hit is not None:
             return hit
     return _slow_phone(v, region)
+
+
+@lru_cache(maxsize=512)
+def region_for_country(country: str) -> str | None:
+    """
+    The phone region of a ``country`` cell: an ISO 3166 alpha-2 code ("DE", "us") or a
+    country name in one of several languages ("Deutschland", "United States"); else ``None``.
+    """
+    v = country.strip()
+    if len(v) == 2 and v.upper() in _REGIONS:
+        return v.upper()
+    return COUNTRY_REGIONS.get(normalize_header(v))
 
 
 def _slow_phone(value: str, region: str) -> str | None:

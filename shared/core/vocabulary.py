@@ -390,7 +390,6 @@ VOCABULARY: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "zh": {
         "full_name": ("姓名", "联系人", "客户名称", "聯絡人"),
-        "first_name": ("名字",),
         "email": ("邮箱", "电子邮件", "電子郵件", "电子邮箱"),
         "phone": ("电话", "手机", "手机号", "联系电话", "電話號碼", "手機"),
         "company": ("公司", "公司名称", "公司名稱", "单位"),
@@ -533,7 +532,7 @@ AMBIGUOUS: frozenset[str] = frozenset(
         "celular", "empresa", "web", "homepage", "gsm", "comune", "kommentar", "dato",
         "fornavn", "organisation", "stilling", "origem", "whatsapp", "isim", "cp",
         "contact", "customer", "client", "sito", "funkce", "nazwa", "название", "mobiel",
-        "kontaktperson", "adres", "telefonnummer", "postcode", "telephone", "tel.",
+        "kontaktperson", "adres", "telefonnummer", "postcode", "telephone", "tel.", "cep",
     )
 )
 """Folded words listed under more than one field or language; the first listing wins."""
@@ -563,15 +562,21 @@ REFUSE_BEFORE: frozenset[str] = frozenset(
         "image", "photo", "logo", "facebook", "twitter", "instagram", "linkedin", "youtube",
         "tiktok", "number", "no", "count", "total", "paid", "due", "last", "next", "opening",
         "closing", "check", "confirm", "modified", "updated", "deleted", "phonetic", "yomi",
-        "secondary", "spouse", "partner", "assistant", "guardian", "parents",
+        "spouse", "assistant", "guardian", "parents",
     }
 )
 """Words that, before a field's name, make it something else's: "Middle name", "Sales person",
 "Owner email", "Birth date", "Event date", "Number of employees". ("Billing phone" and
 "Secondary email" are still phones and emails: further contact columns, see ``mapping``.)"""
 
-CONTACT_OF_OTHERS: frozenset[str] = frozenset({"billing", "shipping", "delivery", "secondary", "spouse", "partner", "assistant"})
-"""Words before "phone"/"email" that still mean a contact value of the lead (a further one)."""
+CONTACT_OF_OTHERS: frozenset[str] = frozenset(
+    {
+        "billing", "shipping", "delivery", "secondary", "tertiary", "other", "alternate",
+        "alternative", "additional", "second", "third", "backup", "2nd", "3rd",
+    }
+)
+"""Words before "phone"/"email" that still mean a contact value of the lead, a further one
+(ranked after the plain column: "Secondary email", "Billing phone")."""
 
 COMPANY_SUFFIXES: tuple[str, ...] = (
     "ltd", "limited", "llc", "inc", "plc", "gmbh", "llp", "corp", "co", "group", "holdings",
@@ -644,3 +649,60 @@ HEADERISH_WORDS: frozenset[str] = frozenset(
     }
 )
 """Words that mark a header cell in any table, lead sheet or not (for detection)."""
+
+COUNTRY_REGIONS: dict[str, str] = {
+    normalize_header(name): region
+    for region, names in {
+        "GB": ("united kingdom", "uk", "great britain", "england", "scotland", "wales", "northern ireland", "vereinigtes königreich", "reino unido", "royaume-uni", "regno unito"),
+        "IE": ("ireland", "irland", "irlanda", "irlande"),
+        "US": ("united states", "usa", "united states of america", "u.s.", "u.s.a.", "america", "estados unidos", "états-unis", "vereinigte staaten", "stati uniti"),
+        "CA": ("canada", "kanada", "canadá"),
+        "AU": ("australia", "australien", "australie"),
+        "NZ": ("new zealand", "neuseeland", "nueva zelanda"),
+        "DE": ("germany", "deutschland", "alemania", "allemagne", "germania", "alemanha", "duitsland", "niemcy", "almanya"),
+        "AT": ("austria", "österreich", "autriche"),
+        "CH": ("switzerland", "schweiz", "suisse", "svizzera", "suiza"),
+        "FR": ("france", "frankreich", "francia", "frança", "frankrijk", "francja", "fransa"),
+        "BE": ("belgium", "belgien", "belgique", "bélgica", "belgië"),
+        "NL": ("netherlands", "the netherlands", "holland", "niederlande", "nederland", "países bajos", "pays-bas", "paesi bassi", "holanda"),
+        "LU": ("luxembourg", "luxemburg"),
+        "ES": ("spain", "españa", "spanien", "espagne", "spagna", "espanha", "hiszpania", "ispanya"),
+        "PT": ("portugal", "portogallo"),
+        "IT": ("italy", "italia", "italien", "italie", "itália", "włochy", "italya"),
+        "DK": ("denmark", "danmark", "dänemark", "dinamarca"),
+        "NO": ("norway", "norge", "norwegen", "noruega", "norvège"),
+        "SE": ("sweden", "sverige", "schweden", "suecia", "suède"),
+        "FI": ("finland", "suomi", "finnland", "finlandia"),
+        "PL": ("poland", "polska", "polen", "polonia", "pologne"),
+        "CZ": ("czech republic", "czechia", "česko", "česká republika", "tschechien"),
+        "TR": ("turkey", "türkiye", "turkiye", "türkei", "turquía", "turquie"),
+        "GR": ("greece", "ελλάδα", "griechenland", "grecia", "grèce"),
+        "RU": ("russia", "россия", "russland", "rusia", "russie", "russian federation"),
+        "UA": ("ukraine", "україна", "украина", "ucrania"),
+        "JP": ("japan", "日本", "japón", "japon", "giappone"),
+        "CN": ("china", "中国", "chine", "cina"),
+        "KR": ("south korea", "korea", "대한민국", "한국", "corea del sur"),
+        "IN": ("india", "indien", "inde"),
+        "ID": ("indonesia", "indonesien", "indonésie"),
+        "VN": ("vietnam", "viet nam", "việt nam"),
+        "SG": ("singapore", "singapur"),
+        "MY": ("malaysia",),
+        "PH": ("philippines", "filipinas"),
+        "AE": ("united arab emirates", "uae", "الإمارات"),
+        "SA": ("saudi arabia", "السعودية"),
+        "IL": ("israel", "ישראל"),
+        "EG": ("egypt", "مصر"),
+        "ZA": ("south africa", "südafrika", "sudáfrica"),
+        "NG": ("nigeria",),
+        "KE": ("kenya",),
+        "BR": ("brazil", "brasil", "brasilien", "brésil"),
+        "MX": ("mexico", "méxico", "mexiko", "mexique"),
+        "AR": ("argentina", "argentinien"),
+        "CO": ("colombia", "kolumbien"),
+        "CL": ("chile",),
+        "PE": ("peru", "perú"),
+        "CR": ("costa rica",),
+    }.items()
+    for name in names
+}
+"""Country names as sheets write them (several languages) -> phone region; ISO codes also work."""
