@@ -63,6 +63,7 @@ PROVIDED_BY = {
     "pydantic": "pydantic",
     "phonenumbers": "phonenumbers",
     "rapidfuzz": "rapidfuzz",
+    "charset_normalizer": "charset-normalizer",
     "opentelemetry": "azure-monitor-opentelemetry",
 }
 
