@@ -96,11 +96,20 @@ class TestHeaderGrammar:
         [("Mobile Phone Number", "phone"), ("Billing Address City", "city"), ("E-mail 1 - Value", "email"),
          ("Organization 1 - Name", "company"), ("primaryEmail", "email"), ("contact_first_name", "first_name"),
          ("Work Direct Phone", "phone"), ("Zip/Postal Code", "postcode"), ("Company Name (required)", "company"),
-         ("Lead Source", "source"), ("Connected On", "created_at"), ("firstName", "first_name")],
+         ("Lead Source", "source"), ("Connected On", "created_at"), ("firstName", "first_name"),
+         ("Mob No.", "phone"), ("Tel Nr", "phone"), ("WhatsApp", "phone")],
     )
     def test_headed_phrases_map(self, header: str, field: str) -> None:
         """camelCase, snake_case and punctuation split into words; the head names the field."""
         assert _fields([header])[header] == field
+
+
+def test_one_value_that_contradicts_its_header() -> None:
+    """A sparse 'Email' column whose only value is a phone yields email to the column that holds emails."""
+    samples = [PEOPLE[:3], ["9812345672"], EMAILS[:3], ["07911 123456", "07400 123456", "0113 496 0456"]]
+    m = map_columns(["Name", "Email", "Correo", "Mobile"], samples)
+    assert m.fields == {"full_name": 0, "email": 2, "phone": 3}
+    assert m.columns[1].also == "phone"
 
 
 class TestPersonOrOrganisation:
@@ -166,6 +175,11 @@ class TestHeaderless:
         grid = [["Marta", "Keller", "marta.k@example.com"], ["Jonas", "Brandt", "jonas@example.org"], ["Lena", "de Vries", "lena@example.net"], ["Tom", "Ortiz", "tom@example.com"]]
         a = analyse_sheet(grid)
         assert [c.field for c in a.mapping.columns] == ["first_name", "last_name", "email"]
+
+    def test_compound_and_upper_case_surnames(self) -> None:
+        """'De Luca' or 'VAN DIJK' beside single given names is still the family-name column."""
+        grid = [["Giulia", "De Luca", "g@example.it"], ["Marco", "Bianchi", "m@example.it"], ["Sara", "Conti", "s@example.it"]]
+        assert [c.field for c in analyse_sheet(grid).mapping.columns] == ["first_name", "last_name", "email"]
 
     def test_cjk_names_are_family_name_first(self) -> None:
         """Japanese and Chinese lists write the family name first."""

@@ -135,6 +135,7 @@ _GATED = frozenset({"lead", "lead name"})
 _SALUTATIONS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "herr", "frau", "m", "mme", "mlle", "sr", "sra", "srta", "sig", "sig ra", "dott", "monsieur", "madame", "don", "dona"})
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _NUMERIC_POSTCODE = re.compile(r"^\d{4,5}$")
+_NUMBER_WORDS = frozenset({"no", "nr", "number", "num", "nummer", "numero", "nro", "n"})
 _CONNECTORS = frozenset({"or", "and", "y", "o", "et", "ou", "und", "oder", "e", "og", "och", "ja", "i", "ve", "или", "и", "atau", "dan"})
 _TRAILING_NOISE = frozenset({"optional", "required", "mandatory", "primary", "main", "principal", "1", "2", "3", "4", "5", "i", "ii", "iii"})
 _ROLE_WORDS = frozenset(
@@ -257,7 +258,7 @@ class Profile:
             elif _is_cjk(v) and 2 <= len(v) <= 5 and " " not in v:
                 cjk += 1
                 name_word += 1
-            elif len(parts) == 1 and _NAME_WORD.match(v) and v[:1].isupper() and not v.isupper() and len(v) <= 20:
+            elif len(parts) == 1 and _NAME_WORD.match(v) and v[:1].isupper() and 2 <= len(v) <= 20:
                 name_word += 1
             elif len(parts) == 2 and parts[0].lower() in _PARTICLES and parts[1][:1].isupper():
                 name_word += 1  # "de Boer"
@@ -409,6 +410,8 @@ def _phrases(words: Sequence[str], label: str) -> HeaderReading | None:
             if n == 1 and phrase == "number" and before:
                 blocked.append(f"the number of {' '.join(before)!r}")  # "Pager number", "Case number"
                 continue
+            if f == "phone" and after and all(w in _NUMBER_WORDS for w in after):
+                after = []  # "Mob No.", "Tel Nr", "Cell #": the phone's number
             if any(w in QUALIFIERS for w in after):
                 # "Campaign ID", "Contact owner", "Phone type", "Lead value": the column is about
                 # the word after the phrase (its identifier, owner, type), not the field itself
@@ -505,12 +508,17 @@ def content_evidence(profile: Profile, header_less: bool = False) -> list[Eviden
 def confirm(e: Evidence, profile: Profile, role: bool = False, gated: bool = False) -> list[Evidence]:
     """Check a header-based candidate against the column's content: confirm, correct or veto."""
     field, score, reason = e.field, e.score, e.reason
-    if profile.count < 2:
+    if profile.count < 1:
         return [e]
+    few = profile.count < 3  # one or two values: correct, but keep the header's reading as a fallback
+    fix = W.corrected - (10.0 if few else 0.0)
+    keep = [Evidence(field, score - 20.0, reason, e.source)] if few else []
     if field != "email" and profile.email >= CONTENT_SHARE:
-        return [Evidence("email", W.corrected, f"{reason}, but {profile.email:.0%} of values are email addresses", "corrected")]
+        return [Evidence("email", fix, f"{reason}, but {profile.email:.0%} of values are email addresses", "corrected"), *keep]
     if field not in ("phone", "postcode", "created_at") and profile.phone >= CONTENT_SHARE and profile.email < 0.2 and field in ESSENTIAL + ("notes",):
-        return [Evidence("phone", W.corrected - 1, f"{reason}, but {profile.phone:.0%} of values are phone numbers", "corrected")]
+        return [Evidence("phone", fix - 1, f"{reason}, but {profile.phone:.0%} of values are phone numbers", "corrected"), *keep]
+    if few:
+        return [e]
     if field == "email" and profile.email < 0.2:
         return [Evidence(field, score - W.vetoed, f"{reason}; only {profile.email:.0%} of values are emails", "header")]
     if field == "phone" and profile.phone < 0.2:
@@ -603,12 +611,14 @@ def _name_columns_by_content(cols: list[ColumnEvidence]) -> list[ColumnEvidence]
     In a sheet with no header, columns of single name words are names: two side by side are
     first and last name (family name first when the names are CJK), one alone the full name.
     """
-    namey = [c.index for c in cols if not c.evidence and c.profile.count and c.profile.name_word >= 0.7]
+    # single name words, or a compound surname now and then ("De Luca", "van Dijk")
+    namey = [c.index for c in cols if not c.evidence and c.profile.count and c.profile.name_word + c.profile.person >= 0.8]
     pairs: list[tuple[int, int]] = []
     i = 0
     while i < len(namey):
-        if i + 1 < len(namey) and namey[i + 1] == namey[i] + 1:
-            pairs.append((namey[i], namey[i + 1]))
+        a, b = namey[i], namey[i + 1] if i + 1 < len(namey) else -1
+        if b == a + 1 and max(cols[a].profile.name_word, cols[b].profile.name_word) >= 0.7:
+            pairs.append((a, b))
             i += 2
         else:
             i += 1

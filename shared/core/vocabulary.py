@@ -50,7 +50,7 @@ VOCABULARY: dict[str, dict[str, tuple[str, ...]]] = {
             "home phone", "whatsapp", "whatsapp number", "your phone", "best number", "ph no",
             "ph", "phone 1", "primary phone", "business phone", "office phone", "direct phone",
             "national phone", "international phone", "contact no", "mobile no", "phone num",
-            "telephone no",
+            "telephone no", "whats app", "mob no", "cell no",
         ),
         "company": (
             "company", "company name", "organisation", "organization", "organisation name",
