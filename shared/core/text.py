@@ -97,6 +97,7 @@ _PHONE_LABEL = re.compile(
 )
 """A label written before the number: "p:+44…" (Facebook Lead Ads), "Tel: …", "Phone: …"."""
 _PHONE_EXT = re.compile(r"\s*(?:,|;)?\s*(?:ext\.?|extension|x|#|доб\.?|内線)\s*\d{1,6}\s*$", re.I)
+_ANY_DIGIT = re.compile(r"\d")
 _IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 _PHONE_BODY = re.compile(r"^(?:\+|00)?\s?(?:\(\s?\+?\d{1,5}\s?\)|\d)[\d\s().\-/\u00a0]*\d$")
 
@@ -113,7 +114,10 @@ def phone_shape(value: str) -> bool:
     v = value.strip()
     if not v or len(v) > 40:
         return False
-    v = _PHONE_LABEL.sub("", v, count=1) if not v[0].isdigit() and v[0] not in "+(" else v
+    if not v[0].isdigit() and v[0] not in "+(":
+        if not _ANY_DIGIT.search(v):
+            return False
+        v = _PHONE_LABEL.sub("", v, count=1)
     v = _PHONE_EXT.sub("", v)
     if not _PHONE_BODY.match(v):
         return False
