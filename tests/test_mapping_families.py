@@ -112,6 +112,13 @@ def test_one_value_that_contradicts_its_header() -> None:
     assert m.columns[1].also == "phone"
 
 
+@pytest.mark.parametrize("header", ["Contact", "Kontaktinfo", "Contacto", "Contact Info", "Datos de contacto"])
+def test_generic_contact_headers_follow_their_values(header: str) -> None:
+    """A contact column holding emails is email, one holding numbers is phone."""
+    assert _fields(["Name", header], [PEOPLE, EMAILS])[header] == "email"
+    assert _fields(["Name", header], [PEOPLE, ["+34 600 111 222", "0612 345 678", "+1 415 555 0100", "07911 123456", "0113 496 0456"]])[header] == "phone"
+
+
 class TestPersonOrOrganisation:
     """'Name', 'Nome', 'Nom', 'Customer' hold people or businesses: the content decides, and says why."""
 
