@@ -243,3 +243,10 @@ class TestConfidenceGate:
         """A plain export is not flagged."""
         a = analyse_sheet([["Full Name", "Email", "Phone"], ["Ann Lee", "ann@example.com", "07911 123456"]])
         assert a.status is Status.SUCCESS
+
+
+def test_previous_mapping_is_kept_on_a_close_call() -> None:
+    """A 'Name' column mapped to full_name last time stays so when new rows make it look like companies."""
+    samples = [TestPersonOrOrganisation.BUSINESSES, EMAILS]
+    assert _fields(["Name", "Email"], samples)["Name"] == "company"
+    assert _fields(["Name", "Email"], samples, previous={"Name": "full_name"})["Name"] == "full_name"

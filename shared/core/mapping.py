@@ -70,8 +70,9 @@ class Weights:
 
     override: float = 1000.0
     """A per-sheet override: always wins."""
-    previous: float = 99.0
-    """The header's field at the last successful sync: only an exact synonym beats it."""
+    previous: float = 99.5
+    """The header's field at the last successful sync: only a near-top exact synonym for another
+    field beats it, never a content correction (at most 99): no flip-flop on a close call."""
     exact: float = 100.0
     """The header is a synonym; minus ``rank_step`` per place down the field's list."""
     rank_step: float = 0.1
