@@ -85,7 +85,8 @@ class TestHeaderGrammar:
         ["Number of employees", "lead_value", "Middle name", "Business Unit", "organization_id", "Lead owner",
          "Account manager", "Campaign ID", "Phone type", "Date of birth", "Payment Status", "Company size",
          "Email Opt Out", "Contact Owner", "Sales Person", "DateOfBirth", "Owner Phone Number", "Fax Number",
-         "Phone Extension", "email_verified", "Company ID", "urlFoto", "Organization 1 - Department", "State"],
+         "Phone Extension", "email_verified", "Company ID", "urlFoto", "Organization 1 - Department", "State",
+         "is_hot_lead", "isDoNotCall", "has_website"],
     )
     def test_qualified_headers_are_refused(self, header: str) -> None:
         """HubSpot, Salesforce, Pipedrive, Zoho and scraper headers that only look like lead fields."""
@@ -243,6 +244,12 @@ class TestConfidenceGate:
         """A plain export is not flagged."""
         a = analyse_sheet([["Full Name", "Email", "Phone"], ["Ann Lee", "ann@example.com", "07911 123456"]])
         assert a.status is Status.SUCCESS
+
+
+def test_every_synonym_of_the_previous_vocabulary_still_maps() -> None:
+    """Sheets mapped before the vocabulary became multilingual keep their fields (a few of the old words)."""
+    for word, field in {"lead": "full_name", "email adresse": "email", "description": "notes", "naam": "full_name", "cellulare": "phone"}.items():
+        assert _fields([word.title()], [PEOPLE if field == "full_name" else []])[word.title()] == field, word
 
 
 def test_previous_mapping_is_kept_on_a_close_call() -> None:

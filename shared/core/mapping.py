@@ -132,6 +132,8 @@ _PARTICLES = frozenset({"de", "da", "do", "dos", "das", "di", "del", "della", "v
 _IDENTIFIER_WORDS = frozenset({"id", "ids", "uuid", "guid", "code", "key", "hash", "ref", "number", "no", "nr", "num", "vat", "iban", "tax", "cpf", "cnpj", "ssn", "nif", "siret", "siren"})
 """Words of an unrecognised header that make it an identifier: content (digits) is not asked."""
 _GATED = frozenset({"lead", "lead name"})
+_FLAG_WORDS = frozenset({"is", "has", "was", "can", "do", "does", "did", "allow", "allows", "accepts", "wants"})
+"""First words of a yes/no column ("is_hot_lead", "isDoNotCall", "has_website")."""
 """Headers that are a person's name only when the values look like one (else a deal title)."""
 _SALUTATIONS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "herr", "frau", "m", "mme", "mlle", "sr", "sra", "srta", "sig", "sig ra", "dott", "monsieur", "madame", "don", "dona"})
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
@@ -371,6 +373,8 @@ def read_header(label: str | None) -> HeaderReading:
         return HeaderReading(refused=f"header {label!r} names something that is not a lead field")
     if core_norm != norm and core_norm in LOOKUP:
         return HeaderReading((_exact(LOOKUP[core_norm], core_norm, label, W.exact - 1.0),))
+    if len(core) > 1 and core[0] in _FLAG_WORDS:
+        return HeaderReading(refused=f"header {label!r} is a yes/no flag, not a lead field")
     refusal = _refused_by_words(core, label)
     if refusal:
         return HeaderReading(refused=refusal)
@@ -610,7 +614,7 @@ def collect_evidence(
         if not reading.evidence and not reading.refused:
             reading = read_header(label)
         role = bool(norm) and (norm in _ROLE_WORDS or normalize_header(low or "") in _ROLE_WORDS)
-        gated = norm in _GATED
+        gated = norm in _GATED or (bool(norm) and norm.split()[-1] in _GATED)
         for e in reading.evidence:
             evidence.extend(confirm(e, profile, role, gated))
         if not reading.evidence and not reading.refused:

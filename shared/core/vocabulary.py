@@ -28,7 +28,8 @@ VOCABULARY: dict[str, dict[str, tuple[str, ...]]] = {
             "attendee name", "prospect", "prospect name", "member name", "patient name",
             "student name", "display name", "contact person", "decision maker",
             "decision maker name", "participant", "participant name", "customer", "client",
-            "full name of contact", "primary contact", "point of contact", "user name",
+            "full name of contact", "primary contact", "point of contact", "user name", "lead",
+            "lead name",
         ),
         "first_name": (
             "first name", "firstname", "forename", "given name", "first", "fname",
@@ -91,7 +92,7 @@ VOCABULARY: dict[str, dict[str, tuple[str, ...]]] = {
         "notes": (
             "notes", "note", "comments", "comment", "message", "remarks", "details", "enquiry",
             "inquiry", "additional info", "additional information", "your message", "body",
-            "requirement", "requirements", "bio", "memo",
+            "requirement", "requirements", "bio", "memo", "description",
         ),
         "address": (
             "address", "street", "street address", "address line 1", "address 1", "address1",
@@ -117,7 +118,7 @@ VOCABULARY: dict[str, dict[str, tuple[str, ...]]] = {
         "full_name": ("vollständiger name", "kontakt", "ansprechpartner", "kunde", "kundenname"),
         "first_name": ("vorname",),
         "last_name": ("nachname", "familienname", "zuname"),
-        "email": ("e-mail-adresse", "emailadresse", "mailadresse", "e-mail adresse"),
+        "email": ("e-mail-adresse", "emailadresse", "mailadresse", "e-mail adresse", "email adresse"),
         "phone": ("telefon", "telefonnummer", "handy", "handynummer", "mobilnummer", "rufnummer", "mobiltelefon", "tel.-nr.", "kontaktdaten"),
         "company": ("firma", "firmenname", "unternehmen", "betrieb"),
         "job_title": ("berufsbezeichnung", "funktion", "position im unternehmen"),
