@@ -98,7 +98,8 @@ class TestHeaderGrammar:
          ("Organization 1 - Name", "company"), ("primaryEmail", "email"), ("contact_first_name", "first_name"),
          ("Work Direct Phone", "phone"), ("Zip/Postal Code", "postcode"), ("Company Name (required)", "company"),
          ("Lead Source", "source"), ("Connected On", "created_at"), ("firstName", "first_name"),
-         ("Mob No.", "phone"), ("Tel Nr", "phone"), ("WhatsApp", "phone")],
+         ("Mob No.", "phone"), ("Tel Nr", "phone"), ("WhatsApp", "phone"), ("primaryCity.name", "city"),
+         ("company.name", "company"), ("contact/email", "email")],
     )
     def test_headed_phrases_map(self, header: str, field: str) -> None:
         """camelCase, snake_case and punctuation split into words; the head names the field."""

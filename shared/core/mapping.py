@@ -132,6 +132,8 @@ _PARTICLES = frozenset({"de", "da", "do", "dos", "das", "di", "del", "della", "v
 _IDENTIFIER_WORDS = frozenset({"id", "ids", "uuid", "guid", "code", "key", "hash", "ref", "number", "no", "nr", "num", "vat", "iban", "tax", "cpf", "cnpj", "ssn", "nif", "siret", "siren"})
 """Words of an unrecognised header that make it an identifier: content (digits) is not asked."""
 _GATED = frozenset({"lead", "lead name"})
+_PATH = re.compile(r"[./>]")
+_LABEL_LEAVES = frozenset({"name", "label", "title", "value", "text", "display name", "displayname"})
 _FLAG_WORDS = frozenset({"is", "has", "was", "can", "do", "does", "did", "allow", "allows", "accepts", "wants"})
 """First words of a yes/no column ("is_hot_lead", "isDoNotCall", "has_website")."""
 """Headers that are a person's name only when the values look like one (else a deal title)."""
@@ -357,6 +359,14 @@ def read_header(label: str | None) -> HeaderReading:
     norm = normalize_header(label)
     if not norm:
         return HeaderReading()
+    path = [p for p in _PATH.split(label) if p.strip()]
+    if len(path) >= 2 and normalize_header(path[-1]) in _LABEL_LEAVES:
+        # JSON paths of API and scraper exports: "primaryCity.name" is the city, "company.name" the company
+        inner = read_header(path[-2])
+        if inner.evidence or inner.refused:
+            why = f"header {label!r} is the {path[-1]!r} of {path[-2]!r}"
+            ev = tuple(Evidence(e.field, e.score - 2.0, f"{why}; {e.reason}", e.source) for e in inner.evidence)
+            return HeaderReading(ev, refused=inner.refused and f"{why}; {inner.refused}", secondary=inner.secondary)
     if norm in NOT_LEAD_WORDS:
         return HeaderReading(refused=f"header {label!r} names something that is not a lead field")
     field = LOOKUP.get(norm)
