@@ -86,7 +86,8 @@ class TestHeaderGrammar:
          "Account manager", "Campaign ID", "Phone type", "Date of birth", "Payment Status", "Company size",
          "Email Opt Out", "Contact Owner", "Sales Person", "DateOfBirth", "Owner Phone Number", "Fax Number",
          "Phone Extension", "email_verified", "Company ID", "urlFoto", "Organization 1 - Department", "State",
-         "is_hot_lead", "isDoNotCall", "has_website"],
+         "is_hot_lead", "isDoNotCall", "has_website", "Appointment Date", "Fecha de visita", "Deal - Title",
+         "Renewal date", "部署名"],
     )
     def test_qualified_headers_are_refused(self, header: str) -> None:
         """HubSpot, Salesforce, Pipedrive, Zoho and scraper headers that only look like lead fields."""
@@ -99,7 +100,9 @@ class TestHeaderGrammar:
          ("Work Direct Phone", "phone"), ("Zip/Postal Code", "postcode"), ("Company Name (required)", "company"),
          ("Lead Source", "source"), ("Connected On", "created_at"), ("firstName", "first_name"),
          ("Mob No.", "phone"), ("Tel Nr", "phone"), ("WhatsApp", "phone"), ("primaryCity.name", "city"),
-         ("company.name", "company"), ("contact/email", "email")],
+         ("company.name", "company"), ("contact/email", "email"), ("Teléfono de contacto", "phone"),
+         ("Nom du contact", "full_name"), ("Company Name for Emails", "company"), ("Business Country/Region", "country"),
+         ("Nombre de la empresa", "company"), ("Data da primeira conversão", "created_at")],
     )
     def test_headed_phrases_map(self, header: str, field: str) -> None:
         """camelCase, snake_case and punctuation split into words; the head names the field."""

@@ -132,6 +132,20 @@ _PARTICLES = frozenset({"de", "da", "do", "dos", "das", "di", "del", "della", "v
 _IDENTIFIER_WORDS = frozenset({"id", "ids", "uuid", "guid", "code", "key", "hash", "ref", "number", "no", "nr", "num", "vat", "iban", "tax", "cpf", "cnpj", "ssn", "nif", "siret", "siren"})
 """Words of an unrecognised header that make it an identifier: content (digits) is not asked."""
 _GATED = frozenset({"lead", "lead name"})
+_OF_WORDS = frozenset({"de", "da", "do", "di", "du", "des", "del", "della", "dello", "dei", "of", "for", "para", "pour", "per", "fur"})
+_ARTICLES = frozenset({"la", "le", "l", "el", "los", "las", "a", "o", "os", "as", "the", "il", "lo", "gli", "les", "un", "una", "primeira", "primera", "first"})
+_NAME_HEADS = frozenset({"name", "nom", "nombre", "nome", "naam", "navn", "namn", "nazwa"})
+_CREATION_WORDS = frozenset(
+    {
+        "created", "create", "creation", "submitted", "submission", "submit", "added", "signup", "sign", "up",
+        "registration", "registered", "received", "entry", "lead", "enquiry", "inquiry", "original", "first",
+        "initial", "optin", "opt", "in", "conversion", "capture", "captured", "form", "alta", "creacion",
+        "registro", "cadastro", "criacao", "inscripcion", "inscricao", "inscription", "ajout", "creazione",
+        "inserimento", "iscrizione", "envio", "entrada", "ingreso", "conversao", "primeira", "contact",
+        "contacto", "contato", "solicitud", "request", "erstellung", "eingang", "anfrage", "record",
+    }
+)
+"""Words before or after "date" that keep it the date the lead came in ("Lead created at")."""
 _PATH = re.compile(r"[./>]")
 _LABEL_LEAVES = frozenset({"name", "label", "title", "value", "text", "display name", "displayname"})
 _FLAG_WORDS = frozenset({"is", "has", "was", "can", "do", "does", "did", "allow", "allows", "accepts", "wants"})
@@ -397,6 +411,9 @@ def read_header(label: str | None) -> HeaderReading:
                 extra = len(norm) - len(word)
                 score = (W.head_phrase if norm.endswith(word) else W.inner_phrase) - min(extra, 6)
                 return HeaderReading((Evidence(f, score, f"header {label!r} contains {word!r}", "header"),))
+    of = _of_phrase(core, label)
+    if of is not None:
+        return of
     found = _phrases(core, label)
     if found is not None:
         return found
@@ -418,9 +435,41 @@ def _refused_by_words(core: Sequence[str], label: str) -> str | None:
             if phrase in NOT_LEAD_WORDS and phrase not in LOOKUP:
                 return f"header {label!r} names {phrase!r}, not a lead field"
     head = core[-1]
-    if n_words > 1 and head in NOT_LEAD_WORDS and head not in LOOKUP:
+    ends_in_synonym = any(" ".join(core[-n:]) in LOOKUP for n in range(2, min(4, n_words) + 1))  # "Country/Region"
+    if n_words > 1 and head in NOT_LEAD_WORDS and head not in LOOKUP and not ends_in_synonym:
         return f"header {label!r} is about a {head!r}, not a lead field"
     return None
+
+
+def _of_phrase(core: Sequence[str], label: str) -> HeaderReading | None:
+    """
+    "X of Y" and the Romance "X de Y": X is the head ("Teléfono de contacto" is a phone, "Company
+    Name for Emails" a company), unless X is a word for "name", then Y says whose ("Nom du
+    contact" is the person's name, "Nombre de la campaña" the campaign). A date of anything but
+    the lead's arrival ("Fecha de visita") is not ``created_at``.
+    """
+    k = next((i for i, w in enumerate(core) if w in _OF_WORDS), -1)
+    if k <= 0 or k >= len(core) - 1:
+        return None
+    head, tail = core[:k], [w for w in core[k + 1 :] if w not in _ARTICLES]
+    if not tail:
+        return None
+    head_norm = " ".join(head)
+    if head_norm in _NAME_HEADS:
+        inner = read_header(" ".join(tail))
+        ev = [e for e in inner.evidence if e.field not in ("first_name", "last_name")]
+        if ev:
+            e = ev[0]
+            field = e.field if e.field != "full_name" else "full_name"
+            return HeaderReading((Evidence(field, e.score - W.per_word, f"header {label!r} is the name of {' '.join(tail)!r} ({field})", "header"),))
+        return None
+    f = LOOKUP.get(head_norm)
+    if not f:
+        return None
+    if f == "created_at" and not all(w in _CREATION_WORDS for w in tail):
+        return HeaderReading(refused=f"header {label!r} is the date of {' '.join(tail)!r}, not when the lead came in")
+    score = W.head_phrase - W.per_word * 0.67 * len(tail)
+    return HeaderReading((Evidence(f, score, f"header {label!r} is {head_norm!r} of {' '.join(tail)!r}", "header"),))
 
 
 def _phrases(words: Sequence[str], label: str) -> HeaderReading | None:
@@ -454,6 +503,10 @@ def _phrases(words: Sequence[str], label: str) -> HeaderReading | None:
             stop = [w for w in before if w in REFUSE_BEFORE]
             if stop:
                 blocked.append(f"{phrase!r} of {stop[0]!r}")
+                continue
+            if f == "created_at" and any(w not in _CREATION_WORDS for w in before):
+                # "Appointment date", "Follow-up date", "Renewal date": the date of something else
+                blocked.append(f"{phrase!r} of {' '.join(before)!r}")
                 continue
             other = len(words) - n
             if after:

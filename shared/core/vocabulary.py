@@ -161,7 +161,7 @@ VOCABULARY: dict[str, dict[str, tuple[str, ...]]] = {
         "job_title": ("poste", "fonction", "titre"),
         "source": ("origine",),
         "campaign": ("campagne",),
-        "status": ("statut", "état"),
+        "status": ("statut", "état", "étape"),
         "created_at": ("date de création", "date d'ajout", "date de contact"),
         "notes": ("remarques", "commentaires", "commentaire"),
         "address": ("adresse", "rue", "adresse postale"),
@@ -374,7 +374,7 @@ VOCABULARY: dict[str, dict[str, tuple[str, ...]]] = {
         "website": ("сайт", "веб-сайт"),
     },
     "ja": {
-        "full_name": ("氏名", "名前", "お名前", "顧客名"),
+        "full_name": ("氏名", "名前", "お名前", "顧客名", "担当者名", "担当者", "ご担当者名"),
         "first_name": ("名", "下の名前"),
         "last_name": ("姓", "苗字", "名字"),
         "email": ("メールアドレス", "メール", "eメール"),
@@ -498,7 +498,8 @@ NOT_LEAD: tuple[str, ...] = (
     "middle name", "middlename", "middle", "middle initial", "maiden name", "nickname",
     "nick name", "patronymic", "отчество", "phonetic first name", "phonetic last name",
     "phonetic middle name", "name prefix", "name suffix", "salutation", "prefix", "suffix",
-    "フリガナ", "ふりがな", "カナ", "セイ", "メイ", "姓カナ", "名カナ",
+    "フリガナ", "ふりがな", "カナ", "セイ", "メイ", "姓カナ", "名カナ", "部署名", "部署", "作成者",
+    "更新者", "更新日時", "営業担当",
     "deal name", "opportunity name", "deal", "opportunity", "branch name",
     "category name", "category", "user", "username", "login",
     # people of the seller, not the lead
@@ -565,7 +566,8 @@ REFUSE_BEFORE: frozenset[str] = frozenset(
         "image", "photo", "logo", "facebook", "twitter", "instagram", "linkedin", "youtube",
         "tiktok", "number", "no", "count", "total", "paid", "due", "last", "next", "opening",
         "closing", "check", "confirm", "modified", "updated", "deleted", "phonetic", "yomi",
-        "spouse", "assistant", "guardian", "parents",
+        "spouse", "assistant", "guardian", "parents", "deal", "opportunity", "project", "ticket",
+        "task", "order", "invoice",
     }
 )
 """Words that, before a field's name, make it something else's: "Middle name", "Sales person",
