@@ -136,6 +136,13 @@ class TestPersonOrOrganisation:
         assert m.columns[0].field == "company"
         assert "organisation names" in m.columns[0].reason
 
+    def test_people_whose_surname_is_a_trade_word_stay_people(self) -> None:
+        """'Mark Garden' or 'Anna Church' start with a given name: people, not businesses; "Joe's Pizza" is a business."""
+        people = ["Mark Garden", "Anna Church", "Peter Bank", "Lisa Farmer", "Oliver House"]
+        assert _fields(["Name", "Email"], [people, EMAILS])["Name"] == "full_name"
+        shops = ["Joe's Pizza", "Maria's Bakery", "Tom's Auto Repair", "Ann's Nails", "Sam's Deli"]
+        assert _fields(["Name", "Email"], [shops, EMAILS])["Name"] == "company"
+
     def test_people_under_a_role_noun_are_the_full_name(self) -> None:
         """'Customer' over people's names is the lead's name."""
         assert _fields(["Customer", "Email"], [PEOPLE, EMAILS])["Customer"] == "full_name"

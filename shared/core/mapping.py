@@ -52,6 +52,7 @@ from .text import DATE, EMAIL, NUMBER, URL, classify, normalize_header, phone_sh
 from .vocabulary import (
     COMPANY_SUFFIXES,
     CONTACT_OF_OTHERS,
+    GIVEN_NAMES,
     LOOKUP,
     NOT_LEAD_WORDS,
     ORG_WORDS,
@@ -266,7 +267,9 @@ class Profile:
                 postcode += 1
             if _CODE2.match(v):
                 code2 += 1
-            is_org = bool(words) and (words[-1] in _SUFFIXES or _has_org_word(words) or "&" in v)
+            given = len(words) >= 2 and (words[0] in GIVEN_NAMES or ("," in v and len(words) == 2 and words[1] in GIVEN_NAMES))
+            possessive = "'s " in v or "’s " in v  # "Joe's Pizza", "Maria's Bakery"
+            is_org = bool(words) and (words[-1] in _SUFFIXES or possessive or (not given and (_has_org_word(words) or "&" in v)))
             if is_org:
                 org += 1
                 company += words[-1] in _SUFFIXES

@@ -711,3 +711,66 @@ COUNTRY_REGIONS: dict[str, str] = {
     for name in names
 }
 """Country names as sheets write them (several languages) -> phone region; ISO codes also work."""
+
+GIVEN_NAMES: frozenset[str] = frozenset(
+    normalize_header(n)
+    for n in """
+    james john robert michael william david richard joseph thomas charles christopher daniel matthew
+    anthony mark donald steven paul andrew joshua kenneth kevin brian george timothy ronald edward
+    jason jeffrey ryan jacob gary nicholas eric jonathan stephen larry justin scott brandon benjamin
+    samuel gregory alexander frank patrick raymond jack dennis jerry tyler aaron jose adam nathan
+    henry douglas zachary peter kyle noah ethan jeremy walter christian keith roger terry austin sean
+    gerald carl harold dylan arthur lawrence jordan jesse bryan billy bruce gabriel joe logan alan
+    juan albert willie elijah wayne randy vincent mason roy ralph bobby russell bradley philip eugene
+    mary patricia jennifer linda elizabeth barbara susan jessica sarah karen lisa nancy betty sandra
+    margaret ashley kimberly emily donna michelle carol amanda melissa deborah stephanie dorothy
+    rebecca sharon laura cynthia amy kathleen angela shirley brenda emma anna pamela nicole samantha
+    katherine christine helen debra rachel carolyn janet maria catherine heather diane olivia julie
+    joyce victoria ruth virginia lauren kelly christina joan evelyn judith andrea hannah megan
+    cheryl jacqueline martha madison teresa gloria sara janice ann kathryn abigail sophia frances
+    jean alice judy isabella julia grace amber denise danielle marilyn beverly charlotte natalie
+    theresa diana brittany doris kayla alexis lori marie ava mia chloe lucy ella ruby freya poppy
+    oliver harry charlie oscar leo archie alfie freddie theo arthur finley
+    hans peter klaus jurgen wolfgang dieter uwe frank stefan andreas thomas michael markus lukas
+    felix jonas leon paul maximilian tobias florian sebastian jan tim niklas julian moritz
+    ursula monika petra sabine claudia susanne andrea birgit katrin anja julia lena laura lea
+    marie sophie hannah mia emilia johanna katharina sandra nicole stefanie christina
+    jean pierre michel philippe alain nicolas francois patrick christophe laurent julien olivier
+    thierry eric frederic sebastien antoine guillaume mathieu louis hugo lucas gabriel arthur
+    marie nathalie isabelle sylvie catherine francoise valerie sandrine christine celine sophie
+    camille manon chloe ines lea juliette
+    jose antonio manuel francisco juan javier carlos jesus david miguel pedro alejandro rafael
+    fernando pablo jorge luis sergio alberto diego mateo santiago sebastian nicolas andres
+    maria carmen ana isabel dolores pilar teresa rosa josefa cristina lucia paula laura marta
+    elena sara sofia valentina camila gabriela daniela andrea fernanda
+    joao jose antonio francisco carlos paulo pedro lucas luiz marcos luis gabriel rafael daniel
+    marcelo bruno eduardo felipe raimundo rodrigo ana francisca antonia adriana juliana marcia
+    fernanda patricia aline sandra camila amanda bruna jessica leticia julia beatriz
+    giuseppe giovanni antonio mario luigi francesco angelo vincenzo pietro salvatore carlo franco
+    domenico bruno paolo michele giorgio aldo sergio luciano marco alessandro andrea matteo lorenzo
+    leonardo riccardo davide federico simone stefano roberto maria anna giuseppina rosa angela
+    giovanna teresa lucia carmela caterina francesca chiara giulia martina sara alessia elisa
+    jan piet kees henk willem johan gerrit hendrik dirk bram daan sem thijs ruben lars
+    anne marieke annemieke ingrid inge sanne lotte fleur femke eva
+    ole lars erik per nils anders hans bjorn knut arne olav jon sven magnus johan karl
+    anne kari ingrid marit liv astrid sigrid kristin hanne ida nora emma ella maja
+    piotr krzysztof andrzej tomasz pawel michal marcin jakub adam lukasz grzegorz mateusz
+    anna maria katarzyna malgorzata agnieszka barbara ewa krystyna magdalena joanna zofia
+    ivan sergey alexey andrey dmitry mikhail nikolay vladimir alexander pavel oleg igor yuri
+    olga elena natalia tatiana irina svetlana anastasia ekaterina maria anna yulia
+    иван сергей алексей андрей дмитрий михаил николай владимир александр павел олег игорь
+    ольга елена наталья татьяна ирина светлана анастасия екатерина мария анна юлия
+    mehmet mustafa ahmet ali huseyin hasan ibrahim ismail osman yusuf murat omer emre burak
+    fatma ayse emine hatice zeynep elif meryem sultan hulya ozlem
+    budi agus andi dedi eko hendra joko rudi siti dewi sri ayu putri rina wati
+    rahul amit rajesh suresh sanjay vijay anil sunil ravi arjun rohan vikram deepak manoj
+    priya neha pooja anjali kavita sunita anita rekha divya shreya
+    mohammed muhammad ahmed mahmoud omar khalid hassan hussein abdullah yousef fatima aisha
+    wei jing li ming hui yan lei jun hao xin
+    hiroshi takashi kenji yuki akira taro ichiro haruto sota yuto hanako yoko keiko sakura yui
+    min ji seo hyun jae young soo jin
+    nguyen minh anh thanh hoa lan linh mai
+    """.split()
+)
+"""Common given names in the languages of ``VOCABULARY`` (and romanised): a value that starts with
+one is a person's name even if a later word looks like a trade ("Mark Garden", "Anna Church")."""
