@@ -568,6 +568,11 @@ def header_candidates(label: str | None) -> list[tuple[str, float, str]]:
     return [(e.field, e.score, e.reason) for e in read_header(label).evidence]
 
 
+def _by_share(base: float, share: float) -> float:
+    """Content evidence of names grows with its share: ``base`` at 60% of values, +15 at 100%."""
+    return base + 15.0 * max(0.0, min(1.0, (share - CONTENT_SHARE) / (1.0 - CONTENT_SHARE)))
+
+
 def content_evidence(profile: Profile, header_less: bool = False) -> list[Evidence]:
     """Field candidates from a column's values alone."""
     if profile.count < 1:
@@ -588,7 +593,8 @@ def content_evidence(profile: Profile, header_less: bool = False) -> list[Eviden
     if profile.org >= 0.4 and profile.org > profile.person:
         out.append(Evidence("company", W.content_company, f"{profile.org:.0%} of values are organisation names (legal form or trade word)", "content"))
     elif profile.person >= CONTENT_SHARE:
-        out.append(Evidence("full_name", W.content_person, f"{profile.person:.0%} of values look like people's names", "content"))
+        score = _by_share(W.content_person, profile.person)
+        out.append(Evidence("full_name", score, f"{profile.person:.0%} of values look like people's names", "content"))
     return out
 
 
@@ -719,7 +725,8 @@ def _name_columns_by_content(cols: list[ColumnEvidence]) -> list[ColumnEvidence]
     for idx, field in ((first, "first_name"), (last, "last_name")):
         c = cols[idx]
         why = f"no header; {c.profile.name_word:.0%} of values are single name words, beside another such column ({order})"
-        out[idx] = ColumnEvidence(c.index, c.label, c.name, (Evidence(field, W.content_person, why, "content"),), c.profile)
+        score = _by_share(W.content_person, c.profile.name_word + c.profile.person)
+        out[idx] = ColumnEvidence(c.index, c.label, c.name, (Evidence(field, score, why, "content"),), c.profile)
     return out
 
 
@@ -854,6 +861,10 @@ def explain(columns: Sequence[ColumnEvidence], assignment: Assignment) -> Column
     return ColumnMapping(tuple(decisions), tuple(_review(columns, chosen)))
 
 
+_GROUP = {"full_name": "name", "first_name": "name", "last_name": "name"}
+"""A name column read as full, first or last name is one question, settled by ``_repair_names``."""
+
+
 def _review(columns: Sequence[ColumnEvidence], chosen: dict[int, Evidence]) -> list[str]:
     """
     The confidence gate: an essential field taken on weak evidence, or on evidence tied with
@@ -871,7 +882,11 @@ def _review(columns: Sequence[ColumnEvidence], chosen: dict[int, Evidence]) -> l
             if x.field == e.field and c.index != i and c.index not in chosen and abs(x.score - e.score) < W.tie
             and e.field not in MULTI_FIELDS
         ]
-        same_col = [x for x in columns[i].evidence if x.field != e.field and x.field in ESSENTIAL and e.score - x.score < W.tie]
+        group = _GROUP.get(e.field, e.field)
+        same_col = [
+            x for x in columns[i].evidence
+            if _GROUP.get(x.field, x.field) != group and x.field in ESSENTIAL and e.score - x.score < W.tie
+        ]
         if e.score < W.confident:
             why = f"weak evidence ({e.reason})"
         elif rivals:
