@@ -109,7 +109,38 @@ class Weights:
 
 
 W = Weights()
-CONTENT_SHARE = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class Shares:
+    """Shares of a column's values (0-1) at which content counts as evidence."""
+
+    decide: float = 0.6
+    """Content decides a field (emails, phones, names...)."""
+    contradict: float = 0.2
+    """Below this, content contradicts a header ("Phone" with under 20% phones)."""
+    org: float = 0.4
+    """Organisation names: a column without a header evidence is a company."""
+    org_correct: float = 0.35
+    """Organisation names under a name or job-title header: the column is the company."""
+    person_for_role: float = 0.6
+    """People's names under a role noun ("Customer", "Account"): the lead's name."""
+    person_for_lead: float = 0.5
+    """People's names that a gated header ("Lead") needs to be the lead's name."""
+    whole_names: float = 0.7
+    """People's names under a first-name header: the whole name."""
+    name_words: float = 0.7
+    """Single name words: a first or last name column."""
+    social: float = 0.5
+    salutations: float = 0.5
+    codes: float = 0.8
+    """Two-letter codes under "Status"/"Estado": regions, not statuses."""
+    distinct_names: float = 0.6
+    """Values that must differ for a column to be names (cities and titles repeat)."""
+
+
+S = Shares()
+CONTENT_SHARE = S.decide
 """Share of non-blank sample values that must agree for content to decide a field."""
 FUZZY_MIN = W.fuzzy_min
 TIE_MARGIN = W.tie
@@ -288,7 +319,7 @@ class Profile:
             elif len(parts) == 2 and parts[0].lower() in _PARTICLES and parts[1][:1].isupper():
                 name_word += 1  # "de Boer"
         distinct = len(set(vals)) / n
-        names_ok = distinct >= 0.6 or n < 5
+        names_ok = distinct >= S.distinct_names or n < 5
         return cls(
             n,
             kinds.count(EMAIL) / n,
@@ -582,7 +613,7 @@ def content_evidence(profile: Profile, header_less: bool = False) -> list[Eviden
         out.append(Evidence("email", W.content_email, f"{profile.email:.0%} of values are email addresses", "content"))
     if profile.phone >= CONTENT_SHARE:
         out.append(Evidence("phone", W.content_phone, f"{profile.phone:.0%} of values are phone numbers", "content"))
-    if profile.url >= CONTENT_SHARE and profile.social < 0.5:
+    if profile.url >= CONTENT_SHARE and profile.social < S.social:
         out.append(Evidence("website", W.content_website, f"{profile.url:.0%} of values are web addresses", "content"))
     if profile.postcode >= CONTENT_SHARE and profile.distinct < 0.98:
         out.append(Evidence("postcode", W.content_postcode, f"{profile.postcode:.0%} of values are postcodes", "content"))
@@ -590,7 +621,7 @@ def content_evidence(profile: Profile, header_less: bool = False) -> list[Eviden
         out.append(Evidence("postcode", W.content_postcode - 10, f"{profile.postcode_numeric:.0%} of values are 4-5 digit codes that repeat", "content"))
     if profile.date >= CONTENT_SHARE and header_less and profile.date_years <= 15:
         out.append(Evidence("created_at", W.content_date, f"{profile.date:.0%} of values are dates", "content"))
-    if profile.org >= 0.4 and profile.org > profile.person:
+    if profile.org >= S.org and profile.org > profile.person:
         out.append(Evidence("company", W.content_company, f"{profile.org:.0%} of values are organisation names (legal form or trade word)", "content"))
     elif profile.person >= CONTENT_SHARE:
         score = _by_share(W.content_person, profile.person)
@@ -608,30 +639,30 @@ def confirm(e: Evidence, profile: Profile, role: bool = False, gated: bool = Fal
     keep = [Evidence(field, score - 20.0, reason, e.source)] if few else []
     if field != "email" and profile.email >= CONTENT_SHARE:
         return [Evidence("email", fix, f"{reason}, but {profile.email:.0%} of values are email addresses", "corrected"), *keep]
-    if field not in ("phone", "postcode", "created_at") and profile.phone >= CONTENT_SHARE and profile.email < 0.2 and field in ESSENTIAL + ("notes",):
+    if field not in ("phone", "postcode", "created_at") and profile.phone >= CONTENT_SHARE and profile.email < S.contradict and field in ESSENTIAL + ("notes",):
         return [Evidence("phone", fix - 1, f"{reason}, but {profile.phone:.0%} of values are phone numbers", "corrected"), *keep]
     if few:
         return [e]
-    if field == "email" and profile.email < 0.2:
+    if field == "email" and profile.email < S.contradict:
         return [Evidence(field, score - W.vetoed, f"{reason}; only {profile.email:.0%} of values are emails", "header")]
-    if field == "phone" and profile.phone < 0.2:
+    if field == "phone" and profile.phone < S.contradict:
         return [Evidence(field, score - W.vetoed, f"{reason}; only {profile.phone:.0%} of values are phone numbers", "header")]
-    if field == "job_title" and profile.salutation >= 0.5:
+    if field == "job_title" and profile.salutation >= S.salutations:
         return [Evidence(field, score - W.vetoed, f"{reason}; {profile.salutation:.0%} of values are salutations (Mr, Mrs, Dr)", "header")]
-    if gated and field == "full_name" and profile.person < 0.5:
+    if gated and field == "full_name" and profile.person < S.person_for_lead:
         return [Evidence(field, score - W.vetoed, f"{reason}; only {profile.person:.0%} of values look like people's names", "header")]
-    if field == "website" and profile.social >= 0.5:
+    if field == "website" and profile.social >= S.social:
         return [Evidence(field, score - W.vetoed, f"{reason}; {profile.social:.0%} of values are social-media profiles", "header")]
-    if field == "status" and profile.code2 >= 0.8:
+    if field == "status" and profile.code2 >= S.codes:
         return [Evidence(field, score - W.vetoed, f"{reason}; values are region or country codes", "header")]
-    org_like = profile.org >= 0.35 and profile.org > profile.person
+    org_like = profile.org >= S.org_correct and profile.org > profile.person
     if field in NAME_FIELDS + ("job_title",) and org_like and (field != "job_title" or role):
         why = f"{profile.org:.0%} of values are organisation names (legal form or trade word)"
         return [Evidence("company", score - 1.0, f"{reason}, but {why}", "corrected"), Evidence(field, score - 20.0, reason, "header")]
-    if field == "company" and role and profile.person >= 0.6 and profile.org < 0.1:
+    if field == "company" and role and profile.person >= S.person_for_role and profile.org < 0.1:
         why = f"{profile.person:.0%} of values look like people's names"
         return [Evidence("full_name", score - 1.0, f"{reason}, but {why}", "corrected"), Evidence(field, score - 20.0, reason, "header")]
-    if field == "first_name" and profile.person >= 0.7:
+    if field == "first_name" and profile.person >= S.whole_names:
         return [e, Evidence("full_name", score - 5.0, f"{reason}; values are whole names", "header")]
     return [e]
 
@@ -710,7 +741,7 @@ def _name_columns_by_content(cols: list[ColumnEvidence]) -> list[ColumnEvidence]
     i = 0
     while i < len(namey):
         a, b = namey[i], namey[i + 1] if i + 1 < len(namey) else -1
-        if b == a + 1 and max(cols[a].profile.name_word, cols[b].profile.name_word) >= 0.7:
+        if b == a + 1 and max(cols[a].profile.name_word, cols[b].profile.name_word) >= S.name_words:
             pairs.append((a, b))
             i += 2
         else:
@@ -802,7 +833,7 @@ def _repair_names(chosen: dict[int, Evidence], columns: Sequence[ColumnEvidence]
             for j in (f + 1, f - 1):
                 if 0 <= j < len(columns) and j not in chosen and not columns[j].refused and not columns[j].forced:
                     p = columns[j].profile
-                    if p.count and p.name_word >= 0.7:
+                    if p.count and p.name_word >= S.name_words:
                         why = f"{p.name_word:.0%} of values are single name words, beside first-name column {columns[f].name!r}"
                         chosen[j] = Evidence("last_name", W.content_person, why, "content")
                         break
@@ -815,7 +846,7 @@ def _repair_names(chosen: dict[int, Evidence], columns: Sequence[ColumnEvidence]
         return chosen
     norm = normalize_header(columns[i].label or "")
     explicit = any(w in norm for w in ("first", "last", "given", "family", "sur", "fore", "vor", "nach"))
-    if explicit and columns[i].profile.person < 0.7:
+    if explicit and columns[i].profile.person < S.whole_names:
         return chosen
     if not columns[i].label:
         return chosen
