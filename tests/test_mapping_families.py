@@ -136,6 +136,20 @@ class TestPersonOrOrganisation:
         assert m.columns[0].field == "company"
         assert "organisation names" in m.columns[0].reason
 
+    @pytest.mark.parametrize(
+        "names",
+        [
+            ["ООО «Северный ветер»", "ИП Смирнов А.В.", "ПАО Пример", "АО Техно", "ООО Луч"],
+            ["PT Maju Bersama", "CV Sinar Terang", "PT Contoh Tbk", "UD Sumber Rejeki", "PT Abadi Jaya"],
+            ["株式会社サンプル", "有限会社テスト", "サンプル商事株式会社", "合同会社例", "株式会社見本"],
+            ["Summit Roofing", "Green Leaf Landscaping", "Bright Smile Dentistry", "Happy Paws Vet", "Clearview Cleaning"],
+        ],
+        ids=["ru-legal-prefix", "id-legal-prefix", "ja-legal-form", "en-trades"],
+    )
+    def test_legal_forms_before_the_name_and_trades(self, names: list[str]) -> None:
+        """Legal forms written first (ООО, PT, 株式会社) and trade words mark businesses."""
+        assert _fields(["Name", "Email"], [names, EMAILS])["Name"] == "company"
+
     def test_people_whose_surname_is_a_trade_word_stay_people(self) -> None:
         """'Mark Garden' or 'Anna Church' start with a given name: people, not businesses; "Joe's Pizza" is a business."""
         people = ["Mark Garden", "Anna Church", "Peter Bank", "Lisa Farmer", "Oliver House"]

@@ -53,6 +53,7 @@ from .vocabulary import (
     COMPANY_SUFFIXES,
     CONTACT_OF_OTHERS,
     GIVEN_NAMES,
+    LEGAL_PREFIXES,
     LOOKUP,
     NOT_LEAD_WORDS,
     ORG_WORDS,
@@ -152,8 +153,14 @@ MULTI_FIELDS = ("phone", "email")
 """Fields a lead may have several columns of: the best is the field, the rest are secondary."""
 ESSENTIAL = ("email", "phone", "full_name", "first_name", "last_name", "company")
 
+def _is_cjk_text(text: str) -> bool:
+    return any("\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" or "\u3040" <= ch <= "\u30ff" for ch in text)
+
+
 _CHOICES = [w for w in LOOKUP if len(w) >= 4]
 _SUFFIXES = frozenset(normalize_header(s) for s in COMPANY_SUFFIXES)
+_PREFIXES = frozenset(normalize_header(s) for s in LEGAL_PREFIXES)
+_CJK_FORMS = tuple(w for w in (*COMPANY_SUFFIXES, *LEGAL_PREFIXES) if _is_cjk_text(w))
 _ORG_LONG = tuple(normalize_header(w) for w in ORG_WORDS if len(normalize_header(w)) >= 5)
 _ORG_SHORT = frozenset(normalize_header(w) for w in ORG_WORDS if 0 < len(normalize_header(w)) < 5)
 _POSTCODE = re.compile(r"^(?:[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}|\d{5}(?:-\d{4})?|\d{3}-\d{4}|\d{4}\s?[A-Z]{2}|\d{2}-\d{3})$", re.I)
@@ -201,8 +208,7 @@ _ROLE_WORDS = frozenset(
 """Headers that name a party without saying person or organisation: content decides."""
 
 
-def _is_cjk(text: str) -> bool:
-    return any("\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" or "\u3040" <= ch <= "\u30ff" for ch in text)
+_is_cjk = _is_cjk_text
 
 
 _CJK_WORDS = sorted(((w, f) for w, f in LOOKUP.items() if _is_cjk(w) and len(w) >= 2), key=lambda wf: -len(wf[0]))
@@ -300,10 +306,13 @@ class Profile:
                 code2 += 1
             given = len(words) >= 2 and (words[0] in GIVEN_NAMES or ("," in v and len(words) == 2 and words[1] in GIVEN_NAMES))
             possessive = "'s " in v or "’s " in v  # "Joe's Pizza", "Maria's Bakery"
-            is_org = bool(words) and (words[-1] in _SUFFIXES or possessive or (not given and (_has_org_word(words) or "&" in v)))
+            legal = bool(words) and (words[-1] in _SUFFIXES or (len(words) > 1 and words[0] in _PREFIXES))
+            if not legal and not v.isascii():
+                legal = any(form in v for form in _CJK_FORMS)
+            is_org = bool(words) and (legal or possessive or (not given and (_has_org_word(words) or "&" in v)))
             if is_org:
                 org += 1
-                company += words[-1] in _SUFFIXES
+                company += legal
                 continue
             parts = v.split()
             if 2 <= len(parts) <= 4 and not _DIGIT.search(v):

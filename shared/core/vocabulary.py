@@ -595,6 +595,12 @@ COMPANY_SUFFIXES: tuple[str, ...] = (
 )
 """Legal-form and business words that end a company name ("Acme Ltd", "Müller GmbH")."""
 
+LEGAL_PREFIXES: tuple[str, ...] = (
+    "ооо", "ип", "зао", "оао", "пао", "ао", "ано", "pt", "cv", "ud", "yayasan", "koperasi", "tov",
+    "тов", "s.a.", "sc", "株式会社", "有限会社", "合同会社",
+)
+"""Legal forms written before the name ("ООО «Ромашка»", "PT Maju Jaya", "株式会社ABC")."""
+
 ORG_WORDS: tuple[str, ...] = (
     # places of business, trades and legal words, in several languages. Entries of five
     # letters or more match the start of a word ("Apotheke" in "Einhorn-Apotheke"); shorter
@@ -616,6 +622,20 @@ ORG_WORDS: tuple[str, ...] = (
     "praxis", "kanzlei", "büro", "werkstatt", "bistro", "trattoria", "ristorante", "taller",
     "tienda", "loja", "oficina", "escritório", "associa", "federa", "futbol", "fútbol",
     "football", "soccer", "sports", "deport", "the", "&", "and sons", "bros",
+    # more trades
+    "roofing", "plumbing", "cleaning", "landscap", "painting", "heating", "cooling", "hvac",
+    "pest", "moving", "storage", "printing", "design", "photograph", "wedding", "catering",
+    "coffee", "brewer", "winery", "vet", "veterinar", "animal", "pet", "pets", "care",
+    "health", "wellness", "yoga", "massage", "therapy", "physio", "chiropract", "optic",
+    "optik", "tutor", "kids", "daycare", "temple", "mosque", "accounting", "accountants",
+    "solicitors", "lawyers", "attorneys", "dentist", "dentistry", "orthodont", "surgery",
+    "friseur", "metzgerei", "zahnarzt", "autohaus", "immobilien", "versicherung", "reinigung",
+    "elektro", "sanitär", "tischlerei", "schreinerei", "peluquer", "panader", "inmobiliaria",
+    "abogados", "construcciones", "seguros", "ferreter", "boulangerie", "coiffure", "immobilier",
+    "électricité", "avocats", "assurance", "cabinet", "officina", "parrucchier", "immobiliare",
+    "assicurazioni", "padaria", "farmácia", "imobiliária", "advocacia", "salão", "mercado",
+    "bakkerij", "kapper", "makelaar", "tandarts", "apotheek", "мастерская", "аптека", "салон",
+    "школа", "магазин", "компания", "студия",
 )
 """Word starts that mark an organisation's name rather than a person's ("Apotheke am Markt",
 "Summit Auto Tint", "Clinica Dental Sol")."""
