@@ -43,6 +43,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
@@ -409,8 +410,9 @@ def _exact(field: str, norm: str, label: str, score: float | None = None) -> Evi
     return Evidence(field, base, f"header {label!r} is a synonym of {field}", "header")
 
 
+@lru_cache(maxsize=4096)
 def read_header(label: str | None) -> HeaderReading:
-    """Read a header as a phrase: its field candidates, or why it names something else."""
+    """Read a header as a phrase: its field candidates, or why it names something else (cached: pure)."""
     if not label:
         return HeaderReading()
     norm = normalize_header(label)
