@@ -165,7 +165,9 @@ class Lead:
     """
     One normalised row.
 
-    ``fields`` holds canonical values; ``extra`` holds every unmapped column by its name;
+    ``fields`` holds canonical values, plus ``phones``/``emails`` (JSON lists of ``{"column",
+    "value"}``) when a sheet has further phone or email columns; ``extra`` holds every unmapped
+    column by its name (further contact columns included, raw);
     ``invalid`` keeps raw values that failed normalisation (so nothing typed is lost).
     """
 
