@@ -6,6 +6,7 @@ measured in the same run:
   (realistic names, emails, UK phones in mixed formats, dates) against Python's ``csv`` module
   just parsing the same data (target: at most 5x);
 - the same plus lead keys and fingerprints (``assign_keys``), reported for information;
+- ``map_columns`` alone on the sheet's 200 sample rows (its cost does not grow with the sheet);
 - ``detect_header`` on the full sheet against the same on its first 1,000 rows (detection reads
   only the top, so the ratio stays near 1);
 - calling ``phonenumbers.parse`` on every phone cell, for scale.
@@ -26,9 +27,10 @@ import tracemalloc
 import phonenumbers
 
 from bench.synth import big_sheet
-from shared.core.analysis import analyse_sheet
+from shared.core.analysis import _samples, analyse_sheet
 from shared.core.detection import detect_header
 from shared.core.identity import assign_keys
+from shared.core.mapping import map_columns
 
 
 def best_of(fn, repeat: int) -> float:
@@ -75,6 +77,10 @@ def main() -> int:
     t_keys = best_of(lambda: assign_keys(a.leads), args.repeat)
     t_detect_full = best_of(lambda: detect_header(grid), args.repeat)
     t_detect_top = best_of(lambda: detect_header(grid[:1000]), args.repeat)
+    h = detect_header(grid)
+    width = max(len(r) for r in grid[: h.data_start + 200])
+    labels, samples = list(getattr(h, "labels", ())), _samples(grid, h.data_start, width)
+    t_map = best_of(lambda: map_columns(labels, samples), args.repeat * 10)
     t_pn = best_of(lambda: [phonenumbers.parse(x, "GB") for x in phones], 1)
     m_csv = peak_mib(parse)
     m_analyse = peak_mib(lambda: analyse_sheet(grid))
@@ -83,6 +89,7 @@ def main() -> int:
     print(f"  baseline csv.reader parse           {t_csv * 1000:8.0f} ms   1.00x   peak {m_csv:6.1f} MiB")
     print(f"  analyse_sheet (detect+map+normalise){t_analyse * 1000:8.0f} ms   {t_analyse / t_csv:4.2f}x   peak {m_analyse:6.1f} MiB  (target <= 5x)")
     print(f"  + assign_keys (identity, fingerprint){(t_analyse + t_keys) * 1000:7.0f} ms   {(t_analyse + t_keys) / t_csv:4.2f}x")
+    print(f"  map_columns alone (200 sample rows) {t_map * 1000:8.2f} ms")
     print(f"  phonenumbers.parse on every phone   {t_pn * 1000:8.0f} ms   {t_pn / t_csv:4.2f}x   (for scale)")
     print(f"  detect_header, full sheet vs top 1k {t_detect_full * 1000:8.1f} ms vs {t_detect_top * 1000:.1f} ms   {t_detect_full / t_detect_top:4.2f}x")
     print(f"  leads {len(a.leads):,}, invalid values {sum(1 for i in a.issues if i.code.startswith('invalid_')):,}, status {a.status.value}")

@@ -70,7 +70,7 @@ def _print_inspect(doc: dict[str, Any]) -> None:
         print(f"    candidate row {c['row'] + 1}: score {c['score']:.2f}: {'; '.join(c['reasons'])}")
     print("  columns:")
     for c in doc["columns"]:
-        target = c["field"] or "(extra)"
+        target = c["field"] or (f"({c['also']} 2nd)" if c.get("also") else "(extra)")
         print(f"    {c['index']:>3} {str(c['header'] or '')[:30]:<30} -> {target:<12} {c['reason']}")
     print(f"  status: {doc['status']}" + (f" (missing: {', '.join(doc['missing'])})" if doc["missing"] else ""))
     for m in doc["messages"]:

@@ -87,3 +87,18 @@ def test_csv_errors_are_clear(tmp_path) -> None:
     binary.write_bytes(b"PK\x03\x04\x00\x00binary")
     with pytest.raises(SourceFormatError):
         read_csv(binary)
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("Imię,Nazwisko,Miasto,Telefon\nŁukasz,Żółkiewski,Łódź,+48 600 100 200\nMałgorzata,Wiśniewska,Kraków,+48 601 222 333\n", "cp1250"),
+        ("Jméno,Příjmení,Město\nJiří,Novák,Brno\nŽaneta,Dvořáková,Plzeň\nŠtěpán,Černý,Ústí nad Labem\n", "cp1250"),
+        ("氏名,メールアドレス,電話番号\n山田太郎,taro@example.jp,03-1234-5678\n佐藤花子,hanako@example.jp,06-9876-5432\n", "shift_jis"),
+        ("Name,Straße,Ort,Notiz\nJürgen Müller,Hauptstraße 5,Köln,Rückruf gewünscht – 20 €\nRenée Côté,Rue de l'Église,Genève,Très intéressé\n", "cp1252"),
+        ("Имя,Фамилия,Телефон\nИван,Петров,+7 495 123-45-67\nОльга,Смирнова,+7 812 765-43-21\n", "cp1251"),
+    ],
+)
+def test_legacy_code_pages_decode(text: str, encoding: str) -> None:
+    """Exports saved in Central European, Japanese, Western and Cyrillic code pages are not garbled."""
+    assert decode(text.encode(encoding)) == text

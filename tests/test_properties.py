@@ -72,3 +72,37 @@ def test_mapping_is_deterministic_and_order_independent(labels: list[str], rnd: 
     shuffled = labels[:]
     rnd.shuffle(shuffled)
     assert first == {c.header: c.field for c in map_columns(shuffled).columns}
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=40))
+def test_header_reading_is_evidence_or_a_refusal(label: str) -> None:
+    """Any header gives candidates or a refusal with its reason, never both, and never a crash."""
+    from shared.core.mapping import read_header
+
+    reading = read_header(label)
+    assert not (reading.evidence and reading.refused)
+    for e in reading.evidence:
+        assert e.field in CANONICAL_FIELDS and e.reason
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.from_regex(r"\+?[0-9 ()\-.]{0,24}", fullmatch=True) | st.text(max_size=30))
+def test_phone_shape_needs_seven_to_fifteen_digits(value: str) -> None:
+    """Whatever the text, a phone-shaped value has 7 to 15 digits (plus an extension at most)."""
+    from shared.core.text import phone_shape
+
+    if phone_shape(value):
+        assert 7 <= sum(ch.isdigit() for ch in value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=15)), max_size=8), st.data())
+def test_mapping_gives_each_field_once_and_secondaries_only_beside_it(labels: list[str | None], data: st.DataObject) -> None:
+    """Each field has one column; a secondary phone or email column exists only beside a primary one."""
+    samples = [data.draw(st.lists(cell, max_size=6)) for _ in labels]
+    m = map_columns(labels, samples)
+    fields = [c.field for c in m.columns if c.field]
+    assert len(fields) == len(set(fields))
+    for field in m.secondary:
+        assert field in m.fields

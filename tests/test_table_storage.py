@@ -190,3 +190,19 @@ def test_long_field_and_invalid_values_round_trip(store: TableLeadStore) -> None
     store.write_leads(SHEET, keyed, NOW)
     items, _, _ = store.list_leads(sheet_id="s1")
     assert items[0]["notes"] == note and items[0]["invalid"] == {"phone": bad_phone}
+
+
+def test_secondary_contacts_round_trip(store: TableLeadStore) -> None:
+    """A lead's further phones come back as a list with their columns; leads without them have no such key."""
+    phones = '[{"column":"Mobile","value":"+447911123456"},{"column":"Work","value":"+441134960456"}]'
+    keyed, _ = assign_keys(
+        [Lead(0, {"email": "two@example.com", "phone": "+447911123456", "phones": phones}, {}), Lead(1, {"email": "one@example.com"}, {})]
+    )
+    store.write_leads(SHEET, keyed, NOW)
+    items, _, _ = store.list_leads(sheet_id="s1")
+    by_email = {i["email"]: i for i in items}
+    assert by_email["two@example.com"]["phones"] == [
+        {"column": "Mobile", "value": "+447911123456"},
+        {"column": "Work", "value": "+441134960456"},
+    ]
+    assert "phones" not in by_email["one@example.com"]

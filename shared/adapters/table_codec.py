@@ -168,6 +168,10 @@ def entity_to_lead(e: Mapping[str, Any]) -> dict[str, Any]:
     }
     for f in CANONICAL_FIELDS:
         out[f] = get_text(e, f)
+    for f in ("phones", "emails"):  # further contact columns; absent on older entities
+        listed = get_text(e, f)
+        if listed:
+            out[f] = json.loads(listed)
     out["extra"] = json.loads(extra_text) if extra_text else {}
     out["invalid"] = json.loads(invalid_text) if invalid_text else {}
     out["row"] = e.get("row")

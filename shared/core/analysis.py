@@ -19,19 +19,21 @@ from .detection import detect_header
 from .mapping import SAMPLE_ROWS, map_columns
 from .models import (
     DEFAULT_REQUIRED,
+    ColumnMapping,
     FieldChange,
     Grid,
     HeaderMatch,
     Lead,
-    Mapping,
     NoHeader,
     RowIssue,
     Status,
 )
-from .normalize import normalize_date, normalize_email, normalize_phone
+from .normalize import normalize_date, normalize_email, normalize_phone, region_for_country
 from .text import EMAIL, PHONE, classify, is_blank_row, normalize_header
 
 IDENTITY_FIELDS = ("email", "phone")
+SECONDARY_FIELDS = {"phone": "phones", "email": "emails"}
+"""Lead keys listing every value of a field with several columns: JSON ``[{"column", "value"}]``."""
 _DATE_WORDS = frozenset(
     {"date", "time", "day", "dob", "birthday", "deadline", "due", "when", "datum", "fecha", "data", "dia", "jour", "giorno"}
 )
@@ -62,7 +64,7 @@ class PreviousSync:
 @dataclass(slots=True)
 class SheetAnalysis:
     header: HeaderMatch | NoHeader
-    mapping: Mapping
+    mapping: ColumnMapping
     missing: list[str]
     status: Status
     messages: list[str]
@@ -89,18 +91,18 @@ class SheetAnalysis:
 SKIP_CODES = frozenset({"no_contact_or_name", "repeated_header"})
 
 
-def header_fingerprint(mapping: Mapping) -> str:
+def header_fingerprint(mapping: ColumnMapping) -> str:
     payload = json.dumps([[c.name, c.field] for c in mapping.columns], ensure_ascii=False)
     return hashlib.blake2b(payload.encode(), digest_size=8).hexdigest()
 
 
-def check_required(mapping: Mapping, required: Sequence[Sequence[str]]) -> list[str]:
+def check_required(mapping: ColumnMapping, required: Sequence[Sequence[str]]) -> list[str]:
     """Return one message per required group with no mapped column (empty when all present)."""
     mapped = set(mapping.fields)
     return [" or ".join(group) for group in required if group and not mapped.intersection(group)]
 
 
-def diff_mapping(previous: PreviousSync, mapping: Mapping) -> list[FieldChange]:
+def diff_mapping(previous: PreviousSync, mapping: ColumnMapping) -> list[FieldChange]:
     """Changes of columns since the last successful sync, by meaning, not by position."""
     changes: list[FieldChange] = []
     before_f = {f: (i, name) for i, name, f in previous.columns if f}
@@ -150,6 +152,13 @@ def analyse_sheet(grid: Grid, options: SheetOptions | None = None, previous: Pre
         result.note(Status.WARNING, "no_header", "no header row found; columns mapped by their content")
     elif header.strategy == "row0_fallback":
         result.note(Status.WARNING, "low_confidence_header", f"header row {header.row + 1} taken by fallback (low confidence)")
+
+    if mapping.review:
+        result.note(
+            Status.WARNING,
+            "mapping_needs_review",
+            "mapping needs review: " + "; ".join(mapping.review) + " (confirm with an override for the sheet)",
+        )
 
     result.missing = check_required(mapping, options.required)
     if result.missing:
@@ -215,7 +224,7 @@ def _samples(grid: Grid, start: int, width: int) -> list[list[str]]:
 
 
 def build_leads(
-    grid: Grid, start: int, mapping: Mapping, options: SheetOptions, labels: Sequence[str | None] = ()
+    grid: Grid, start: int, mapping: ColumnMapping, options: SheetOptions, labels: Sequence[str | None] = ()
 ) -> tuple[list[Lead], list[RowIssue], int, int]:
     """
     Turn the data rows into leads.
@@ -236,7 +245,19 @@ def build_leads(
         "phone": lambda v: normalize_phone(v, region),
         "created_at": lambda v: normalize_date(v, day_first),
     }
+    names = {c.index: c.name for c in mapping.columns}
     checked = [(c.index, c.field, normalisers[c.field]) for c in mapping.columns if c.field in normalisers]
+    # Further phone and email columns ("Mobile", "Work email"): the field holds the first
+    # non-empty valid value in the order primary column, then the others left to right;
+    # ``phones``/``emails`` list every value with the column it came from.
+    fields_at = mapping.fields
+    further = [
+        (f, SECONDARY_FIELDS[f], normalisers[f], [(fields_at[f], names[fields_at[f]])] + [(j, names[j]) for j in cols])
+        for f, cols in mapping.secondary.items()
+        if f in fields_at
+    ] if mapping.secondary else []
+    country_at = fields_at.get("country", -1)
+    phone_at = fields_at.get("phone") if country_at >= 0 else None
     plain = [(c.index, c.field) for c in mapping.columns if c.field and c.field not in normalisers]
     extra_cols = [(c.index, c.name) for c in mapping.columns if not c.field]
     # Google Sheets sends dates as serial numbers; in an extra column named like a date
@@ -275,6 +296,20 @@ def build_leads(
                         issues.append(RowIssue(r, f"invalid_{f}", f))
                     else:
                         fields[f] = norm
+        if phone_at is not None and country_at < n and phone_at < n and row[country_at]:
+            _phone_by_country(r, row[phone_at], row[country_at], region, fields, invalid, issues)
+        for f, plural, fn, cols in further:  # usually none
+            found = []
+            for j, name in cols:
+                v = row[j].strip() if j < n else ""
+                if v:
+                    norm = fields.get(f) if name == cols[0][1] else fn(v)
+                    if norm:
+                        found.append({"column": name, "value": norm})
+            if found:
+                fields.setdefault(f, found[0]["value"])
+                if len(found) > 1 or found[0]["column"] != cols[0][1]:
+                    fields[plural] = json.dumps(found, ensure_ascii=False, separators=(",", ":"))
         extra = {name: row[j].strip() for j, name in extra_cols if j < n and row[j] and not row[j].isspace()}
         for name in date_extras:  # usually none
             raw = extra.get(name)
@@ -287,6 +322,24 @@ def build_leads(
             fields["full_name"] = " ".join(fields[f] for f in ("first_name", "last_name") if f in fields)
         leads.append(Lead(r, fields, extra, invalid))
     return leads, issues, rows_read, blank
+
+
+def _phone_by_country(
+    r: int, raw: str, country: str, region: str, fields: dict[str, str], invalid: dict[str, str], issues: list[RowIssue]
+) -> None:
+    """A national number read in the row's own country (a ``country`` column) when it is not the sheet's."""
+    other = region_for_country(country)
+    if not other or other == region or not raw.strip():
+        return
+    norm = normalize_phone(raw, other)
+    if norm is None:
+        return
+    fields["phone"] = norm
+    if invalid.pop("phone", None) is not None:
+        for k in range(len(issues) - 1, -1, -1):
+            if issues[k].row == r and issues[k].code == "invalid_phone":
+                del issues[k]
+                break
 
 
 def _repeats_header(row: Sequence[str], header: Sequence[tuple[int, str]]) -> bool:

@@ -149,50 +149,53 @@ def detect_header(grid: Grid) -> HeaderMatch | NoHeader:
     left = min(multi) if multi else 0
 
     kv_block = _key_value_block(nonblank, left, width)
-    scored: list[_Scored] = []
+    scored: list[RowScore] = []
     for pos, row in enumerate(nonblank):
         if row.index >= SCAN_ROWS:
             break
         if _is_preamble(row, left, width) or row.index in kv_block:
             continue
         below = nonblank[pos + 1 : pos + 1 + LOOK_BELOW]
-        score, reasons, data_like, lead_hits = _score(row, below, width)
+        rs = _score(row, below, width)
         above = _data_rows_above(nonblank[max(0, pos - LOOK_BELOW) : pos], below)
         if above >= 2:
             # a header sits above its data: rows shaped like the data above it speak against it
-            score -= 0.5 * min(above, 4)
-            reasons = reasons + (f"{above} rows above look like the data below",)
-        scored.append((row, score, reasons, data_like, lead_hits))
+            rs = RowScore(
+                row, rs.score - WEIGHTS["data_above"] * min(above, 4),
+                (*rs.reasons, f"{above} rows above look like the data below"), rs.data_like, rs.lead_hits,
+            )
+        scored.append(rs)
 
     candidates = tuple(
-        Candidate(row.index, score, reasons) for row, score, reasons, _, _ in sorted(scored, key=lambda s: -s[1])[:5]
+        Candidate(rs.row.index, rs.score, rs.reasons) for rs in sorted(scored, key=lambda s: -s.score)[:5]
     )
     chosen = _choose(scored)
     first = nonblank[0]
     if chosen is None:
         if not scored:
             return NoHeader(width, "no_header", 0.5, candidates, first.index)
-        top_row, top_score, _, data_like, _ = scored[0]
+        top = scored[0]
+        top_row = top.row
         notes = any(_NOTE.search(top_row.cells[j]) for j in top_row.filled)
-        if data_like > 0 or notes or top_score < 0 or _matches_below(top_row, nonblank):
+        if top.data_like > 0 or notes or top.score < 0 or _matches_below(top_row, nonblank):
             return NoHeader(width, "no_header", 0.6, candidates, first.index)
         header_row, confidence, strategy = top_row, 0.3, "row0_fallback"
     else:
-        header_row, score, _, _, lead_hits = chosen
-        confidence = max(0.0, min(1.0, score / (ACCEPT * 2)))
-        strategy = "keywords" if lead_hits >= 2 else "data_types"
+        header_row = chosen.row
+        confidence = max(0.0, min(1.0, chosen.score / (ACCEPT * 2)))
+        strategy = "keywords" if chosen.lead_hits >= 2 else "data_types"
 
     block = _extend_up(_header_block(header_row, nonblank, width), nonblank, left, width)
-    top = block[0].index
-    if top > 0 and rows[top - 1].rule:
-        top -= 1  # a ruled line drawn right above the header is its top border
+    first_row = block[0].index
+    if first_row > 0 and rows[first_row - 1].rule:
+        first_row -= 1  # a ruled line drawn right above the header is its top border
     labels = _combine_labels(block, width)
     field_labels = tuple(
         next((r.cells[j] for r in reversed(block) if j < len(r.cells) and r.cells[j]), None) for j in range(width)
     )
     last = block[-1].index
     return HeaderMatch(
-        row=top,
+        row=first_row,
         rows=tuple(r.index for r in block),
         labels=labels,
         strategy=strategy,
@@ -203,7 +206,40 @@ def detect_header(grid: Grid) -> HeaderMatch | NoHeader:
     )
 
 
-def _score(row: _Row, below: list[_Row], width: int) -> tuple[float, tuple[str, ...], float, int]:
+@dataclass(frozen=True, slots=True)
+class RowScore:
+    """One row weighed as the header."""
+
+    row: _Row
+    score: float
+    reasons: tuple[str, ...]
+    data_like: float
+    """Share of the row's cells that look like data (typed values)."""
+    lead_hits: int
+    """Cells naming a lead field."""
+
+
+WEIGHTS: dict[str, float] = {
+    # evidence for a header row (each a share 0-1 unless said otherwise)
+    "vocab": 1.8,  # cells naming lead fields (1 each) or generic header words (0.6 each), per cell
+    "lead_hits": 0.3,  # per lead field named, up to 4
+    "contrast": 1.4,  # columns where a label sits above typed values
+    "text_like": 0.8,  # cells that can stand in a header (text, year-like numbers)
+    "fill": 0.6,  # share of the table's width filled
+    "distinct": 0.4,  # share of distinct values
+    # evidence against
+    "data_like": 2.2,  # cells that look like data themselves
+    "repeat": 1.2,  # values that recur in the rows below
+    "no_data_below": 0.8,  # nothing below to head
+    "long_cells": 0.4,  # cells over 50 characters (sentences, not labels)
+    "notes": 1.5,  # "Key: value" form notes
+    "single_cell": 0.6,  # a row of one cell (flat penalty)
+    "data_above": 0.5,  # per row above shaped like the data below, up to 4
+}
+"""Weights of ``_score``: a row at ``ACCEPT`` or more is taken as the header."""
+
+
+def _score(row: _Row, below: list[_Row], width: int) -> RowScore:
     cells = [row.cells[j] for j in row.filled]
     kinds = [row.kinds[j] for j in row.filled]
     n = len(cells)
@@ -241,19 +277,20 @@ def _score(row: _Row, below: list[_Row], width: int) -> tuple[float, tuple[str, 
     repeat = repeats / judged if judged else 0.0
     no_data_below = 1.0 if not judged else 0.0
 
+    w = WEIGHTS
     score = (
-        1.8 * min(vocab, 1.0)
-        + 0.3 * min(lead_hits, 4)
-        + 1.4 * contrast
-        + 0.8 * (text_like / n)
-        + 0.6 * fill
-        + 0.4 * distinct
-        - 2.2 * data_like
-        - 1.2 * repeat
-        - 0.8 * no_data_below
-        - 0.4 * (long_cells / n)
-        - 1.5 * (notes / n)
-        - (0.6 if n == 1 else 0.0)
+        w["vocab"] * min(vocab, 1.0)
+        + w["lead_hits"] * min(lead_hits, 4)
+        + w["contrast"] * contrast
+        + w["text_like"] * (text_like / n)
+        + w["fill"] * fill
+        + w["distinct"] * distinct
+        - w["data_like"] * data_like
+        - w["repeat"] * repeat
+        - w["no_data_below"] * no_data_below
+        - w["long_cells"] * (long_cells / n)
+        - w["notes"] * (notes / n)
+        - (w["single_cell"] if n == 1 else 0.0)
     )
     reasons = []
     if lead_hits:
@@ -269,14 +306,10 @@ def _score(row: _Row, below: list[_Row], width: int) -> tuple[float, tuple[str, 
     if notes:
         reasons.append(f"{notes} cells read like form notes ('Key: value')")
     reasons.append(f"{n}/{width} cells filled")
-    return score, tuple(reasons), data_like, lead_hits
+    return RowScore(row, score, tuple(reasons), data_like, lead_hits)
 
 
-_Scored = tuple[_Row, float, tuple[str, ...], float, int]
-"""(row, score, reasons, share of data-like cells, lead vocabulary hits)"""
-
-
-def _choose(scored: list[_Scored]) -> _Scored | None:
+def _choose(scored: list[RowScore]) -> RowScore | None:
     """
     Take the first acceptable row unless a row below it, before the data starts, clearly
     beats it.
@@ -286,13 +319,13 @@ def _choose(scored: list[_Scored]) -> _Scored | None:
     below it (``_extend_up``).
     """
     for i, entry in enumerate(scored):
-        if entry[1] < ACCEPT or _distinct(entry[0]) < 2:
+        if entry.score < ACCEPT or _distinct(entry.row) < 2:
             continue
         best = entry
         for later in scored[i + 1 :]:
-            if later[3] > 0.5:  # data has started
+            if later.data_like > 0.5:  # data has started
                 break
-            if later[1] > best[1] + OVERTAKE and _distinct(later[0]) >= 2:
+            if later.score > best.score + OVERTAKE and _distinct(later.row) >= 2:
                 best = later
         return best
     return None

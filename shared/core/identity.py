@@ -121,7 +121,7 @@ def signatures(lead: Lead) -> tuple[str, ...]:
     name = " ".join(v.casefold() for v in (f.get("full_name"), f.get("company")) if v)
     if f.get("full_name") and f.get("company"):
         out.append("n" + _h(" ".join(name.split()), 8))
-    rest = Lead(lead.row, {k: v for k, v in f.items() if k != "email"}, lead.extra, lead.invalid)
+    rest = Lead(lead.row, {k: v for k, v in f.items() if k not in ("email", "emails")}, lead.extra, lead.invalid)
     if rest.fields or rest.extra:
         out.append("r" + _h(_encode(rest, with_invalid=False), 8))
     return tuple(out)

@@ -1,52 +1,245 @@
 """
 Column mapping: decide which canonical lead field each column holds.
 
-Evidence, strongest first:
+Mapping runs in three steps, each its own function:
 
-1. a per-sheet override from configuration;
-2. the header named the same as at the last successful sync (keeps a decision stable);
-3. an exact synonym (``vocabulary.SYNONYMS``, after ``normalize_header``);
-4. a synonym phrase inside a longer header ("Your email address (required)");
-5. a fuzzy match (rapidfuzz) above ``FUZZY_MIN`` whose best field clearly beats the next;
-6. the column's content: a column of email addresses is ``email`` whatever its title, a "Name"
-   column of company names in a business list is ``company``.
+1. **collect** (``collect_evidence``): every column's evidence, as named ``Evidence`` records
+   scored by the weights in ``W``:
 
-Each field is given to at most one column: candidates are taken best first, so the assignment
-does not depend on column order. Every column that gets no field is kept as extra data under a
-unique name (blank headers are named by position, duplicates numbered), never dropped.
+   - a per-sheet override from configuration (wins over everything);
+   - the field the same header had at the last successful sync (keeps a decision stable);
+   - the header read as a phrase (``read_header``): an exact synonym from the vocabulary of
+     23 languages, then a synonym phrase inside a longer header, read by its grammar: the
+     phrase must be the header's head ("Mobile phone", "Billing address city") or be followed
+     only by harmless words; a qualifier after it ("Campaign ID", "Lead value", "Phone type")
+     or a modifier before it ("Middle name", "Sales person", "Birth date") makes the column
+     about something else, and headers listed in ``vocabulary.NOT_LEAD`` ("Fax", "Owner",
+     "State") are refused outright; then a fuzzy match (one typo);
+   - the column's content (``Profile``): emails, phones by shape in any country's format,
+     web addresses, postcodes, dates, organisation names (legal forms, trade words) and
+     person names.
+
+   Content confirms, corrects or vetoes the header: a header that names a field beats content
+   that merely fits another one, but a "Phone" column full of emails is ``email``, an "Email"
+   column of phone numbers is ``phone``, a "Name" column of business names is ``company``,
+   and a "Phone" column with no phone numbers is refused.
+
+2. **assign** (``assign_fields``): candidates are taken best first, each field given to one
+   column, so the result does not depend on column order. Further columns with phone or email
+   evidence become *secondary* columns of that field (``ColumnDecision.also``): normalised and
+   kept on the lead as ``phones``/``emails``.
+
+3. **explain** (``explain``): one ``ColumnDecision`` per column with the reason, including why a
+   losing candidate lost, and the review notes of the confidence gate: an essential field
+   whose best evidence is weak or tied with another column is flagged "mapping needs review"
+   with its candidates (an override resolves it).
+
+Every column that gets no field is kept as extra data under a unique name (blank headers are
+named by position, duplicates numbered), never dropped.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping as MappingABC
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from .models import ColumnDecision, Mapping
-from .text import DATE, EMAIL, NUMBER, PHONE, TEXT, URL, classify, normalize_header
-from .vocabulary import COMPANY_SUFFIXES, LOOKUP, QUALIFIERS, SYNONYMS
+from .models import ColumnDecision, ColumnMapping
+from .text import DATE, EMAIL, NUMBER, URL, classify, normalize_header, phone_shape
+from .vocabulary import (
+    COMPANY_SUFFIXES,
+    CONTACT_OF_OTHERS,
+    GIVEN_NAMES,
+    LEGAL_PREFIXES,
+    LOOKUP,
+    NOT_LEAD_WORDS,
+    ORG_WORDS,
+    QUALIFIERS,
+    REFUSE_BEFORE,
+    SYNONYMS,
+)
 
-FUZZY_MIN = 86.0
-"""rapidfuzz ratio (0-100) below which a header is not a fuzzy match."""
-TIE_MARGIN = 4.0
-"""A fuzzy match must beat the best other field by this much, or it is rejected as ambiguous."""
-CONTENT_SHARE = 0.6
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """
+    Every score used by mapping, in one place. Scores are on a 0-100 scale (overrides above);
+    a candidate under ``minimum`` is never taken.
+    """
+
+    override: float = 1000.0
+    """A per-sheet override: always wins."""
+    previous: float = 99.5
+    """The header's field at the last successful sync: only a near-top exact synonym for another
+    field beats it, never a content correction (at most 99): no flip-flop on a close call."""
+    exact: float = 100.0
+    """The header is a synonym; minus ``rank_step`` per place down the field's list."""
+    rank_step: float = 0.1
+    head_phrase: float = 94.0
+    """A synonym is the header's head ("Mobile phone"); minus ``per_word`` per other word."""
+    inner_phrase: float = 88.0
+    """A synonym starts or sits inside the header ("E-mail (work)", "Nome Attività")."""
+    per_word: float = 3.0
+    secondary_modifier: float = 6.0
+    """Taken off for "Billing phone", "Secondary email": a further contact, not the main one."""
+    fuzzy_min: float = 86.0
+    """rapidfuzz ratio (0-100) below which a header is not a fuzzy match."""
+    fuzzy_factor: float = 0.9
+    tie: float = 4.0
+    """Two fields (or two columns) closer than this are a tie."""
+    corrected: float = 97.0
+    """A header contradicted by unmistakable content (emails in "Phone") takes the content's field."""
+    content_email: float = 80.0
+    content_phone: float = 78.0
+    content_website: float = 70.0
+    content_postcode: float = 70.0
+    content_company: float = 62.0
+    content_person: float = 50.0
+    content_date: float = 55.0
+    vetoed: float = 60.0
+    """Taken off a header candidate whose content contradicts it (no phones under "Phone")."""
+    minimum: float = 40.0
+    """Below this a candidate is not taken."""
+    secondary_min: float = 60.0
+    """Evidence a further phone or email column needs to be kept as a secondary contact."""
+    confident: float = 60.0
+    """An essential field mapped with less is flagged for review."""
+
+
+W = Weights()
+
+
+@dataclass(frozen=True, slots=True)
+class Shares:
+    """Shares of a column's values (0-1) at which content counts as evidence."""
+
+    decide: float = 0.6
+    """Content decides a field (emails, phones, names...)."""
+    contradict: float = 0.2
+    """Below this, content contradicts a header ("Phone" with under 20% phones)."""
+    org: float = 0.4
+    """Organisation names: a column without a header evidence is a company."""
+    org_correct: float = 0.35
+    """Organisation names under a name or job-title header: the column is the company."""
+    person_for_role: float = 0.6
+    """People's names under a role noun ("Customer", "Account"): the lead's name."""
+    person_for_lead: float = 0.5
+    """People's names that a gated header ("Lead") needs to be the lead's name."""
+    whole_names: float = 0.7
+    """People's names under a first-name header: the whole name."""
+    name_words: float = 0.7
+    """Single name words: a first or last name column."""
+    social: float = 0.5
+    salutations: float = 0.5
+    codes: float = 0.8
+    """Two-letter codes under "Status"/"Estado": regions, not statuses."""
+    distinct_names: float = 0.6
+    """Values that must differ for a column to be names (cities and titles repeat)."""
+
+
+S = Shares()
+CONTENT_SHARE = S.decide
 """Share of non-blank sample values that must agree for content to decide a field."""
+FUZZY_MIN = W.fuzzy_min
+TIE_MARGIN = W.tie
 SAMPLE_ROWS = 200
 
 IGNORE = "ignore"
-_CHOICES = list(LOOKUP)
-_SUFFIXES = frozenset(COMPANY_SUFFIXES)
-_POSTCODE_UK = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}$", re.I)
+NAME_FIELDS = ("full_name", "first_name", "last_name")
+MULTI_FIELDS = ("phone", "email")
+"""Fields a lead may have several columns of: the best is the field, the rest are secondary."""
+ESSENTIAL = ("email", "phone", "full_name", "first_name", "last_name", "company")
+
+def _is_cjk_text(text: str) -> bool:
+    return any("\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" or "\u3040" <= ch <= "\u30ff" for ch in text)
+
+
+_CHOICES = [w for w in LOOKUP if len(w) >= 4]
+_SUFFIXES = frozenset(normalize_header(s) for s in COMPANY_SUFFIXES)
+_PREFIXES = frozenset(normalize_header(s) for s in LEGAL_PREFIXES)
+_CJK_FORMS = tuple(w for w in (*COMPANY_SUFFIXES, *LEGAL_PREFIXES) if _is_cjk_text(w))
+_ORG_LONG = tuple(normalize_header(w) for w in ORG_WORDS if len(normalize_header(w)) >= 5)
+_ORG_SHORT = frozenset(normalize_header(w) for w in ORG_WORDS if 0 < len(normalize_header(w)) < 5)
+_POSTCODE = re.compile(r"^(?:[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}|\d{5}(?:-\d{4})?|\d{3}-\d{4}|\d{4}\s?[A-Z]{2}|\d{2}-\d{3})$", re.I)
+_SOCIAL = re.compile(r"linkedin\.com|facebook\.com|instagram\.com|twitter\.com|x\.com/|tiktok\.com|youtube\.com", re.I)
+_CODE2 = re.compile(r"^[A-Z]{2,3}$")
+_NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_'’.\-]*(?:[-'’][^\W\d_]+)*\.?$")
+_PARTICLES = frozenset({"de", "da", "do", "dos", "das", "di", "del", "della", "van", "von", "der", "den", "le", "la", "du", "bin", "al", "el", "y", "e", "ter", "ten", "mc", "st"})
+_IDENTIFIER_WORDS = frozenset({"id", "ids", "uuid", "guid", "code", "key", "hash", "ref", "number", "no", "nr", "num", "vat", "iban", "tax", "cpf", "cnpj", "ssn", "nif", "siret", "siren"})
+"""Words of an unrecognised header that make it an identifier: content (digits) is not asked."""
+_GATED = frozenset({"lead", "lead name"})
+_OF_WORDS = frozenset({"de", "da", "do", "di", "du", "des", "del", "della", "dello", "dei", "of", "for", "para", "pour", "per", "fur"})
+_ARTICLES = frozenset({"la", "le", "l", "el", "los", "las", "a", "o", "os", "as", "the", "il", "lo", "gli", "les", "un", "una", "primeira", "primera", "first"})
+_NAME_HEADS = frozenset({"name", "nom", "nombre", "nome", "naam", "navn", "namn", "nazwa"})
+_CREATION_WORDS = frozenset(
+    {
+        "created", "create", "creation", "submitted", "submission", "submit", "added", "signup", "sign", "up",
+        "registration", "registered", "received", "entry", "lead", "enquiry", "inquiry", "original", "first",
+        "initial", "optin", "opt", "in", "conversion", "capture", "captured", "form", "alta", "creacion",
+        "registro", "cadastro", "criacao", "inscripcion", "inscricao", "inscription", "ajout", "creazione",
+        "inserimento", "iscrizione", "envio", "entrada", "ingreso", "conversao", "primeira", "contact",
+        "contacto", "contato", "solicitud", "request", "erstellung", "eingang", "anfrage", "record",
+    }
+)
+"""Words before or after "date" that keep it the date the lead came in ("Lead created at")."""
+_PATH = re.compile(r"[./>]")
+_LABEL_LEAVES = frozenset({"name", "label", "title", "value", "text", "display name", "displayname"})
+_FLAG_WORDS = frozenset({"is", "has", "was", "can", "do", "does", "did", "allow", "allows", "accepts", "wants"})
+"""First words of a yes/no column ("is_hot_lead", "isDoNotCall", "has_website")."""
+"""Headers that are a person's name only when the values look like one (else a deal title)."""
+_SALUTATIONS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "herr", "frau", "m", "mme", "mlle", "sr", "sra", "srta", "sig", "sig ra", "dott", "monsieur", "madame", "don", "dona"})
+_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+_NUMERIC_POSTCODE = re.compile(r"^\d{4,5}$")
+_NUMBER_WORDS = frozenset({"no", "nr", "number", "num", "nummer", "numero", "nro", "n"})
+_CONNECTORS = frozenset({"or", "and", "y", "o", "et", "ou", "und", "oder", "e", "og", "och", "ja", "i", "ve", "или", "и", "atau", "dan"})
+_TRAILING_NOISE = frozenset({"optional", "required", "mandatory", "primary", "main", "principal", "1", "2", "3", "4", "5", "i", "ii", "iii"})
+_ROLE_WORDS = frozenset(
+    normalize_header(w)
+    for w in (
+        "name", "names", "nome", "nom", "nombre", "navn", "namn", "nimi", "nama", "isim", "naam", "nazwa",
+        "название", "customer", "client", "cliente", "kunde", "klant", "klient", "asiakas", "müşteri",
+        "pelanggan", "contact", "contacto", "contato", "contatto", "kontakt", "account", "entity", "org",
+        "title", "listing", "display name", "customer name", "client name", "nome completo",
+    )
+)
+"""Headers that name a party without saying person or organisation: content decides."""
+
+
+_is_cjk = _is_cjk_text
+
+
+_CJK_WORDS = sorted(((w, f) for w, f in LOOKUP.items() if _is_cjk(w) and len(w) >= 2), key=lambda wf: -len(wf[0]))
+_CJK_NOT_LEAD = [w for w in NOT_LEAD_WORDS if _is_cjk(w)]
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One reason to map a column to a field, with its weight."""
+
+    field: str
+    score: float
+    reason: str
+    source: str
+    """``override``, ``previous``, ``header``, ``content`` or ``corrected`` (header overruled by content)."""
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderReading:
+    """What a header says: candidates, or a refusal (a header naming something else)."""
+
+    evidence: tuple[Evidence, ...] = ()
+    refused: str | None = None
+    secondary: bool = False
+    """The header says it is a further contact ("Billing phone", "Secondary email")."""
 
 
 @dataclass(frozen=True, slots=True)
 class Profile:
-    """What a sample of a column's values looks like."""
+    """What a sample of a column's values looks like (shares of the non-blank values)."""
 
     count: int
     email: float
@@ -56,6 +249,23 @@ class Profile:
     company: float
     multiword: float
     postcode: float
+    person: float = 0.0
+    """Values shaped like a person's whole name ("Ann Lee", "Jan de Vries") with no trade word."""
+    org: float = 0.0
+    """Values with a legal form or a trade word ("Acme GmbH", "Apotheke am Dom", "Joe's Tint")."""
+    name_word: float = 0.0
+    """Single capitalised words or short CJK names: first or last names in a header-less sheet."""
+    social: float = 0.0
+    code2: float = 0.0
+    """Two- or three-letter upper-case codes (regions, countries, currencies)."""
+    distinct: float = 1.0
+    cjk: float = 0.0
+    salutation: float = 0.0
+    """"Mr", "Mrs", "Dr": a "Title" column of salutations, not job titles."""
+    date_years: int = 0
+    """Years between the earliest and latest year seen in date values (birth dates span decades)."""
+    postcode_numeric: float = 0.0
+    """Four- or five-digit numbers repeated at least once: postcodes in a header-less sheet."""
 
     @classmethod
     def of(cls, values: Sequence[str]) -> Profile:
@@ -64,34 +274,105 @@ class Profile:
         if not n:
             return cls(0, 0, 0, 0, 0, 0, 0, 0)
         kinds = [classify(v) for v in vals]
-        company = multi = postcode = 0
-        for v, k in zip(vals, kinds):
-            if k == TEXT:
-                words = normalize_header(v).split()
-                if words and words[-1] in _SUFFIXES:
-                    company += 1
-                parts = v.split()
-                if 2 <= len(parts) <= 4 and all(p[:1].isupper() for p in parts) and not any(ch.isdigit() for ch in v):
-                    multi += 1  # "Ann Lee": two to four capitalised words
-                if _POSTCODE_UK.match(v):
-                    postcode += 1
+        company = multi = postcode = person = org = name_word = social = code2 = cjk = phone = 0
+        salutation = numeric_pc = 0
+        years: list[int] = []
+        # The finer checks (phone shape, organisation and person names) read the first
+        # PROFILE_DETAIL values only: enough for a share, and mapping stays cheap.
+        d = min(n, PROFILE_DETAIL)
+        for v, k in zip(vals[:d], kinds[:d]):
+            if k == DATE:
+                m = _YEAR.search(v)
+                if m:
+                    years.append(int(m.group(1)))
+                continue
+            if k == EMAIL:
+                continue
+            if k == URL:
+                social += bool(_SOCIAL.search(v))
+                continue
+            if phone_shape(v):
+                phone += 1
+                continue
+            if k == NUMBER:
+                numeric_pc += bool(_NUMERIC_POSTCODE.match(v))
+                continue
+            words = _fold(v).split()
+            if len(words) <= 2 and " ".join(words) in _SALUTATIONS:
+                salutation += 1
+                continue
+            if _POSTCODE.match(v):
+                postcode += 1
+            if _CODE2.match(v):
+                code2 += 1
+            given = len(words) >= 2 and (words[0] in GIVEN_NAMES or ("," in v and len(words) == 2 and words[1] in GIVEN_NAMES))
+            possessive = "'s " in v or "’s " in v  # "Joe's Pizza", "Maria's Bakery"
+            legal = bool(words) and (words[-1] in _SUFFIXES or (len(words) > 1 and words[0] in _PREFIXES))
+            if not legal and not v.isascii():
+                legal = any(form in v for form in _CJK_FORMS)
+            is_org = bool(words) and (legal or possessive or (not given and (_has_org_word(words) or "&" in v)))
+            if is_org:
+                org += 1
+                company += legal
+                continue
+            parts = v.split()
+            if 2 <= len(parts) <= 4 and not _DIGIT.search(v):
+                if all(p[:1].isupper() for p in parts):
+                    multi += 1
+                if all(_NAME_WORD.match(p) and (p[:1].isupper() or p.lower() in _PARTICLES) for p in parts):
+                    person += 1
+            elif not v.isascii() and 2 <= len(v) <= 5 and " " not in v and _is_cjk(v):
+                cjk += 1
+                name_word += 1
+            elif len(parts) == 1 and _NAME_WORD.match(v) and v[:1].isupper() and 2 <= len(v) <= 20:
+                name_word += 1
+            elif len(parts) == 2 and parts[0].lower() in _PARTICLES and parts[1][:1].isupper():
+                name_word += 1  # "de Boer"
+        distinct = len(set(vals)) / n
+        names_ok = distinct >= S.distinct_names or n < 5
         return cls(
             n,
             kinds.count(EMAIL) / n,
-            (kinds.count(PHONE) + sum(1 for v, k in zip(vals, kinds) if k == NUMBER and _bare_phone(v))) / n,
+            phone / d,
             kinds.count(DATE) / n,
             kinds.count(URL) / n,
-            company / n,
-            # names are mostly distinct; campaigns, cities and job titles repeat
-            multi / n if len(set(vals)) * 10 >= n * 6 else 0.0,
-            postcode / n,
+            company / d,
+            multi / d if names_ok else 0.0,
+            postcode / d,
+            person / d if names_ok else 0.0,
+            org / d,
+            name_word / d if names_ok else 0.0,
+            social / d,
+            code2 / d,
+            distinct,
+            cjk / d,
+            salutation / d,
+            max(years) - min(years) if years else 0,
+            numeric_pc / d if distinct < 0.9 else 0.0,
         )
 
 
-def _bare_phone(v: str) -> bool:
-    """A number cell that is a phone stored as a number (the leading 0 lost)."""
-    digits = v[:-2] if v.endswith(".0") else v
-    return digits.isdigit() and 9 <= len(digits) <= 13
+PROFILE_DETAIL = 40
+"""Values of a column read by the finer content checks."""
+_ASCII_SPLIT = re.compile(r"[^0-9a-z]+")
+_DIGIT = re.compile(r"\d")
+
+
+def _fold(value: str) -> str:
+    """``normalize_header`` for cell values, with a fast path for plain ASCII text."""
+    if value.isascii():
+        return _ASCII_SPLIT.sub(" ", value.lower()).strip()
+    return normalize_header(value)
+
+
+def _has_org_word(words: Sequence[str]) -> bool:
+    for w in words:
+        if w in _ORG_SHORT or w.startswith(_ORG_LONG):
+            return True
+        if "-" in w or len(w) > 9:
+            if any(part.startswith(_ORG_LONG) for part in re.split(r"[-]", w)) or any(o in w for o in _ORG_LONG if len(o) >= 6):
+                return True
+    return False
 
 
 def column_name(index: int) -> str:
@@ -122,113 +403,553 @@ def unique_names(labels: Sequence[str | None]) -> list[str]:
     return names
 
 
-def header_candidates(label: str | None) -> list[tuple[str, float, str]]:
-    """Field candidates from the header text alone: (field, score, reason)."""
+def _exact(field: str, norm: str, label: str, score: float | None = None) -> Evidence:
+    # Earlier synonyms are the field's more usual names: "Campaign" beats "Ad Set".
+    rank = SYNONYMS[field].index(norm) if norm in SYNONYMS[field] else 0
+    base = W.exact - min(rank, 20) * W.rank_step if score is None else score
+    return Evidence(field, base, f"header {label!r} is a synonym of {field}", "header")
+
+
+@lru_cache(maxsize=4096)
+def read_header(label: str | None) -> HeaderReading:
+    """Read a header as a phrase: its field candidates, or why it names something else (cached: pure)."""
     if not label:
-        return []
+        return HeaderReading()
     norm = normalize_header(label)
     if not norm:
-        return []
+        return HeaderReading()
+    path = [p for p in _PATH.split(label) if p.strip()]
+    if len(path) >= 2 and normalize_header(path[-1]) in _LABEL_LEAVES:
+        # JSON paths of API and scraper exports: "primaryCity.name" is the city, "company.name" the company
+        inner = read_header(path[-2])
+        if inner.evidence or inner.refused:
+            why = f"header {label!r} is the {path[-1]!r} of {path[-2]!r}"
+            ev = tuple(Evidence(e.field, e.score - 2.0, f"{why}; {e.reason}", e.source) for e in inner.evidence)
+            return HeaderReading(ev, refused=inner.refused and f"{why}; {inner.refused}", secondary=inner.secondary)
+    if norm in NOT_LEAD_WORDS:
+        return HeaderReading(refused=f"header {label!r} names something that is not a lead field")
     field = LOOKUP.get(norm)
     if field:
-        # Earlier synonyms are the field's more usual names: "Campaign" beats "Ad Set".
-        rank = SYNONYMS[field].index(norm)
-        return [(field, 100.0 - min(rank, 20) * 0.1, f"header {label!r} is a synonym of {field}")]
+        return HeaderReading((_exact(field, norm, label),))
     words = norm.split()
-    found: dict[str, tuple[float, str]] = {}
-    if len(words) <= 8:
-        for n in range(min(4, len(words)), 0, -1):
-            for i in range(len(words) - n + 1):
-                phrase = " ".join(words[i : i + n])
-                f = LOOKUP.get(phrase)
-                after = words[i + n :]
-                if any(w in QUALIFIERS for w in after):
-                    # "Campaign ID", "Contact owner", "Phone type": the column is about the
-                    # word after the phrase (its identifier, owner, type), not the field itself
-                    continue
-                if f and (n > 1 or len(phrase) >= 4) and f not in found:
-                    extra = len(words) - n
-                    found[f] = (92.0 - 3.0 * extra + 2.0 * n, f"header {label!r} contains {phrase!r}")
+    core = [w for w in words if not w.isdigit()] or list(words)  # "E-mail 1 - Value", "Phone 2"
+    if len(core) > 1 and len(core) < len(words) and core[-1] in ("value", "values"):
+        core.pop()  # Google Contacts' "Phone 1 - Value": the value of the first phone
+    while len(core) > 1 and core[-1] in _TRAILING_NOISE:
+        core.pop()  # "Phone Number 2", "Email (optional)", "Middle Name (Optional)"
+    core_norm = " ".join(core)
+    if core_norm in NOT_LEAD_WORDS:
+        return HeaderReading(refused=f"header {label!r} names something that is not a lead field")
+    if core_norm != norm and core_norm in LOOKUP:
+        return HeaderReading((_exact(LOOKUP[core_norm], core_norm, label, W.exact - 1.0),))
+    if len(core) > 1 and core[0] in _FLAG_WORDS:
+        return HeaderReading(refused=f"header {label!r} is a yes/no flag, not a lead field")
+    refusal = _refused_by_words(core, label)
+    if refusal:
+        return HeaderReading(refused=refusal)
+    if _is_cjk(norm):
+        for bad in _CJK_NOT_LEAD:
+            if bad in norm:
+                return HeaderReading(refused=f"header {label!r} names something that is not a lead field ({bad})")
+        for word, f in _CJK_WORDS:
+            if word in norm:
+                extra = len(norm) - len(word)
+                score = (W.head_phrase if norm.endswith(word) else W.inner_phrase) - min(extra, 6)
+                return HeaderReading((Evidence(f, score, f"header {label!r} contains {word!r}", "header"),))
+    of = _of_phrase(core, label)
+    if of is not None:
+        return of
+    found = _phrases(core, label)
+    if found is not None:
+        return found
+    fuzzy = _fuzzy(norm, label)
+    if not fuzzy.evidence:
+        ident = next((w for w in core if w in _IDENTIFIER_WORDS), None)
+        if ident:
+            # "ID Number", "account_number", "VAT Number": an identifier, whatever its values
+            return HeaderReading(refused=f"header {label!r} names an identifier ({ident!r}), not a lead field")
+    return fuzzy
+
+
+def _refused_by_words(core: Sequence[str], label: str) -> str | None:
+    """A multi-word NOT_LEAD phrase anywhere, or a NOT_LEAD word as the head, refuses the header."""
+    n_words = len(core)
+    for n in range(min(4, n_words), 1, -1):
+        for i in range(n_words - n + 1):
+            phrase = " ".join(core[i : i + n])
+            if phrase in NOT_LEAD_WORDS and phrase not in LOOKUP:
+                return f"header {label!r} names {phrase!r}, not a lead field"
+    head = core[-1]
+    ends_in_synonym = any(" ".join(core[-n:]) in LOOKUP for n in range(2, min(4, n_words) + 1))  # "Country/Region"
+    if n_words > 1 and head in NOT_LEAD_WORDS and head not in LOOKUP and not ends_in_synonym:
+        return f"header {label!r} is about a {head!r}, not a lead field"
+    return None
+
+
+def _of_phrase(core: Sequence[str], label: str) -> HeaderReading | None:
+    """
+    "X of Y" and the Romance "X de Y": X is the head ("Teléfono de contacto" is a phone, "Company
+    Name for Emails" a company), unless X is a word for "name", then Y says whose ("Nom du
+    contact" is the person's name, "Nombre de la campaña" the campaign). A date of anything but
+    the lead's arrival ("Fecha de visita") is not ``created_at``.
+    """
+    k = next((i for i, w in enumerate(core) if w in _OF_WORDS), -1)
+    if k <= 0 or k >= len(core) - 1:
+        return None
+    head, tail = core[:k], [w for w in core[k + 1 :] if w not in _ARTICLES]
+    if not tail:
+        return None
+    head_norm = " ".join(head)
+    if head_norm in _NAME_HEADS:
+        inner = read_header(" ".join(tail))
+        ev = [e for e in inner.evidence if e.field not in ("first_name", "last_name")]
+        if ev:
+            e = ev[0]
+            field = e.field if e.field != "full_name" else "full_name"
+            return HeaderReading((Evidence(field, e.score - W.per_word, f"header {label!r} is the name of {' '.join(tail)!r} ({field})", "header"),))
+        return None
+    f = LOOKUP.get(head_norm)
+    if not f:
+        return None
+    if f == "created_at" and not all(w in _CREATION_WORDS for w in tail):
+        return HeaderReading(refused=f"header {label!r} is the date of {' '.join(tail)!r}, not when the lead came in")
+    score = W.head_phrase - W.per_word * 0.67 * len(tail)
+    return HeaderReading((Evidence(f, score, f"header {label!r} is {head_norm!r} of {' '.join(tail)!r}", "header"),))
+
+
+def _phrases(words: Sequence[str], label: str) -> HeaderReading | None:
+    """Synonym phrases inside a longer header, judged by where they sit and what surrounds them."""
+    if len(words) > 8:
+        return None
+    found: dict[str, Evidence] = {}
+    secondary = False
+    blocked: list[str] = []
+    for n in range(min(4, len(words)), 0, -1):
+        for i in range(len(words) - n + 1):
+            phrase = " ".join(words[i : i + n])
+            f = LOOKUP.get(phrase)
+            if not f or f in found or (n == 1 and len(phrase) <= 2):
+                continue
+            before, after = words[:i], words[i + n :]
+            after = [w for w in after if w not in _TRAILING_NOISE]
+            if n == 1 and phrase == "number" and before:
+                blocked.append(f"the number of {' '.join(before)!r}")  # "Pager number", "Case number"
+                continue
+            if f == "phone" and after and all(w in _NUMBER_WORDS for w in after):
+                after = []  # "Mob No.", "Tel Nr", "Cell #": the phone's number
+            if any(w in QUALIFIERS for w in after):
+                # "Campaign ID", "Contact owner", "Phone type", "Lead value": the column is about
+                # the word after the phrase (its identifier, owner, type), not the field itself
+                blocked.append(f"{phrase!r} is qualified by {' '.join(after)!r}")
+                continue
+            if after and after[0] == "of":
+                blocked.append(f"{phrase!r} of something else")
+                continue
+            stop = [w for w in before if w in REFUSE_BEFORE]
+            if stop:
+                blocked.append(f"{phrase!r} of {stop[0]!r}")
+                continue
+            if f == "created_at" and any(w not in _CREATION_WORDS for w in before):
+                # "Appointment date", "Follow-up date", "Renewal date": the date of something else
+                blocked.append(f"{phrase!r} of {' '.join(before)!r}")
+                continue
+            other = len(words) - n
+            if after:
+                score = W.inner_phrase - W.per_word * len(after) - W.per_word * len(before)
+            else:
+                score = W.head_phrase - W.per_word * 0.67 * len(before)
+            score += 1.0 * (n - 1)
+            if f in MULTI_FIELDS and any(w in CONTACT_OF_OTHERS for w in before):
+                score -= W.secondary_modifier
+                secondary = True
+            if other > 4:
+                score -= 4.0
+            found[f] = Evidence(f, score, f"header {label!r} contains {phrase!r}", "header")
     if found:
-        ranked = sorted(found.items(), key=lambda kv: -kv[1][0])
-        if len(ranked) > 1 and ranked[0][1][0] - ranked[1][1][0] < TIE_MARGIN:
-            return []
-        f, (score, reason) = ranked[0]
-        return [(f, score, reason)]
+        ranked = sorted(found.values(), key=lambda e: -e.score)
+        joined = len(ranked) > 1 and any(w in _CONNECTORS for w in words)  # "Email or phone"
+        if len(ranked) > 1 and (joined or ranked[0].score - ranked[1].score < W.tie):
+            names = " and ".join(e.field for e in ranked[:2])
+            return HeaderReading(refused=f"header {label!r} names two fields ({names})")
+        return HeaderReading((ranked[0],), secondary=secondary)
+    if blocked:
+        # "Phnoe Number": a typo of a synonym (one edit), not the number of something
+        typo = [c for c in _CHOICES if abs(len(c) - len(" ".join(words))) <= 1 and DamerauLevenshtein.distance(" ".join(words), c) <= 1]
+        fuzzy = _fuzzy(" ".join(words), label) if typo else HeaderReading()
+        return fuzzy if fuzzy.evidence else HeaderReading(refused=f"header {label!r}: {blocked[0]}")
+    return None
+
+
+def _fuzzy(norm: str, label: str) -> HeaderReading:
+    if len(norm) < 4:
+        return HeaderReading()
     hits = process.extract(norm, _CHOICES, scorer=fuzz.ratio, limit=10, score_cutoff=70.0)
     best: dict[str, tuple[float, str]] = {}
     for choice, score, _ in hits:
         if len(norm) >= 5 and DamerauLevenshtein.distance(norm, choice) <= 1:
             score = max(score, 90.0)  # one typo or one swapped pair of letters ("Emial")
-        if score < FUZZY_MIN - TIE_MARGIN:
+        if score < W.fuzzy_min - W.tie:
             continue
         f = LOOKUP[choice]
         if f not in best or score > best[f][0]:
             best[f] = (score, choice)
     if not best:
-        return []
+        return HeaderReading()
     ranked = sorted(best.items(), key=lambda kv: -kv[1][0])
     (f, (score, choice)) = ranked[0]
-    if score < FUZZY_MIN:
-        return []
-    if len(ranked) > 1 and score - ranked[1][1][0] < TIE_MARGIN:
-        return []
-    return [(f, min(score, 99.0) * 0.9, f"header {label!r} is close to {choice!r} ({score:.0f}%)")]
+    if score < W.fuzzy_min:
+        return HeaderReading()
+    if len(ranked) > 1 and score - ranked[1][1][0] < W.tie:
+        return HeaderReading()
+    reason = f"header {label!r} is close to {choice!r} ({score:.0f}%)"
+    return HeaderReading((Evidence(f, min(score, 99.0) * W.fuzzy_factor, reason, "header"),))
 
 
-def content_candidates(profile: Profile) -> list[tuple[str, float, str]]:
+def header_candidates(label: str | None) -> list[tuple[str, float, str]]:
+    """Field candidates from the header text alone: (field, score, reason)."""
+    return [(e.field, e.score, e.reason) for e in read_header(label).evidence]
+
+
+def _by_share(base: float, share: float) -> float:
+    """Content evidence of names grows with its share: ``base`` at 60% of values, +15 at 100%."""
+    return base + 15.0 * max(0.0, min(1.0, (share - CONTENT_SHARE) / (1.0 - CONTENT_SHARE)))
+
+
+def content_evidence(profile: Profile, header_less: bool = False) -> list[Evidence]:
     """Field candidates from a column's values alone."""
     if profile.count < 1:
         return []
     out = []
     if profile.email >= CONTENT_SHARE:
-        out.append(("email", 80.0, f"{profile.email:.0%} of values are email addresses"))
+        out.append(Evidence("email", W.content_email, f"{profile.email:.0%} of values are email addresses", "content"))
     if profile.phone >= CONTENT_SHARE:
-        out.append(("phone", 78.0, f"{profile.phone:.0%} of values are phone numbers"))
-    if profile.url >= CONTENT_SHARE:
-        out.append(("website", 70.0, f"{profile.url:.0%} of values are web addresses"))
-    if profile.postcode >= CONTENT_SHARE:
-        out.append(("postcode", 70.0, f"{profile.postcode:.0%} of values are postcodes"))
-    if profile.date >= CONTENT_SHARE:
-        out.append(("created_at", 55.0, f"{profile.date:.0%} of values are dates"))
-    if profile.company >= 0.4:
-        out.append(("company", 60.0, f"{profile.company:.0%} of values are company names"))
-    elif profile.multiword >= CONTENT_SHARE:
-        out.append(("full_name", 45.0, f"{profile.multiword:.0%} of values look like names"))
+        out.append(Evidence("phone", W.content_phone, f"{profile.phone:.0%} of values are phone numbers", "content"))
+    if profile.url >= CONTENT_SHARE and profile.social < S.social:
+        out.append(Evidence("website", W.content_website, f"{profile.url:.0%} of values are web addresses", "content"))
+    if profile.postcode >= CONTENT_SHARE and profile.distinct < 0.98:
+        out.append(Evidence("postcode", W.content_postcode, f"{profile.postcode:.0%} of values are postcodes", "content"))
+    if header_less and profile.postcode_numeric >= 0.8:
+        out.append(Evidence("postcode", W.content_postcode - 10, f"{profile.postcode_numeric:.0%} of values are 4-5 digit codes that repeat", "content"))
+    if profile.date >= CONTENT_SHARE and header_less and profile.date_years <= 15:
+        out.append(Evidence("created_at", W.content_date, f"{profile.date:.0%} of values are dates", "content"))
+    if profile.org >= S.org and profile.org > profile.person:
+        out.append(Evidence("company", W.content_company, f"{profile.org:.0%} of values are organisation names (legal form or trade word)", "content"))
+    elif profile.person >= CONTENT_SHARE:
+        score = _by_share(W.content_person, profile.person)
+        out.append(Evidence("full_name", score, f"{profile.person:.0%} of values look like people's names", "content"))
     return out
 
 
-def _confirm(field: str, score: float, reason: str, profile: Profile) -> list[tuple[str, float, str]]:
-    """Check a header-based candidate against the column's content."""
-    if profile.count < 3:
-        return [(field, score, reason)]
+def confirm(e: Evidence, profile: Profile, role: bool = False, gated: bool = False) -> list[Evidence]:
+    """Check a header-based candidate against the column's content: confirm, correct or veto."""
+    field, score, reason = e.field, e.score, e.reason
+    if profile.count < 1:
+        return [e]
+    few = profile.count < 3  # one or two values: correct, but keep the header's reading as a fallback
+    fix = W.corrected - (10.0 if few else 0.0)
+    keep = [Evidence(field, score - 20.0, reason, e.source)] if few else []
     if field != "email" and profile.email >= CONTENT_SHARE:
-        return [("email", 97.0, f"{reason}, but {profile.email:.0%} of values are email addresses")]
-    if field == "email" and profile.email < 0.2:
-        if profile.phone >= CONTENT_SHARE:
-            return [("phone", 96.0, f"{reason}, but {profile.phone:.0%} of values are phone numbers")]
-        return [(field, score - 60.0, f"{reason}; only {profile.email:.0%} of values are emails")]
-    if field == "phone" and profile.phone < 0.2:
-        return [(field, score - 60.0, f"{reason}; only {profile.phone:.0%} of values are phone numbers")]
-    if field in ("full_name", "first_name", "last_name") and profile.company >= 0.5:
-        return [
-            ("company", score - 2.0, f"{reason}, but {profile.company:.0%} of values are company names"),
-            (field, score - 10.0, reason),
+        return [Evidence("email", fix, f"{reason}, but {profile.email:.0%} of values are email addresses", "corrected"), *keep]
+    if field not in ("phone", "postcode", "created_at") and profile.phone >= CONTENT_SHARE and profile.email < S.contradict and field in ESSENTIAL + ("notes",):
+        return [Evidence("phone", fix - 1, f"{reason}, but {profile.phone:.0%} of values are phone numbers", "corrected"), *keep]
+    if few:
+        return [e]
+    if field == "email" and profile.email < S.contradict:
+        return [Evidence(field, score - W.vetoed, f"{reason}; only {profile.email:.0%} of values are emails", "header")]
+    if field == "phone" and profile.phone < S.contradict:
+        return [Evidence(field, score - W.vetoed, f"{reason}; only {profile.phone:.0%} of values are phone numbers", "header")]
+    if field == "job_title" and profile.salutation >= S.salutations:
+        return [Evidence(field, score - W.vetoed, f"{reason}; {profile.salutation:.0%} of values are salutations (Mr, Mrs, Dr)", "header")]
+    if gated and field == "full_name" and profile.person < S.person_for_lead:
+        return [Evidence(field, score - W.vetoed, f"{reason}; only {profile.person:.0%} of values look like people's names", "header")]
+    if field == "website" and profile.social >= S.social:
+        return [Evidence(field, score - W.vetoed, f"{reason}; {profile.social:.0%} of values are social-media profiles", "header")]
+    if field == "status" and profile.code2 >= S.codes:
+        return [Evidence(field, score - W.vetoed, f"{reason}; values are region or country codes", "header")]
+    org_like = profile.org >= S.org_correct and profile.org > profile.person
+    if field in NAME_FIELDS + ("job_title",) and org_like and (field != "job_title" or role):
+        why = f"{profile.org:.0%} of values are organisation names (legal form or trade word)"
+        return [Evidence("company", score - 1.0, f"{reason}, but {why}", "corrected"), Evidence(field, score - 20.0, reason, "header")]
+    if field == "company" and role and profile.person >= S.person_for_role and profile.org < 0.1:
+        why = f"{profile.person:.0%} of values look like people's names"
+        return [Evidence("full_name", score - 1.0, f"{reason}, but {why}", "corrected"), Evidence(field, score - 20.0, reason, "header")]
+    if field == "first_name" and profile.person >= S.whole_names:
+        return [e, Evidence("full_name", score - 5.0, f"{reason}; values are whole names", "header")]
+    return [e]
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnEvidence:
+    """Everything collected about one column."""
+
+    index: int
+    label: str | None
+    name: str
+    evidence: tuple[Evidence, ...]
+    profile: Profile
+    forced: tuple[str | None, str] | None = None
+    """An override: (field or None for extra data, reason)."""
+    refused: str | None = None
+    secondary: bool = False
+
+
+def collect_evidence(
+    labels: Sequence[str | None],
+    samples: Sequence[Sequence[str]] | None = None,
+    overrides: Mapping[str, str | None] | None = None,
+    previous: Mapping[str, str] | None = None,
+    field_labels: Sequence[str | None] | None = None,
+) -> list[ColumnEvidence]:
+    """Step 1: the evidence for every column, from configuration, history, header and content."""
+    width = len(labels)
+    samples = samples or [[] for _ in range(width)]
+    names = unique_names(labels)
+    over = {normalize_header(k): v for k, v in (overrides or {}).items()}
+    over.update({k.upper(): v for k, v in (overrides or {}).items() if k.isalpha() and len(k) <= 3})
+    header_less = not any(labels)
+    out: list[ColumnEvidence] = []
+    for i, label in enumerate(labels):
+        profile = Profile.of(samples[i] if i < len(samples) else [])
+        norm = normalize_header(label) if label else ""
+        low = field_labels[i] if field_labels and i < len(field_labels) and field_labels[i] else None
+        letter = column_name(i)
+        keys = [k for k in (norm, normalize_header(low or ""), normalize_header(names[i]), f"column {letter.lower()}", letter) if k]
+        hit = next((k for k in keys if k in over), None)
+        if hit is not None:
+            target = over[hit] if over[hit] not in (None, IGNORE, "") else None
+            why = f"override in config: {label or names[i]!r} -> {target or 'extra data'}"
+            ev = (Evidence(target, W.override, why, "override"),) if target else ()
+            out.append(ColumnEvidence(i, label, names[i], ev, profile, forced=(target, why)))
+            continue
+        evidence: list[Evidence] = []
+        if previous and label and previous.get(label):
+            evidence.append(Evidence(previous[label], W.previous, f"header {label!r} mapped to {previous[label]} at the last sync", "previous"))
+        reading = read_header(low) if low and low != label else HeaderReading()
+        if not reading.evidence and not reading.refused:
+            reading = read_header(label)
+        role = bool(norm) and (norm in _ROLE_WORDS or normalize_header(low or "") in _ROLE_WORDS)
+        gated = norm in _GATED or (bool(norm) and norm.split()[-1] in _GATED)
+        for e in reading.evidence:
+            evidence.extend(confirm(e, profile, role, gated))
+        if not reading.evidence and not reading.refused:
+            for e in content_evidence(profile, header_less or not label):
+                why = (f"header {label!r} not recognised; " if label else "no header; ") + e.reason
+                evidence.append(Evidence(e.field, e.score, why, e.source))
+        out.append(ColumnEvidence(i, label, names[i], tuple(evidence), profile, refused=reading.refused, secondary=reading.secondary))
+    if header_less:
+        out = _name_columns_by_content(out)
+    return out
+
+
+def _name_columns_by_content(cols: list[ColumnEvidence]) -> list[ColumnEvidence]:
+    """
+    In a sheet with no header, columns of single name words are names: two side by side are
+    first and last name (family name first when the names are CJK), one alone the full name.
+    """
+    # single name words, or a compound surname now and then ("De Luca", "van Dijk")
+    namey = [c.index for c in cols if not c.evidence and c.profile.count and c.profile.name_word + c.profile.person >= 0.8]
+    pairs: list[tuple[int, int]] = []
+    i = 0
+    while i < len(namey):
+        a, b = namey[i], namey[i + 1] if i + 1 < len(namey) else -1
+        if b == a + 1 and max(cols[a].profile.name_word, cols[b].profile.name_word) >= S.name_words:
+            pairs.append((a, b))
+            i += 2
+        else:
+            i += 1
+    if not pairs:
+        return cols
+    a, b = pairs[0]
+    family_first = cols[a].profile.cjk >= 0.5
+    first, last = (b, a) if family_first else (a, b)
+    order = "family name first (CJK names)" if family_first else "given name first"
+    out = list(cols)
+    for idx, field in ((first, "first_name"), (last, "last_name")):
+        c = cols[idx]
+        why = f"no header; {c.profile.name_word:.0%} of values are single name words, beside another such column ({order})"
+        score = _by_share(W.content_person, c.profile.name_word + c.profile.person)
+        out[idx] = ColumnEvidence(c.index, c.label, c.name, (Evidence(field, score, why, "content"),), c.profile)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """Step 2's result: the chosen field per column and the secondary contact columns."""
+
+    chosen: dict[int, Evidence]
+    secondary: dict[int, Evidence]
+
+
+def assign_fields(columns: Sequence[ColumnEvidence]) -> Assignment:
+    """
+    Step 2: take candidates best first; each field goes to one column. Further phone and email
+    columns are secondary when their header says so ("Mobile", "Work email"), or, in a sheet
+    with no header, when their content does: an unknown header over digits may be an id.
+    """
+    cands = [(e, c.index) for c in columns for e in c.evidence]
+    cands.sort(key=lambda ci: (-ci[0].score, ci[1], ci[0].field))
+    taken: set[str] = set()
+    chosen: dict[int, Evidence] = {}
+    forced = {c.index: c.forced for c in columns if c.forced}
+    for e, i in cands:
+        if e.score < W.minimum or e.field in taken or i in chosen:
+            continue
+        if i in forced and forced[i][0] != e.field:
+            continue
+        taken.add(e.field)
+        chosen[i] = e
+    chosen = _repair_names(chosen, columns)
+    secondary: dict[int, Evidence] = {}
+    header_less = not any(c.label for c in columns)
+    for e, i in cands:
+        if i in chosen or i in secondary or i in forced or e.field not in MULTI_FIELDS:
+            continue
+        if e.source == "content" and not header_less:
+            continue
+        if e.score >= W.secondary_min and any(x.field == e.field for x in chosen.values()):
+            secondary[i] = e
+    return Assignment(chosen, secondary)
+
+
+def _repair_names(chosen: dict[int, Evidence], columns: Sequence[ColumnEvidence]) -> dict[int, Evidence]:
+    """
+    Name columns read together:
+
+    - a first name with a generic "Name"/"Nom" column of single words beside it: that column
+      is the last name (CRM exports write ``firstName, name``);
+    - a first name with an unmapped column of single name words next to it and no last name:
+      that column is the last name;
+    - a lone first or last name column with no full name is the person's whole name.
+    """
+    chosen = dict(chosen)
+    fields = {e.field: i for i, e in chosen.items()}
+    if "last_name" in fields and "first_name" not in fields and "full_name" in fields:
+        full = fields["full_name"]
+        p = columns[full].profile
+        generic = normalize_header(columns[full].label or "") in _ROLE_WORDS
+        if generic and chosen[full].source != "override" and (not p.count or (p.name_word >= 0.6 and p.person < 0.3)):
+            why = f"{chosen[full].reason}; beside last-name column {columns[fields['last_name']].name!r}, so the first name"
+            chosen[full] = Evidence("first_name", chosen[full].score, why, chosen[full].source)
+            fields = {e.field: i for i, e in chosen.items()}
+    if "first_name" in fields and "last_name" not in fields:
+        f = fields["first_name"]
+        named = fields.get("full_name")
+        if named is not None and normalize_header(columns[named].label or "") in _ROLE_WORDS and chosen[named].source != "override":
+            full = named
+            p = columns[full].profile
+            if not p.count or (p.name_word >= 0.6 and p.person < 0.3):
+                why = f"{chosen[full].reason}; beside first-name column {columns[f].name!r} and holding single words, so the last name"
+                chosen[full] = Evidence("last_name", chosen[full].score, why, chosen[full].source)
+        else:
+            for j in (f + 1, f - 1):
+                if 0 <= j < len(columns) and j not in chosen and not columns[j].refused and not columns[j].forced:
+                    p = columns[j].profile
+                    if p.count and p.name_word >= S.name_words:
+                        why = f"{p.name_word:.0%} of values are single name words, beside first-name column {columns[f].name!r}"
+                        chosen[j] = Evidence("last_name", W.content_person, why, "content")
+                        break
+        fields = {e.field: i for i, e in chosen.items()}
+    if "full_name" in fields or ("first_name" in fields) == ("last_name" in fields):
+        return chosen
+    field = "first_name" if "first_name" in fields else "last_name"
+    i = fields[field]
+    if chosen[i].source == "override":
+        return chosen
+    norm = normalize_header(columns[i].label or "")
+    explicit = any(w in norm for w in ("first", "last", "given", "family", "sur", "fore", "vor", "nach"))
+    if explicit and columns[i].profile.person < S.whole_names:
+        return chosen
+    if not columns[i].label:
+        return chosen
+    e = chosen[i]
+    chosen[i] = Evidence("full_name", e.score, f"{e.reason}; no other name column, so taken as the full name", e.source)
+    return chosen
+
+
+def explain(columns: Sequence[ColumnEvidence], assignment: Assignment) -> ColumnMapping:
+    """Step 3: one decision per column with its reason, and the confidence gate's review notes."""
+    chosen, secondary = assignment.chosen, assignment.secondary
+    holder = {e.field: columns[i].name for i, e in chosen.items()}
+    decisions = []
+    for c in columns:
+        i = c.index
+        if i in chosen:
+            e = chosen[i]
+            decisions.append(ColumnDecision(i, c.label, c.name, e.field, e.score, e.reason))
+            continue
+        if i in secondary:
+            e = secondary[i]
+            why = f"{e.reason}; a further {e.field} beside column {holder[e.field]!r} (kept on the lead as a secondary {e.field})"
+            decisions.append(ColumnDecision(i, c.label, c.name, None, e.score, why, also=e.field))
+            continue
+        if c.forced:
+            decisions.append(ColumnDecision(i, c.label, c.name, None, 0.0, c.forced[1]))
+            continue
+        if c.refused:
+            decisions.append(ColumnDecision(i, c.label, c.name, None, 0.0, f"{c.refused}; kept as extra data"))
+            continue
+        lost = next((e for e in sorted(c.evidence, key=lambda e: -e.score) if e.score >= W.confident and e.field in holder), None)
+        weak = next((e for e in sorted(c.evidence, key=lambda e: -e.score) if 0 < e.score < W.minimum), None)
+        if lost:
+            why = f"{lost.reason}; but column {holder[lost.field]!r} holds {lost.field} on better evidence; kept as extra data"
+        elif weak:
+            why = f"{weak.reason}; kept as extra data"
+        elif c.evidence:
+            best = max(c.evidence, key=lambda e: e.score)
+            why = f"{best.reason}; column {holder.get(best.field, '?')!r} holds {best.field}; kept as extra data"
+        else:
+            why = ("blank header" if not c.label else f"header {c.label!r} matches no lead field") + "; kept as extra data"
+        decisions.append(ColumnDecision(i, c.label, c.name, None, 0.0, why))
+    return ColumnMapping(tuple(decisions), tuple(_review(columns, chosen)))
+
+
+_GROUP = {"full_name": "name", "first_name": "name", "last_name": "name"}
+"""A name column read as full, first or last name is one question, settled by ``_repair_names``."""
+
+
+def _review(columns: Sequence[ColumnEvidence], chosen: dict[int, Evidence]) -> list[str]:
+    """
+    The confidence gate: an essential field taken on weak evidence, or on evidence tied with
+    another column's for the same field, or from a column whose content is equally another
+    essential field. Overrides and last sync's mapping are never flagged.
+    """
+    notes = []
+    for i, e in sorted(chosen.items()):
+        if e.field not in ESSENTIAL or e.source in ("override", "previous"):
+            continue
+        rivals = [
+            (c.name, x)
+            for c in columns
+            for x in c.evidence
+            if x.field == e.field and c.index != i and c.index not in chosen and abs(x.score - e.score) < W.tie
+            and e.field not in MULTI_FIELDS
         ]
-    if field == "first_name" and profile.multiword >= 0.7:
-        return [(field, score, reason), ("full_name", score - 5.0, f"{reason}; values are whole names")]
-    return [(field, score, reason)]
+        group = _GROUP.get(e.field, e.field)
+        same_col = [
+            x for x in columns[i].evidence
+            if _GROUP.get(x.field, x.field) != group and x.field in ESSENTIAL and e.score - x.score < W.tie
+        ]
+        if e.score < W.confident:
+            why = f"weak evidence ({e.reason})"
+        elif rivals:
+            why = "tied with " + ", ".join(f"column {n!r} ({x.reason})" for n, x in rivals[:3])
+        elif same_col:
+            why = "column could equally be " + ", ".join(f"{x.field} ({x.reason})" for x in same_col[:2])
+        else:
+            continue
+        notes.append(f"{e.field} -> column {columns[i].name!r}: {why}")
+    return notes
 
 
 def map_columns(
     labels: Sequence[str | None],
     samples: Sequence[Sequence[str]] | None = None,
-    overrides: MappingABC[str, str | None] | None = None,
-    previous: MappingABC[str, str] | None = None,
+    overrides: Mapping[str, str | None] | None = None,
+    previous: Mapping[str, str] | None = None,
     field_labels: Sequence[str | None] | None = None,
-) -> Mapping:
+) -> ColumnMapping:
     """
-    Map columns to canonical fields.
+    Map columns to canonical fields: collect the evidence, assign fields, explain.
 
     Args:
         labels: one header label per column (``None`` for a blank header or no header).
@@ -240,94 +961,7 @@ def map_columns(
             combined label, which stays the column's name.
 
     Returns:
-        A ``Mapping`` with one decision per column.
+        A ``ColumnMapping`` with one decision per column and the review notes.
     """
-    width = len(labels)
-    samples = samples or [[] for _ in range(width)]
-    profiles = [Profile.of(samples[i] if i < len(samples) else []) for i in range(width)]
-    names = unique_names(labels)
-    over = {normalize_header(k): v for k, v in (overrides or {}).items()}
-    over.update({k.upper(): v for k, v in (overrides or {}).items() if k.isalpha() and len(k) <= 3})
-
-    cands: list[tuple[float, str, int, str, str]] = []
-    forced: dict[int, tuple[str | None, str]] = {}
-    for i, label in enumerate(labels):
-        norm = normalize_header(label) if label else ""
-        low = field_labels[i] if field_labels and i < len(field_labels) and field_labels[i] else None
-        letter = column_name(i)
-        keys = [k for k in (norm, normalize_header(low or ""), normalize_header(names[i]), f"column {letter.lower()}", letter) if k]
-        hit = next((k for k in keys if k in over), None)
-        if hit is not None:
-            target = over[hit] if over[hit] not in (None, IGNORE, "") else None
-            forced[i] = (target, f"override in config: {label or names[i]!r} -> {target or 'extra data'}")
-            if target:
-                cands.append((1000.0, target, i, norm, forced[i][1]))
-            continue
-        if previous and label and label in previous and previous[label]:
-            cands.append((99.0, previous[label], i, norm, f"header {label!r} mapped to {previous[label]} at the last sync"))
-        found = header_candidates(low) if low and low != label else []
-        found = found or header_candidates(label)
-        for field, score, reason in found:
-            for f2, s2, r2 in _confirm(field, score, reason, profiles[i]):
-                cands.append((s2, f2, i, norm, r2))
-        for field, score, reason in content_candidates(profiles[i]):
-            if not found:
-                reason = (f"header {label!r} not recognised; " if label else "no header; ") + reason
-            cands.append((score - (0 if not found else 30.0), field, i, norm, reason))
-
-    cands.sort(key=lambda c: (-c[0], c[3], c[1], c[2]))
-    taken_fields: set[str] = set()
-    chosen: dict[int, tuple[str, float, str]] = {}
-    for score, field, i, _, reason in cands:
-        if score < 40.0 or field in taken_fields or i in chosen:
-            continue
-        if i in forced and forced[i][0] != field:
-            continue
-        taken_fields.add(field)
-        chosen[i] = (field, score, reason)
-
-    chosen = _repair_names(chosen, labels, profiles)
-    holder = {f: names[i] for i, (f, _, _) in chosen.items()}
-    lost: dict[int, tuple[str, str]] = {}
-    for score, field, i, _, _ in cands:
-        if i not in chosen and i not in lost and score >= 60.0 and field in holder:
-            lost[i] = (field, holder[field])
-    weak: dict[int, str] = {}  # a candidate too weak to map, e.g. contradicted by the content
-    for score, _, i, _, reason in cands:
-        if i not in chosen and i not in lost and i not in weak and 0 < score < 40.0:
-            weak[i] = reason
-    decisions = []
-    for i, label in enumerate(labels):
-        if i in chosen:
-            field, score, reason = chosen[i]
-            decisions.append(ColumnDecision(i, label, names[i], field, score, reason))
-        elif i in forced:
-            decisions.append(ColumnDecision(i, label, names[i], None, 0.0, forced[i][1]))
-        elif i in lost:
-            field, other = lost[i]
-            reason = f"header {label!r} also means {field}, but column {other!r} holds it; kept as extra data"
-            decisions.append(ColumnDecision(i, label, names[i], None, 0.0, reason))
-        elif i in weak:
-            decisions.append(ColumnDecision(i, label, names[i], None, 0.0, f"{weak[i]}; kept as extra data"))
-        else:
-            why = "blank header" if not label else f"header {label!r} matches no lead field"
-            decisions.append(ColumnDecision(i, label, names[i], None, 0.0, f"{why}; kept as extra data"))
-    return Mapping(tuple(decisions))
-
-
-def _repair_names(
-    chosen: dict[int, tuple[str, float, str]], labels: Sequence[str | None], profiles: list[Profile]
-) -> dict[int, tuple[str, float, str]]:
-    """A lone first or last name column with no full name is the person's whole name."""
-    fields = {f: i for i, (f, _, _) in chosen.items()}
-    if "full_name" in fields or ("first_name" in fields) == ("last_name" in fields):
-        return chosen
-    field = "first_name" if "first_name" in fields else "last_name"
-    i = fields[field]
-    norm = normalize_header(labels[i] or "")
-    explicit = any(w in norm for w in ("first", "last", "given", "family", "sur", "fore", "vor", "nach"))
-    if explicit and profiles[i].multiword < 0.7:
-        return chosen
-    _, score, reason = chosen[i]
-    chosen[i] = ("full_name", score, f"{reason}; no other name column, so taken as the full name")
-    return chosen
+    columns = collect_evidence(labels, samples, overrides, previous, field_labels)
+    return explain(columns, assign_fields(columns))

@@ -119,9 +119,12 @@ class ColumnDecision:
     field: str | None
     score: float
     reason: str
+    also: str | None = None
+    """For a column kept as extra data that is a further phone or email of the lead: that field
+    (its values are normalised and kept on the lead as ``phones``/``emails``)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "index": self.index,
             "header": self.header,
             "name": self.name,
@@ -129,17 +132,31 @@ class ColumnDecision:
             "score": round(self.score, 1),
             "reason": self.reason,
         }
+        if self.also:
+            out["also"] = self.also
+        return out
 
 
 @dataclass(frozen=True, slots=True)
-class Mapping:
-    """Every column's decision, in grid order."""
+class ColumnMapping:
+    """Every column's decision, in grid order, and what the confidence gate asks to review."""
 
     columns: tuple[ColumnDecision, ...]
+    review: tuple[str, ...] = ()
+    """One note per essential field mapped on weak or tied evidence ("mapping needs review")."""
 
     @property
     def fields(self) -> dict[str, int]:
         return {c.field: c.index for c in self.columns if c.field}
+
+    @property
+    def secondary(self) -> dict[str, list[int]]:
+        """Field -> the further columns holding it, in column order."""
+        out: dict[str, list[int]] = {}
+        for c in self.columns:
+            if c.also:
+                out.setdefault(c.also, []).append(c.index)
+        return out
 
 
 
@@ -148,7 +165,9 @@ class Lead:
     """
     One normalised row.
 
-    ``fields`` holds canonical values; ``extra`` holds every unmapped column by its name;
+    ``fields`` holds canonical values, plus ``phones``/``emails`` (JSON lists of ``{"column",
+    "value"}``) when a sheet has further phone or email columns; ``extra`` holds every unmapped
+    column by its name (further contact columns included, raw);
     ``invalid`` keeps raw values that failed normalisation (so nothing typed is lost).
     """
 

@@ -12,13 +12,16 @@ checks that both paths agree.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import PhoneMetadata
 
-from .text import EMAIL_RE
+from .text import EMAIL_RE, normalize_header
+from .vocabulary import COUNTRY_REGIONS
+
+_REGIONS = frozenset(phonenumbers.SUPPORTED_REGIONS)
 
 _PHONE_CHARS = re.compile(r"^\+?[0-9 ()\-.\u00a0/]+$")
 _NOT_DIGIT = re.compile(r"\D")
@@ -96,6 +99,18 @@ def normalize_phone(value: str, region: str = "GB") -> str | None:
     return _slow_phone(v, region)
 
 
+@lru_cache(maxsize=512)
+def region_for_country(country: str) -> str | None:
+    """
+    The phone region of a ``country`` cell: an ISO 3166 alpha-2 code ("DE", "us") or a
+    country name in one of several languages ("Deutschland", "United States"); else ``None``.
+    """
+    v = country.strip()
+    if len(v) == 2 and v.upper() in _REGIONS:
+        return v.upper()
+    return COUNTRY_REGIONS.get(normalize_header(v))
+
+
 def _slow_phone(value: str, region: str) -> str | None:
     try:
         number = phonenumbers.parse(value, region)
@@ -123,13 +138,39 @@ def normalize_email(value: str) -> str | None:
 # 1900 as a leap year, hence the 30th rather than the 31st).
 SHEETS_EPOCH = datetime(1899, 12, 30)
 _SERIAL = re.compile(r"^\d{4,5}(?:\.\d+)?$")
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$")
+_ISO = re.compile(
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|UTC|GMT|(?:UTC|GMT)?[+-]\d{2}(?::?\d{2})?)?)?$", re.I
+)
 _NUMERIC = re.compile(r"^(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$")
 _TEXT_FORMATS = (
     "%d %B %Y", "%d %b %Y", "%d-%b-%Y", "%d-%b-%y", "%B %d, %Y", "%b %d, %Y", "%B %d %Y",
     "%b %d %Y", "%d %B %Y %H:%M", "%d %b %Y %H:%M", "%a %d %b %Y", "%A %d %B %Y",
     "%a, %d %b %Y %H:%M:%S", "%d %b %y",
+    # what CRM and ad exports write: "Dec 3, 2026 9:14 AM", "Tuesday, 3 December 2026"
+    "%b %d, %Y %I:%M %p", "%B %d, %Y %I:%M %p", "%b %d, %Y %H:%M", "%B %d, %Y %H:%M",
+    "%b %d, %Y, %I:%M %p", "%B %d, %Y, %I:%M %p", "%b %d, %Y %I:%M:%S %p", "%d %b %Y %I:%M %p",
+    "%d %B %Y %H:%M:%S", "%d %b %Y %H:%M:%S", "%A, %d %B %Y", "%a, %d %b %Y", "%A, %B %d, %Y",
+    "%a, %b %d, %Y", "%A %B %d %Y", "%A, %d %B %Y %H:%M", "%a %b %d %Y %H:%M:%S", "%a %b %d %H:%M:%S %Y",
 )
+_MONTHS = {
+    # German, French, Spanish, Portuguese, Italian, Dutch month names (and common short forms)
+    "januar": "January", "jänner": "January", "janvier": "January", "enero": "January", "janeiro": "January",
+    "gennaio": "January", "januari": "January", "februar": "February", "février": "February",
+    "fevrier": "February", "febrero": "February", "fevereiro": "February", "febbraio": "February",
+    "februari": "February", "märz": "March", "maerz": "March", "mars": "March", "marzo": "March",
+    "março": "March", "maart": "March", "avril": "April", "abril": "April", "aprile": "April",
+    "mai": "May", "mayo": "May", "maio": "May", "maggio": "May", "mei": "May", "juni": "June",
+    "juin": "June", "junio": "June", "junho": "June", "giugno": "June", "juli": "July",
+    "juillet": "July", "julio": "July", "julho": "July", "luglio": "July", "août": "August",
+    "aout": "August", "agosto": "August", "augustus": "August", "septembre": "September",
+    "septiembre": "September", "setembro": "September", "settembre": "September",
+    "oktober": "October", "octobre": "October", "octubre": "October", "outubro": "October",
+    "ottobre": "October", "dezember": "December", "décembre": "December", "decembre": "December",
+    "diciembre": "December", "dezembro": "December", "dicembre": "December", "november": "November",
+    "novembre": "November", "noviembre": "November", "novembro": "November", "mrz": "Mar",
+    "okt": "Oct", "dez": "Dec", "mär": "Mar",
+}
+_MONTH_WORD = re.compile(r"[^\W\d_]+\.?")
 _ORDINAL = re.compile(r"(\d)(st|nd|rd|th)\b", re.I)
 
 
@@ -138,7 +179,10 @@ def normalize_date(value: str, day_first: bool = True) -> str | None:
     Parse a date or date-time to ISO 8601 (``2024-03-05`` or ``2024-03-05T10:30:00``).
 
     Accepts Sheets serial numbers, ISO dates, numeric dates (day first by default, as in the UK;
-    a value that only makes sense month first is read month first) and dates with month names.
+    a value that only makes sense month first is read month first) and dates with month names
+    as exports write them ("Dec 3, 2026 9:14 AM", "Tuesday, 3 December 2026", "3 März 2026").
+    A time with a zone keeps it: ``Z`` when the source said UTC, else its offset
+    (``2026-12-03T09:14:22+01:00``); a time without one stays as written.
     Returns ``None`` when the value is not a date.
     """
     v = value.strip()
@@ -155,19 +199,21 @@ def normalize_date(value: str, day_first: bool = True) -> str | None:
             y, mo, d, hh, mm, ss, tz = m.groups()
             dt = datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
             if tz:
-                dt = _to_utc(dt, tz)
+                return _zoned(dt, tz)
             return _iso(dt, has_time=hh is not None)
         m = _NUMERIC.match(v)
         if m:
             return _numeric(m, day_first)
         text = _ORDINAL.sub(r"\1", v).replace(",", ", ").replace(",  ", ", ")
         text = " ".join(text.split())
+        text = _MONTH_WORD.sub(lambda m: _MONTHS.get(m.group(0).lower().rstrip("."), m.group(0)), text)
+        text = re.sub(r"(\d)\. ", r"\1 ", text)  # "3. März 2026"
         for fmt in _TEXT_FORMATS:
             try:
                 dt = datetime.strptime(text, fmt)
             except ValueError:
                 continue
-            return _iso(dt, has_time="%H" in fmt)
+            return _iso(dt, has_time="%H" in fmt or "%I" in fmt)
     except (ValueError, OverflowError):
         return None
     return None
@@ -193,13 +239,15 @@ def _numeric(m: re.Match[str], day_first: bool) -> str | None:
     return _iso(dt, has_time=hh is not None)
 
 
-def _to_utc(dt: datetime, tz: str) -> datetime:
-    if tz == "Z":
-        return dt
-    sign = 1 if tz[0] == "+" else -1
-    digits = tz[1:].replace(":", "")
-    offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-    return (dt.replace(tzinfo=timezone(sign * offset))).astimezone(UTC).replace(tzinfo=None)
+def _zoned(dt: datetime, tz: str) -> str:
+    """An ISO date-time keeping the source's zone: ``Z`` for UTC, else its offset (``+01:00``)."""
+    zone = tz.upper().replace("UTC", "").replace("GMT", "")
+    if not zone or zone == "Z" or zone.strip("+-0:") == "":
+        return dt.replace(microsecond=0).isoformat() + "Z"
+    sign = 1 if zone[0] == "+" else -1
+    digits = zone[1:].replace(":", "")
+    offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
+    return dt.replace(microsecond=0, tzinfo=timezone(sign * offset)).isoformat()
 
 
 def _iso(dt: datetime | date, has_time: bool = True) -> str:

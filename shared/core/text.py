@@ -17,7 +17,8 @@ EMPTY, TEXT, NUMBER, DATE, EMAIL, PHONE, URL = "empty", "text", "number", "date"
 TYPED_KINDS = frozenset({NUMBER, DATE, EMAIL, PHONE, URL})
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_NON_ALNUM = re.compile(r"[\W_]+")
+"""Anything but letters and digits of any script: Cyrillic, Greek, CJK and Arabic headers keep their words."""
 
 EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[A-Za-z]{2,}$")
 _URL_RE = re.compile(r"^(?:https?://|www\.)\S+$|^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?:/\S*)?$", re.I)
@@ -37,11 +38,12 @@ _DIGITS = re.compile(r"\d")
 
 def normalize_header(text: str) -> str:
     """
-    Fold a header cell to lower-case ASCII words separated by single spaces.
+    Fold a header cell to lower-case words separated by single spaces.
 
     ``"E-Mail Address"``, ``"email_address"`` and ``"emailAddress"`` all give
     ``"e mail address"``/``"email address"``; accents are stripped (``"Teléfono"`` gives
-    ``"telefono"``).
+    ``"telefono"``); letters of other scripts are kept (``"Фамилия"`` gives ``"фамилия"``,
+    ``"電話番号"`` stays one word).
     """
     return _normalize_header(text)
 
@@ -87,3 +89,46 @@ def is_blank_row(row: Sequence[str]) -> bool:
         if cell and not cell.isspace():
             return False
     return True
+
+
+_PHONE_LABEL = re.compile(
+    r"^\s*(?:telephone|téléphone|telefone|teléfono|telefono|telefon|whatsapp|mobile|phone|call|cell|tel|tél|mob|fon|ph|wa|p|t|m)\s*[:.]?\s*",
+    re.I,
+)
+"""A label written before the number: "p:+44…" (Facebook Lead Ads), "Tel: …", "Phone: …"."""
+_PHONE_EXT = re.compile(r"\s*(?:,|;)?\s*(?:ext\.?|extension|x|#|доб\.?|内線)\s*\d{1,6}\s*$", re.I)
+_ANY_DIGIT = re.compile(r"\d")
+_IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
+_PHONE_BODY = re.compile(r"^(?:\+|00)?\s?(?:\(\s?\+?\d{1,5}\s?\)|\d)[\d\s().\-/\u00a0]*\d$")
+
+
+def phone_shape(value: str) -> bool:
+    """
+    Does the cell look like a phone number, whatever country it is from?
+
+    Judged by shape only, never by a region: an optional label ("p:", "Tel:", "Phone:"), an
+    optional ``+`` or ``00``, 7 to 15 digits in groups separated by spaces, dots, dashes,
+    slashes or brackets, and an optional extension ("x204", "ext. 12"). Bare digit strings
+    need 9 to 15 digits (shorter ones are ids and counts); values with one dot are decimals.
+    """
+    v = value.strip()
+    if not v or len(v) > 40:
+        return False
+    if not v[0].isdigit() and v[0] not in "+(":
+        if not _ANY_DIGIT.search(v):
+            return False
+        v = _PHONE_LABEL.sub("", v, count=1)
+    v = _PHONE_EXT.sub("", v)
+    if not _PHONE_BODY.match(v):
+        return False
+    digits = sum(ch.isdigit() for ch in v)
+    if digits < 7 or digits > 15:
+        return False
+    if v.count(".") == 1 or "," in v or _IPV4.match(v):
+        return False
+    separated = any(ch in v for ch in " ()-/.\u00a0") or v.startswith("+")
+    if not separated:
+        return 9 <= digits <= 15
+    if _DATE_RE.match(v):
+        return False
+    return digits >= 8 or v.count("-") + v.count(" ") >= 1
