@@ -40,8 +40,23 @@ ROOT = Path(__file__).resolve().parent.parent
 LEADS = Path(os.environ.get("LEAD_SYNC_LEADS", ROOT.parent / "shared" / "corpora" / "leads"))
 CORE_FIELDS = ("full_name", "first_name", "last_name", "email", "phone", "company")
 ALL_FIELDS = (
-    "full_name", "first_name", "last_name", "email", "phone", "company", "job_title", "source",
-    "campaign", "status", "created_at", "notes", "address", "city", "postcode", "country", "website",
+    "full_name",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "company",
+    "job_title",
+    "source",
+    "campaign",
+    "status",
+    "created_at",
+    "notes",
+    "address",
+    "city",
+    "postcode",
+    "country",
+    "website",
 )
 
 Predict = Callable[[list[list[str]], dict[str, Any]], tuple[int | None, dict[int, str | None]]]
@@ -138,7 +153,11 @@ def measure(n: int, seed: int, show: bool = False) -> dict[str, float]:
         mapped = {c.index: c.field for c in a.mapping.columns}
         if sheet.header_row is None:  # with no header only content can decide, and only some fields
             sheet.fields = {i: f for i, f in sheet.fields.items() if f in ("email", "phone", "postcode", "created_at")}
-        good = sum(1 for i, f in sheet.fields.items() if mapped.get(i) == f or (f == "first_name" and mapped.get(i) == "full_name" and "last_name" not in sheet.fields.values()))
+        good = sum(
+            1
+            for i, f in sheet.fields.items()
+            if mapped.get(i) == f or (f == "first_name" and mapped.get(i) == "full_name" and "last_name" not in sheet.fields.values())
+        )
         fields_ok += good
         fields_total += len(sheet.fields)
         sheets_all_ok += good == len(sheet.fields) and got == sheet.header_row
@@ -178,8 +197,10 @@ def main() -> int:
         print(f"real lead sheets: skipped ({LEADS} not found)")
     m = measure(args.n, args.seed, args.misses)
     print(f"SYNTHETIC lead sheets: {args.n} (seed {args.seed}; header words from our own vocabulary)")
-    print(f"  header row exact      {m['header']:.1%}   (always row 0: {m['row0']:.1%}, x{m['header'] / m['row0']:.2f}; "
-          f"messytables rule: {m['modal']:.1%}, x{m['header'] / m['modal']:.2f})")
+    print(
+        f"  header row exact      {m['header']:.1%}   (always row 0: {m['row0']:.1%}, x{m['header'] / m['row0']:.2f}; "
+        f"messytables rule: {m['modal']:.1%}, x{m['header'] / m['modal']:.2f})"
+    )
     print(f"  columns mapped right  {m['fields']:.1%}")
     print(f"  sheets fully right    {m['sheets']:.1%}")
     return 0

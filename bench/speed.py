@@ -87,12 +87,18 @@ def main() -> int:
 
     print(f"sheet: {args.rows:,} rows x 20 columns, {len(text) / 2**20:.1f} MiB of CSV; best of {args.repeat}")
     print(f"  baseline csv.reader parse           {t_csv * 1000:8.0f} ms   1.00x   peak {m_csv:6.1f} MiB")
-    print(f"  analyse_sheet (detect+map+normalise){t_analyse * 1000:8.0f} ms   {t_analyse / t_csv:4.2f}x   peak {m_analyse:6.1f} MiB  (target <= 5x)")
+    print(
+        f"  analyse_sheet (detect+map+normalise){t_analyse * 1000:8.0f} ms   {t_analyse / t_csv:4.2f}x   peak {m_analyse:6.1f} MiB  (target <= 5x)"
+    )
     print(f"  + assign_keys (identity, fingerprint){(t_analyse + t_keys) * 1000:7.0f} ms   {(t_analyse + t_keys) / t_csv:4.2f}x")
     print(f"  map_columns alone (200 sample rows) {t_map * 1000:8.2f} ms")
     print(f"  phonenumbers.parse on every phone   {t_pn * 1000:8.0f} ms   {t_pn / t_csv:4.2f}x   (for scale)")
-    print(f"  detect_header, full sheet vs top 1k {t_detect_full * 1000:8.1f} ms vs {t_detect_top * 1000:.1f} ms   {t_detect_full / t_detect_top:4.2f}x")
-    print(f"  leads {len(a.leads):,}, invalid values {sum(1 for i in a.issues if i.code.startswith('invalid_')):,}, status {a.status.value}")
+    print(
+        f"  detect_header, full sheet vs top 1k {t_detect_full * 1000:8.1f} ms vs {t_detect_top * 1000:.1f} ms   {t_detect_full / t_detect_top:4.2f}x"
+    )
+    print(
+        f"  leads {len(a.leads):,}, invalid values {sum(1 for i in a.issues if i.code.startswith('invalid_')):,}, status {a.status.value}"
+    )
     return 0
 
 

@@ -148,7 +148,11 @@ def main() -> int:
         pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        info = {"client_email": "bench@x.iam.gserviceaccount.com", "private_key": pem.decode(), "token_uri": "https://oauth2.googleapis.com/token"}
+        info = {
+            "client_email": "bench@x.iam.gserviceaccount.com",
+            "private_key": pem.decode(),
+            "token_uri": "https://oauth2.googleapis.com/token",
+        }
         with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
             rsps.add_passthru("http://127.0.0.1")
             rsps.add(responses.POST, info["token_uri"], json={"access_token": "t", "expires_in": 3600})
@@ -163,13 +167,21 @@ def main() -> int:
     print(f"store: {n:,} leads, one Azurite, baselines measured in this run")
     print(f"  raw batched transactions        {n / t_raw:8.0f} entities/s   1.00x")
     print(f"  per-entity upserts ({args.sample} sampled) {n / t_single:8.0f} entities/s   {t_raw / t_single:4.2f}x")
-    print(f"  first sync (whole pipeline)     {n / t_first:8.0f} entities/s   {t_raw / t_first:4.2f}x of raw (target >= 0.80), "
-          f"{t_single / t_first:4.1f}x per-entity (target >= 3)  [{first.status}, {writes_first:,} entity writes]")
-    print(f"  re-sync unchanged               {t_again * 1000:8.0f} ms   {t_first / t_again:5.1f}x faster than first (target >= 10), "
-          f"{writes_again} entity writes (target 0)  [{again.status}]")
-    print(f"  re-sync, daily full comparison  {t_full * 1000:8.0f} ms   {t_first / t_full:5.1f}x faster than first, "
-          f"{writes_full} entity writes  [{full.status}]")
-    print(f"  1% of rows changed ({n_changed})       {writes_one_pct} entity writes = {writes_one_pct / n:.2%} of leads  [{one_pct.status}, updated {one_pct.updated}]")
+    print(
+        f"  first sync (whole pipeline)     {n / t_first:8.0f} entities/s   {t_raw / t_first:4.2f}x of raw (target >= 0.80), "
+        f"{t_single / t_first:4.1f}x per-entity (target >= 3)  [{first.status}, {writes_first:,} entity writes]"
+    )
+    print(
+        f"  re-sync unchanged               {t_again * 1000:8.0f} ms   {t_first / t_again:5.1f}x faster than first (target >= 10), "
+        f"{writes_again} entity writes (target 0)  [{again.status}]"
+    )
+    print(
+        f"  re-sync, daily full comparison  {t_full * 1000:8.0f} ms   {t_first / t_full:5.1f}x faster than first, "
+        f"{writes_full} entity writes  [{full.status}]"
+    )
+    print(
+        f"  1% of rows changed ({n_changed})       {writes_one_pct} entity writes = {writes_one_pct / n:.2%} of leads  [{one_pct.status}, updated {one_pct.updated}]"
+    )
     print(f"  Sheets requests per sync        {sheet_requests / 3:.0f} (3 syncs, {sheet_requests} requests)")
     return 0
 

@@ -13,12 +13,68 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-FIRST = ["Sarah", "Tom", "Priya", "James", "Li", "Mark", "Anna", "Dave", "Chloe", "Oliver", "Amelia", "Harry",
-         "Grace", "Rhys", "Fatima", "Kwame", "Zoe", "Liam", "Mia", "Noah", "Ella", "Aisha", "Jack", "Sofia"]
-LAST = ["Jones", "Baker", "Patel", "O'Neill", "Wei", "Evans", "Kowalski", "Smith", "Brown", "Grant", "Hart",
-        "Singh", "Liu", "Owen", "Khan", "Mensah", "Taylor", "Wilson", "Davies", "Hughes", "Ali", "Murphy"]
-COMPANIES = ["Acme Roofing Ltd", "Globex Services", "Initech Solutions", "Hooli Group", "Northwind Traders",
-             "Contoso Ltd", "Fabrikam Inc", "Brightside Dental", "Greenleaf Gardens", "Umbrella Partners"]
+FIRST = [
+    "Sarah",
+    "Tom",
+    "Priya",
+    "James",
+    "Li",
+    "Mark",
+    "Anna",
+    "Dave",
+    "Chloe",
+    "Oliver",
+    "Amelia",
+    "Harry",
+    "Grace",
+    "Rhys",
+    "Fatima",
+    "Kwame",
+    "Zoe",
+    "Liam",
+    "Mia",
+    "Noah",
+    "Ella",
+    "Aisha",
+    "Jack",
+    "Sofia",
+]
+LAST = [
+    "Jones",
+    "Baker",
+    "Patel",
+    "O'Neill",
+    "Wei",
+    "Evans",
+    "Kowalski",
+    "Smith",
+    "Brown",
+    "Grant",
+    "Hart",
+    "Singh",
+    "Liu",
+    "Owen",
+    "Khan",
+    "Mensah",
+    "Taylor",
+    "Wilson",
+    "Davies",
+    "Hughes",
+    "Ali",
+    "Murphy",
+]
+COMPANIES = [
+    "Acme Roofing Ltd",
+    "Globex Services",
+    "Initech Solutions",
+    "Hooli Group",
+    "Northwind Traders",
+    "Contoso Ltd",
+    "Fabrikam Inc",
+    "Brightside Dental",
+    "Greenleaf Gardens",
+    "Umbrella Partners",
+]
 CITIES = ["Leeds", "Manchester", "London", "Bristol", "Glasgow", "Cardiff", "Belfast", "York", "Bath"]
 DOMAINS = ["example.com", "example.co.uk", "mail.example", "inbox.example.org"]
 CAMPAIGNS = ["Spring Offer", "Winter Roof Check", "Free Quote", "Webinar Nov", "Expo 2026"]
@@ -27,10 +83,32 @@ STATUSES = ["New", "Contacted", "Qualified", "Lost", "Won"]
 
 # Header words people actually type, per field (independent of shared.core.vocabulary).
 HEADERS = {
-    "full_name": ["Name", "Full Name", "Contact Name", "Lead Name", "Customer", "Full name", "NAME", "Nombre completo", "Nom complet", "Volledige naam"],
+    "full_name": [
+        "Name",
+        "Full Name",
+        "Contact Name",
+        "Lead Name",
+        "Customer",
+        "Full name",
+        "NAME",
+        "Nombre completo",
+        "Nom complet",
+        "Volledige naam",
+    ],
     "first_name": ["First Name", "First name", "Forename", "FirstName", "first_name", "Vorname", "Prénom"],
     "last_name": ["Last Name", "Surname", "LastName", "last_name", "Family name", "Nachname", "Apellidos"],
-    "email": ["Email", "E-mail", "Email Address", "email_address", "E-Mail-Adresse", "Correo electrónico", "Courriel", "Mail", "EMAIL", "Work email"],
+    "email": [
+        "Email",
+        "E-mail",
+        "Email Address",
+        "email_address",
+        "E-Mail-Adresse",
+        "Correo electrónico",
+        "Courriel",
+        "Mail",
+        "EMAIL",
+        "Work email",
+    ],
     "phone": ["Phone", "Phone Number", "Mobile", "Tel", "Telephone", "Mobile No", "phone_number", "Telefon", "Teléfono", "Contact number"],
     "company": ["Company", "Company Name", "Organisation", "Business", "Firma", "Empresa", "Société"],
     "job_title": ["Job Title", "Title", "Position", "Role", "Job title"],
@@ -145,16 +223,55 @@ def lead_sheet(r: random.Random, rows: int | None = None) -> Sheet:
 def big_sheet(rows: int, seed: int = 7) -> list[list[str]]:
     """A large, realistic 20-column lead sheet with a title row (for the speed benchmark)."""
     r = random.Random(seed)
-    fields = ["full_name", "email", "phone", "company", "job_title", "source", "campaign", "status", "created_at",
-              "notes", "city", "postcode"]
-    headers = ["Full Name", "Email", "Phone", "Company", "Job Title", "Lead Source", "Campaign", "Status",
-               "Created", "Notes", "City", "Postcode", "Ad Set", "Form", "Agent", "Budget", "Score", "Ref",
-               "Consent", "Country"]
+    fields = [
+        "full_name",
+        "email",
+        "phone",
+        "company",
+        "job_title",
+        "source",
+        "campaign",
+        "status",
+        "created_at",
+        "notes",
+        "city",
+        "postcode",
+    ]
+    headers = [
+        "Full Name",
+        "Email",
+        "Phone",
+        "Company",
+        "Job Title",
+        "Lead Source",
+        "Campaign",
+        "Status",
+        "Created",
+        "Notes",
+        "City",
+        "Postcode",
+        "Ad Set",
+        "Form",
+        "Agent",
+        "Budget",
+        "Score",
+        "Ref",
+        "Consent",
+        "Country",
+    ]
     grid = [["Leads export - Acme"] + [""] * 19, [""] * 20, headers]
     for i in range(rows):
         first, last = r.choice(FIRST), r.choice(LAST)
         row = [value(f, r, first, last) for f in fields]
-        row += [r.choice(["Set A", "Set B"]), "Form 1", r.choice(["Amy", "Ben"]), str(r.randint(1, 50) * 100),
-                str(r.randint(1, 10)), f"R{i}", r.choice(["Yes", "No"]), "UK"]
+        row += [
+            r.choice(["Set A", "Set B"]),
+            "Form 1",
+            r.choice(["Amy", "Ben"]),
+            str(r.randint(1, 50) * 100),
+            str(r.randint(1, 10)),
+            f"R{i}",
+            r.choice(["Yes", "No"]),
+            "UK",
+        ]
         grid.append(row)
     return grid

@@ -21,6 +21,8 @@ from shared.config import azurite_connection
 
 ROOT = Path(__file__).resolve().parent.parent
 BINARY = ROOT / "node_modules" / ".bin" / "azurite-table"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -58,8 +60,15 @@ class Azurite:
         self._logf = open(self.log, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [
-                str(BINARY), "--tableHost", "127.0.0.1", "--tablePort", str(self.port),
-                "--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry", "--silent",
+                str(BINARY),
+                "--tableHost",
+                "127.0.0.1",
+                "--tablePort",
+                str(self.port),
+                "--inMemoryPersistence",
+                "--skipApiVersionCheck",
+                "--disableTelemetry",
+                "--silent",
                 *(["--cert", self.cert, "--key", self.key] if self.cert and self.key else []),
                 *(["--oauth", self.oauth] if self.oauth else []),
             ],

@@ -137,12 +137,20 @@ class LocalTarget:
             "PYTHONPATH": f"{app}{os.pathsep}{app / SITE}",
             "LEAD_SYNC_STORAGE": self._storage(state),
             "LEAD_SYNC_SHEETS_FILE": str(self.sheets),
-            "LEAD_SYNC_LEADS_TABLE": "localleads", "LEAD_SYNC_STATE_TABLE": "localstate", "LEAD_SYNC_RUNS_TABLE": "localruns",
+            "LEAD_SYNC_LEADS_TABLE": "localleads",
+            "LEAD_SYNC_STATE_TABLE": "localstate",
+            "LEAD_SYNC_RUNS_TABLE": "localruns",
         }
         log = open(self.home / f"server-{version}.log", "ab")  # noqa: SIM115 - handed to the child
         # -S: no site-packages of this interpreter; the app sees its folder and its own dependencies only.
-        proc = subprocess.Popen([sys.executable, "-S", "-m", "shared", "serve", "--port", str(port)], cwd=app, env=env,
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-S", "-m", "shared", "serve", "--port", str(port)],
+            cwd=app,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         state.update(server_pid=proc.pid, port=port, version=version, app=str(app))
         self._save(state)
         return f"http://127.0.0.1:{port}"

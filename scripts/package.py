@@ -38,8 +38,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ".python_packages/lib/site-packages"
 PLATFORM_ARGS = [
-    "--platform", "manylinux2014_x86_64", "--platform", "manylinux_2_28_x86_64",
-    "--only-binary=:all:", "--python-version", "3.11", "--implementation", "cp",
+    "--platform",
+    "manylinux2014_x86_64",
+    "--platform",
+    "manylinux_2_28_x86_64",
+    "--only-binary=:all:",
+    "--python-version",
+    "3.11",
+    "--implementation",
+    "cp",
 ]
 APP_BUDGET = 1024 * 1024
 """Uncompressed app code (without dependencies): today about 0.2 MiB; type-checker caches or a
@@ -47,8 +54,16 @@ stray data file would blow it."""
 ZIP_BUDGET = 40 * 1024 * 1024
 """The whole zip: today about 18 MiB, nearly all of it dependencies."""
 LAZY_MODULES = [
-    "shared.sync", "shared.adapters.table_storage", "shared.adapters.google_sheets", "shared.adapters.csv_source",
-    "azure.identity", "azure.monitor.opentelemetry", "pydantic_core", "rapidfuzz", "phonenumbers", "cryptography.hazmat.bindings._rust",
+    "shared.sync",
+    "shared.adapters.table_storage",
+    "shared.adapters.google_sheets",
+    "shared.adapters.csv_source",
+    "azure.identity",
+    "azure.monitor.opentelemetry",
+    "pydantic_core",
+    "rapidfuzz",
+    "phonenumbers",
+    "cryptography.hazmat.bindings._rust",
 ]
 """Imported on first use, not at indexing: loading them proves the Linux wheels fit CPython 3.11."""
 
@@ -90,8 +105,12 @@ class PackageError(Exception):
 def git_version(source: Path = ROOT) -> str:
     """The commit id; ``dev-<sha>`` when the checkout has local changes; ``dev`` outside git."""
     try:
-        sha = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=source, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=source, capture_output=True, text=True, check=True).stdout.strip()
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"], cwd=source, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=source, capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "dev"
     return f"dev-{sha}" if dirty else sha
@@ -133,15 +152,30 @@ def site_packages(source: Path, cache: Path) -> Path:
     cache.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="site-", dir=cache))
     cmd = [
-        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
-        "--no-warn-conflicts", "--target", str(tmp), *PLATFORM_ARGS, "-r", str(req), "-c", str(con),
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-compile",
+        "--no-warn-conflicts",
+        "--target",
+        str(tmp),
+        *PLATFORM_ARGS,
+        "-r",
+        str(req),
+        "-c",
+        str(con),
     ]
     print(f"package: installing dependencies for Linux x86-64 / CPython 3.11 ({' '.join(PLATFORM_ARGS)})", file=sys.stderr, flush=True)
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise PackageError("pip could not install the pinned wheels:\n" + "\n".join(
-            line for line in proc.stderr.splitlines() if "is ignored" not in line)[-3000:])
+        raise PackageError(
+            "pip could not install the pinned wheels:\n"
+            + "\n".join(line for line in proc.stderr.splitlines() if "is ignored" not in line)[-3000:]
+        )
     (tmp / ".complete").write_text(" ".join(cmd[3:]) + "\n")
     if target.exists():
         shutil.rmtree(target)
@@ -161,7 +195,10 @@ def _dep_files(site: Path) -> list[Path]:
 
 
 def build(
-    version: str | None = None, source: Path = ROOT, out: Path | None = None, cache: Path | None = None,
+    version: str | None = None,
+    source: Path = ROOT,
+    out: Path | None = None,
+    cache: Path | None = None,
     site: Path | None = None,
 ) -> Path:
     """Write ``leadsync-<version>.zip`` and return its path (not proved: see ``prove``)."""
@@ -176,9 +213,11 @@ def build(
     app_size = sum((source / f).stat().st_size for f in files)
     if app_size > APP_BUDGET:
         biggest = sorted(files, key=lambda f: -(source / f).stat().st_size)[:5]
-        raise PackageError(f"app files are {app_size / 2**20:.1f} MiB, over the {APP_BUDGET / 2**20:.0f} MiB budget; largest: "
-                           + ", ".join(f"{f} ({(source / f).stat().st_size // 1024} KiB)" for f in biggest)
-                           + ". Add what does not belong in the package to .funcignore.")
+        raise PackageError(
+            f"app files are {app_size / 2**20:.1f} MiB, over the {APP_BUDGET / 2**20:.0f} MiB budget; largest: "
+            + ", ".join(f"{f} ({(source / f).stat().st_size // 1024} KiB)" for f in biggest)
+            + ". Add what does not belong in the package to .funcignore."
+        )
     site = site or site_packages(source, cache or ROOT / ".build")
     out = (out or ROOT / "dist").resolve()
     out.mkdir(parents=True, exist_ok=True)

@@ -55,8 +55,14 @@ def get(url: str, key: str | None, timeout: float = 10.0) -> tuple[int, Any, str
     return status, doc, body[:200].decode("utf-8", "replace")
 
 
-def smoke(base_url: str, key: str | None = None, expect_version: str | None = None, deadline: float = 120.0,
-          customer: str = "smoke-test", interval: float = 1.0) -> Result:
+def smoke(
+    base_url: str,
+    key: str | None = None,
+    expect_version: str | None = None,
+    deadline: float = 120.0,
+    customer: str = "smoke-test",
+    interval: float = 1.0,
+) -> Result:
     base = base_url.rstrip("/")
     api = base if base.endswith("/api") else base + "/api"
     r = Result()
@@ -72,10 +78,14 @@ def smoke(base_url: str, key: str | None = None, expect_version: str | None = No
         time.sleep(interval)
     seen = f"status {status}, version {version!r}" if status else f"no answer ({text})"
     want = f"version {expect_version!r}" if expect_version else "any version"
-    if not r.check(status == 200 and (expect_version is None or version == expect_version), f"health 200 with {want} within {deadline:.0f}s ({seen})"):
+    if not r.check(
+        status == 200 and (expect_version is None or version == expect_version), f"health 200 with {want} within {deadline:.0f}s ({seen})"
+    ):
         return r
-    r.check(isinstance(doc, dict) and isinstance(doc.get("sheets"), dict) and "status" in doc and bool(doc.get("started_at")),
-            "health JSON has status, sheets per status and started_at")
+    r.check(
+        isinstance(doc, dict) and isinstance(doc.get("sheets"), dict) and "status" in doc and bool(doc.get("started_at")),
+        "health JSON has status, sheets per status and started_at",
+    )
 
     query = urllib.parse.urlencode({"customer": customer, "page_size": 1})
     status, doc, text = get(f"{api}/leads?{query}", key)

@@ -207,7 +207,9 @@ def make_server(
             except (TimeoutError, OSError):
                 body = b""
             if len(body) < length:  # the client said more than it sent
-                self._send(400, b'{"code": "invalid_request", "detail": "the body is shorter than Content-Length"}', "application/problem+json")
+                self._send(
+                    400, b'{"code": "invalid_request", "detail": "the body is shorter than Content-Length"}', "application/problem+json"
+                )
                 return None
             return body
 
@@ -309,7 +311,11 @@ def sheets_schema() -> dict[str, Any]:
         "$defs": {**defs, "SheetConfig": item},
         "oneOf": [
             {"type": "array", "items": {"$ref": "#/$defs/SheetConfig"}},
-            {"type": "object", "properties": {"sheets": {"type": "array", "items": {"$ref": "#/$defs/SheetConfig"}}}, "required": ["sheets"]},
+            {
+                "type": "object",
+                "properties": {"sheets": {"type": "array", "items": {"$ref": "#/$defs/SheetConfig"}}},
+                "required": ["sheets"],
+            },
         ],
     }
 

@@ -260,7 +260,9 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
     for name, default in (("LEAD_SYNC_LEADS_TABLE", "leads"), ("LEAD_SYNC_STATE_TABLE", "syncstate"), ("LEAD_SYNC_RUNS_TABLE", "syncruns")):
         value = env.get(name) or default
         if not TABLE_NAME.match(value):
-            problems.append(f"{name}={value[:80]!r} is not a table name (3-63 letters and digits, starting with a letter, e.g. {default!r})")
+            problems.append(
+                f"{name}={value[:80]!r} is not a table name (3-63 letters and digits, starting with a letter, e.g. {default!r})"
+            )
             value = default
         tables[name] = value
     return Settings(
@@ -311,8 +313,13 @@ def decode_text(data: bytes) -> str | None:
     Decode a small text file: UTF-8 (with or without BOM), UTF-16/32 with a BOM (what Windows
     Notepad writes as "Unicode"), else the legacy encoding charset-normalizer finds most likely.
     """
-    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
-                       (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, codec in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if data.startswith(bom):
             try:
                 return data.decode(codec)
@@ -452,7 +459,11 @@ def _report_shared_sources(sheets: list[SheetConfig], problems: list[str]) -> No
         by_source.setdefault(where, []).append(s.id)
     for where, ids in by_source.items():
         if len(ids) > 1:
-            what = f"spreadsheet {where[1]}" + (f" tab {where[2]!r}" if len(where) > 2 and where[2] else "") if where[0] == "google" else f"file {Path(where[1]).name}"
+            what = (
+                f"spreadsheet {where[1]}" + (f" tab {where[2]!r}" if len(where) > 2 and where[2] else "")
+                if where[0] == "google"
+                else f"file {Path(where[1]).name}"
+            )
             problems.append(
                 f"sheets {', '.join(repr(i) for i in ids)} all read {what}: the same leads would be served under each "
                 "entry (and customer); remove the extra entries or point each at its own tab"
@@ -479,9 +490,7 @@ def _parse_credentials(raw: str) -> tuple[dict[str, Any] | None, str | None]:
     return info, None
 
 
-def _number(
-    env: Mapping[str, str], name: str, default: Any, kind: type, problems: list[str], lo: float, hi: float, example: str
-) -> Any:
+def _number(env: Mapping[str, str], name: str, default: Any, kind: type, problems: list[str], lo: float, hi: float, example: str) -> Any:
     raw = env.get(name)
     if raw in (None, ""):
         return default

@@ -260,9 +260,15 @@ class Runtime:
         if sheet_id is None:
             configured = {x.id for x in s.sheets} | {b.id for b in s.broken}
             out["orphaned"] = [
-                {"sheet_id": st.sheet_id, "customer": st.leads_customer or st.customer, "leads": st.baseline,
-                 "last_seen": _iso(st.last_run_at), "reason_codes": ["orphaned"]}
-                for st in states.values() if st.sheet_id not in configured
+                {
+                    "sheet_id": st.sheet_id,
+                    "customer": st.leads_customer or st.customer,
+                    "leads": st.baseline,
+                    "last_seen": _iso(st.last_run_at),
+                    "reason_codes": ["orphaned"],
+                }
+                for st in states.values()
+                if st.sheet_id not in configured
             ]
         return HealthView(out, storage_ok)
 
@@ -272,10 +278,14 @@ class Runtime:
         if not entry.get("enabled", True) or last is None or now - last <= self.settings.stale_limit:
             return
         hours = (now - last).total_seconds() / 3600
-        _warn(entry, "stale", (
-            f"no sync of this sheet has finished for {hours:.1f} h (more than {self.settings.stale_after} timer periods): "
-            "check that the sync timer runs (SYNC_SCHEDULE, the function app's state) and the run history"
-        ))
+        _warn(
+            entry,
+            "stale",
+            (
+                f"no sync of this sheet has finished for {hours:.1f} h (more than {self.settings.stale_after} timer periods): "
+                "check that the sync timer runs (SYNC_SCHEDULE, the function app's state) and the run history"
+            ),
+        )
 
     def _sheet_health(self, sheet: SheetConfig, st: SheetState | None, history: int, with_runs: bool) -> dict[str, Any]:
         entry: dict[str, Any] = {"sheet_id": sheet.id, "customer": sheet.customer, "source": sheet.source, "enabled": sheet.enabled}
@@ -325,8 +335,12 @@ class Runtime:
             sheet_ids = [s.id for s in self.settings.sheets if s.customer == query.customer]
         try:
             page = self.read_store.list_leads(
-                sheet_ids=sheet_ids, customer=query.customer, include_deleted=query.include_deleted,
-                page_size=query.page_size, token=query.continuation, updated_since=query.updated_since,
+                sheet_ids=sheet_ids,
+                customer=query.customer,
+                include_deleted=query.include_deleted,
+                page_size=query.page_size,
+                token=query.continuation,
+                updated_since=query.updated_since,
             )
         except ValueError as e:
             raise InvalidRequestError(str(e)) from e
@@ -347,18 +361,27 @@ class Runtime:
         blocked = state.blocked if state else None
         if state is None or blocked is None:
             raise ConflictError("nothing to approve: the last sync of this sheet was not blocked")
-        what = f"{blocked.kind} {blocked.id}: {blocked.count} {'columns' if blocked.kind == 'columns' else 'leads'} ({blocked.reason[:200]})"
+        what = (
+            f"{blocked.kind} {blocked.id}: {blocked.count} {'columns' if blocked.kind == 'columns' else 'leads'} ({blocked.reason[:200]})"
+        )
         if request.change_id is None:
-            raise InvalidRequestError(f"name the blocked change you approve, e.g. {{\"change\": \"{blocked.id}\"}}; it is {what}")
+            raise InvalidRequestError(f'name the blocked change you approve, e.g. {{"change": "{blocked.id}"}}; it is {what}')
         if request.change_id != blocked.id:
-            raise ConflictError(f"change {request.change_id[:40]!r} is not the sheet's blocked change, which is now {what}; review it and approve that id")
+            raise ConflictError(
+                f"change {request.change_id[:40]!r} is not the sheet's blocked change, which is now {what}; review it and approve that id"
+            )
         if blocked.kind == "empty" and not request.confirm_empty:
-            raise InvalidRequestError(f"change {blocked.id} removes every lead of the sheet: approve it with confirm_empty=true if that is right")
+            raise InvalidRequestError(
+                f"change {blocked.id} removes every lead of the sheet: approve it with confirm_empty=true if that is right"
+            )
         approval = Approval(blocked.id, datetime.now(UTC), request.by[:200], request.reason[:1000], request.confirm_empty)
         self.store.save_state(replace(state, approval=approval), fields=("approval",))
         self._states_cache = None
         return {
-            "sheet_id": request.sheet_id, "approved": True, "change": blocked.to_dict(), "by": approval.by,
+            "sheet_id": request.sheet_id,
+            "approved": True,
+            "change": blocked.to_dict(),
+            "by": approval.by,
             "message": "the next sync applies this change if it is exactly the same; anything else, or 24 hours, lets the approval lapse",
         }
 

@@ -62,7 +62,6 @@ FULL_CHECK_EVERY = timedelta(hours=24)
 comparison with storage repairs anything changed there by other hands."""
 
 
-
 def set_fingerprint(keyed: list[KeyedLead]) -> str:
     """Hash of a sheet's whole lead set (keys and content), independent of row order."""
     h = hashlib.blake2b(digest_size=16)
@@ -193,7 +192,9 @@ def sync_sheet(
         run.state = store.get_state(sheet.id) or SheetState(sheet.id)
         if grant.replaced is not None:
             _record_interrupted(store, sheet.id, grant.replaced.until)
-            report.note(Status.WARNING, ReasonCode.RECOVERING, "the previous run did not finish (killed, timed out or restarted); this run recovers")
+            report.note(
+                Status.WARNING, ReasonCode.RECOVERING, "the previous run did not finish (killed, timed out or restarted); this run recovers"
+            )
         _sync_locked(run, source, store, settings, clock)
     except LeadSyncError as e:
         report.note(Status.ERROR, e.code, str(e))
@@ -231,14 +232,27 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
         else:
             _describe(analysis, report)
             lost = [c for c in analysis.drift if c.kind == "removed" and c.field in _essential(options)]
-            _block(run, BlockedChange(cid, "columns", len(lost), now, report.messages[-1],
-                                      tuple({"column": (c.before or "")[:100], "field": c.field} for c in lost[:20])))
+            _block(
+                run,
+                BlockedChange(
+                    cid,
+                    "columns",
+                    len(lost),
+                    now,
+                    report.messages[-1],
+                    tuple({"column": (c.before or "")[:100], "field": c.field} for c in lost[:20]),
+                ),
+            )
             return
     _describe(analysis, report)
     if analysis.status is Status.ERROR:
         return
     if report.error_values:
-        report.note(Status.WARNING, ReasonCode.ERROR_VALUES, f"{report.error_values} cells held spreadsheet errors (#N/A, #REF!...) and were read as blank")
+        report.note(
+            Status.WARNING,
+            ReasonCode.ERROR_VALUES,
+            f"{report.error_values} cells held spreadsheet errors (#N/A, #REF!...) and were read as blank",
+        )
     leads = []
     for lead in analysis.leads:
         why = not_lead_reason(lead)
@@ -252,7 +266,9 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
     keyed, duplicates = assign_keys(leads)
     report.leads, report.duplicates = len(keyed), duplicates
     if duplicates:
-        report.note(Status.WARNING, ReasonCode.DUPLICATES, f"{duplicates} rows share an email/phone with another row; each kept as its own lead")
+        report.note(
+            Status.WARNING, ReasonCode.DUPLICATES, f"{duplicates} rows share an email/phone with another row; each kept as its own lead"
+        )
     content = set_fingerprint(keyed)
     renamed_customer = state.leads_customer not in (None, sheet.customer)
     if (
@@ -289,7 +305,13 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
         cid = change_id(kind, plan.deleted)
         if approval is not None and approval.change_id == cid:
             report.guard["allowed"] = True
-            _approved(run, now, f"a person approved this change ({cid}): {decision.reason.removesuffix('; blocked')}", ReasonCode.APPROVED, Status.SUCCESS)
+            _approved(
+                run,
+                now,
+                f"a person approved this change ({cid}): {decision.reason.removesuffix('; blocked')}",
+                ReasonCode.APPROVED,
+                Status.SUCCESS,
+            )
             applied_approval = True
         else:
             first = sorted(plan.deleted, key=lambda k: (stored[k].row or 0, k))[:20]
@@ -379,7 +401,8 @@ def _fit(upserts: list[KeyedLead], max_bytes: int, report: SheetReport) -> tuple
     if truncated:
         report.truncated = len(truncated)
         report.note(
-            Status.WARNING, ReasonCode.TRUNCATED,
+            Status.WARNING,
+            ReasonCode.TRUNCATED,
             f"{len(truncated)} rows hold more text than a Table Storage entity can (1 MiB); their longest cells were "
             f"stored cut and marked: {'; '.join(where[:10])}{' …' if len(where) > 10 else ''}",
         )
@@ -416,7 +439,9 @@ def _count_skip(store: LeadStore, sheet_id: str) -> None:
 def _record_interrupted(store: LeadStore, sheet_id: str, lease_until: datetime) -> None:
     """The run whose lease this run found expired never finished: it gets a line in the history."""
     started = lease_until - timedelta(seconds=LEASE_SECONDS)
-    store.add_run(sheet_id, RunSummary(started, Status.ERROR.value, reason_codes=(ReasonCode.INTERRUPTED.value,), run_id=f"int{uuid.uuid4().hex[:5]}"))
+    store.add_run(
+        sheet_id, RunSummary(started, Status.ERROR.value, reason_codes=(ReasonCode.INTERRUPTED.value,), run_id=f"int{uuid.uuid4().hex[:5]}")
+    )
 
 
 def _record(run: _Run, store: LeadStore, clock: Callable[[], datetime], trigger: str) -> None:
@@ -426,14 +451,31 @@ def _record(run: _Run, store: LeadStore, clock: Callable[[], datetime], trigger:
     approval = state.approval
     if approval is not None and not run.approval_used and approval.at <= run.started and "busy" not in report.reason_codes:
         # An approval is for the very next sync: any other outcome lets it lapse.
-        report.note(Status.WARNING, ReasonCode.APPROVAL_LAPSED, f"the approval of change {approval.change_id} lapsed: this sync did not remove exactly that")
+        report.note(
+            Status.WARNING,
+            ReasonCode.APPROVAL_LAPSED,
+            f"the approval of change {approval.change_id} lapsed: this sync did not remove exactly that",
+        )
         blocked = state.blocked
-        record = ApprovalRecord(approval.change_id, blocked.kind if blocked else "", blocked.count if blocked else 0,
-                                approval.at, approval.by, approval.reason, "lapsed", now)
+        record = ApprovalRecord(
+            approval.change_id,
+            blocked.kind if blocked else "",
+            blocked.count if blocked else 0,
+            approval.at,
+            approval.by,
+            approval.reason,
+            "lapsed",
+            now,
+        )
         run.updates.update(approval=None, approvals=(*state.approvals, record)[-20:])
     summary = RunSummary(
-        started_at=run.started, status=report.status, duration_ms=report.duration_ms, counts=report.counts(),
-        reason_codes=tuple(report.reason_codes), run_id=uuid.uuid4().hex, trigger=trigger,
+        started_at=run.started,
+        status=report.status,
+        duration_ms=report.duration_ms,
+        counts=report.counts(),
+        reason_codes=tuple(report.reason_codes),
+        run_id=uuid.uuid4().hex,
+        trigger=trigger,
     )
     base = {
         "customer": run.sheet.customer,

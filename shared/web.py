@@ -43,7 +43,15 @@ MAX_TOKEN_CHARS = 4096
 SHEET_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_CUSTOMER_CHARS = 200
 LEADS_PARAMS = (
-    "customer", "sheet", "sheet_id", "page_size", "continuation", "include_deleted", "include_orphaned", "updated_since", "code",
+    "customer",
+    "sheet",
+    "sheet_id",
+    "page_size",
+    "continuation",
+    "include_deleted",
+    "include_orphaned",
+    "updated_since",
+    "code",
 )
 """Accepted on GET /api/leads (``code`` is the function key, read by the host)."""
 HEALTH_PARAMS = ("sheet", "runs", "code")
@@ -76,7 +84,14 @@ def json_response(
 def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> func.HttpResponse:
     """An RFC 9457 problem document; ``detail`` is redacted (no paths, hosts or accounts)."""
     detail = redact(detail)
-    doc = {"type": f"https://leadsync.dev/problems/{code}", "title": title, "status": status, "detail": detail, "code": code, "error": detail}
+    doc = {
+        "type": f"https://leadsync.dev/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "error": detail,
+    }
     return json_response(status, doc | redact_all(extra), mimetype="application/problem+json")
 
 
@@ -212,7 +227,9 @@ def parse_sync_request(req: func.HttpRequest) -> SyncRequest:
     body = body_json(req)
     unknown = sorted(k for k in body if k not in SYNC_BODY_KEYS)
     if unknown:
-        raise InvalidRequestError(f"unknown body key {', '.join(repr(k[:40]) for k in unknown[:5])}; give {{\"sheet\": ID}} or {{\"all\": true}}")
+        raise InvalidRequestError(
+            f'unknown body key {", ".join(repr(k[:40]) for k in unknown[:5])}; give {{"sheet": ID}} or {{"all": true}}'
+        )
     query_sheet = req.params.get("sheet")
     if "sheet" in body or query_sheet is not None:
         sheet = body["sheet"] if "sheet" in body else query_sheet
@@ -240,7 +257,9 @@ def parse_approval(req: func.HttpRequest) -> ApprovalRequest:
     body = body_json(req)
     unknown = sorted(k for k in body if k not in APPROVE_BODY_KEYS)
     if unknown:
-        raise InvalidRequestError(f"unknown body key {', '.join(repr(k[:40]) for k in unknown[:5])}; accepted: {', '.join(APPROVE_BODY_KEYS)}")
+        raise InvalidRequestError(
+            f"unknown body key {', '.join(repr(k[:40]) for k in unknown[:5])}; accepted: {', '.join(APPROVE_BODY_KEYS)}"
+        )
     change = body.get("change", req.params.get("change"))
     if change is not None and (not isinstance(change, str) or not SHEET_ID.match(change)):
         raise InvalidRequestError('"change" must be the blocked change id shown in health detail (e.g. "d1a2b3c4d5e6f7a8b")')

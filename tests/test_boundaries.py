@@ -7,8 +7,20 @@ from pathlib import Path
 
 CORE = Path(__file__).resolve().parent.parent / "shared" / "core"
 ALLOWED_IMPORTS = {
-    "__future__", "collections", "dataclasses", "datetime", "enum", "functools", "hashlib", "json",
-    "itertools", "re", "typing", "unicodedata", "phonenumbers", "rapidfuzz",
+    "__future__",
+    "collections",
+    "dataclasses",
+    "datetime",
+    "enum",
+    "functools",
+    "hashlib",
+    "json",
+    "itertools",
+    "re",
+    "typing",
+    "unicodedata",
+    "phonenumbers",
+    "rapidfuzz",
 }
 BANNED_CALLS = {"open", "print", "input", "now", "utcnow", "today", "time", "getenv", "perf_counter"}
 
@@ -79,7 +91,13 @@ def test_runtime_code_imports_only_what_requirements_install() -> None:
     assert len(files) > 20
     for path in files:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and node.level == 0
+                else []
+            )
             for name in names:
                 top = name.split(".")[0]
                 if top in sys.stdlib_module_names or top in local:

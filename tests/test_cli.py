@@ -23,7 +23,10 @@ def test_inspect_json_contract(name: str) -> None:
     """inspect --json prints one object with the documented keys and types."""
     proc = subprocess.run(
         [sys.executable, "-m", "shared", "inspect", str(SAMPLES / name), "--json"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
@@ -56,7 +59,11 @@ def test_sync_exit_codes(azurite, tmp_path) -> None:
     env = {**os.environ, "LEAD_SYNC_STORAGE": azurite.connection_string, "LEAD_SYNC_LEADS_TABLE": "clileads"}
     ok = subprocess.run(
         [sys.executable, "-m", "shared", "sync", "--config", str(SAMPLES / "sheets.json")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "SUCCESS bright-dental" in ok.stdout and "run: WARNING" in ok.stdout
@@ -64,7 +71,11 @@ def test_sync_exit_codes(azurite, tmp_path) -> None:
     bad.write_text(json.dumps([{"id": "gone", "customer": "X", "source": "csv", "path": str(tmp_path / "none.csv")}]))
     err = subprocess.run(
         [sys.executable, "-m", "shared", "sync", "--config", str(bad)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert err.returncode == 1 and "ERROR   gone" in err.stdout
 
@@ -87,7 +98,13 @@ def test_local_server_dispatches_to_registered_functions(make_settings, store) -
     threading.Thread(target=server.serve_forever, daemon=True).start()
     root = f"http://127.0.0.1:{server.server_address[1]}/api"
     try:
-        assert {r[1] for r in server.routes} == {"leads", "leads/sync", "leads/sheets/{sheet}/approve", "leads/health", "leads/health/detail"}
+        assert {r[1] for r in server.routes} == {
+            "leads",
+            "leads/sync",
+            "leads/sheets/{sheet}/approve",
+            "leads/health",
+            "leads/health/detail",
+        }
         status, _, body = _get(root + "/leads/sync", "POST", b'{"sheet": "bright-dental"}')
         assert status == 200 and json.loads(body)["sheets"][0]["added"] == 6
         status, headers, body = _get(root + "/leads?sheet=bright-dental&page_size=2", headers={"Origin": "http://localhost:3000"})
@@ -121,7 +138,9 @@ def test_cli_approve(azurite, tmp_path) -> None:
     env = {**os.environ, "LEAD_SYNC_STORAGE": azurite.connection_string, "LEAD_SYNC_LEADS_TABLE": "cliappr"}
 
     def cli(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "shared", *args, "--config", str(config)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "shared", *args, "--config", str(config)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
 
     assert cli("sync").returncode == 0
     assert cli("approve", "appr").returncode == 1
@@ -140,7 +159,11 @@ def test_inspect_a_configured_sheet_uses_its_source_and_overrides() -> None:
     """inspect --sheet reads the sheet through its configured source and applies its overrides."""
     proc = subprocess.run(
         [sys.executable, "-m", "shared", "inspect", "--sheet", "bright-dental", "--config", str(SAMPLES / "sheets.json"), "--json"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, env={**os.environ, "LEAD_SYNC_STORAGE": "unused"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "LEAD_SYNC_STORAGE": "unused"},
     )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
@@ -185,7 +208,7 @@ def test_local_server_behaves_like_the_host_where_it_matters(make_settings, stor
         assert b" 400 " in _raw(port, head + b"Content-Length: abc\r\n\r\n").split(b"\r\n")[0]
         assert b" 400 " in _raw(port, head + b"Content-Length: -5\r\n\r\n").split(b"\r\n")[0]
         assert b" 413 " in _raw(port, head + b"Content-Length: 999999999\r\n\r\n").split(b"\r\n")[0]
-        lying = _raw(port, head + b"Content-Length: 100\r\n\r\n{\"sheet\"", wait=5.0)
+        lying = _raw(port, head + b'Content-Length: 100\r\n\r\n{"sheet"', wait=5.0)
         assert b" 400 " in lying.split(b"\r\n")[0], lying[:200]
         long_url = _raw(port, b"GET /api/leads?customer=" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
         assert b" 414 " in long_url.split(b"\r\n")[0]

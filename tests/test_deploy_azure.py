@@ -25,7 +25,7 @@ import pytest
 
 from tests.conftest import ROOT, self_signed_cert
 
-FAKE_AZ = r'''
+FAKE_AZ = r"""
 import json, os, sys, zipfile
 args = sys.argv[1:]
 with open(os.environ["FAKE_AZ_LOG"], "a") as f:
@@ -39,7 +39,7 @@ elif args[:2] == ["functionapp", "show"]:
     print(os.environ["FAKE_AZ_HOST"])
 else:
     sys.exit("unexpected az call: " + " ".join(args))
-'''
+"""
 
 
 class FakeApp:
@@ -54,7 +54,9 @@ class FakeApp:
                 if version.startswith("bad"):
                     return self._json(503, {"error": "host is starting"})
                 if url.path == "/api/leads/health":
-                    return self._json(200, {"status": "SUCCESS", "version": version, "started_at": "2026-01-01T00:00:00+00:00", "sheets": {"total": 0}})
+                    return self._json(
+                        200, {"status": "SUCCESS", "version": version, "started_at": "2026-01-01T00:00:00+00:00", "sheets": {"total": 0}}
+                    )
                 if url.path == "/api/leads" and self.headers.get("x-functions-key") != "fake-function-key":
                     return self._json(401, {"error": "key"})
                 if url.path == "/api/leads" and "customer" in q:
@@ -95,8 +97,14 @@ def azure(tmp_path) -> Iterator[dict]:
     az.write_text(f"#!{sys.executable}\n{FAKE_AZ}")
     az.chmod(0o755)
     app = FakeApp(tmp_path / "deployed", cert)
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", "SSL_CERT_FILE": cert[0],
-           "FAKE_AZ_LOG": str(tmp_path / "az.log"), "FAKE_AZ_STATE": str(tmp_path / "deployed"), "FAKE_AZ_HOST": app.host}
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+        "SSL_CERT_FILE": cert[0],
+        "FAKE_AZ_LOG": str(tmp_path / "az.log"),
+        "FAKE_AZ_STATE": str(tmp_path / "deployed"),
+        "FAKE_AZ_HOST": app.host,
+    }
     yield {"env": env, "log": tmp_path / "az.log", "state": tmp_path / "deployed", "tmp": tmp_path}
     app.close()
 
@@ -110,9 +118,25 @@ def _zip(path: Path, version: str) -> Path:
 
 def _deploy(azure: dict, package: Path, deadline: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(ROOT / "scripts" / "deploy"), "--target", "production", "--package", str(package), "--app", "func-prd-x",
-         "--resource-group", "rg-x", "--releases", str(azure["tmp"] / "releases"), "--deadline", deadline],
-        env=azure["env"], capture_output=True, text=True, timeout=120,
+        [
+            str(ROOT / "scripts" / "deploy"),
+            "--target",
+            "production",
+            "--package",
+            str(package),
+            "--app",
+            "func-prd-x",
+            "--resource-group",
+            "rg-x",
+            "--releases",
+            str(azure["tmp"] / "releases"),
+            "--deadline",
+            deadline,
+        ],
+        env=azure["env"],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -142,8 +166,25 @@ def test_azure_deploy_without_the_cli_fails_cleanly(azure: dict) -> None:
     (azure["tmp"] / "empty").mkdir()
     env = {**azure["env"], "PATH": str(azure["tmp"] / "empty")}
     proc = subprocess.run(
-        [sys.executable, "-m", "scripts.deploy", "--target", "staging", "--package", str(_zip(azure["tmp"] / "p.zip", "v1")),
-         "--app", "a", "--resource-group", "r", "--releases", str(azure["tmp"] / "rel")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "scripts.deploy",
+            "--target",
+            "staging",
+            "--package",
+            str(_zip(azure["tmp"] / "p.zip", "v1")),
+            "--app",
+            "a",
+            "--resource-group",
+            "r",
+            "--releases",
+            str(azure["tmp"] / "rel"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 2 and "Azure CLI (az) is not installed" in proc.stdout

@@ -104,7 +104,7 @@ def test_one_request_per_sheet_per_sync(api, gsource, store, make_settings) -> N
     [
         ({"status": 500, "json": {"error": {"code": 500, "message": "Internal error", "status": "INTERNAL"}}}, "source_unavailable"),
         ({"body": requests.exceptions.ReadTimeout("timed out")}, "source_unavailable"),
-        ({"body": "{\"range\": \"'Leads'!A1\", \"values\": [[\"Na", "content_type": "application/json"}, "source_format"),
+        ({"body": '{"range": "\'Leads\'!A1", "values": [["Na', "content_type": "application/json"}, "source_format"),
     ],
     ids=["persistent-500", "timeout", "malformed-json"],
 )
@@ -271,7 +271,9 @@ def test_killed_run_lease_expires_and_next_run_completes(azurite, tables, make_s
     """A run killed while holding the lease blocks others until the lease expires, then the next run completes."""
     path = tmp_path / "k.csv"
     _write(path, _rows(40))
-    code = KILLED_RUN.format(root=str(ROOT), path=str(path), conn=azurite.connection_string, leads=tables[0], state=tables[1], runs=tables[2], base=str(tmp_path))
+    code = KILLED_RUN.format(
+        root=str(ROOT), path=str(path), conn=azurite.connection_string, leads=tables[0], state=tables[1], runs=tables[2], base=str(tmp_path)
+    )
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().strip() == "leased"
@@ -308,7 +310,9 @@ def test_reads_are_paced_across_all_sheets_of_a_run(api, account, make_settings)
 
     sheets = [SheetConfig(id=f"g{i}", customer="Acme", spreadsheet_id=f"1Pace{i}PacePacePace", worksheet="Leads") for i in range(3)]
     for s in sheets:
-        api.add_callback(responses.GET, f"https://sheets.googleapis.com/v4/spreadsheets/{s.spreadsheet_id}/values/%27Leads%27", callback=answer)
+        api.add_callback(
+            responses.GET, f"https://sheets.googleapis.com/v4/spreadsheets/{s.spreadsheet_id}/values/%27Leads%27", callback=answer
+        )
     settings = make_settings(*sheets, google_credentials=account, reads_per_minute=300)  # one read every 0.2 s
     report = Runtime(settings, environ={}).run_sync()
     assert [s.status for s in report.sheets] == ["SUCCESS"] * 3

@@ -42,8 +42,12 @@ print(json.dumps({"functions": out, "heavy": heavy}))
 def test_worker_startup_with_empty_environment() -> None:
     """function_app indexes with no settings at all: one app, five functions, bindings match parameters."""
     proc = subprocess.run(
-        [sys.executable, "-c", STARTUP], cwd=ROOT, env={"PATH": os.environ.get("PATH", "")},
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", STARTUP],
+        cwd=ROOT,
+        env={"PATH": os.environ.get("PATH", "")},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
@@ -57,8 +61,19 @@ def test_worker_startup_with_empty_environment() -> None:
         if any(b["name"] == "$return" for b in f["bindings"]):
             assert next(b for b in f["bindings"] if b["name"] == "$return")["direction"] == "OUT"
     timer = fns["sync_timer"]["bindings"][0]
-    assert timer == {"direction": "IN", "type": "timerTrigger", "name": "timer", "schedule": "%SYNC_SCHEDULE%", "runOnStartup": False, "useMonitor": True}
-    routes = {n: (f["bindings"][0]["route"], f["bindings"][0]["methods"], f["bindings"][0]["authLevel"]) for n, f in fns.items() if n != "sync_timer"}
+    assert timer == {
+        "direction": "IN",
+        "type": "timerTrigger",
+        "name": "timer",
+        "schedule": "%SYNC_SCHEDULE%",
+        "runOnStartup": False,
+        "useMonitor": True,
+    }
+    routes = {
+        n: (f["bindings"][0]["route"], f["bindings"][0]["methods"], f["bindings"][0]["authLevel"])
+        for n, f in fns.items()
+        if n != "sync_timer"
+    }
     assert routes == {
         "list_leads": ("leads", ["GET"], "FUNCTION"),
         "manual_sync": ("leads/sync", ["POST"], "FUNCTION"),
@@ -146,7 +161,9 @@ def test_leads_listing_and_paging(make_settings, store) -> None:
     assert first.status_code == 200 and doc["count"] == 4 and doc["continuation"]
     seen = [i["id"] for i in doc["items"]]
     while doc["continuation"]:
-        doc = _json(list_leads(_req("GET", "/api/leads", {"sheet": "acme-facebook", "page_size": "4", "continuation": doc["continuation"]})))
+        doc = _json(
+            list_leads(_req("GET", "/api/leads", {"sheet": "acme-facebook", "page_size": "4", "continuation": doc["continuation"]}))
+        )
         seen += [i["id"] for i in doc["items"]]
     assert len(seen) == len(set(seen)) == 10
     item = doc["items"][0]

@@ -137,7 +137,12 @@ def test_timeout_then_success(api, account) -> None:
 
 def test_permission_denied_names_the_account(api, account) -> None:
     """403 says which service account the sheet must be shared with, and is not retried."""
-    api.add(responses.GET, VALUES_URL + "%27Leads%20Nov%27", status=403, json=_error(403, "PERMISSION_DENIED", "The caller does not have permission"))
+    api.add(
+        responses.GET,
+        VALUES_URL + "%27Leads%20Nov%27",
+        status=403,
+        json=_error(403, "PERMISSION_DENIED", "The caller does not have permission"),
+    )
     with pytest.raises(SourceAuthError, match="leadsync@test.iam.gserviceaccount.com"):
         _source(account).fetch(SHEET)
     assert len(_values_calls(api)) == 1
@@ -148,7 +153,12 @@ def test_missing_spreadsheet_and_worksheet(api, account) -> None:
     api.add(responses.GET, VALUES_URL + "%27Leads%20Nov%27", status=404, json=_error(404, "NOT_FOUND", "Requested entity was not found."))
     with pytest.raises(SourceNotFoundError, match="spreadsheet not found"):
         _source(account).fetch(SHEET)
-    api.replace(responses.GET, VALUES_URL + "%27Leads%20Nov%27", status=400, json=_error(400, "INVALID_ARGUMENT", "Unable to parse range: 'Leads Nov'"))
+    api.replace(
+        responses.GET,
+        VALUES_URL + "%27Leads%20Nov%27",
+        status=400,
+        json=_error(400, "INVALID_ARGUMENT", "Unable to parse range: 'Leads Nov'"),
+    )
     with pytest.raises(SourceNotFoundError, match="worksheet 'Leads Nov' not found"):
         _source(account).fetch(SHEET)
 
@@ -204,6 +214,10 @@ def test_helpers() -> None:
 
 def test_malformed_private_key_is_an_auth_error() -> None:
     """A key that is not a PEM private key is reported as a credentials problem, with no request."""
-    info = {"client_email": "a@b.iam.gserviceaccount.com", "private_key": "-----BEGIN PRIVATE KEY-----\ngarbage\n-----END PRIVATE KEY-----\n", "token_uri": TOKEN_URL}
+    info = {
+        "client_email": "a@b.iam.gserviceaccount.com",
+        "private_key": "-----BEGIN PRIVATE KEY-----\ngarbage\n-----END PRIVATE KEY-----\n",
+        "token_uri": TOKEN_URL,
+    }
     with pytest.raises(SourceAuthError, match="malformed"):
         GoogleSheetsSource(info).fetch(SHEET)

@@ -34,8 +34,14 @@ def _b64(data: dict) -> str:
 
 def _jwt(audience: str) -> str:
     now = int(time.time())
-    claims = {"aud": audience, "iss": "https://sts.windows.net/00000000-0000-0000-0000-000000000000/",
-              "iat": now - 10, "nbf": now - 10, "exp": now + 3600, "oid": "app-identity"}
+    claims = {
+        "aud": audience,
+        "iss": "https://sts.windows.net/00000000-0000-0000-0000-000000000000/",
+        "iat": now - 10,
+        "nbf": now - 10,
+        "exp": now + 3600,
+        "oid": "app-identity",
+    }
     return f"{_b64({'alg': 'RS256', 'typ': 'JWT'})}.{_b64(claims)}.c2ln"
 
 
@@ -56,8 +62,14 @@ class IdentityEndpoint:
                     return
                 outer.requests.append(query)
                 resource = query["resource"][0]
-                body = json.dumps({"access_token": _jwt(outer.audience or resource), "expires_on": str(int(time.time()) + 3600),
-                                   "resource": resource, "token_type": "Bearer"}).encode()
+                body = json.dumps(
+                    {
+                        "access_token": _jwt(outer.audience or resource),
+                        "expires_on": str(int(time.time()) + 3600),
+                        "resource": resource,
+                        "token_type": "Bearer",
+                    }
+                ).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
@@ -98,21 +110,34 @@ def identity(monkeypatch, tls) -> Iterator[IdentityEndpoint]:
 
 
 def _settings(endpoint: str, **extra: str):
-    env = {"LEAD_SYNC_SHEETS_FILE": str(SAMPLES / "sheets.json"), "LEAD_SYNC_STORAGE__tableServiceUri": endpoint,
-           "LEAD_SYNC_STORAGE__credential": "managedidentity", "LEAD_SYNC_LEADS_TABLE": f"idleads{time.time_ns()}",
-           **extra}
+    env = {
+        "LEAD_SYNC_SHEETS_FILE": str(SAMPLES / "sheets.json"),
+        "LEAD_SYNC_STORAGE__tableServiceUri": endpoint,
+        "LEAD_SYNC_STORAGE__credential": "managedidentity",
+        "LEAD_SYNC_LEADS_TABLE": f"idleads{time.time_ns()}",
+        **extra,
+    }
     return load_settings(env)
 
 
 def test_identity_settings_follow_the_functions_convention() -> None:
-    s = load_settings({"LEAD_SYNC_STORAGE__accountName": "stprdabc", "LEAD_SYNC_STORAGE__credential": "ManagedIdentity",
-                       "LEAD_SYNC_STORAGE__clientId": "11111111-2222-3333-4444-555555555555"})
-    assert s.storage_target == StorageTarget(table_endpoint="https://stprdabc.table.core.windows.net", credential="managedidentity",
-                                             client_id="11111111-2222-3333-4444-555555555555")
+    s = load_settings(
+        {
+            "LEAD_SYNC_STORAGE__accountName": "stprdabc",
+            "LEAD_SYNC_STORAGE__credential": "ManagedIdentity",
+            "LEAD_SYNC_STORAGE__clientId": "11111111-2222-3333-4444-555555555555",
+        }
+    )
+    assert s.storage_target == StorageTarget(
+        table_endpoint="https://stprdabc.table.core.windows.net",
+        credential="managedidentity",
+        client_id="11111111-2222-3333-4444-555555555555",
+    )
     assert s.storage_connection is None and not any("storage" in p for p in s.problems)
     # a connection string wins over identity settings of the same name; LEAD_SYNC_STORAGE over AzureWebJobsStorage
-    both = load_settings({"LEAD_SYNC_STORAGE": "UseDevelopmentStorage=true", "LEAD_SYNC_STORAGE__accountName": "x",
-                          "AzureWebJobsStorage__accountName": "y"})
+    both = load_settings(
+        {"LEAD_SYNC_STORAGE": "UseDevelopmentStorage=true", "LEAD_SYNC_STORAGE__accountName": "x", "AzureWebJobsStorage__accountName": "y"}
+    )
     assert both.storage_target is not None and both.storage_target.connection_string and both.storage_target.table_endpoint is None
     host = load_settings({"AzureWebJobsStorage__tableServiceUri": "https://y.table.core.windows.net/"})
     assert host.storage_target == StorageTarget(table_endpoint="https://y.table.core.windows.net")

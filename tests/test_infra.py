@@ -55,8 +55,14 @@ def _settings() -> dict[str, Any]:
 
 def test_every_bicep_file_parses_and_main_wires_the_modules() -> None:
     files = sorted(p.relative_to(INFRA).as_posix() for p in INFRA.rglob("*.bicep"))
-    assert files == ["main.bicep", "modules/alerts.bicep", "modules/functionapp.bicep", "modules/keyvault.bicep",
-                     "modules/monitoring.bicep", "modules/workbook.bicep"]
+    assert files == [
+        "main.bicep",
+        "modules/alerts.bicep",
+        "modules/functionapp.bicep",
+        "modules/keyvault.bicep",
+        "modules/monitoring.bicep",
+        "modules/workbook.bicep",
+    ]
     for f in files:
         assert bicep(f)["resources"] or bicep(f).get("modules")
     modules = bicep("main.bicep")["modules"]
@@ -80,7 +86,10 @@ def test_production_and_staging_come_from_one_module_apart() -> None:
     names = bicep("main.bicep")["variables"]
     assert names["prodAppName"]["value"][:9] != names["stagingAppName"]["value"][:9]  # host ids differ
     assert _settings()["AzureWebJobs.sync_timer.Disabled"]["operator"]["operands"] == {
-        "condition": "timerEnabled", "true_value": "false", "false_value": "true"}
+        "condition": "timerEnabled",
+        "true_value": "false",
+        "false_value": "true",
+    }
 
 
 def test_function_app_flex_python_identity_https_tls_ftp() -> None:
@@ -114,8 +123,10 @@ def test_app_settings_use_identities_and_key_vault() -> None:
     assert settings["AzureWebJobsStorage__credential"] == "managedidentity"
     assert settings["LEAD_SYNC_STORAGE__credential"] == "managedidentity"
     assert _accessor(settings["LEAD_SYNC_STORAGE__tableServiceUri"]) == ["storage", "properties", "primaryEndpoints", "table"]
-    assert re.fullmatch(r"@Microsoft\.KeyVault\(SecretUri=\$\{vault\.properties\.vaultUri\}secrets/\$\{googleSecretName\}/\)",
-                        settings["GOOGLE_SERVICE_ACCOUNT_JSON"])
+    assert re.fullmatch(
+        r"@Microsoft\.KeyVault\(SecretUri=\$\{vault\.properties\.vaultUri\}secrets/\$\{googleSecretName\}/\)",
+        settings["GOOGLE_SERVICE_ACCOUNT_JSON"],
+    )
     assert settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] == "Authorization=AAD"
     assert settings["SYNC_SCHEDULE"] == "syncSchedule" and settings["LEAD_SYNC_SHEETS"] == "sheetsJson"
     # every Lead Sync setting the template sets is one the app reads (shared/config.py)
@@ -145,8 +156,11 @@ def test_role_assignments_give_the_app_identity_what_it_needs() -> None:
         role = _accessor(fn["parameters"]["resource_name_1"])[1]
         assigned[role] = cfg["scope"]
     assert assigned == {
-        "storageBlobDataOwner": "storage", "storageQueueDataContributor": "storage", "storageTableDataContributor": "storage",
-        "keyVaultSecretsUser": "vault", "monitoringMetricsPublisher": "appInsights",
+        "storageBlobDataOwner": "storage",
+        "storageQueueDataContributor": "storage",
+        "storageTableDataContributor": "storage",
+        "keyVaultSecretsUser": "vault",
+        "monitoringMetricsPublisher": "appInsights",
     }
 
 
@@ -262,8 +276,12 @@ def test_checkov_finds_nothing_unexplained() -> None:
     """checkov's Bicep checks: no failure, no parsing error, every skip with a written reason."""
     if not CHECKOV.exists():
         pytest.fail(f"{CHECKOV} is missing: run scripts/bootstrap")
-    proc = subprocess.run([str(CHECKOV), "-d", str(INFRA), "--framework", "bicep", "--skip-download", "-o", "json"],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [str(CHECKOV), "-d", str(INFRA), "--framework", "bicep", "--skip-download", "-o", "json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     doc = json.loads(proc.stdout)
     doc = doc[0] if isinstance(doc, list) else doc
     summary = doc["summary"]

@@ -90,12 +90,22 @@ def test_date_serials_in_extra_date_columns_become_dates() -> None:
 def test_qualified_headers_are_not_the_field() -> None:
     """'Campaign ID', 'Contact owner', 'Phone type' are about something else; 'Mobile No' is a phone."""
     m = map_columns(["Lead ID", "Campaign ID", "Contact owner", "Phone type", "Mobile No", "User Email"])
-    assert _fields(m) == {"Lead ID": None, "Campaign ID": None, "Contact owner": None, "Phone type": None, "Mobile No": "phone", "User Email": "email"}
+    assert _fields(m) == {
+        "Lead ID": None,
+        "Campaign ID": None,
+        "Contact owner": None,
+        "Phone type": None,
+        "Mobile No": "phone",
+        "User Email": "email",
+    }
 
 
 def test_content_that_contradicts_a_loose_header_keeps_the_column_as_extra() -> None:
     """'Customer Number' holding short account numbers is not a phone: the number of a customer is an id."""
-    m = map_columns(["Name", "Customer Number", "Email"], [["Ann Lee", "Bo Chan", "Cy Dart"], ["100234", "100235", "100236"], ["a@x.co", "b@x.co", "c@x.co"]])
+    m = map_columns(
+        ["Name", "Customer Number", "Email"],
+        [["Ann Lee", "Bo Chan", "Cy Dart"], ["100234", "100235", "100236"], ["a@x.co", "b@x.co", "c@x.co"]],
+    )
     assert m.columns[1].field is None and "'customer' is qualified by 'number'" in m.columns[1].reason
 
 

@@ -30,9 +30,21 @@ class TestPhoneByShape:
 
     @pytest.mark.parametrize(
         "value",
-        ["(416) 555-0142", "713-555-0188", "+1 212 555 0100 x204", "p:+4915112345678", "Tel: 030 1234 5678",
-         "Phone: 916-555-0123", "0049 30 12345678", "+7 495 123-45-67", "03-1234-5678", "+55 11 91234-5678",
-         "0812 3456 7890", "(02) 9876 5432", "+33 6 12 34 56 78"],
+        [
+            "(416) 555-0142",
+            "713-555-0188",
+            "+1 212 555 0100 x204",
+            "p:+4915112345678",
+            "Tel: 030 1234 5678",
+            "Phone: 916-555-0123",
+            "0049 30 12345678",
+            "+7 495 123-45-67",
+            "03-1234-5678",
+            "+55 11 91234-5678",
+            "0812 3456 7890",
+            "(02) 9876 5432",
+            "+33 6 12 34 56 78",
+        ],
     )
     def test_phone_shapes_of_many_countries(self, value: str) -> None:
         """North American, German, Russian, Japanese, Brazilian, Indonesian, Australian, French numbers."""
@@ -53,7 +65,12 @@ class TestPhoneByShape:
         """A +CC number is kept in E.164; a national number takes the row's country when there is one."""
         assert normalize_phone("+1 (416) 555-0142", "GB") == "+14165550142"
         assert normalize_phone("(416) 555-0142", "GB") is None
-        grid = [["Name", "Phone", "Country"], ["Ann Lee", "(416) 555-0142", "Canada"], ["Bo Chan", "030 1234 5678", "DE"], ["Cy Dart", "07911 123456", ""]]
+        grid = [
+            ["Name", "Phone", "Country"],
+            ["Ann Lee", "(416) 555-0142", "Canada"],
+            ["Bo Chan", "030 1234 5678", "DE"],
+            ["Cy Dart", "07911 123456", ""],
+        ]
         phones = [lead.fields.get("phone") for lead in analyse_sheet(grid).leads]
         assert phones == ["+14165550142", "+493012345678", "+447911123456"]
 
@@ -63,8 +80,11 @@ class TestEvidenceOrder:
 
     def test_fax_never_takes_phone_from_the_phone_column(self) -> None:
         """Business listings: 'Fax' holds numbers too, 'Phone' holds 'Phone: ...' cells; Phone wins, Fax is explained."""
-        samples = [["Acme Ltd", "Brill GmbH", "Cato SARL"], ["Fax: 916-555-0100", "916-555-0101", "916-555-0102"],
-                   ["Phone: 916-555-0123", "Phone: 916-555-0124", "Phone: 916-555-0125"]]
+        samples = [
+            ["Acme Ltd", "Brill GmbH", "Cato SARL"],
+            ["Fax: 916-555-0100", "916-555-0101", "916-555-0102"],
+            ["Phone: 916-555-0123", "Phone: 916-555-0124", "Phone: 916-555-0125"],
+        ]
         m = map_columns(["Business Name", "Fax", "Phone"], samples)
         assert [c.field for c in m.columns] == ["company", None, "phone"]
         assert "not a lead field" in m.columns[1].reason
@@ -82,12 +102,40 @@ class TestHeaderGrammar:
 
     @pytest.mark.parametrize(
         "header",
-        ["Number of employees", "lead_value", "Middle name", "Business Unit", "organization_id", "Lead owner",
-         "Account manager", "Campaign ID", "Phone type", "Date of birth", "Payment Status", "Company size",
-         "Email Opt Out", "Contact Owner", "Sales Person", "DateOfBirth", "Owner Phone Number", "Fax Number",
-         "Phone Extension", "email_verified", "Company ID", "urlFoto", "Organization 1 - Department", "State",
-         "is_hot_lead", "isDoNotCall", "has_website", "Appointment Date", "Fecha de visita", "Deal - Title",
-         "Renewal date", "部署名"],
+        [
+            "Number of employees",
+            "lead_value",
+            "Middle name",
+            "Business Unit",
+            "organization_id",
+            "Lead owner",
+            "Account manager",
+            "Campaign ID",
+            "Phone type",
+            "Date of birth",
+            "Payment Status",
+            "Company size",
+            "Email Opt Out",
+            "Contact Owner",
+            "Sales Person",
+            "DateOfBirth",
+            "Owner Phone Number",
+            "Fax Number",
+            "Phone Extension",
+            "email_verified",
+            "Company ID",
+            "urlFoto",
+            "Organization 1 - Department",
+            "State",
+            "is_hot_lead",
+            "isDoNotCall",
+            "has_website",
+            "Appointment Date",
+            "Fecha de visita",
+            "Deal - Title",
+            "Renewal date",
+            "部署名",
+        ],
     )
     def test_qualified_headers_are_refused(self, header: str) -> None:
         """HubSpot, Salesforce, Pipedrive, Zoho and scraper headers that only look like lead fields."""
@@ -95,14 +143,32 @@ class TestHeaderGrammar:
 
     @pytest.mark.parametrize(
         ("header", "field"),
-        [("Mobile Phone Number", "phone"), ("Billing Address City", "city"), ("E-mail 1 - Value", "email"),
-         ("Organization 1 - Name", "company"), ("primaryEmail", "email"), ("contact_first_name", "first_name"),
-         ("Work Direct Phone", "phone"), ("Zip/Postal Code", "postcode"), ("Company Name (required)", "company"),
-         ("Lead Source", "source"), ("Connected On", "created_at"), ("firstName", "first_name"),
-         ("Mob No.", "phone"), ("Tel Nr", "phone"), ("WhatsApp", "phone"), ("primaryCity.name", "city"),
-         ("company.name", "company"), ("contact/email", "email"), ("Teléfono de contacto", "phone"),
-         ("Nom du contact", "full_name"), ("Company Name for Emails", "company"), ("Business Country/Region", "country"),
-         ("Nombre de la empresa", "company"), ("Data da primeira conversão", "created_at")],
+        [
+            ("Mobile Phone Number", "phone"),
+            ("Billing Address City", "city"),
+            ("E-mail 1 - Value", "email"),
+            ("Organization 1 - Name", "company"),
+            ("primaryEmail", "email"),
+            ("contact_first_name", "first_name"),
+            ("Work Direct Phone", "phone"),
+            ("Zip/Postal Code", "postcode"),
+            ("Company Name (required)", "company"),
+            ("Lead Source", "source"),
+            ("Connected On", "created_at"),
+            ("firstName", "first_name"),
+            ("Mob No.", "phone"),
+            ("Tel Nr", "phone"),
+            ("WhatsApp", "phone"),
+            ("primaryCity.name", "city"),
+            ("company.name", "company"),
+            ("contact/email", "email"),
+            ("Teléfono de contacto", "phone"),
+            ("Nom du contact", "full_name"),
+            ("Company Name for Emails", "company"),
+            ("Business Country/Region", "country"),
+            ("Nombre de la empresa", "company"),
+            ("Data da primeira conversão", "created_at"),
+        ],
     )
     def test_headed_phrases_map(self, header: str, field: str) -> None:
         """camelCase, snake_case and punctuation split into words; the head names the field."""
@@ -121,13 +187,22 @@ def test_one_value_that_contradicts_its_header() -> None:
 def test_generic_contact_headers_follow_their_values(header: str) -> None:
     """A contact column holding emails is email, one holding numbers is phone."""
     assert _fields(["Name", header], [PEOPLE, EMAILS])[header] == "email"
-    assert _fields(["Name", header], [PEOPLE, ["+34 600 111 222", "0612 345 678", "+1 415 555 0100", "07911 123456", "0113 496 0456"]])[header] == "phone"
+    assert (
+        _fields(["Name", header], [PEOPLE, ["+34 600 111 222", "0612 345 678", "+1 415 555 0100", "07911 123456", "0113 496 0456"]])[header]
+        == "phone"
+    )
 
 
 class TestPersonOrOrganisation:
     """'Name', 'Nome', 'Nom', 'Customer' hold people or businesses: the content decides, and says why."""
 
-    BUSINESSES = ["Harbour View Dental Clinic", "Nordlicht Apotheke", "Brightline Solutions Ltd", "Casa Verde Ristorante", "Padaria Estrela Ltda"]
+    BUSINESSES = [
+        "Harbour View Dental Clinic",
+        "Nordlicht Apotheke",
+        "Brightline Solutions Ltd",
+        "Casa Verde Ristorante",
+        "Padaria Estrela Ltda",
+    ]
 
     @pytest.mark.parametrize("header", ["Name", "name", "Nome", "Nom", "Navn", "Customer"])
     def test_business_names_are_company(self, header: str) -> None:
@@ -187,7 +262,11 @@ LANGUAGE_HEADERS = [
     ("de", ["Vorname", "Nachname", "E-Mail-Adresse", "Telefonnummer", "Firma"], ["first_name", "last_name", "email", "phone", "company"]),
     ("es", ["Nombre", "Apellidos", "Correo electrónico", "Teléfono", "Empresa"], ["first_name", "last_name", "email", "phone", "company"]),
     ("it", ["Nome", "Cognome", "Email", "Cellulare", "Azienda"], ["first_name", "last_name", "email", "phone", "company"]),
-    ("nl", ["Voornaam", "Achternaam", "E-mailadres", "Telefoonnummer", "Bedrijfsnaam"], ["first_name", "last_name", "email", "phone", "company"]),
+    (
+        "nl",
+        ["Voornaam", "Achternaam", "E-mailadres", "Telefoonnummer", "Bedrijfsnaam"],
+        ["first_name", "last_name", "email", "phone", "company"],
+    ),
 ]
 
 
@@ -205,7 +284,12 @@ class TestHeaderless:
 
     def test_first_and_last_name_columns(self) -> None:
         """Two columns of single name words side by side are given and family names."""
-        grid = [["Marta", "Keller", "marta.k@example.com"], ["Jonas", "Brandt", "jonas@example.org"], ["Lena", "de Vries", "lena@example.net"], ["Tom", "Ortiz", "tom@example.com"]]
+        grid = [
+            ["Marta", "Keller", "marta.k@example.com"],
+            ["Jonas", "Brandt", "jonas@example.org"],
+            ["Lena", "de Vries", "lena@example.net"],
+            ["Tom", "Ortiz", "tom@example.com"],
+        ]
         a = analyse_sheet(grid)
         assert [c.field for c in a.mapping.columns] == ["first_name", "last_name", "email"]
 
@@ -229,7 +313,16 @@ class TestHeaderless:
 class TestSecondaryContacts:
     """Several phone and email columns: one is the field, the rest are kept on the lead, none lost."""
 
-    HEADERS = ["First Name", "Last Name", "Mobile Phone", "Work Direct Phone", "Corporate Phone", "Email", "Secondary Email", "Tertiary Email"]
+    HEADERS = [
+        "First Name",
+        "Last Name",
+        "Mobile Phone",
+        "Work Direct Phone",
+        "Corporate Phone",
+        "Email",
+        "Secondary Email",
+        "Tertiary Email",
+    ]
 
     def test_sales_tool_export_keeps_every_number(self) -> None:
         """A lead with no mobile keeps its work number as its phone, and lists each with its column."""
@@ -273,7 +366,13 @@ class TestConfidenceGate:
 
 def test_every_synonym_of_the_previous_vocabulary_still_maps() -> None:
     """Sheets mapped before the vocabulary became multilingual keep their fields (a few of the old words)."""
-    for word, field in {"lead": "full_name", "email adresse": "email", "description": "notes", "naam": "full_name", "cellulare": "phone"}.items():
+    for word, field in {
+        "lead": "full_name",
+        "email adresse": "email",
+        "description": "notes",
+        "naam": "full_name",
+        "cellulare": "phone",
+    }.items():
         assert _fields([word.title()], [PEOPLE if field == "full_name" else []])[word.title()] == field, word
 
 

@@ -119,8 +119,15 @@ def test_emptying_a_sheet_needs_its_own_confirmation(tmp_path, store, make_setti
     approve = leads_http.approve_drop.build().get_user_function()
 
     def call(body: dict) -> func.HttpResponse:
-        return approve(func.HttpRequest("POST", "/x", body=json.dumps(body).encode(), route_params={"sheet": "empty"},
-                                        headers={"x-ms-client-principal-name": "ops@agency.example"}))
+        return approve(
+            func.HttpRequest(
+                "POST",
+                "/x",
+                body=json.dumps(body).encode(),
+                route_params={"sheet": "empty"},
+                headers={"x-ms-client-principal-name": "ops@agency.example"},
+            )
+        )
 
     refused = call({"change": blocked.blocked["id"]})
     assert refused.status_code == 400 and "confirm_empty" in json.loads(refused.get_body())["detail"]
@@ -372,7 +379,10 @@ def test_leads_of_a_removed_sheet_stay_and_are_not_served_unless_asked(tmp_path,
 
 
 def test_one_spreadsheet_configured_twice_is_a_configuration_problem() -> None:
-    sheets = [{"id": "x1", "customer": "A", "spreadsheet_id": "1AbCdEfGhIjKlMn"}, {"id": "x2", "customer": "B", "spreadsheet_id": "1AbCdEfGhIjKlMn"}]
+    sheets = [
+        {"id": "x1", "customer": "A", "spreadsheet_id": "1AbCdEfGhIjKlMn"},
+        {"id": "x2", "customer": "B", "spreadsheet_id": "1AbCdEfGhIjKlMn"},
+    ]
     s = load_settings({"LEAD_SYNC_SHEETS": json.dumps(sheets), "LEAD_SYNC_STORAGE": "UseDevelopmentStorage=true"})
     assert any("'x1', 'x2'" in p and "1AbCdEfGhIjKlMn" in p for p in s.problems)
 

@@ -55,7 +55,10 @@ def test_phone_fast_path_agrees_with_phonenumbers(raw: str) -> None:
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.sampled_from(["74", "79", "77", "78", "20", "11", "12", "13", "16", "80", "84", "87", "56"]), st.text("0123456789", min_size=8, max_size=8))
+@given(
+    st.sampled_from(["74", "79", "77", "78", "20", "11", "12", "13", "16", "80", "84", "87", "56"]),
+    st.text("0123456789", min_size=8, max_size=8),
+)
 def test_phone_fast_path_agrees_on_uk_ranges(head: str, tail: str) -> None:
     """Numbers drawn from real UK ranges agree in national and international form."""
     for raw in ("0" + head + tail, "+44" + head + tail, "0044 " + head + " " + tail):

@@ -53,9 +53,22 @@ def test_funcignore_keeps_caches_and_tooling_out(tmp_path) -> None:
     (tmp_path / "function_app.py").write_text("")
     (tmp_path / "shared").mkdir()
     (tmp_path / "shared" / "x.py").write_text("")
-    for junk in [".mypy_cache/3.11/a.json", ".ruff_cache/x", ".hypothesis/db", "node_modules/a/b.js", "dist/old.zip",
-                 ".venv/bin/python", ".venv-tools/x", "infra/main.bicep", "tests/t.py", "shared/__pycache__/x.pyc",
-                 ".python_packages/lib/x.py", "local.settings.json", ".github/workflows/w.yml", "azure.yaml"]:
+    for junk in [
+        ".mypy_cache/3.11/a.json",
+        ".ruff_cache/x",
+        ".hypothesis/db",
+        "node_modules/a/b.js",
+        "dist/old.zip",
+        ".venv/bin/python",
+        ".venv-tools/x",
+        "infra/main.bicep",
+        "tests/t.py",
+        "shared/__pycache__/x.pyc",
+        ".python_packages/lib/x.py",
+        "local.settings.json",
+        ".github/workflows/w.yml",
+        "azure.yaml",
+    ]:
         (tmp_path / junk).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / junk).write_text("x")
     assert [p.as_posix() for p in pkg.app_files(tmp_path)] == ["function_app.py", "shared/x.py"]
@@ -142,8 +155,18 @@ def test_deploy_without_a_last_good_package_exits_2(broken_package: Path, tmp_pa
     """A failed first deploy has nothing to roll back to: exit 2, said plainly."""
     home = tmp_path / "local"
     try:
-        r = _deploy("--target", "local", "--local-dir", str(home), "--releases", str(tmp_path / "none"), "--deadline", "5",
-                    "--package", str(broken_package))
+        r = _deploy(
+            "--target",
+            "local",
+            "--local-dir",
+            str(home),
+            "--releases",
+            str(tmp_path / "none"),
+            "--deadline",
+            "5",
+            "--package",
+            str(broken_package),
+        )
         assert r.returncode == 2 and "no last good package" in r.stdout
     finally:
         _deploy("--target", "local", "--local-dir", str(home), "--stop", timeout=60)

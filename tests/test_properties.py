@@ -54,8 +54,29 @@ def test_huge_cells_and_long_sheets() -> None:
 
 headers = st.lists(
     st.sampled_from(
-        ["Name", "Full Name", "Email", "E-mail", "Phone", "Mobile", "Company", "Job Title", "Notes", "Source",
-         "Campaign", "Status", "Date", "City", "Postcode", "Country", "Website", "First Name", "Surname", "Foo", "Bar"]
+        [
+            "Name",
+            "Full Name",
+            "Email",
+            "E-mail",
+            "Phone",
+            "Mobile",
+            "Company",
+            "Job Title",
+            "Notes",
+            "Source",
+            "Campaign",
+            "Status",
+            "Date",
+            "City",
+            "Postcode",
+            "Country",
+            "Website",
+            "First Name",
+            "Surname",
+            "Foo",
+            "Bar",
+        ]
     ),
     min_size=1,
     max_size=12,

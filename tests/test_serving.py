@@ -113,7 +113,11 @@ def _broken_configs(tmp: Path, storage: str) -> list[tuple[str, dict[str, str], 
         ("file nested", {"LEAD_SYNC_SHEETS_FILE": samples_with(NESTED)}, "LEAD_SYNC_SHEETS_FILE"),
         ("sheets nested", {"LEAD_SYNC_SHEETS": NESTED}, "LEAD_SYNC_SHEETS"),
         ("sheets nested object", {"LEAD_SYNC_SHEETS": "[" + NESTED_OBJ + "]"}, "LEAD_SYNC_SHEETS"),
-        ("sheets entry nested", {"LEAD_SYNC_SHEETS": json.dumps([{**GOOD_SHEET, "overrides": {"a": None}}])[:-2] + ', "x": ' + "[" * 900 + "]" * 900 + "}]"}, "entry 1"),
+        (
+            "sheets entry nested",
+            {"LEAD_SYNC_SHEETS": json.dumps([{**GOOD_SHEET, "overrides": {"a": None}}])[:-2] + ', "x": ' + "[" * 900 + "]" * 900 + "}]"},
+            "entry 1",
+        ),
         ("sheets invalid json", {"LEAD_SYNC_SHEETS": "[{"}, "LEAD_SYNC_SHEETS"),
         ("sheets a string", {"LEAD_SYNC_SHEETS": '"acme"'}, "JSON list"),
         ("sheets a number", {"LEAD_SYNC_SHEETS": "42"}, "JSON list"),
@@ -151,9 +155,17 @@ def _broken_configs(tmp: Path, storage: str) -> list[tuple[str, dict[str, str], 
         ("google key garbage", {"GOOGLE_SERVICE_ACCOUNT_JSON": "%%%"}, "GOOGLE_SERVICE_ACCOUNT_JSON is malformed"),
         ("google key bad json", {"GOOGLE_SERVICE_ACCOUNT_JSON": '{"client_email": '}, "GOOGLE_SERVICE_ACCOUNT_JSON is malformed"),
         ("google key nested", {"GOOGLE_SERVICE_ACCOUNT_JSON": NESTED_OBJ}, "GOOGLE_SERVICE_ACCOUNT_JSON is malformed"),
-        ("google key incomplete", {"GOOGLE_SERVICE_ACCOUNT_JSON": json.dumps({"client_email": KEY["client_email"]})}, "GOOGLE_SERVICE_ACCOUNT_JSON lacks"),
+        (
+            "google key incomplete",
+            {"GOOGLE_SERVICE_ACCOUNT_JSON": json.dumps({"client_email": KEY["client_email"]})},
+            "GOOGLE_SERVICE_ACCOUNT_JSON lacks",
+        ),
         ("google key a list", {"GOOGLE_SERVICE_ACCOUNT_JSON": "[1, 2]"}, "GOOGLE_SERVICE_ACCOUNT_JSON"),
-        ("google sheet, no key", {"LEAD_SYNC_SHEETS": json.dumps([{"id": "g", "customer": "G", "spreadsheet_id": "1AbCdEfGhIjKlMnOp"}])}, "GOOGLE_SERVICE_ACCOUNT_JSON is not set"),
+        (
+            "google sheet, no key",
+            {"LEAD_SYNC_SHEETS": json.dumps([{"id": "g", "customer": "G", "spreadsheet_id": "1AbCdEfGhIjKlMnOp"}])},
+            "GOOGLE_SERVICE_ACCOUNT_JSON is not set",
+        ),
     ]
     out = []
     for name, env, fragment in cases:
@@ -235,10 +247,19 @@ def test_check_config_validates_a_file_offline(tmp_path) -> None:
 
     from tests.conftest import ROOT
 
-    env = {"PATH": os.environ.get("PATH", ""), "LEAD_SYNC_STORAGE": "UseDevelopmentStorage=true", "GOOGLE_SERVICE_ACCOUNT_JSON": json.dumps(KEY)}
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "LEAD_SYNC_STORAGE": "UseDevelopmentStorage=true",
+        "GOOGLE_SERVICE_ACCOUNT_JSON": json.dumps(KEY),
+    }
     good = _file(tmp_path, "good.json", _sheets_json([{**GOOD_SHEET, "path": str(SAMPLES / GOOD_SHEET["path"])}]).encode())
     bad = _file(tmp_path, "bad.json", _sheets_json([{**GOOD_SHEET, "max_drop": 3}]).encode())
-    run = lambda f: subprocess.run([sys.executable, "-m", "shared", "check-config", f], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)  # noqa: E731
+
+    def run(f):
+        return subprocess.run(
+            [sys.executable, "-m", "shared", "check-config", f], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        )  # noqa: E731
+
     ok = run(good)
     assert ok.returncode == 0 and "config: OK" in ok.stdout and KEY["client_email"] in ok.stdout
     no = run(bad)
@@ -280,7 +301,9 @@ def test_keyed_health_redacts_addresses_paths_and_accounts(make_settings, store,
 
     missing = SheetConfig(id="gone", customer="Gone", source="csv", path=str(tmp_path / "deep" / "nowhere.csv"))
     google = SheetConfig(id="g", customer="G", spreadsheet_id="1AbCdEfGhIjKlMnOp")
-    rt = Runtime(make_settings(missing, google, google_credentials=None, google_problem=f"share with {KEY['client_email']}"), environ={}, store=store)
+    rt = Runtime(
+        make_settings(missing, google, google_credentials=None, google_problem=f"share with {KEY['client_email']}"), environ={}, store=store
+    )
     set_runtime(rt)
     _, report, text = _call("manual_sync", _req("POST", body=b'{"all": true}'))
     assert {s["status"] for s in report["sheets"]} == {"ERROR"}
@@ -289,7 +312,13 @@ def test_keyed_health_redacts_addresses_paths_and_accounts(make_settings, store,
     _, detail, text = _call("health_detail", _req("GET"))
     _no_leaks(text)
     # storage down: the error says so without the address
-    down = Runtime(make_settings(missing, storage_connection="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=YWJj;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;"), environ={})
+    down = Runtime(
+        make_settings(
+            missing,
+            storage_connection="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=YWJj;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;",
+        ),
+        environ={},
+    )
     set_runtime(down)
     for route, req in ROUTES:
         status, doc, text = _call(route, req)
@@ -416,12 +445,19 @@ def test_hostile_requests_are_clear_400s_and_sync_nothing(make_settings, store) 
 
 params_strategy = st.dictionaries(
     st.sampled_from(["customer", "sheet", "page_size", "continuation", "include_deleted", "updated_since", "runs", "x"]),
-    st.one_of(st.text(max_size=80), st.sampled_from(["acme-facebook", "Acme Roofing", "0", "-1", "1000", "true", "2026-01-01T00:00:00+14:00", "0001-01-01"])),
+    st.one_of(
+        st.text(max_size=80),
+        st.sampled_from(["acme-facebook", "Acme Roofing", "0", "-1", "1000", "true", "2026-01-01T00:00:00+14:00", "0001-01-01"]),
+    ),
     max_size=4,
 )
 body_strategy = st.one_of(
     st.binary(max_size=200),
-    st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20), lambda c: st.lists(c, max_size=3) | st.dictionaries(st.sampled_from(["sheet", "all", "x"]), c, max_size=3), max_leaves=10).map(lambda v: json.dumps(v).encode()),
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+        lambda c: st.lists(c, max_size=3) | st.dictionaries(st.sampled_from(["sheet", "all", "x"]), c, max_size=3),
+        max_leaves=10,
+    ).map(lambda v: json.dumps(v).encode()),
 )
 
 
@@ -446,7 +482,9 @@ def test_fuzz_sync_bodies_never_fail(make_settings, store, body: bytes) -> None:
         value = json.loads(body)
     except ValueError:
         value = None
-    meant = isinstance(value, dict) and set(value) in ({"all"}, {"sheet"}) and (value.get("all") is True or isinstance(value.get("sheet"), str))
+    meant = (
+        isinstance(value, dict) and set(value) in ({"all"}, {"sheet"}) and (value.get("all") is True or isinstance(value.get("sheet"), str))
+    )
     if not meant:
         assert status == 400, (body[:100], status)
 

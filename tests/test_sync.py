@@ -182,11 +182,20 @@ def test_changed_lead_is_updated_and_keeps_first_seen(make_settings, store, tmp_
 def test_renamed_and_reordered_columns_warn_without_rewrites(make_settings, store, tmp_path) -> None:
     """Renaming and moving columns maps by meaning: WARNING with a diff, no lead rewritten."""
     path = tmp_path / "d.csv"
-    _write(path, [["Name", "Email", "Phone"], ["Ann Lee", "ann@example.com", "07911 123456"], ["Bo Chan", "bo@example.com", "07400 123456"]])
+    _write(
+        path, [["Name", "Email", "Phone"], ["Ann Lee", "ann@example.com", "07911 123456"], ["Bo Chan", "bo@example.com", "07400 123456"]]
+    )
     sheet = csv_sheet("drift", path)
     settings = make_settings(sheet)
     sync_sheet(sheet, CsvSource(tmp_path), store, settings)
-    _write(path, [["E-mail address", "Mobile", "Full Name"], ["ann@example.com", "07911 123456", "Ann Lee"], ["bo@example.com", "07400 123456", "Bo Chan"]])
+    _write(
+        path,
+        [
+            ["E-mail address", "Mobile", "Full Name"],
+            ["ann@example.com", "07911 123456", "Ann Lee"],
+            ["bo@example.com", "07400 123456", "Bo Chan"],
+        ],
+    )
     report = sync_sheet(sheet, CsvSource(tmp_path), store, settings)
     assert report.status == "WARNING" and "drift" in report.reason_codes
     assert report.written == 0

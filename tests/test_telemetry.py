@@ -55,7 +55,7 @@ def test_importing_the_app_does_not_configure_telemetry() -> None:
     assert telemetry._configured is False
 
 
-PROBE = r'''
+PROBE = r"""
 import gzip, json, sys, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 got = []
@@ -83,7 +83,7 @@ telemetry.log_sheet({"sheet_id": "acme", "status": "ERROR", "added": 3, "reason_
 telemetry.flush()
 messages = [i["data"]["baseData"] for i in got if i["name"].endswith("Message")]
 print(json.dumps(messages))
-'''
+"""
 
 
 def test_azure_monitor_exporter_sends_sheet_records_with_dimensions() -> None:

@@ -55,9 +55,29 @@ NEAR_CHAOS = 0.05
 inside words, then its language coherence, then the code pages sheets are most often saved in.
 Guesses among those usual code pages (``PREFERRED``) are weighed first."""
 PREFERRED = (
-    "cp1252", "cp1250", "cp932", "shift_jis", "euc_jp", "cp1251", "koi8_r", "gb18030", "gb2312", "big5",
-    "euc_kr", "cp949", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258", "tis_620", "iso8859_2",
-    "iso8859_1", "iso8859_15", "mac_roman",
+    "cp1252",
+    "cp1250",
+    "cp932",
+    "shift_jis",
+    "euc_jp",
+    "cp1251",
+    "koi8_r",
+    "gb18030",
+    "gb2312",
+    "big5",
+    "euc_kr",
+    "cp949",
+    "cp1253",
+    "cp1254",
+    "cp1255",
+    "cp1256",
+    "cp1257",
+    "cp1258",
+    "tis_620",
+    "iso8859_2",
+    "iso8859_1",
+    "iso8859_15",
+    "mac_roman",
 )
 
 

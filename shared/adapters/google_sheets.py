@@ -126,7 +126,11 @@ class GoogleSheetsSource:
         gc = self._gc()
         if not sheet.spreadsheet_id:
             raise SourceNotFoundError("no spreadsheet_id configured")
-        params: dict[str, Any] = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER", "majorDimension": "ROWS"}
+        params: dict[str, Any] = {
+            "valueRenderOption": "UNFORMATTED_VALUE",
+            "dateTimeRenderOption": "SERIAL_NUMBER",
+            "majorDimension": "ROWS",
+        }
         last: Exception | None = None
         for attempt in range(1, self.max_attempts + 1):
             self.limiter.acquire()
@@ -138,9 +142,7 @@ class GoogleSheetsSource:
                 if status in RETRY_STATUS:
                     last = e
                 elif status in (401, 403):
-                    raise SourceAuthError(
-                        f"Google refused access ({status}): share the spreadsheet with {self.account} as a viewer"
-                    ) from e
+                    raise SourceAuthError(f"Google refused access ({status}): share the spreadsheet with {self.account} as a viewer") from e
                 elif status == 404:
                     raise SourceNotFoundError("spreadsheet not found (404): check spreadsheet_id") from e
                 elif status == 400 and "parse range" in str(e).lower():
@@ -158,9 +160,7 @@ class GoogleSheetsSource:
             if attempt < self.max_attempts:
                 delay = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
                 self.sleep(random.uniform(delay / 2, delay))
-        raise SourceUnavailableError(
-            f"Google Sheets kept failing after {self.max_attempts} attempts: {_describe(last)}"
-        ) from last
+        raise SourceUnavailableError(f"Google Sheets kept failing after {self.max_attempts} attempts: {_describe(last)}") from last
 
 
 def _grid(data: Any) -> Grid:

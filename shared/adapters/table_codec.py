@@ -115,8 +115,10 @@ def decode_token(text: str | None, extra_keys: Iterable[str] = ()) -> Any:
         raise ValueError(TOKEN_ERROR) from e
     allowed = {"PartitionKey", "RowKey", *extra_keys}
     # The SDK's tokens are flat: {"PartitionKey": str, "RowKey": str} (either may be absent).
-    if not isinstance(value, dict) or not value or not all(
-        k in allowed and isinstance(v, str | None) and len(v or "") <= 1024 for k, v in value.items()
+    if (
+        not isinstance(value, dict)
+        or not value
+        or not all(k in allowed and isinstance(v, str | None) and len(v or "") <= 1024 for k, v in value.items())
     ):
         raise ValueError(TOKEN_ERROR)
     return value
@@ -260,9 +262,28 @@ def _cap_mapping(mapping: tuple[tuple[int, str, str | None], ...]) -> list[list[
 
 
 STATE_FIELDS = (
-    "customer", "status", "messages", "reason_codes", "last_run_at", "last_success_at", "counts",
-    "header_row", "header_strategy", "guard", "baseline", "leads_customer", "mapping", "header_fp",
-    "set_fp", "full_check_at", "recent_runs", "blocked", "approval", "approvals", "high_water", "skipped_runs",
+    "customer",
+    "status",
+    "messages",
+    "reason_codes",
+    "last_run_at",
+    "last_success_at",
+    "counts",
+    "header_row",
+    "header_strategy",
+    "guard",
+    "baseline",
+    "leads_customer",
+    "mapping",
+    "header_fp",
+    "set_fp",
+    "full_check_at",
+    "recent_runs",
+    "blocked",
+    "approval",
+    "approvals",
+    "high_water",
+    "skipped_runs",
 )
 """What ``save_state`` may write; the lease is written only by the lease methods."""
 
@@ -290,8 +311,17 @@ def state_to_entity(state: SheetState, fields: Iterable[str] | None = None) -> d
             elif isinstance(v, BlockedChange):
                 _put_json(e, name, v.to_dict() | {"preview": [dict(p) for p in v.preview[:20]]})
             else:
-                _put_json(e, name, {"change_id": v.change_id, "at": v.at.isoformat(), "by": v.by[:200],
-                                    "reason": v.reason[:1000], "confirm_empty": v.confirm_empty})
+                _put_json(
+                    e,
+                    name,
+                    {
+                        "change_id": v.change_id,
+                        "at": v.at.isoformat(),
+                        "by": v.by[:200],
+                        "reason": v.reason[:1000],
+                        "confirm_empty": v.confirm_empty,
+                    },
+                )
         elif name == "approvals":
             _put_json(e, name, [a.to_dict() for a in v[-20:]])
         elif name == "high_water":
@@ -307,6 +337,7 @@ def state_to_entity(state: SheetState, fields: Iterable[str] | None = None) -> d
 
 def state_from_entity(e: Mapping[str, Any]) -> SheetState:
     """A stored state entity back as ``SheetState`` (older entities read too: unknown is default)."""
+
     def text(name: str) -> str | None:
         v = e.get(name)
         return v if isinstance(v, str) and v else None
@@ -341,20 +372,33 @@ def state_from_entity(e: Mapping[str, Any]) -> SheetState:
         recent_runs=tuple(r for r in (_run(d) for d in _json(e, "recent_runs") or ()) if r is not None),
         lease=Lease(lease_owner, lease_until) if lease_owner and lease_until else None,
         blocked=BlockedChange(
-            id=str(blocked["id"]), kind=str(blocked["kind"]), count=int(blocked["count"]),
-            at=_when(blocked["at"]) or datetime.min.replace(tzinfo=UTC), reason=str(blocked.get("reason") or ""),
+            id=str(blocked["id"]),
+            kind=str(blocked["kind"]),
+            count=int(blocked["count"]),
+            at=_when(blocked["at"]) or datetime.min.replace(tzinfo=UTC),
+            reason=str(blocked.get("reason") or ""),
             preview=tuple(blocked.get("preview") or ()),
-        ) if isinstance(blocked, dict) and blocked.get("id") else None,
+        )
+        if isinstance(blocked, dict) and blocked.get("id")
+        else None,
         approval=Approval(
-            change_id=str(approval["change_id"]), at=_when(approval["at"]) or datetime.min.replace(tzinfo=UTC),
-            by=str(approval.get("by") or ""), reason=str(approval.get("reason") or ""),
+            change_id=str(approval["change_id"]),
+            at=_when(approval["at"]) or datetime.min.replace(tzinfo=UTC),
+            by=str(approval.get("by") or ""),
+            reason=str(approval.get("reason") or ""),
             confirm_empty=bool(approval.get("confirm_empty")),
-        ) if isinstance(approval, dict) and approval.get("change_id") else None,
+        )
+        if isinstance(approval, dict) and approval.get("change_id")
+        else None,
         approvals=tuple(
             ApprovalRecord(
-                change_id=str(a["change_id"]), kind=str(a["kind"]), count=int(a["count"]),
-                approved_at=_when(a["approved_at"]) or datetime.min.replace(tzinfo=UTC), by=str(a.get("by") or ""),
-                reason=str(a.get("reason") or ""), outcome=str(a.get("outcome") or ""),
+                change_id=str(a["change_id"]),
+                kind=str(a["kind"]),
+                count=int(a["count"]),
+                approved_at=_when(a["approved_at"]) or datetime.min.replace(tzinfo=UTC),
+                by=str(a.get("by") or ""),
+                reason=str(a.get("reason") or ""),
+                outcome=str(a.get("outcome") or ""),
                 decided_at=_when(a.get("decided_at")) or datetime.min.replace(tzinfo=UTC),
             )
             for a in _json(e, "approvals") or ()
@@ -367,21 +411,32 @@ def state_from_entity(e: Mapping[str, Any]) -> SheetState:
 def run_entity(sheet_id: str, run: RunSummary) -> dict[str, Any]:
     inverted = 10**13 - int(run.started_at.timestamp() * 1000)
     e: dict[str, Any] = {"PartitionKey": sheet_id, "RowKey": f"{inverted:013d}-{run.run_id[:8]}"}
-    e.update({
-        "run_id": run.run_id, "started_at": run.started_at, "duration_ms": run.duration_ms, "status": run.status,
-        "trigger": run.trigger,
-    })
+    e.update(
+        {
+            "run_id": run.run_id,
+            "started_at": run.started_at,
+            "duration_ms": run.duration_ms,
+            "status": run.status,
+            "trigger": run.trigger,
+        }
+    )
     e["counts_json"] = json.dumps(dict(run.counts))
     e["reason_codes_json"] = json.dumps(list(dict.fromkeys(run.reason_codes))[:100])
     return e
 
 
 def run_from_entity(e: Mapping[str, Any]) -> RunSummary | None:
-    return _run({
-        "started_at": e.get("started_at"), "status": e.get("status"), "duration_ms": e.get("duration_ms"),
-        "counts": _json(e, "counts") or {}, "reason_codes": _json(e, "reason_codes") or [],
-        "run_id": e.get("run_id"), "trigger": e.get("trigger"),
-    })
+    return _run(
+        {
+            "started_at": e.get("started_at"),
+            "status": e.get("status"),
+            "duration_ms": e.get("duration_ms"),
+            "counts": _json(e, "counts") or {},
+            "reason_codes": _json(e, "reason_codes") or [],
+            "run_id": e.get("run_id"),
+            "trigger": e.get("trigger"),
+        }
+    )
 
 
 def inverted_time(when: datetime) -> str:

@@ -177,8 +177,12 @@ class TableLeadStore:
         def read() -> dict[str, StoredLead]:
             return {
                 e["RowKey"]: StoredLead(
-                    e["RowKey"], e.get("fp") or "", bool(e.get("deleted")), e.get("first_seen"),
-                    content_key=e.get("ck") or None, row=e.get("row"),
+                    e["RowKey"],
+                    e.get("fp") or "",
+                    bool(e.get("deleted")),
+                    e.get("first_seen"),
+                    content_key=e.get("ck") or None,
+                    row=e.get("row"),
                     signatures=tuple(x for x in (e.get("sig") or "").split(",") if x),
                 )
                 for e in self.leads.query_entities(
@@ -216,7 +220,11 @@ class TableLeadStore:
         seen = first_seen or {}
         cut = truncated or {}
         ops = (
-            ("upsert", lead_entity(sheet.id, sheet.customer, lead, now, seen.get(lead.key), cut.get(lead.key, ())), {"mode": UpdateMode.REPLACE})
+            (
+                "upsert",
+                lead_entity(sheet.id, sheet.customer, lead, now, seen.get(lead.key), cut.get(lead.key, ())),
+                {"mode": UpdateMode.REPLACE},
+            )
             for lead in leads
         )
         return self._submit(ops)
@@ -226,15 +234,13 @@ class TableLeadStore:
 
     def merge_leads(self, sheet_id: str, keys: Iterable[str], props: dict[str, Any]) -> int:
         """Set ``props`` on stored leads, keeping everything else (MERGE)."""
-        ops = (
-            ("upsert", {"PartitionKey": sheet_id, "RowKey": k, **props}, {"mode": UpdateMode.MERGE})
-            for k in keys
-        )
+        ops = (("upsert", {"PartitionKey": sheet_id, "RowKey": k, **props}, {"mode": UpdateMode.MERGE}) for k in keys)
         return self._submit(ops)
 
     def _submit(self, ops: Iterable[tuple[str, dict[str, Any], dict[str, Any]]]) -> int:
         written = 0
         for batch in _batches(ops):
+
             def send(b: list[Any] = batch) -> Any:
                 return self.leads.submit_transaction(b, **IDEMPOTENT)
 

@@ -171,7 +171,9 @@ def analyse_sheet(grid: Grid, options: SheetOptions | None = None, previous: Pre
         lost = [c for c in result.drift if c.kind == "removed" and c.field in essential]
         if lost:
             gone = ", ".join(f"{c.before!r} ({c.field})" for c in lost)
-            result.note(Status.ERROR, "essential_column_removed", f"essential column disappeared since the last sync: {gone}; nothing written")
+            result.note(
+                Status.ERROR, "essential_column_removed", f"essential column disappeared since the last sync: {gone}; nothing written"
+            )
         elif result.drift:
             diff = "; ".join(c.describe() for c in result.drift)
             result.note(Status.WARNING, "drift", f"columns changed since the last sync: {diff}")
@@ -183,8 +185,7 @@ def analyse_sheet(grid: Grid, options: SheetOptions | None = None, previous: Pre
         result.note(
             Status.WARNING,
             "rows_above_header",
-            f"{above} rows above the header row hold emails or phone numbers and are not synced; "
-            "check the header row (or set an override)",
+            f"{above} rows above the header row hold emails or phone numbers and are not synced; check the header row (or set an override)",
         )
     leads, issues, rows_read, blank = build_leads(grid, header.data_start, mapping, options, low)
     result.leads, result.issues, result.rows_read, result.rows_blank = leads, issues, rows_read, blank
@@ -251,11 +252,15 @@ def build_leads(
     # non-empty valid value in the order primary column, then the others left to right;
     # ``phones``/``emails`` list every value with the column it came from.
     fields_at = mapping.fields
-    further = [
-        (f, SECONDARY_FIELDS[f], normalisers[f], [(fields_at[f], names[fields_at[f]])] + [(j, names[j]) for j in cols])
-        for f, cols in mapping.secondary.items()
-        if f in fields_at
-    ] if mapping.secondary else []
+    further = (
+        [
+            (f, SECONDARY_FIELDS[f], normalisers[f], [(fields_at[f], names[fields_at[f]])] + [(j, names[j]) for j in cols])
+            for f, cols in mapping.secondary.items()
+            if f in fields_at
+        ]
+        if mapping.secondary
+        else []
+    )
     country_at = fields_at.get("country", -1)
     phone_at = fields_at.get("phone") if country_at >= 0 else None
     plain = [(c.index, c.field) for c in mapping.columns if c.field and c.field not in normalisers]

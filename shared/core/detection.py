@@ -161,14 +161,15 @@ def detect_header(grid: Grid) -> HeaderMatch | NoHeader:
         if above >= 2:
             # a header sits above its data: rows shaped like the data above it speak against it
             rs = RowScore(
-                row, rs.score - WEIGHTS["data_above"] * min(above, 4),
-                (*rs.reasons, f"{above} rows above look like the data below"), rs.data_like, rs.lead_hits,
+                row,
+                rs.score - WEIGHTS["data_above"] * min(above, 4),
+                (*rs.reasons, f"{above} rows above look like the data below"),
+                rs.data_like,
+                rs.lead_hits,
             )
         scored.append(rs)
 
-    candidates = tuple(
-        Candidate(rs.row.index, rs.score, rs.reasons) for rs in sorted(scored, key=lambda s: -s.score)[:5]
-    )
+    candidates = tuple(Candidate(rs.row.index, rs.score, rs.reasons) for rs in sorted(scored, key=lambda s: -s.score)[:5])
     chosen = _choose(scored)
     first = nonblank[0]
     if chosen is None:
@@ -190,9 +191,7 @@ def detect_header(grid: Grid) -> HeaderMatch | NoHeader:
     if first_row > 0 and rows[first_row - 1].rule:
         first_row -= 1  # a ruled line drawn right above the header is its top border
     labels = _combine_labels(block, width)
-    field_labels = tuple(
-        next((r.cells[j] for r in reversed(block) if j < len(r.cells) and r.cells[j]), None) for j in range(width)
-    )
+    field_labels = tuple(next((r.cells[j] for r in reversed(block) if j < len(r.cells) and r.cells[j]), None) for j in range(width))
     last = block[-1].index
     return HeaderMatch(
         row=first_row,
@@ -243,9 +242,7 @@ def _score(row: _Row, below: list[_Row], width: int) -> RowScore:
     cells = [row.cells[j] for j in row.filled]
     kinds = [row.kinds[j] for j in row.filled]
     n = len(cells)
-    text_like = sum(
-        1 for j, v, k in zip(row.filled, cells, kinds) if _headerish_kind(v, k) or _labels_other_kind(j, k, below)
-    )
+    text_like = sum(1 for j, v, k in zip(row.filled, cells, kinds) if _headerish_kind(v, k) or _labels_other_kind(j, k, below))
     typed = n - text_like
     lead_hits = generic_hits = 0
     for v, k in zip(cells, kinds):
@@ -455,9 +452,7 @@ def _extend_up(block: list[_Row], nonblank: list[_Row], left: int, width: int) -
         if block[0].index - u.index > 4 or _is_preamble(u, left, width):
             break
         cells = [u.cells[j] for j in u.filled]
-        typed = sum(
-            1 for j in u.filled if not _headerish_kind(u.cells[j], u.kinds[j]) and not _UNIT.match(u.cells[j])
-        )
+        typed = sum(1 for j in u.filled if not _headerish_kind(u.cells[j], u.kinds[j]) and not _UNIT.match(u.cells[j]))
         if typed and (typed * 2 > u.count or u.count - typed < 2):
             break
         if any(len(c) > 60 or (_NOTE.search(c) and cells.count(c) == 1) for c in cells):

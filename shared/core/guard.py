@@ -66,9 +66,7 @@ def check_data_loss(
     if approved:
         return GuardDecision(True, "drop approved by a person", "approved", numbers)
     if before > 0 and incoming == 0:
-        return GuardDecision(
-            False, f"sheet returned no leads after having {before}; blocked", "empty_sheet", numbers
-        )
+        return GuardDecision(False, f"sheet returned no leads after having {before}; blocked", "empty_sheet", numbers)
     if before < policy.min_baseline:
         return GuardDecision(True, f"baseline of {before} is below {policy.min_baseline}; not checked", "small", numbers)
     count_drop = (before - incoming) / before if before else 0.0
@@ -79,8 +77,7 @@ def check_data_loss(
         which = "leads would disappear" if key_drop >= count_drop else "fewer leads than last sync"
         return GuardDecision(
             False,
-            f"{drop:.0%} {which} ({incoming} now, {before} before, {disappearing} missing); "
-            f"limit is {policy.max_drop:.0%}; blocked",
+            f"{drop:.0%} {which} ({incoming} now, {before} before, {disappearing} missing); limit is {policy.max_drop:.0%}; blocked",
             "drop_over_limit",
             numbers,
         )

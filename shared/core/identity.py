@@ -37,11 +37,7 @@ def base_key(lead: Lead) -> str:
     phone = f.get("phone")
     if phone:
         return "p" + _h(phone)
-    name = " ".join(
-        v.casefold()
-        for v in (f.get("full_name"), f.get("first_name"), f.get("last_name"), f.get("company"))
-        if v
-    )
+    name = " ".join(v.casefold() for v in (f.get("full_name"), f.get("first_name"), f.get("last_name"), f.get("company")) if v)
     if name:
         return "n" + _h(" ".join(name.split()))
     return "r" + _h(_encode(lead, with_invalid=False))

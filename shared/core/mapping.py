@@ -154,6 +154,7 @@ MULTI_FIELDS = ("phone", "email")
 """Fields a lead may have several columns of: the best is the field, the rest are secondary."""
 ESSENTIAL = ("email", "phone", "full_name", "first_name", "last_name", "company")
 
+
 def _is_cjk_text(text: str) -> bool:
     return any("\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" or "\u3040" <= ch <= "\u30ff" for ch in text)
 
@@ -168,21 +169,142 @@ _POSTCODE = re.compile(r"^(?:[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}|\d{5}(?:-\d{4})?|
 _SOCIAL = re.compile(r"linkedin\.com|facebook\.com|instagram\.com|twitter\.com|x\.com/|tiktok\.com|youtube\.com", re.I)
 _CODE2 = re.compile(r"^[A-Z]{2,3}$")
 _NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_'’.\-]*(?:[-'’][^\W\d_]+)*\.?$")
-_PARTICLES = frozenset({"de", "da", "do", "dos", "das", "di", "del", "della", "van", "von", "der", "den", "le", "la", "du", "bin", "al", "el", "y", "e", "ter", "ten", "mc", "st"})
-_IDENTIFIER_WORDS = frozenset({"id", "ids", "uuid", "guid", "code", "key", "hash", "ref", "number", "no", "nr", "num", "vat", "iban", "tax", "cpf", "cnpj", "ssn", "nif", "siret", "siren"})
+_PARTICLES = frozenset(
+    {
+        "de",
+        "da",
+        "do",
+        "dos",
+        "das",
+        "di",
+        "del",
+        "della",
+        "van",
+        "von",
+        "der",
+        "den",
+        "le",
+        "la",
+        "du",
+        "bin",
+        "al",
+        "el",
+        "y",
+        "e",
+        "ter",
+        "ten",
+        "mc",
+        "st",
+    }
+)
+_IDENTIFIER_WORDS = frozenset(
+    {
+        "id",
+        "ids",
+        "uuid",
+        "guid",
+        "code",
+        "key",
+        "hash",
+        "ref",
+        "number",
+        "no",
+        "nr",
+        "num",
+        "vat",
+        "iban",
+        "tax",
+        "cpf",
+        "cnpj",
+        "ssn",
+        "nif",
+        "siret",
+        "siren",
+    }
+)
 """Words of an unrecognised header that make it an identifier: content (digits) is not asked."""
 _GATED = frozenset({"lead", "lead name"})
 _OF_WORDS = frozenset({"de", "da", "do", "di", "du", "des", "del", "della", "dello", "dei", "of", "for", "para", "pour", "per", "fur"})
-_ARTICLES = frozenset({"la", "le", "l", "el", "los", "las", "a", "o", "os", "as", "the", "il", "lo", "gli", "les", "un", "una", "primeira", "primera", "first"})
+_ARTICLES = frozenset(
+    {
+        "la",
+        "le",
+        "l",
+        "el",
+        "los",
+        "las",
+        "a",
+        "o",
+        "os",
+        "as",
+        "the",
+        "il",
+        "lo",
+        "gli",
+        "les",
+        "un",
+        "una",
+        "primeira",
+        "primera",
+        "first",
+    }
+)
 _NAME_HEADS = frozenset({"name", "nom", "nombre", "nome", "naam", "navn", "namn", "nazwa"})
 _CREATION_WORDS = frozenset(
     {
-        "created", "create", "creation", "submitted", "submission", "submit", "added", "signup", "sign", "up",
-        "registration", "registered", "received", "entry", "lead", "enquiry", "inquiry", "original", "first",
-        "initial", "optin", "opt", "in", "conversion", "capture", "captured", "form", "alta", "creacion",
-        "registro", "cadastro", "criacao", "inscripcion", "inscricao", "inscription", "ajout", "creazione",
-        "inserimento", "iscrizione", "envio", "entrada", "ingreso", "conversao", "primeira", "contact",
-        "contacto", "contato", "solicitud", "request", "erstellung", "eingang", "anfrage", "record",
+        "created",
+        "create",
+        "creation",
+        "submitted",
+        "submission",
+        "submit",
+        "added",
+        "signup",
+        "sign",
+        "up",
+        "registration",
+        "registered",
+        "received",
+        "entry",
+        "lead",
+        "enquiry",
+        "inquiry",
+        "original",
+        "first",
+        "initial",
+        "optin",
+        "opt",
+        "in",
+        "conversion",
+        "capture",
+        "captured",
+        "form",
+        "alta",
+        "creacion",
+        "registro",
+        "cadastro",
+        "criacao",
+        "inscripcion",
+        "inscricao",
+        "inscription",
+        "ajout",
+        "creazione",
+        "inserimento",
+        "iscrizione",
+        "envio",
+        "entrada",
+        "ingreso",
+        "conversao",
+        "primeira",
+        "contact",
+        "contacto",
+        "contato",
+        "solicitud",
+        "request",
+        "erstellung",
+        "eingang",
+        "anfrage",
+        "record",
     }
 )
 """Words before or after "date" that keep it the date the lead came in ("Lead created at")."""
@@ -191,19 +313,80 @@ _LABEL_LEAVES = frozenset({"name", "label", "title", "value", "text", "display n
 _FLAG_WORDS = frozenset({"is", "has", "was", "can", "do", "does", "did", "allow", "allows", "accepts", "wants"})
 """First words of a yes/no column ("is_hot_lead", "isDoNotCall", "has_website")."""
 """Headers that are a person's name only when the values look like one (else a deal title)."""
-_SALUTATIONS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam", "herr", "frau", "m", "mme", "mlle", "sr", "sra", "srta", "sig", "sig ra", "dott", "monsieur", "madame", "don", "dona"})
+_SALUTATIONS = frozenset(
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "sir",
+        "madam",
+        "herr",
+        "frau",
+        "m",
+        "mme",
+        "mlle",
+        "sr",
+        "sra",
+        "srta",
+        "sig",
+        "sig ra",
+        "dott",
+        "monsieur",
+        "madame",
+        "don",
+        "dona",
+    }
+)
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _NUMERIC_POSTCODE = re.compile(r"^\d{4,5}$")
 _NUMBER_WORDS = frozenset({"no", "nr", "number", "num", "nummer", "numero", "nro", "n"})
 _CONNECTORS = frozenset({"or", "and", "y", "o", "et", "ou", "und", "oder", "e", "og", "och", "ja", "i", "ve", "или", "и", "atau", "dan"})
-_TRAILING_NOISE = frozenset({"optional", "required", "mandatory", "primary", "main", "principal", "1", "2", "3", "4", "5", "i", "ii", "iii"})
+_TRAILING_NOISE = frozenset(
+    {"optional", "required", "mandatory", "primary", "main", "principal", "1", "2", "3", "4", "5", "i", "ii", "iii"}
+)
 _ROLE_WORDS = frozenset(
     normalize_header(w)
     for w in (
-        "name", "names", "nome", "nom", "nombre", "navn", "namn", "nimi", "nama", "isim", "naam", "nazwa",
-        "название", "customer", "client", "cliente", "kunde", "klant", "klient", "asiakas", "müşteri",
-        "pelanggan", "contact", "contacto", "contato", "contatto", "kontakt", "account", "entity", "org",
-        "title", "listing", "display name", "customer name", "client name", "nome completo",
+        "name",
+        "names",
+        "nome",
+        "nom",
+        "nombre",
+        "navn",
+        "namn",
+        "nimi",
+        "nama",
+        "isim",
+        "naam",
+        "nazwa",
+        "название",
+        "customer",
+        "client",
+        "cliente",
+        "kunde",
+        "klant",
+        "klient",
+        "asiakas",
+        "müşteri",
+        "pelanggan",
+        "contact",
+        "contacto",
+        "contato",
+        "contatto",
+        "kontakt",
+        "account",
+        "entity",
+        "org",
+        "title",
+        "listing",
+        "display name",
+        "customer name",
+        "client name",
+        "nome completo",
     )
 )
 """Headers that name a party without saying person or organisation: content decides."""
@@ -506,7 +689,9 @@ def _of_phrase(core: Sequence[str], label: str) -> HeaderReading | None:
         if ev:
             e = ev[0]
             field = e.field if e.field != "full_name" else "full_name"
-            return HeaderReading((Evidence(field, e.score - W.per_word, f"header {label!r} is the name of {' '.join(tail)!r} ({field})", "header"),))
+            return HeaderReading(
+                (Evidence(field, e.score - W.per_word, f"header {label!r} is the name of {' '.join(tail)!r} ({field})", "header"),)
+            )
         return None
     f = LOOKUP.get(head_norm)
     if not f:
@@ -629,11 +814,19 @@ def content_evidence(profile: Profile, header_less: bool = False) -> list[Eviden
     if profile.postcode >= CONTENT_SHARE and profile.distinct < 0.98:
         out.append(Evidence("postcode", W.content_postcode, f"{profile.postcode:.0%} of values are postcodes", "content"))
     if header_less and profile.postcode_numeric >= 0.8:
-        out.append(Evidence("postcode", W.content_postcode - 10, f"{profile.postcode_numeric:.0%} of values are 4-5 digit codes that repeat", "content"))
+        out.append(
+            Evidence(
+                "postcode", W.content_postcode - 10, f"{profile.postcode_numeric:.0%} of values are 4-5 digit codes that repeat", "content"
+            )
+        )
     if profile.date >= CONTENT_SHARE and header_less and profile.date_years <= 15:
         out.append(Evidence("created_at", W.content_date, f"{profile.date:.0%} of values are dates", "content"))
     if profile.org >= S.org and profile.org > profile.person:
-        out.append(Evidence("company", W.content_company, f"{profile.org:.0%} of values are organisation names (legal form or trade word)", "content"))
+        out.append(
+            Evidence(
+                "company", W.content_company, f"{profile.org:.0%} of values are organisation names (legal form or trade word)", "content"
+            )
+        )
     elif profile.person >= CONTENT_SHARE:
         score = _by_share(W.content_person, profile.person)
         out.append(Evidence("full_name", score, f"{profile.person:.0%} of values look like people's names", "content"))
@@ -650,7 +843,12 @@ def confirm(e: Evidence, profile: Profile, role: bool = False, gated: bool = Fal
     keep = [Evidence(field, score - 20.0, reason, e.source)] if few else []
     if field != "email" and profile.email >= CONTENT_SHARE:
         return [Evidence("email", fix, f"{reason}, but {profile.email:.0%} of values are email addresses", "corrected"), *keep]
-    if field not in ("phone", "postcode", "created_at") and profile.phone >= CONTENT_SHARE and profile.email < S.contradict and field in ESSENTIAL + ("notes",):
+    if (
+        field not in ("phone", "postcode", "created_at")
+        and profile.phone >= CONTENT_SHARE
+        and profile.email < S.contradict
+        and field in ESSENTIAL + ("notes",)
+    ):
         return [Evidence("phone", fix - 1, f"{reason}, but {profile.phone:.0%} of values are phone numbers", "corrected"), *keep]
     if few:
         return [e]
@@ -723,7 +921,9 @@ def collect_evidence(
             continue
         evidence: list[Evidence] = []
         if previous and label and previous.get(label):
-            evidence.append(Evidence(previous[label], W.previous, f"header {label!r} mapped to {previous[label]} at the last sync", "previous"))
+            evidence.append(
+                Evidence(previous[label], W.previous, f"header {label!r} mapped to {previous[label]} at the last sync", "previous")
+            )
         reading = read_header(low) if low and low != label else HeaderReading()
         if not reading.evidence and not reading.refused:
             reading = read_header(label)
@@ -921,13 +1121,15 @@ def _review(columns: Sequence[ColumnEvidence], chosen: dict[int, Evidence]) -> l
             (c.name, x)
             for c in columns
             for x in c.evidence
-            if x.field == e.field and c.index != i and c.index not in chosen and abs(x.score - e.score) < W.tie
+            if x.field == e.field
+            and c.index != i
+            and c.index not in chosen
+            and abs(x.score - e.score) < W.tie
             and e.field not in MULTI_FIELDS
         ]
         group = _GROUP.get(e.field, e.field)
         same_col = [
-            x for x in columns[i].evidence
-            if _GROUP.get(x.field, x.field) != group and x.field in ESSENTIAL and e.score - x.score < W.tie
+            x for x in columns[i].evidence if _GROUP.get(x.field, x.field) != group and x.field in ESSENTIAL and e.score - x.score < W.tie
         ]
         if e.score < W.confident:
             why = f"weak evidence ({e.reason})"

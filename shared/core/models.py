@@ -159,7 +159,6 @@ class ColumnMapping:
         return out
 
 
-
 @dataclass(slots=True)
 class Lead:
     """

@@ -64,38 +64,98 @@ class ReasonInfo(NamedTuple):
 _S, _W, _E = Status.SUCCESS, Status.WARNING, Status.ERROR
 R = ReasonCode
 CATALOGUE: dict[ReasonCode, ReasonInfo] = {
-    R.EMPTY_SHEET: ReasonInfo(_W, "the sheet has no cells", "check the worksheet name; a sheet with stored leads that empties is blocked by the guard"),
-    R.NO_HEADER: ReasonInfo(_W, "no header row was found; columns were mapped by their content", "add a header row, or map columns by letter in overrides"),
+    R.EMPTY_SHEET: ReasonInfo(
+        _W, "the sheet has no cells", "check the worksheet name; a sheet with stored leads that empties is blocked by the guard"
+    ),
+    R.NO_HEADER: ReasonInfo(
+        _W, "no header row was found; columns were mapped by their content", "add a header row, or map columns by letter in overrides"
+    ),
     R.LOW_CONFIDENCE_HEADER: ReasonInfo(_W, "the header row was a guess", "check the header with `python -m shared inspect --sheet ID`"),
     R.MAPPING_REVIEW: ReasonInfo(_W, "an essential field's best column was weak or tied", "confirm the column in overrides"),
-    R.MISSING_COLUMNS: ReasonInfo(_E, "a required group of columns (e.g. email or phone) has no mapped column", "add the column, map it in overrides, or change the sheet's required groups"),
-    R.ESSENTIAL_COLUMN_REMOVED: ReasonInfo(_E, "a column of an essential field disappeared since the last sync; nothing was written", "restore the column, map its new name in overrides, or accept the change: approve the blocked change id shown in health detail"),
-    R.DRIFT: ReasonInfo(_W, "columns were renamed, moved, added or removed since the last sync", "nothing, if intended; otherwise fix the sheet"),
-    R.ROWS_ABOVE_HEADER: ReasonInfo(_W, "rows above the header hold contacts that are not synced", "check the header row (or set an override)"),
+    R.MISSING_COLUMNS: ReasonInfo(
+        _E,
+        "a required group of columns (e.g. email or phone) has no mapped column",
+        "add the column, map it in overrides, or change the sheet's required groups",
+    ),
+    R.ESSENTIAL_COLUMN_REMOVED: ReasonInfo(
+        _E,
+        "a column of an essential field disappeared since the last sync; nothing was written",
+        "restore the column, map its new name in overrides, or accept the change: approve the blocked change id shown in health detail",
+    ),
+    R.DRIFT: ReasonInfo(
+        _W, "columns were renamed, moved, added or removed since the last sync", "nothing, if intended; otherwise fix the sheet"
+    ),
+    R.ROWS_ABOVE_HEADER: ReasonInfo(
+        _W, "rows above the header hold contacts that are not synced", "check the header row (or set an override)"
+    ),
     R.INVALID_VALUES: ReasonInfo(_W, "values could not be normalised; kept raw under `invalid`", "fix the cells if they matter"),
     R.ROWS_SKIPPED: ReasonInfo(_W, "rows without a contact or a name were skipped", "fill in the rows if they are leads"),
-    R.ERROR_VALUES: ReasonInfo(_W, "cells held spreadsheet errors (#N/A, #REF!...) and were read as blank", "fix the formulas in the sheet"),
-    R.NOT_LEADS: ReasonInfo(_W, "footer, total or section-title rows inside the data were skipped", "nothing; move them out of the table if they should not be there"),
-    R.DUPLICATES: ReasonInfo(_W, "rows share an email or phone; each is kept as its own lead", "merge the rows in the sheet if they are the same person"),
-    R.TRUNCATED: ReasonInfo(_W, "cells too long for one Table Storage entity were cut to fit (marked `truncated`)", "shorten the cells in the sheet"),
+    R.ERROR_VALUES: ReasonInfo(
+        _W, "cells held spreadsheet errors (#N/A, #REF!...) and were read as blank", "fix the formulas in the sheet"
+    ),
+    R.NOT_LEADS: ReasonInfo(
+        _W,
+        "footer, total or section-title rows inside the data were skipped",
+        "nothing; move them out of the table if they should not be there",
+    ),
+    R.DUPLICATES: ReasonInfo(
+        _W, "rows share an email or phone; each is kept as its own lead", "merge the rows in the sheet if they are the same person"
+    ),
+    R.TRUNCATED: ReasonInfo(
+        _W, "cells too long for one Table Storage entity were cut to fit (marked `truncated`)", "shorten the cells in the sheet"
+    ),
     R.CUSTOMER_RENAMED: ReasonInfo(_S, "the sheet's customer name changed; its leads were rewritten with it", "nothing"),
-    R.IDENTITY_KEPT: ReasonInfo(_S, "leads whose email changed kept their id (matched on phone, name and company, or the rest of the row)", "nothing"),
-    R.GUARD_BLOCKED: ReasonInfo(_E, "the sync would remove more leads than allowed, or the sheet came back empty; nothing was written", "if the removal is right, approve the blocked change id shown in health detail (an emptied sheet needs confirm_empty); otherwise fix the sheet"),
+    R.IDENTITY_KEPT: ReasonInfo(
+        _S, "leads whose email changed kept their id (matched on phone, name and company, or the rest of the row)", "nothing"
+    ),
+    R.GUARD_BLOCKED: ReasonInfo(
+        _E,
+        "the sync would remove more leads than allowed, or the sheet came back empty; nothing was written",
+        "if the removal is right, approve the blocked change id shown in health detail (an emptied sheet needs confirm_empty); otherwise fix the sheet",
+    ),
     R.APPROVED: ReasonInfo(_S, "a person approved exactly this change and it was applied", "nothing"),
-    R.APPROVAL_LAPSED: ReasonInfo(_W, "an approval was not used: the next sync did something else, or 24 hours passed", "review the new blocked change and approve it if right"),
+    R.APPROVAL_LAPSED: ReasonInfo(
+        _W,
+        "an approval was not used: the next sync did something else, or 24 hours passed",
+        "review the new blocked change and approve it if right",
+    ),
     R.COLUMNS_ACCEPTED: ReasonInfo(_W, "a person accepted the removal of an essential column", "nothing"),
     R.BUSY: ReasonInfo(_W, "the sheet was already syncing in another run; this run skipped it", "nothing, unless it repeats"),
-    R.INTERRUPTED: ReasonInfo(_W, "a run did not finish (killed, timed out or restarted); its lease expired", "nothing: the next run recovers; look at the host's logs if it repeats"),
+    R.INTERRUPTED: ReasonInfo(
+        _W,
+        "a run did not finish (killed, timed out or restarted); its lease expired",
+        "nothing: the next run recovers; look at the host's logs if it repeats",
+    ),
     R.RECOVERING: ReasonInfo(_W, "this run followed an interrupted run", "nothing"),
-    R.STALE: ReasonInfo(_W, "no sync of the sheet finished for several timer periods", "check that the timer runs and the function app is up"),
+    R.STALE: ReasonInfo(
+        _W, "no sync of the sheet finished for several timer periods", "check that the timer runs and the function app is up"
+    ),
     R.NEVER_SYNCED: ReasonInfo(_W, "the sheet has not been synced yet", "wait for the timer or POST /api/leads/sync"),
-    R.ORPHANED: ReasonInfo(_W, "leads of a sheet that is no longer configured are still stored", "configure the sheet again, or leave them (they are not served unless include_orphaned=true)"),
-    R.INTERNAL: ReasonInfo(_E, "a bug in Lead Sync stopped this sheet's sync", "report the error type and place shown; other sheets are unaffected"),
+    R.ORPHANED: ReasonInfo(
+        _W,
+        "leads of a sheet that is no longer configured are still stored",
+        "configure the sheet again, or leave them (they are not served unless include_orphaned=true)",
+    ),
+    R.INTERNAL: ReasonInfo(
+        _E, "a bug in Lead Sync stopped this sheet's sync", "report the error type and place shown; other sheets are unaffected"
+    ),
     R.CONFIG: ReasonInfo(_E, "the sheet's configuration is invalid", "fix the entry as the message says (`python -m shared check-config`)"),
     R.SOURCE: ReasonInfo(_E, "the sheet could not be read", "check the sheet's settings"),
-    R.SOURCE_AUTH: ReasonInfo(_E, "the Google credentials are missing, malformed or refused", "fix GOOGLE_SERVICE_ACCOUNT_JSON and share the sheet with the service account (`python -m shared check-config`)"),
-    R.SOURCE_NOT_FOUND: ReasonInfo(_E, "the spreadsheet, tab or file does not exist or is not shared", "check spreadsheet_id and worksheet, and share the sheet with the service account"),
-    R.SOURCE_UNAVAILABLE: ReasonInfo(_E, "the source kept failing (rate limits, server errors, timeouts)", "nothing: the next run retries; check Google's status if it repeats"),
+    R.SOURCE_AUTH: ReasonInfo(
+        _E,
+        "the Google credentials are missing, malformed or refused",
+        "fix GOOGLE_SERVICE_ACCOUNT_JSON and share the sheet with the service account (`python -m shared check-config`)",
+    ),
+    R.SOURCE_NOT_FOUND: ReasonInfo(
+        _E,
+        "the spreadsheet, tab or file does not exist or is not shared",
+        "check spreadsheet_id and worksheet, and share the sheet with the service account",
+    ),
+    R.SOURCE_UNAVAILABLE: ReasonInfo(
+        _E,
+        "the source kept failing (rate limits, server errors, timeouts)",
+        "nothing: the next run retries; check Google's status if it repeats",
+    ),
     R.SOURCE_FORMAT: ReasonInfo(_E, "the source answered with something that is not a sheet", "check the file or tab"),
     R.STORE: ReasonInfo(_E, "Table Storage failed after retries", "nothing: the next run retries; check the storage account if it repeats"),
 }

@@ -17,8 +17,17 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.iam\.gserviceaccount\.com", re.I), "[the service account]"),
     (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.I), "[email]"),
     (re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>)]+", re.I), "[address]"),
-    (re.compile(r"\b(AccountName|AccountKey|SharedAccessSignature|sig|TableEndpoint|BlobEndpoint|QueueEndpoint)=[^;\s'\"]*", re.I), r"\1=[redacted]"),
-    (re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:windows\.net|azure\.com|azure\.net|azurewebsites\.net|googleapis\.com|cloudapp\.net)\b(?::\d{1,5})?", re.I), "[address]"),
+    (
+        re.compile(r"\b(AccountName|AccountKey|SharedAccessSignature|sig|TableEndpoint|BlobEndpoint|QueueEndpoint)=[^;\s'\"]*", re.I),
+        r"\1=[redacted]",
+    ),
+    (
+        re.compile(
+            r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:windows\.net|azure\.com|azure\.net|azurewebsites\.net|googleapis\.com|cloudapp\.net)\b(?::\d{1,5})?",
+            re.I,
+        ),
+        "[address]",
+    ),
     (re.compile(r"\[?\b(?:\d{1,3}\.){3}\d{1,3}\b\]?(?::\d{1,5})?"), "[address]"),
     (re.compile(r"\[[0-9a-f:]*:[0-9a-f:]+\](?::\d{1,5})?", re.I), "[address]"),
     (re.compile(r"\b(?:localhost|[a-z0-9-]+(?:\.[a-z0-9-]+)+):\d{1,5}\b", re.I), "[address]"),

@@ -16,7 +16,21 @@ from .models import Grid, Lead
 
 ERROR_VALUES = frozenset(
     v.casefold()
-    for v in ("#N/A", "#N/A!", "#REF!", "#VALUE!", "#ERROR!", "#NAME?", "#DIV/0!", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA", "Loading...")
+    for v in (
+        "#N/A",
+        "#N/A!",
+        "#REF!",
+        "#VALUE!",
+        "#ERROR!",
+        "#NAME?",
+        "#DIV/0!",
+        "#NUM!",
+        "#NULL!",
+        "#SPILL!",
+        "#CALC!",
+        "#GETTING_DATA",
+        "Loading...",
+    )
 )
 
 

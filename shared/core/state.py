@@ -14,8 +14,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 REPORT_COUNTS = (
-    "rows_read", "leads", "added", "updated", "restored", "deleted", "unchanged", "skipped",
-    "not_leads", "error_values", "suppressed", "invalid_values", "duplicates", "written", "truncated",
+    "rows_read",
+    "leads",
+    "added",
+    "updated",
+    "restored",
+    "deleted",
+    "unchanged",
+    "skipped",
+    "not_leads",
+    "error_values",
+    "suppressed",
+    "invalid_values",
+    "duplicates",
+    "written",
+    "truncated",
 )
 """The counts of a sheet's sync, declared once: reports, state, run history and telemetry use them."""
 
@@ -68,8 +81,12 @@ class BlockedChange:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "kind": self.kind, "count": self.count, "at": self.at.isoformat(),
-            "reason": self.reason, "preview": [dict(p) for p in self.preview],
+            "id": self.id,
+            "kind": self.kind,
+            "count": self.count,
+            "at": self.at.isoformat(),
+            "reason": self.reason,
+            "preview": [dict(p) for p in self.preview],
         }
 
 
@@ -112,9 +129,14 @@ class ApprovalRecord:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "change_id": self.change_id, "kind": self.kind, "count": self.count,
-            "approved_at": self.approved_at.isoformat(), "by": self.by, "reason": self.reason,
-            "outcome": self.outcome, "decided_at": self.decided_at.isoformat(),
+            "change_id": self.change_id,
+            "kind": self.kind,
+            "count": self.count,
+            "approved_at": self.approved_at.isoformat(),
+            "by": self.by,
+            "reason": self.reason,
+            "outcome": self.outcome,
+            "decided_at": self.decided_at.isoformat(),
         }
 
 
