@@ -17,7 +17,7 @@ Targets:
   in the workflow); ``--app NAME --resource-group RG``. The function key comes from
   ``az functionapp keys list`` unless ``--key`` is given.
 - ``local``: the package is unpacked into ``<local-dir>/app-<version>`` and served by
-  ``python -m shared serve`` from that folder alone (its ``.python_packages`` on ``PYTHONPATH``, as
+  ``scripts/devserver.py`` with that folder alone on the path (its ``.python_packages`` on ``PYTHONPATH``, as
   on Azure), against Azurite started by ``scripts/azurite.py`` (or ``--storage CONN``). The server
   keeps running after the script exits, like a deployed app; ``--stop`` stops it and Azurite.
 """
@@ -39,6 +39,8 @@ from pathlib import Path
 from scripts.smoke import smoke
 
 ROOT = Path(__file__).resolve().parent.parent
+DEVSERVER = ROOT / "scripts" / "devserver.py"
+"""The development server, run with the unpacked package alone on its path."""
 SITE = ".python_packages/lib/site-packages"
 
 
@@ -61,7 +63,7 @@ def package_version(package: Path) -> str:
 
 
 class LocalTarget:
-    """A local 'app': one unpacked package served by ``python -m shared serve``."""
+    """A local 'app': one unpacked package served by ``scripts/devserver.py``."""
 
     def __init__(self, home: Path, storage: str | None = None, sheets: Path | None = None) -> None:
         self.home = home
@@ -144,7 +146,7 @@ class LocalTarget:
         log = open(self.home / f"server-{version}.log", "ab")  # noqa: SIM115 - handed to the child
         # -S: no site-packages of this interpreter; the app sees its folder and its own dependencies only.
         proc = subprocess.Popen(
-            [sys.executable, "-S", "-m", "shared", "serve", "--port", str(port)],
+            [sys.executable, "-S", str(DEVSERVER), "--port", str(port)],
             cwd=app,
             env=env,
             stdout=log,

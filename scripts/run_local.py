@@ -26,13 +26,14 @@ def main() -> int:
         os.environ.setdefault("SYNC_SCHEDULE", "0 */15 * * * *")
         os.environ.setdefault("LEAD_SYNC_CORS_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000")
         print(f"azurite: table service on 127.0.0.1:{azurite.port} (in memory)", flush=True)
+        from scripts.devserver import main as serve
         from shared.cli import main as cli
 
         code = cli(["sync"])
         if args.no_serve:
             return code
         print("", flush=True)
-        cli(["serve", "--port", str(args.port)])
+        serve(["--port", str(args.port)])
     return 0
 
 

@@ -160,6 +160,8 @@ class Settings:
     """The timer's NCRONTAB (``SYNC_SCHEDULE``); health uses its period to call a sheet stale."""
     stale_after: int = 3
     """A sheet with no completed sync for this many timer periods is WARNING ``stale``."""
+    appinsights_connection: str | None = None
+    """``APPLICATIONINSIGHTS_CONNECTION_STRING``: telemetry is on when it is set."""
     guard_window: timedelta = timedelta(days=7)
     """The guard compares with the largest live count of the successful syncs within this window."""
 
@@ -285,6 +287,7 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
         sync_schedule=env.get("SYNC_SCHEDULE") or None,
         stale_after=stale_after,
         guard_window=timedelta(days=window_days),
+        appinsights_connection=env.get("APPLICATIONINSIGHTS_CONNECTION_STRING") or None,
     )
 
 

@@ -8,7 +8,6 @@ setting or a credential.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Mapping
@@ -88,7 +87,10 @@ class Runtime:
         read_store: LeadStore | None = None,
     ):
         self.settings = settings
-        self.environ = dict(os.environ if environ is None else environ)
+        # ``environ`` (tests) overrides what the settings read from the process environment.
+        self.telemetry_connection = (
+            settings.appinsights_connection if environ is None else environ.get("APPLICATIONINSIGHTS_CONNECTION_STRING")
+        )
         self._store = store
         self._read_store = read_store if read_store is not None else store
         self._google: SheetSource | None = None
@@ -148,7 +150,7 @@ class Runtime:
         """Sync every enabled sheet, or only ``only``; raises ``UnknownSheetError``."""
         from .sync import RunReport, SheetReport, broken_report, sync_all
 
-        telemetry.configure(self.environ)
+        telemetry.configure(self.telemetry_connection)
         t0 = time.perf_counter()
         if only is not None and not self._known(only):
             raise UnknownSheetError(only)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
 from typing import Any
 
 LOGGER_NAME = "leadsync"
@@ -27,10 +26,9 @@ _lock = threading.Lock()
 _configured = False
 
 
-def configure(environ: Mapping[str, str]) -> bool:
-    """Configure Azure Monitor once if a connection string is set; return whether it is on."""
+def configure(conn: str | None) -> bool:
+    """Configure Azure Monitor once if a connection string is given; return whether it is on."""
     global _configured
-    conn = environ.get("APPLICATIONINSIGHTS_CONNECTION_STRING")
     if not conn:
         return False
     with _lock:

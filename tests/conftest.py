@@ -52,6 +52,14 @@ def make_settings(azurite: Azurite, tables: tuple[str, str, str]):
     return make
 
 
+@pytest.fixture(scope="session")
+def account() -> dict:
+    """A Google service-account key (test RSA key), shared by the Sheets tests."""
+    from tests.helpers import service_account_info
+
+    return service_account_info()
+
+
 @pytest.fixture(autouse=True)
 def _reset_runtime() -> Iterator[None]:
     yield

@@ -16,3 +16,25 @@ def approve_blocked(store, sheet_id: str, *, confirm_empty: bool = False, at: da
     approval = Approval(cid, at or datetime.now(UTC), "test", "checked", confirm_empty)
     store.save_state(replace(state, approval=approval), fields=("approval",))
     return cid
+
+
+TOKEN_URL = "https://oauth2.googleapis.com/token"
+"""Google's OAuth token endpoint, answered by ``responses`` in the Sheets tests."""
+
+
+def service_account_info() -> dict:
+    """A service-account key with a real (test) RSA key, so google-auth signs real JWTs."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return {
+        "type": "service_account",
+        "project_id": "test",
+        "private_key_id": "k1",
+        "private_key": pem.decode(),
+        "client_email": "leadsync@test.iam.gserviceaccount.com",
+        "client_id": "1",
+        "token_uri": TOKEN_URL,
+    }

@@ -104,3 +104,114 @@ def test_runtime_code_imports_only_what_requirements_install() -> None:
                     continue
                 assert top in PROVIDED_BY, f"{path.relative_to(root)} imports {name}, which requirements.txt does not install"
                 assert PROVIDED_BY[top] in requirements
+
+
+# The whole layering: each module may import only its own layer and the layers below it.
+LAYERS: dict[str, int] = {
+    "shared.core": 0,
+    "shared.errors": 1,
+    "shared.config": 1,
+    "shared.ports": 1,
+    "shared.buildinfo": 1,
+    "shared.telemetry": 1,
+    "shared.adapters": 2,
+    "shared.sync": 3,
+    "shared.service": 4,
+    "shared.web": 5,
+    "shared.cli": 5,
+    "shared.__main__": 5,
+}
+TRIGGER_LAYER = 6
+"""Trigger packages (blueprints) and function_app: the outermost layer."""
+
+
+def _layer(module: str) -> int | None:
+    """The layer of a first-party module, None for third-party and standard-library modules."""
+    if module == "shared":
+        return 0  # the empty package itself
+    for prefix, layer in sorted(LAYERS.items(), key=lambda kv: -len(kv[0])):
+        if module == prefix or module.startswith(prefix + "."):
+            return layer
+    top = module.split(".")[0]
+    if top == "function_app" or (ROOT / top / "__init__.py").exists() and top not in ("shared", "tests", "bench", "scripts"):
+        return TRIGGER_LAYER
+    return None
+
+
+ROOT = CORE.parent.parent
+
+
+def _runtime_files() -> list[tuple[str, Path]]:
+    """(module name, path) of every module that ships: function_app, trigger packages, shared."""
+    out = [("function_app", ROOT / "function_app.py")]
+    for path in sorted(ROOT.glob("*/__init__.py")):
+        if path.parent.name not in ("tests", "bench", "scripts"):
+            for file in sorted(path.parent.rglob("*.py")):
+                rel = file.relative_to(ROOT).with_suffix("")
+                parts = list(rel.parts)
+                if parts[-1] == "__init__":
+                    parts = parts[:-1]
+                out.append((".".join(parts), file))
+    return out
+
+
+def _imports(module: str, path: Path) -> list[tuple[str, int]]:
+    """Absolute names of every import in the file (lazy ones inside functions too), with line numbers."""
+    found: list[tuple[str, int]] = []
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(a.name, node.lineno) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                name = ".".join([*base, node.module] if node.module else base)
+            else:
+                name = node.module or ""
+            found.append((name, node.lineno))
+    return found
+
+
+def test_imports_point_inward_only() -> None:
+    """core <- errors/config/ports/telemetry <- adapters <- sync <- service <- web/cli <- triggers."""
+    files = _runtime_files()
+    assert any(m.startswith("shared.core.") for m, _ in files) and any(m == "leads_http" for m, _ in files)
+    for module, path in files:
+        mine = _layer(module)
+        assert mine is not None, f"{module} has no layer: add it to LAYERS"
+        for name, line in _imports(module, path):
+            theirs = _layer(name)
+            if theirs is not None:
+                assert theirs <= mine, f"{path.relative_to(ROOT)}:{line} imports {name} (layer {theirs}) from layer {mine}"
+
+
+def test_only_config_reads_the_environment() -> None:
+    """os.environ / os.getenv appear in shared/config.py and nowhere else that ships."""
+    for module, path in _runtime_files():
+        if module == "shared.config":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in ("environ", "getenv")
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "os"
+            ):
+                raise AssertionError(f"{path.relative_to(ROOT)}:{node.lineno} reads the environment")
+
+
+def test_azure_functions_only_in_triggers_and_web() -> None:
+    """Only the trigger packages, function_app and shared/web.py know azure.functions (HTTP and bindings)."""
+    for module, path in _runtime_files():
+        if _layer(module) == TRIGGER_LAYER or module == "shared.web":
+            continue
+        for name, line in _imports(module, path):
+            assert not name.startswith("azure.functions"), f"{path.relative_to(ROOT)}:{line} imports {name}"
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared test code lives in tests/helpers.py and conftest.py, never in another test module."""
+    for path in sorted((ROOT / "tests").glob("test_*.py")):
+        for name, line in _imports(f"tests.{path.stem}", path):
+            assert not name.startswith("tests.test_"), f"{path.name}:{line} imports {name}"

@@ -28,7 +28,7 @@ from shared.adapters.table_storage import TableLeadStore
 from shared.config import Settings, SheetConfig
 from shared.sync import LEASE_SECONDS, sync_sheet
 from tests.conftest import ROOT, csv_sheet
-from tests.test_google_sheets import TOKEN_URL, account  # noqa: F401 - the fixture
+from tests.helpers import TOKEN_URL
 
 SHEET_ID = "1FaultFaultFaultFaultFault"
 URL = f"https://sheets.googleapis.com/v4/spreadsheets/{SHEET_ID}/values/%27Leads%27"
@@ -70,7 +70,7 @@ def api():
 
 
 @pytest.fixture()
-def gsource(account):  # noqa: F811
+def gsource(account):
     return GoogleSheetsSource(account, limiter=RateLimiter(6000, sleep=lambda s: None), sleep=lambda s: None, max_attempts=3)
 
 
@@ -295,7 +295,7 @@ def test_killed_run_lease_expires_and_next_run_completes(azurite, tables, make_s
     assert store.get_state("killed").skipped_runs == 1
 
 
-def test_reads_are_paced_across_all_sheets_of_a_run(api, account, make_settings) -> None:  # noqa: F811
+def test_reads_are_paced_across_all_sheets_of_a_run(api, account, make_settings) -> None:
     """One run over three Google sheets spaces its Sheets requests by the per-minute budget."""
     import json as _json
     import time as _time

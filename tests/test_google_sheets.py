@@ -15,14 +15,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 import requests
 import responses
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from shared.adapters.google_sheets import GoogleSheetsSource, RateLimiter, cell_text, sheet_range
 from shared.config import SheetConfig
 from shared.errors import SourceAuthError, SourceFormatError, SourceNotFoundError, SourceUnavailableError
+from tests.helpers import TOKEN_URL
 
-TOKEN_URL = "https://oauth2.googleapis.com/token"
 SHEET_ID = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
 VALUES_URL = f"https://sheets.googleapis.com/v4/spreadsheets/{SHEET_ID}/values/"
 SHEET = SheetConfig(id="g1", customer="Acme", source="google", spreadsheet_id=SHEET_ID, worksheet="Leads Nov")
@@ -42,21 +40,6 @@ VALUE_RANGE = {
 
 def _error(code: int, status: str, message: str) -> dict:
     return {"error": {"code": code, "message": message, "status": status}}
-
-
-@pytest.fixture(scope="module")
-def account() -> dict:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    return {
-        "type": "service_account",
-        "project_id": "test",
-        "private_key_id": "k1",
-        "private_key": pem.decode(),
-        "client_email": "leadsync@test.iam.gserviceaccount.com",
-        "client_id": "1",
-        "token_uri": TOKEN_URL,
-    }
 
 
 @pytest.fixture()

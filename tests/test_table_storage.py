@@ -173,7 +173,7 @@ def test_updated_since_returns_changes_and_deletions(store: TableLeadStore) -> N
 
 def test_store_retries_with_jitter(store: TableLeadStore) -> None:
     """The store's pipeline uses the jittered policy, whose waits fall in [backoff / 2, backoff]."""
-    from shared.adapters.table_storage import JitteredRetryPolicy
+    from shared.adapters.table_client import JitteredRetryPolicy
 
     policies = store.service._policies  # the pipeline its table clients share
     retry = next(p for p in policies if isinstance(p, JitteredRetryPolicy))

@@ -16,7 +16,7 @@ from tests.conftest import SAMPLES, csv_sheet
 
 def test_configure_is_off_without_a_connection_string() -> None:
     """No connection string: nothing is configured and nothing raises."""
-    assert telemetry.configure({}) is False
+    assert telemetry.configure(None) is False
 
 
 def test_sheet_records_reach_opentelemetry_as_attributes_without_pii(make_settings, store) -> None:
@@ -78,7 +78,7 @@ threading.Thread(target=srv.serve_forever, daemon=True).start()
 endpoint = f"http://127.0.0.1:{srv.server_address[1]}/"
 from shared import telemetry
 conn = f"InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint={endpoint};LiveEndpoint={endpoint}"
-assert telemetry.configure({"APPLICATIONINSIGHTS_CONNECTION_STRING": conn})
+assert telemetry.configure(conn)
 telemetry.log_sheet({"sheet_id": "acme", "status": "ERROR", "added": 3, "reason_codes": "guard_blocked"})
 telemetry.flush()
 messages = [i["data"]["baseData"] for i in got if i["name"].endswith("Message")]

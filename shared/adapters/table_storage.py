@@ -16,7 +16,6 @@ timeouts too; what outlives the retries raises ``StoreError``.
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -30,14 +29,14 @@ from azure.core.exceptions import (
     ResourceModifiedError,
     ResourceNotFoundError,
 )
-from azure.data.tables import TableServiceClient, TableTransactionError, UpdateMode
-from azure.data.tables._policies import TablesRetryPolicy
+from azure.data.tables import TableTransactionError, UpdateMode
 
 from ..config import SheetConfig, StorageTarget
 from ..core.identity import KeyedLead
 from ..core.plan import StoredLead
 from ..core.state import Lease, RunSummary, SheetState
 from ..errors import StoreError
+from .table_client import IDEMPOTENT, service_client
 from .table_codec import (
     STATE_PK,
     TOKEN_ERROR,
@@ -57,9 +56,6 @@ MAX_BATCH = 100
 MAX_BATCH_BYTES = 3_500_000
 """A transaction's payload must stay under 4 MiB; leave room for the multipart envelope."""
 T = TypeVar("T")
-IDEMPOTENT: dict[str, Any] = {"retry_on_methods": ["HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE", "POST", "PATCH", "MERGE"]}
-"""azure-core retries a timed-out POST or PATCH only when told to; upserts and merges of whole
-entities (and batches of them) give the same result when sent twice, so they are retried."""
 _INDEX_SELECT = ["RowKey", "fp", "deleted", "first_seen", "ck", "row", "sig"]
 _IDENTITY_SELECT = ["RowKey", "email", "phone", "full_name", "first_name", "last_name", "company"]
 WATERMARK_MARGIN = timedelta(seconds=60)
@@ -68,49 +64,6 @@ and storage, so that a change committed while a reader reads is never behind its
 MAX_LEAD_BYTES = 800_000
 """What one lead's names and values may cost (``core.fit.cost``) to fit an entity (1 MiB) with its
 envelope, property names and the JSON of ``extra``."""
-
-
-class JitteredRetryPolicy(TablesRetryPolicy):
-    """
-    The SDK's retry policy with full jitter on its exponential backoff.
-
-    azure-core backs off 0.5, 1, 2, 4 s exactly; several instances retrying against the same
-    account would retry in step. Each wait is drawn uniformly from [backoff / 2, backoff].
-    """
-
-    def get_backoff_time(self, settings: dict[str, Any]) -> float:
-        backoff = float(super().get_backoff_time(settings))
-        return random.uniform(backoff / 2, backoff) if backoff > 0 else 0.0
-
-
-# The jitter hooks into the SDK's pipeline through two private names: ``_policies.TablesRetryPolicy``
-# and ``TableServiceClient._configure_policies``. Checked against azure-data-tables 12.7.0 (the
-# version pinned in constraints.txt); tests/test_table_storage.py fails if either goes away.
-class _TableService(TableServiceClient):
-    """TableServiceClient whose pipeline (shared by its table clients) retries with jitter."""
-
-    def _configure_policies(self, **kwargs: Any) -> list[Any]:
-        policies = super()._configure_policies(**kwargs)
-        return [JitteredRetryPolicy(**kwargs) if type(p) is TablesRetryPolicy else p for p in policies]
-
-
-def _client_kwargs() -> dict[str, Any]:
-    return {
-        "connection_timeout": 5,
-        "read_timeout": 30,
-        "retry_total": 4,
-        "retry_backoff_factor": 0.5,
-        "retry_backoff_max": 8,
-    }
-
-
-def _identity(target: StorageTarget) -> Any:
-    """The Entra ID credential of an identity-based connection (``__credential``, ``__clientId``)."""
-    from azure.identity import DefaultAzureCredential, ManagedIdentityCredential
-
-    if target.credential == "managedidentity":
-        return ManagedIdentityCredential(client_id=target.client_id) if target.client_id else ManagedIdentityCredential()
-    return DefaultAzureCredential(managed_identity_client_id=target.client_id)
 
 
 class TableLeadStore:
@@ -127,16 +80,7 @@ class TableLeadStore:
         **client_kwargs: Any,
     ) -> None:
         """``create_tables=False`` for a reader: a missing table reads as empty, nothing is created."""
-        kwargs = _client_kwargs() | client_kwargs
-        target = connection_string if isinstance(connection_string, StorageTarget) else StorageTarget(connection_string=connection_string)
-        try:
-            if target.connection_string:
-                self.service = _TableService.from_connection_string(target.connection_string, **kwargs)
-            else:
-                kwargs.setdefault("credential", _identity(target))
-                self.service = _TableService(endpoint=str(target.table_endpoint), **kwargs)
-        except (ValueError, AzureError) as e:
-            raise StoreError(f"invalid storage connection string: {e}") from e
+        self.service = service_client(connection_string, **client_kwargs)
         self.names = (leads_table, state_table, runs_table)
         self.leads = self.service.get_table_client(leads_table)
         self.state = self.service.get_table_client(state_table)

@@ -53,6 +53,7 @@ class RunSummary:
             "counts": dict(self.counts),
             "reason_codes": list(self.reason_codes),
             "trigger": self.trigger or None,
+            "run_id": self.run_id or None,
         }
 
 

@@ -1,0 +1,218 @@
+"""
+The local development server: the app's own registered HTTP functions on one port.
+
+``scripts/serve`` (or ``python scripts/devserver.py``) serves exactly the API that runs in Azure:
+routes, methods, route parameters and auth levels are read from ``function_app``'s registrations,
+and each request is handed to the registered function. Where it matters it behaves like the host:
+function-level routes need the key (``x-functions-key`` or ``?code=``) when ``LEAD_SYNC_LOCAL_KEY``
+is set, bodies are capped and read with a timeout, literal routes win over parameterised ones, and
+no request can crash it. It is tooling: it never ships in the package (``.funcignore``), and
+``scripts/deploy --target local`` runs it against an unpacked package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import re
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+
+def serve(host: str, port: int, cors_origins: str = "", key: str | None = None) -> None:
+    """Serve the app's registered HTTP functions on ``host:port`` until interrupted."""
+    server = make_server(host, port, cors_origins, key)
+    print(f"serving the Lead Sync API on http://{host}:{server.server_address[1]}/api", flush=True)
+    for method, pattern, name, _, auth in server.routes:  # type: ignore[attr-defined]
+        print(f"  {method:<6} /api/{pattern}  ({name}, {auth.lower()})", flush=True)
+    if not key:
+        print("  function routes are open: set LEAD_SYNC_LOCAL_KEY to require x-functions-key or ?code=", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@functools.cache
+def http_routes() -> list[tuple[str, str, str, Any, str]]:
+    """
+    (method, route, function name, user function, auth level) of every HTTP function the app
+    registers. Read once per process: the app refuses to build its functions twice.
+    """
+    import azure.functions as func
+
+    import function_app
+
+    apps = [v for v in vars(function_app).values() if isinstance(v, func.FunctionRegister)]
+    routes: list[tuple[str, str, str, Any, str]] = []
+    for fn in apps[0].get_functions():
+        for b in json.loads(fn.get_function_json())["bindings"]:
+            if b["type"] == "httpTrigger":
+                for m in b.get("methods") or ["GET", "POST"]:
+                    name = str(fn.get_function_name())
+                    auth = str(b.get("authLevel") or "FUNCTION").upper()
+                    routes.append((str(m).upper(), str(b.get("route") or name), name, fn.get_user_function(), auth))
+    # Literal routes before parameterised ones, as the host's router prefers them.
+    routes.sort(key=lambda r: r[1].count("{"))
+    return routes
+
+
+def _compile(route: str) -> re.Pattern[str]:
+    out = re.sub(r"\{(\w+)(?::[^}]*)?\??\}", r"(?P<\1>[^/]+)", route.strip("/"))
+    return re.compile(f"^{out}$")
+
+
+MAX_LOCAL_BODY = 1024 * 1024
+"""The local server refuses bodies larger than this (413), like the host's request limits."""
+CLIENT_TIMEOUT = 10.0
+"""A client that sends nothing for this long is disconnected (slow or lying Content-Length)."""
+_NOT_FOUND = b'{"code": "not_found", "detail": "no such route", "error": "no such route"}'
+
+
+def make_server(
+    host: str, port: int, cors_origins: str = "", key: str | None = None, client_timeout: float = CLIENT_TIMEOUT
+) -> ThreadingHTTPServer:
+    """
+    A development server for the app's own HTTP functions. Where it matters it behaves like the
+    host: function-level routes need the key (``x-functions-key`` header or ``?code=``) when one
+    is set, bodies are capped and read with a timeout, and no request can crash it.
+    """
+    import hmac
+
+    import azure.functions as func
+
+    routes = http_routes()
+    compiled = [(m, _compile(r), fn, auth) for m, r, _, fn, auth in routes]
+    allowed = {o.strip() for o in cors_origins.split(",") if o.strip()}
+
+    class Handler(BaseHTTPRequestHandler):
+        timeout = client_timeout
+        protocol_version = "HTTP/1.0"
+
+        def _cors(self) -> None:
+            origin = self.headers.get("Origin") if self.headers else None
+            if origin and (origin in allowed or "*" in allowed):
+                self.send_header("Access-Control-Allow-Origin", origin if "*" not in allowed else "*")
+                self.send_header("Vary", "Origin")
+
+        def _authorised(self, auth: str, params: dict[str, str]) -> bool:
+            if auth == "ANONYMOUS" or not key:
+                return True
+            given = self.headers.get("x-functions-key") or params.get("code") or ""
+            return hmac.compare_digest(given.encode(), key.encode())
+
+        def _body(self) -> bytes | None:
+            raw = self.headers.get("Content-Length")
+            if raw is None:
+                return b""
+            try:
+                length = int(raw)
+            except ValueError:
+                length = -1
+            if length < 0:
+                self._send(400, b'{"code": "invalid_request", "detail": "bad Content-Length"}', "application/problem+json")
+                return None
+            if length > MAX_LOCAL_BODY:
+                self._send(413, b'{"code": "too_large", "detail": "the body is too large"}', "application/problem+json")
+                return None
+            try:
+                body = self.rfile.read(length) if length else b""
+            except (TimeoutError, OSError):
+                body = b""
+            if len(body) < length:  # the client said more than it sent
+                self._send(
+                    400, b'{"code": "invalid_request", "detail": "the body is shorter than Content-Length"}', "application/problem+json"
+                )
+                return None
+            return body
+
+        def _dispatch(self) -> None:
+            url = urlsplit(self.path)
+            path = url.path
+            if not path.startswith("/api/"):
+                return self._send(404, _NOT_FOUND, "application/problem+json")
+            rel = path[len("/api/") :].strip("/")
+            matches = [(m, found, fn, auth) for m, p, fn, auth in compiled if (found := p.match(rel)) is not None]
+            if not matches:
+                return self._send(404, _NOT_FOUND, "application/problem+json")
+            if self.command == "OPTIONS":
+                self.send_response(204)
+                self._cors()
+                self.send_header("Access-Control-Allow-Methods", ", ".join(sorted({m for m, _, _, _ in matches})))
+                self.send_header("Access-Control-Allow-Headers", "content-type, x-functions-key")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return None
+            hit = next(((mm, fn, auth) for m, mm, fn, auth in matches if m == self.command), None)
+            if hit is None:
+                return self._send(405, b'{"code": "method_not_allowed", "detail": "method not allowed"}', "application/problem+json")
+            match, fn, auth = hit
+            params = dict(parse_qsl(url.query, keep_blank_values=True))
+            if not self._authorised(auth, params):
+                return self._send(401, b'{"code": "unauthorized", "detail": "a function key is needed"}', "application/problem+json")
+            body = self._body()
+            if body is None:
+                return None
+            req = func.HttpRequest(
+                method=self.command,
+                url=f"http://{host}{self.path}",
+                headers=dict(self.headers.items()),
+                params=params,
+                route_params=match.groupdict(),
+                body=body,
+            )
+            try:
+                resp = fn(req)
+            except Exception as e:  # noqa: BLE001 - a handler bug answers 500, like the host
+                return self._send(500, json.dumps({"code": "internal", "detail": type(e).__name__}).encode(), "application/problem+json")
+            return self._send(resp.status_code, resp.get_body(), resp.mimetype or "application/json", dict(resp.headers))
+
+        def _send(self, status: int, body: bytes, mimetype: str, headers: dict[str, str] | None = None) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", mimetype)
+            self.send_header("Content-Length", str(len(body)))
+            for k, v in (headers or {}).items():
+                if k.lower() not in ("content-type", "content-length"):
+                    self.send_header(k, v)
+            self._cors()
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _dispatch
+
+        def log_message(self, fmt: str, *args: Any) -> None:
+            # Method, path (no query: it may hold the key) and status; never fails, whatever the request.
+            try:
+                path = urlsplit(getattr(self, "path", "") or "").path[:200]
+                sys.stderr.write(f"{getattr(self, 'command', '-') or '-'} {path} {args[1] if len(args) > 1 else ''}\n")
+            except Exception:  # noqa: BLE001, S110 - logging must never take a request down
+                pass
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    server.daemon_threads = True
+    server.routes = routes  # type: ignore[attr-defined]
+    return server
+
+
+def main(argv: list[str] | None = None) -> int:
+    from shared.config import local_server_settings, settings_with_sheets_file
+    from shared.service import Runtime, set_runtime
+
+    p = argparse.ArgumentParser(prog="scripts/serve", description="serve the Lead Sync HTTP API locally")
+    p.add_argument("--port", type=int, default=7071)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--config", help="JSON file listing the sheets (overrides LEAD_SYNC_SHEETS)")
+    args = p.parse_args(argv)
+    if args.config:
+        set_runtime(Runtime(*settings_with_sheets_file(args.config)))
+    serve(args.host, args.port, *local_server_settings())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
