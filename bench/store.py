@@ -26,7 +26,8 @@ import responses
 from bench.synth import big_sheet
 from scripts.azurite import Azurite
 from shared.adapters.google_sheets import GoogleSheetsSource, RateLimiter
-from shared.adapters.table_storage import TableLeadStore, lead_entity
+from shared.adapters.table_codec import lead_entity
+from shared.adapters.table_storage import TableLeadStore
 from shared.config import Settings, SheetConfig
 from shared.core.analysis import analyse_sheet
 from shared.core.identity import assign_keys
@@ -87,7 +88,7 @@ def main() -> int:
     settings = Settings(sheets=(sheet,))
     keyed, _ = assign_keys(analyse_sheet(grid).leads)
     now = datetime.now(UTC)
-    entities = [lead_entity(sheet, k, now, None) for k in keyed]
+    entities = [lead_entity(sheet.id, sheet.customer, k, now, None) for k in keyed]
 
     with Azurite() as az:
         # Raw transactions and our first sync alternate, twice, each into fresh tables; the best
