@@ -304,6 +304,26 @@ class TestHeaderless:
         a = analyse_sheet(grid)
         assert [c.field for c in a.mapping.columns] == ["last_name", "first_name", "email"]
 
+    def test_what_a_lead_wants_is_not_a_company(self) -> None:
+        """Trade words in sentence case ("Garden design", "Kitchen refit") say what a lead asks for:
+        kept as extra data; business names with the same words ("Greenway Garden Centre") are companies."""
+        wants = [
+            ["Ann Lee", "ann@example.com", "Garden design"],
+            ["Bo Chan", "bo@example.com", "Kitchen refit"],
+            ["Cy Dunn", "cy@example.com", "Lawn care plan"],
+            ["Di Ross", "di@example.com", "Boiler service"],
+            ["Ed Hale", "ed@example.com", "Garden design"],
+        ]
+        assert [c.field for c in analyse_sheet(wants).mapping.columns] == ["full_name", "email", None]
+        firms = [
+            ["Ann Lee", "ann@example.com", "Greenway Garden Centre"],
+            ["Bo Chan", "bo@example.com", "Bright Dental Clinic"],
+            ["Cy Dunn", "cy@example.com", "Apotheke am Dom"],
+            ["Di Ross", "di@example.com", "Clínica dental Sonrisa"],
+            ["Ed Hale", "ed@example.com", "Harbour Kitchen"],
+        ]
+        assert [c.field for c in analyse_sheet(firms).mapping.columns] == ["full_name", "email", "company"]
+
     def test_company_column_by_legal_form(self) -> None:
         """A column of names ending in legal forms is the company."""
         grid = [["Brill GmbH", "info@brill.example"], ["Acme Ltd", "hello@acme.example"], ["Cato SARL", "contact@cato.example"]]

@@ -493,7 +493,8 @@ class Profile:
             legal = bool(words) and (words[-1] in _SUFFIXES or (len(words) > 1 and words[0] in _PREFIXES))
             if not legal and not v.isascii():
                 legal = any(form in v for form in _CJK_FORMS)
-            is_org = bool(words) and (legal or possessive or (not given and (_has_org_word(words) or "&" in v)))
+            trade = not given and _has_org_word(words) and _named(v)
+            is_org = bool(words) and (legal or possessive or "&" in v and not given or trade)
             if is_org:
                 org += 1
                 company += legal
@@ -546,6 +547,18 @@ def _fold(value: str) -> str:
     if value.isascii():
         return _ASCII_SPLIT.sub(" ", value.lower()).strip()
     return normalize_header(value)
+
+
+def _named(value: str) -> bool:
+    """
+    Does a value read as a name rather than a phrase? One word, or a word after the first that
+    starts with a capital ("Clínica dental Sonrisa", "Apotheke am Dom"): a trade word in sentence
+    case ("Garden design", "Lawn care plan") is what someone wants, not who they are.
+    """
+    parts = [p for p in value.split() if p[:1].isalpha()]
+    if len(parts) <= 1:
+        return True
+    return any(p[:1].isupper() or p[:1].lower() == p[:1].upper() for p in parts[1:])
 
 
 def _has_org_word(words: Sequence[str]) -> bool:
