@@ -108,7 +108,7 @@ class GoogleSheetsSource:
             if not self.info:
                 raise SourceAuthError(self.missing_reason or "GOOGLE_SERVICE_ACCOUNT_JSON is not set: Google sheets cannot be read")
             try:
-                creds = Credentials.from_service_account_info(self.info, scopes=READONLY_SCOPES)
+                creds = Credentials.from_service_account_info(self.info, scopes=READONLY_SCOPES)  # type: ignore[no-untyped-call]
             except (ValueError, KeyError) as e:
                 raise SourceAuthError(f"GOOGLE_SERVICE_ACCOUNT_JSON is malformed: the key cannot be used ({type(e).__name__})") from e
             client = gspread.Client(auth=creds)

@@ -45,7 +45,7 @@ class _TableService(TableServiceClient):
 
     def _configure_policies(self, **kwargs: Any) -> list[Any]:
         policies = super()._configure_policies(**kwargs)
-        return [JitteredRetryPolicy(**kwargs) if type(p) is TablesRetryPolicy else p for p in policies]
+        return [JitteredRetryPolicy(**kwargs) if type(p) is TablesRetryPolicy else p for p in policies]  # type: ignore[no-untyped-call]
 
 
 def _client_kwargs() -> dict[str, Any]:

@@ -423,8 +423,8 @@ def _table_missing(e: BaseException | None) -> bool:
     return isinstance(e, ResourceNotFoundError) and "TableNotFound" in (getattr(e, "error_code", None) or str(e))
 
 
-def _batches(ops: Iterable[tuple[str, dict[str, Any], dict[str, Any]]]) -> Iterator[list]:
-    batch: list = []
+def _batches(ops: Iterable[tuple[str, dict[str, Any], dict[str, Any]]]) -> Iterator[list[Any]]:
+    batch: list[Any] = []
     size = 0
     for op in ops:
         n = len(json.dumps(op[1], default=str).encode()) + 400

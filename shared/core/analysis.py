@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable, Sequence
 from collections.abc import Mapping as MappingABC
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .detection import detect_header
@@ -241,7 +241,7 @@ def build_leads(
         (leads, issues, rows read, blank rows)
     """
     region, day_first = options.phone_region, options.day_first
-    normalisers = {
+    normalisers: dict[str, Callable[[str], str | None]] = {
         "email": normalize_email,
         "phone": lambda v: normalize_phone(v, region),
         "created_at": lambda v: normalize_date(v, day_first),
