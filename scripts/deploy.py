@@ -110,9 +110,8 @@ class LocalTarget:
     def _storage(self, state: dict) -> str:
         if self.storage:
             return self.storage
-        if state.get("azurite_pid") and state.get("storage"):
-            if self._alive(state["azurite_pid"]):
-                return str(state["storage"])
+        if state.get("azurite_pid") and state.get("storage") and self._alive(state["azurite_pid"]):
+            return str(state["storage"])
         # Started by the project's launcher and left running (like the app's storage account);
         # Azurite leads its own process group, so --stop ends it by that id.
         from scripts.azurite import Azurite

@@ -168,7 +168,7 @@ def make_server(
             )
             try:
                 resp = fn(req)
-            except Exception as e:  # noqa: BLE001 - a handler bug answers 500, like the host
+            except Exception as e:
                 return self._send(500, json.dumps({"code": "internal", "detail": type(e).__name__}).encode(), "application/problem+json")
             return self._send(resp.status_code, resp.get_body(), resp.mimetype or "application/json", dict(resp.headers))
 
@@ -190,7 +190,7 @@ def make_server(
             try:
                 path = urlsplit(getattr(self, "path", "") or "").path[:200]
                 sys.stderr.write(f"{getattr(self, 'command', '-') or '-'} {path} {args[1] if len(args) > 1 else ''}\n")
-            except Exception:  # noqa: BLE001, S110 - logging must never take a request down
+            except Exception:
                 pass
 
     server = ThreadingHTTPServer((host, port), Handler)

@@ -187,7 +187,7 @@ def load_settings(environ: Mapping[str, str] | None = None, base_dir: Path | Non
     """Read settings from ``environ`` (default ``os.environ``); never raises."""
     try:
         return _load_settings(os.environ if environ is None else environ, base_dir)
-    except Exception as e:  # noqa: BLE001 - promise 1: a setting can never take the app down
+    except Exception as e:
         # Type only: a setting's value may be a secret.
         return Settings(problems=(f"settings could not be read ({type(e).__name__}); check every LEAD_SYNC_* setting",))
 
@@ -442,7 +442,7 @@ def _parse_sheets(raw: Any, problems: list[str]) -> tuple[tuple[SheetConfig, ...
             msg = "; ".join(f"{'.'.join(str(p)[:40] for p in err['loc']) or 'entry'}: {err['msg'][:300]}" for err in e.errors()[:5])
             broken.append(BrokenSheet(ident, customer, f"invalid sheet config (entry {n + 1}): {msg}"))
             continue
-        except Exception as e:  # noqa: BLE001 - e.g. RecursionError on absurd nesting: that entry only
+        except Exception as e:
             broken.append(BrokenSheet(ident, customer, f"invalid sheet config (entry {n + 1}): cannot be read ({type(e).__name__})"))
             continue
         if sheet.id in seen:

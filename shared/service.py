@@ -8,6 +8,7 @@ setting or a credential.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Mapping
@@ -315,10 +316,8 @@ class Runtime:
         )
         entry["recent_runs"] = [r.to_dict() for r in st.recent_runs[:history]]
         if with_runs:
-            try:
+            with contextlib.suppress(StoreError):
                 entry["recent_runs"] = [r.to_dict() for r in self.read_store.list_runs(sheet.id, min(history, 50))]
-            except StoreError:
-                pass
         return entry
 
     def leads(self, query: LeadsQuery) -> dict[str, Any]:

@@ -198,7 +198,7 @@ def sync_sheet(
         _sync_locked(run, source, store, settings, clock)
     except LeadSyncError as e:
         report.note(Status.ERROR, e.code, str(e))
-    except Exception as e:  # noqa: BLE001 - one sheet's bug must not stop the others
+    except Exception as e:
         # Type and place only: an exception's message may quote a cell (PII).
         frame = traceback.extract_tb(e.__traceback__)[-1]
         where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"

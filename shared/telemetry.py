@@ -39,7 +39,7 @@ def configure(conn: str | None) -> bool:
 
             configure_azure_monitor(connection_string=conn, logger_name=LOGGER_NAME, enable_live_metrics=False)
             _configured = True
-        except Exception as e:  # noqa: BLE001 - telemetry must never break a sync
+        except Exception as e:
             logger.warning("telemetry not configured: %s", type(e).__name__)
             return False
     logger.setLevel(logging.INFO)
@@ -72,5 +72,5 @@ def flush() -> None:
             flush_fn = getattr(provider, "force_flush", None)
             if flush_fn:
                 flush_fn()
-    except Exception:  # noqa: BLE001
+    except Exception:
         pass

@@ -28,21 +28,21 @@ def azurite() -> Iterator[Azurite]:
         yield az
 
 
-@pytest.fixture()
+@pytest.fixture
 def tables() -> tuple[str, str, str]:
     """Unique table names, so tests never see each other's rows."""
     tag = uuid.uuid4().hex[:10]
     return (f"leads{tag}", f"state{tag}", f"runs{tag}")
 
 
-@pytest.fixture()
+@pytest.fixture
 def store(azurite: Azurite, tables: tuple[str, str, str]) -> TableLeadStore:
     s = TableLeadStore(azurite.connection_string, *tables)
     s.ensure_tables()
     return s
 
 
-@pytest.fixture()
+@pytest.fixture
 def make_settings(azurite: Azurite, tables: tuple[str, str, str]):
     def make(*sheets: SheetConfig, **kw) -> Settings:
         kw.setdefault("storage_connection", azurite.connection_string)

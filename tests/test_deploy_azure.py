@@ -88,7 +88,7 @@ class FakeApp:
         self.server.server_close()
 
 
-@pytest.fixture()
+@pytest.fixture
 def azure(tmp_path) -> Iterator[dict]:
     cert = self_signed_cert(tmp_path)
     bin_dir = tmp_path / "bin"

@@ -61,7 +61,7 @@ def _assert_nothing_lost(before: dict[str, tuple[str, bool]], after: dict[str, t
             assert not after[key][1], "an active lead was deleted by a failed run"
 
 
-@pytest.fixture()
+@pytest.fixture
 def api():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         rsps.add_passthru("http://127.0.0.1")  # Azurite is real
@@ -69,7 +69,7 @@ def api():
         yield rsps
 
 
-@pytest.fixture()
+@pytest.fixture
 def gsource(account):
     return GoogleSheetsSource(account, limiter=RateLimiter(6000, sleep=lambda s: None), sleep=lambda s: None, max_attempts=3)
 
@@ -157,7 +157,7 @@ def test_header_row_moved_changes_no_lead(api, gsource, store, make_settings) ->
 # --- Storage faults ---------------------------------------------------------------------------
 
 
-@pytest.fixture()
+@pytest.fixture
 def own_azurite():
     with Azurite() as az:
         yield az

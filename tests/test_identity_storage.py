@@ -99,7 +99,7 @@ def oauth_azurite(tls) -> Iterator[Azurite]:
         yield az
 
 
-@pytest.fixture()
+@pytest.fixture
 def identity(monkeypatch, tls) -> Iterator[IdentityEndpoint]:
     endpoint = IdentityEndpoint()
     monkeypatch.setenv("IDENTITY_ENDPOINT", endpoint.url)

@@ -176,7 +176,7 @@ def _broken_configs(tmp: Path, storage: str) -> list[tuple[str, dict[str, str], 
     return out
 
 
-@pytest.fixture()
+@pytest.fixture
 def unique_tables(tables: tuple[str, str, str]) -> dict[str, str]:
     return {"LEAD_SYNC_LEADS_TABLE": tables[0], "LEAD_SYNC_STATE_TABLE": tables[1], "LEAD_SYNC_RUNS_TABLE": tables[2]}
 
@@ -258,7 +258,7 @@ def test_check_config_validates_a_file_offline(tmp_path) -> None:
     def run(f):
         return subprocess.run(
             [sys.executable, "-m", "shared", "check-config", f], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-        )  # noqa: E731
+        )
 
     ok = run(good)
     assert ok.returncode == 0 and "config: OK" in ok.stdout and KEY["client_email"] in ok.stdout
@@ -353,7 +353,7 @@ class HangingServer:
         self.sock.close()
 
 
-@pytest.fixture()
+@pytest.fixture
 def hanging() -> Iterator[HangingServer]:
     server = HangingServer()
     yield server

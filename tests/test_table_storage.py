@@ -89,7 +89,7 @@ def test_list_by_customer_across_sheets(store: TableLeadStore) -> None:
 
 def test_bad_token_is_a_clear_error(store: TableLeadStore) -> None:
     """A mangled continuation token is refused with ValueError (HTTP 400), not a crash."""
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="invalid continuation token"):
         store.list_leads(sheet_id="s1", token="not-a-token!")
 
 

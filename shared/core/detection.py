@@ -262,9 +262,8 @@ def _score(row: _Row, below: list[_Row], width: int) -> RowScore:
             continue
         judged += 1
         typed_below = sum(1 for r in below if j < len(r.kinds) and r.kinds[j] in TYPED_KINDS and not _YEARISH.match(r.cells[j]))
-        if typed_below * 2 >= len(seen):
-            if _headerish_kind(value, row.kinds[j]) or _labels_other_kind(j, row.kinds[j], below):
-                contrast_cols += 1
+        if typed_below * 2 >= len(seen) and (_headerish_kind(value, row.kinds[j]) or _labels_other_kind(j, row.kinds[j], below)):
+            contrast_cols += 1
         if value.lower() in {s.lower() for s in seen}:
             repeats += 1
 

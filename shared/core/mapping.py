@@ -565,9 +565,9 @@ def _has_org_word(words: Sequence[str]) -> bool:
     for w in words:
         if w in _ORG_SHORT or w.startswith(_ORG_LONG):
             return True
-        if "-" in w or len(w) > 9:
-            if any(part.startswith(_ORG_LONG) for part in re.split(r"[-]", w)) or any(o in w for o in _ORG_LONG if len(o) >= 6):
-                return True
+        compound = "-" in w or len(w) > 9
+        if compound and (any(part.startswith(_ORG_LONG) for part in re.split(r"[-]", w)) or any(o in w for o in _ORG_LONG if len(o) >= 6)):
+            return True
     return False
 
 
