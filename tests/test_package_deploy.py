@@ -74,7 +74,17 @@ def test_funcignore_keeps_caches_and_tooling_out(tmp_path) -> None:
     assert [p.as_posix() for p in pkg.app_files(tmp_path)] == ["function_app.py", "shared/x.py"]
     # and in this checkout: only the app's own folders and files
     tops = {p.parts[0] for p in pkg.app_files(ROOT)}
-    assert tops == {"function_app.py", "host.json", "requirements.txt", "shared", "sync_timer", "leads_http", "health_http"}
+    assert tops == {
+        "function_app.py",
+        "host.json",
+        "requirements.txt",
+        "shared",
+        "sync_timer",
+        "leads_http",
+        "health_http",
+        "privacy_http",
+        "purge_timer",
+    }
 
 
 def test_package_contents_version_and_budget(good_package: Path) -> None:
