@@ -1,5 +1,5 @@
 """
-Command line: ``python -m shared inspect|sync|serve|approve``.
+Command line: ``python -m shared inspect|sync|serve|approve|erase|unsuppress|purge|audit``.
 
 - ``inspect FILE [--json]``: header detection and mapping of one CSV file, explained.
 - ``sync [--config FILE] [--sheet ID] [--json]``: one sync run with a report per sheet; exits 1
@@ -9,6 +9,10 @@ Command line: ``python -m shared inspect|sync|serve|approve``.
   exactly the API that runs in Azure.
 - ``approve SHEET [--change ID] [--reason TEXT] [--by NAME] [--confirm-empty]``: approve one
   blocked change, named by its id (without ``--change`` it shows what is blocked).
+- ``erase [--email X] [--phone Y]``: erase a person from every sheet and suppress them in later
+  syncs; ``unsuppress [--email X] [--phone Y]`` takes them off the list (both recorded, actor
+  ``cli:<os user>``); ``purge``: delete leads soft-deleted longer ago than their retention;
+  ``audit [--page-size N] [--continuation T]``: the audit trail, newest first.
 - ``check-config [FILE]``: validate settings and sheets offline; exit 1 on any problem.
 - ``schema``: the JSON Schema of the sheets setting (``schemas/sheets.schema.json``).
 """
@@ -102,6 +106,30 @@ def _runtime(config: str | None) -> Runtime:
     if config:
         set_runtime(Runtime(*settings_with_sheets_file(config)))
     return get_runtime()
+
+
+def _privacy(args: argparse.Namespace) -> int:
+    """erase, unsuppress, purge and audit: the use cases the HTTP routes call, as the OS user."""
+    import getpass
+
+    from .service import AuditQuery, ErasureRequest
+
+    rt = _runtime(args.config)
+    try:
+        if args.cmd == "purge":
+            doc = rt.purge()
+            print(json.dumps(doc, indent=2, default=str))
+            return 1 if doc["error"] else 0
+        if args.cmd == "audit":
+            doc = rt.audit(AuditQuery(max(1, min(args.page_size, 1000)), args.continuation))
+        else:
+            request = ErasureRequest(args.email, args.phone, f"cli:{getpass.getuser()}")
+            doc = rt.erase(request) if args.cmd == "erase" else rt.unsuppress(request)
+    except LeadSyncError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2 if e.code in ("invalid_request", "config") else 1
+    print(json.dumps(doc, indent=2, default=str, ensure_ascii=False))
+    return 0
 
 
 def serve(host: str, port: int, cors_origins: str = "", key: str | None = None) -> None:
@@ -343,6 +371,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--by", default="", help="who approves (default: the operating system user)")
     p.add_argument("--confirm-empty", action="store_true", help="needed when the change removes every lead")
     p.add_argument("--config")
+    for name, text in (
+        ("erase", "erase a person (email and/or phone) from every sheet; later syncs withhold them"),
+        ("unsuppress", "take a person (email and/or phone) off the suppression list; later syncs store them again"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--email")
+        p.add_argument("--phone")
+        p.add_argument("--config")
+    p = sub.add_parser("purge", help="delete leads soft-deleted longer ago than their retention (off unless set)")
+    p.add_argument("--config")
+    p = sub.add_parser("audit", help="the audit trail of erasures, un-suppressions, approvals and purges, newest first")
+    p.add_argument("--page-size", type=int, default=100)
+    p.add_argument("--continuation")
+    p.add_argument("--config")
     p = sub.add_parser("check-config", help="validate settings and the sheet list offline; exit 1 on any problem")
     p.add_argument("config", nargs="?", help="JSON file listing the sheets (default: the LEAD_SYNC_SHEETS settings)")
     sub.add_parser("schema", help="print the JSON Schema of the sheets setting")
@@ -405,6 +447,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(json.dumps(payload, indent=2))
         return 0
+    if args.cmd in ("erase", "unsuppress", "purge", "audit"):
+        return _privacy(args)
     if args.cmd == "check-config":
         return check_config(args.config)
     if args.cmd == "schema":

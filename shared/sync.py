@@ -35,7 +35,7 @@ from .core.guard import change_id, check_data_loss
 from .core.identity import KeyedLead, assign_keys, base_key, keep_identities, signatures
 from .core.models import HeaderMatch, Lead, Status
 from .core.plan import StoredLead, plan_changes
-from .core.privacy import describe_rows, key_bytes, key_id, split_suppressed
+from .core.privacy import describe_rows, key_bytes, key_id, list_digest, split_suppressed
 from .core.reasons import CATALOGUE, ReasonCode, action
 from .core.rows import blank_error_values, not_lead_reason
 from .core.state import (
@@ -266,7 +266,7 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
     suppressed = _suppress(leads, store, settings, report)
     if suppressed is None:
         return
-    leads, withheld = suppressed
+    leads, withheld, list_digest = suppressed
 
     keyed, duplicates = assign_keys(leads)
     report.leads, report.duplicates = len(keyed), duplicates
@@ -274,7 +274,9 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
         report.note(
             Status.WARNING, ReasonCode.DUPLICATES, f"{duplicates} rows share an email/phone with another row; each kept as its own lead"
         )
-    content = set_fingerprint(keyed)
+    # The suppression list is part of what was synced: when it changes (an erasure, an
+    # un-suppression), the next sync compares with storage instead of skipping.
+    content = set_fingerprint(keyed) if not list_digest else f"{set_fingerprint(keyed)}.{list_digest}"
     renamed_customer = state.leads_customer not in (None, sheet.customer)
     if (
         state.last_success_at
@@ -380,15 +382,15 @@ def _approved(run: _Run, now: datetime, message: str, code: ReasonCode, status: 
     run.updates.update(approval=None, blocked=None, approvals=(*run.state.approvals, record)[-20:])
 
 
-def _suppress(leads: list[Lead], store: LeadStore, settings: Settings, report: SheetReport) -> tuple[list[Lead], list[Lead]] | None:
+def _suppress(leads: list[Lead], store: LeadStore, settings: Settings, report: SheetReport) -> tuple[list[Lead], list[Lead], str] | None:
     """
     Withhold the rows of erased people (``core.privacy.split_suppressed``); None (and an ERROR)
     when the list cannot be checked, so that nothing is written that could bring someone back.
-    Rows are reported by number and count, never by value.
+    Rows are reported by number and count, never by value. Also returns a digest of the list.
     """
     entries = store.load_suppressions()
     if not entries:
-        return leads, []
+        return leads, [], ""
     problem = settings.erasure_problem
     key = key_bytes(settings.erasure_key or "")
     if problem is None and any(k and k != key_id(key) for k in entries.values()):
@@ -404,7 +406,7 @@ def _suppress(leads: list[Lead], store: LeadStore, settings: Settings, report: S
             ReasonCode.SUPPRESSED,
             f"{len(withheld)} rows of erased people were withheld, not stored (rows {describe_rows(w.row for w in withheld)})",
         )
-    return kept, withheld
+    return kept, withheld, list_digest(entries)
 
 
 def _erase_withheld(

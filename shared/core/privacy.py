@@ -127,6 +127,15 @@ def split_suppressed(leads: Iterable[Lead], suppressed: frozenset[str] | set[str
     return kept, withheld
 
 
+def list_digest(hashes: Iterable[str]) -> str:
+    """A short digest of the whole suppression list (order-free): it changes when an entry is added or removed."""
+    h = hashlib.blake2b(digest_size=8)
+    for x in sorted(hashes):
+        h.update(x.encode())
+        h.update(b"\n")
+    return h.hexdigest()
+
+
 def describe_rows(rows: Iterable[int], limit: int = 20) -> str:
     """Sheet row numbers (1-based, as a person sees them), shortened: never a value."""
     numbers = sorted(r + 1 for r in rows)
