@@ -224,7 +224,6 @@ class Runtime:
             "configuration": "ok" if not doc["problems"] else "has problems",
             "syncs": "stale" if any("stale" in e.get("reason_codes", []) for e in doc["sheets"]) else "fresh",
             "sheets": counts,
-            "erasure": "configured" if self.settings.erasure_problem is None else "not configured",
             "detail": "GET /api/leads/health/detail with a function key shows each sheet",
         }
         return HealthView(summary, view.storage_ok)

@@ -22,7 +22,18 @@ from scripts import package as pkg
 from scripts.smoke import smoke
 from tests.conftest import ROOT
 
-FUNCTIONS = ["approve_drop", "health", "health_detail", "list_leads", "manual_sync", "sync_timer"]
+FUNCTIONS = [
+    "approve_drop",
+    "audit_trail",
+    "erase_person",
+    "health",
+    "health_detail",
+    "list_leads",
+    "manual_sync",
+    "purge_timer",
+    "sync_timer",
+    "unsuppress_person",
+]
 
 
 @pytest.fixture(scope="session")

@@ -222,6 +222,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           name: 'AzureWebJobs.sync_timer.Disabled'
           value: timerEnabled ? 'false' : 'true'
         }
+        {
+          name: 'AzureWebJobs.purge_timer.Disabled'
+          value: timerEnabled ? 'false' : 'true'
+        }
         // The key is in Key Vault; the platform resolves the reference with the app's identity.
         {
           name: 'GOOGLE_SERVICE_ACCOUNT_JSON'
