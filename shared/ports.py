@@ -141,8 +141,9 @@ class Suppressions(Protocol):
 class Erasure(Protocol):
     """Finding and deleting leads for real: erasure and the retention purge (the only hard deletes)."""
 
-    def scan_contacts(self) -> Iterable[tuple[str, str, dict[str, Any]]]:
-        """(sheet id, key, contact fields: email, phone, emails, phones) of every stored lead, deleted ones too."""
+    def find_contacts(self, email: str | None = None, phone: str | None = None) -> Iterable[tuple[str, str, dict[str, Any]]]:
+        """(sheet id, key, contact fields: email, phone, emails, phones) of every stored lead, deleted ones too, that may
+        carry ``email`` or ``phone`` (a superset: the caller matches with ``core.privacy.matches_person``)."""
         ...
 
     def delete_leads(self, sheet_id: str, keys: Iterable[str]) -> int:

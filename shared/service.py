@@ -455,7 +455,7 @@ class Runtime:
         hashes = person.hashes(key)
         store.add_suppressions(hashes, key_id(key), datetime.now(UTC))
         found: dict[str, list[str]] = {}
-        for sheet_id, lead_key, fields in store.scan_contacts():
+        for sheet_id, lead_key, fields in store.find_contacts(person.email, person.phone):
             if matches_person(fields, person):
                 found.setdefault(sheet_id, []).append(lead_key)
         counts = {sheet_id: store.delete_leads(sheet_id, keys) for sheet_id, keys in sorted(found.items())}

@@ -454,19 +454,29 @@ class TableLeadStore:
 
     # erasure, suppression, retention, audit (issue 14)
 
-    def scan_contacts(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    def find_contacts(self, email: str | None = None, phone: str | None = None) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """
-        (sheet id, key, contact fields) of every stored lead of every sheet, deleted ones too:
-        one query over the whole table that reads only the contact columns (``email``, ``phone``,
-        ``emails``, ``phones``), 1,000 entities a page. Cost: one pass over the table
-        (bench/erasure.py measures it).
+        (sheet id, key, contact fields) of the stored leads of every sheet, deleted ones too, that
+        may carry ``email`` or ``phone``: those whose primary ``email``/``phone`` equals them, and
+        every lead with further contact columns (``emails``/``phones``, JSON lists the caller
+        matches). One query across partitions, filtered by storage (a property a lead lacks
+        never compares true), reading only the contact columns. Without either: every lead.
         """
         select = ["PartitionKey", "RowKey", *CONTACT_FIELDS]
+        clauses = ["emails ge '['", "phones ge '['"]
+        params: dict[str, Any] = {}
+        if email:
+            clauses.insert(0, "email eq @email")
+            params["email"] = email
+        if phone:
+            clauses.insert(0, "phone eq @phone")
+            params["phone"] = phone
+        query = " or ".join(clauses) if params else "PartitionKey ne ''"
 
         def read() -> list[tuple[str, str, dict[str, Any]]]:
             return [
                 (e["PartitionKey"], e["RowKey"], {k: e.get(k) for k in CONTACT_FIELDS})
-                for e in self.leads.query_entities("PartitionKey ne ''", select=select, results_per_page=1000)
+                for e in self.leads.query_entities(query, parameters=params, select=select, results_per_page=1000)
             ]
 
         try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -91,6 +92,9 @@ def contacts(fields: Mapping[str, str | None]) -> set[tuple[str, str]]:
     return out
 
 
+_VALUE = re.compile(r'"value"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
 def _items(raw: object) -> list[object]:
     if isinstance(raw, list):
         return raw
@@ -98,7 +102,8 @@ def _items(raw: object) -> list[object]:
         try:
             value = json.loads(raw)
         except ValueError:
-            return []
+            # Only the first part of a list too long for one property: take the values it shows.
+            return [{"value": m} for m in _VALUE.findall(raw)]
         return value if isinstance(value, list) else []
     return []
 
