@@ -287,8 +287,9 @@ def actor(req: func.HttpRequest) -> str:
 
 def parse_erasure(req: func.HttpRequest) -> ErasureRequest:
     """``{"email": "...", "phone": "..."}`` (either or both, any format), in the body only: never in a URL, where it would be logged."""
-    params = _params(req, ("code",))
-    del params
+    if any(k in req.params for k in ERASURE_BODY_KEYS):
+        raise InvalidRequestError('send "email" and "phone" in the JSON body, never in the URL (URLs are logged)')
+    _params(req, ("code",))
     body = body_json(req)
     unknown = sorted(k for k in body if k not in ERASURE_BODY_KEYS)
     if unknown:

@@ -582,7 +582,7 @@ class TableLeadStore:
 
     def append_audit(self, entry: Mapping[str, Any], now: datetime) -> str:
         """Append one audit record (newest first by RowKey); returns its id."""
-        rid = f"{inverted_time(now)}-{uuid.uuid4().hex[:8]}"
+        rid = f"{10**17 - int(now.timestamp() * 1_000_000):017d}-{uuid.uuid4().hex[:8]}"  # newest first, to the microsecond
         e: dict[str, Any] = {"PartitionKey": "audit", "RowKey": rid, "at": now}
         for k, v in entry.items():
             e[k] = json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, dict | list | tuple) else v
