@@ -266,7 +266,7 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
     suppressed = _suppress(leads, store, settings, report)
     if suppressed is None:
         return
-    leads, withheld, list_digest = suppressed
+    leads, withheld, list_fp = suppressed
 
     keyed, duplicates = assign_keys(leads)
     report.leads, report.duplicates = len(keyed), duplicates
@@ -276,7 +276,7 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
         )
     # The suppression list is part of what was synced: when it changes (an erasure, an
     # un-suppression), the next sync compares with storage instead of skipping.
-    content = set_fingerprint(keyed) if not list_digest else f"{set_fingerprint(keyed)}.{list_digest}"
+    content = set_fingerprint(keyed) if not list_fp else f"{set_fingerprint(keyed)}.{list_fp}"
     renamed_customer = state.leads_customer not in (None, sheet.customer)
     if (
         state.last_success_at

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shared.adapters.table_storage import TableLeadStore
-from shared.config import Settings
+from shared.config import Settings, SheetConfig
 from shared.core.privacy import Identifiers, contacts, identifier_hash, key_bytes, parse_identifiers, split_suppressed
 from shared.service import Runtime, set_runtime
 from shared.sync import sync_all
@@ -387,3 +387,31 @@ def test_erased_people_never_reappear_and_no_other_lead_is_lost(azurite, tmp_pat
         for (sheet_id, email), deleted in present.items():
             # a lead stays stored (live or soft-deleted) unless its person was erased
             assert deleted or int(email.removeprefix("person").split("@")[0]) in content[sheet_id]
+
+
+def test_stored_leads_of_listed_people_do_not_trip_the_guard(make_settings, tmp_path) -> None:
+    """10 of 12 stored leads carry a listed number (added to the list while their leads were stored): deleted for real, no block."""
+    path = tmp_path / "office.csv"
+    write(path, [[f"Staff {i}", f"staff{i}@office.example", f"07911 1234{i:02d}", "020 7946 0999" if i < 10 else ""] for i in range(12)])
+    rt = Runtime(make_settings(csv_sheet("office", path), erasure_key=KEY), environ={})
+    set_runtime(rt)
+    assert rt.run_sync(trigger="test").sheets[0].added == 12
+    rt.store.add_suppressions(Identifiers(phone="+442079460999").hashes(key_bytes(KEY)), "", datetime.now(UTC))
+    report = rt.run_sync(trigger="test").sheets[0]
+    assert report.blocked is None and report.guard and report.guard["allowed"], report.to_dict()
+    assert report.suppressed == 10 and report.deleted == 0 and "erased_again" in report.reason_codes
+    assert len(_all_stored(rt.store)) == 2
+
+
+def test_privacy_settings_degrade_with_a_message_and_never_show_the_key() -> None:
+    from shared.config import load_settings
+
+    env = {"LEAD_SYNC_SHEETS": "[]", "LEAD_SYNC_STORAGE": "UseDevelopmentStorage=true"}
+    s = load_settings(env | {"LEAD_SYNC_ERASURE_KEY": KEY, "LEAD_SYNC_RETENTION_DAYS": "365"})
+    assert s.erasure_problem is None and s.retention_days == 365.0 and KEY not in repr(s)
+    bad = load_settings(env | {"LEAD_SYNC_RETENTION_DAYS": "a year", "LEAD_SYNC_ERASURE_KEY": "zq9x"})
+    assert any("LEAD_SYNC_RETENTION_DAYS" in p for p in bad.problems) and bad.retention_days is None
+    assert any("LEAD_SYNC_ERASURE_KEY" in w for w in bad.warnings) and "zq9x" not in repr(bad)
+    assert "LEAD_SYNC_ERASURE_KEY" in (load_settings(env).erasure_problem or "")
+    sheet = SheetConfig(id="a", customer="c", source="csv", path="x.csv", retention_days=30)
+    assert s.retention(sheet) == 30 and s.retention(SheetConfig(id="b", customer="c", source="csv", path="x.csv")) == 365.0
