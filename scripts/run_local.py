@@ -24,6 +24,7 @@ def main() -> int:
         os.environ["LEAD_SYNC_SHEETS_FILE"] = os.path.abspath(args.config)
         os.environ.pop("LEAD_SYNC_SHEETS", None)
         os.environ.setdefault("SYNC_SCHEDULE", "0 */15 * * * *")
+        os.environ.setdefault("PURGE_SCHEDULE", "0 30 3 * * *")
         os.environ.setdefault("LEAD_SYNC_CORS_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000")
         print(f"azurite: table service on 127.0.0.1:{azurite.port} (in memory)", flush=True)
         from scripts.devserver import main as serve

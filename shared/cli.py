@@ -1,11 +1,15 @@
 """
-Command line: ``python -m shared inspect|sync|approve|check-config|schema`` (``COMMANDS``).
+Command line: ``python -m shared inspect|sync|approve|erase|unsuppress|purge|audit|check-config|schema`` (``COMMANDS``).
 
 - ``inspect FILE [--json]``: header detection and mapping of one CSV file, explained.
 - ``sync [--config FILE] [--sheet ID] [--json]``: one sync run with a report per sheet; exits 1
   when any sheet is ERROR.
 - ``approve SHEET [--change ID] [--reason TEXT] [--by NAME] [--confirm-empty]``: approve one
   blocked change, named by its id (without ``--change`` it shows what is blocked).
+- ``erase [--email X] [--phone Y]``: erase a person from every sheet and suppress them in later
+  syncs; ``unsuppress [--email X] [--phone Y]`` takes them off the list (both recorded, actor
+  ``cli:<os user>``); ``purge``: delete leads soft-deleted longer ago than their retention;
+  ``audit [--page-size N] [--continuation T]``: the audit trail, newest first.
 - ``check-config [FILE]``: validate settings and sheets offline; exit 1 on any problem.
 - ``schema``: the JSON Schema of the sheets setting (``schemas/sheets.schema.json``).
 """
@@ -22,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from .config import load_settings, settings_with_sheets_file
 from .core.analysis import SheetOptions, analyse_sheet
 from .core.models import HeaderMatch
-from .errors import InvalidRequestError, LeadSyncError, SourceError, UnknownSheetError
+from .errors import ConfigError, InvalidRequestError, LeadSyncError, SourceError, UnknownSheetError
 
 if TYPE_CHECKING:
     from .service import Runtime
@@ -178,6 +182,26 @@ def _approve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _privacy(args: argparse.Namespace) -> int:
+    """erase, unsuppress, purge and audit: the use cases the HTTP routes call, as the OS user."""
+    import getpass
+
+    from .service import AuditQuery, ErasureRequest
+
+    rt = _runtime(args.config)
+    if args.cmd == "purge":
+        doc = rt.purge()
+        print(json.dumps(doc, indent=2, default=str))
+        return 1 if doc["error"] else 0
+    if args.cmd == "audit":
+        doc = rt.audit(AuditQuery(max(1, min(args.page_size, 1000)), args.continuation))
+    else:
+        request = ErasureRequest(args.email, args.phone, f"cli:{getpass.getuser()}")
+        doc = rt.erase(request) if args.cmd == "erase" else rt.unsuppress(request)
+    print(json.dumps(doc, indent=2, default=str, ensure_ascii=False))
+    return 0
+
+
 def _check_config(args: argparse.Namespace) -> int:
     return check_config(args.config)
 
@@ -209,6 +233,22 @@ def _approve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config")
 
 
+def _person_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--email")
+    p.add_argument("--phone")
+    p.add_argument("--config")
+
+
+def _purge_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config")
+
+
+def _audit_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--page-size", type=int, default=100)
+    p.add_argument("--continuation")
+    p.add_argument("--config")
+
+
 def _check_config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("config", nargs="?", help="JSON file listing the sheets (default: the LEAD_SYNC_SHEETS settings)")
 
@@ -218,6 +258,10 @@ COMMANDS: dict[str, Command] = {
     "inspect": ("explain header detection and mapping of a CSV file or a configured sheet", _inspect_args, _inspect),
     "sync": ("run one sync and print a report per sheet; exit 1 when any sheet is ERROR", _sync_args, _sync),
     "approve": ("approve one blocked change of a sheet (by its id)", _approve_args, _approve),
+    "erase": ("erase a person (email and/or phone) from every sheet; later syncs withhold them", _person_args, _privacy),
+    "unsuppress": ("take a person (email and/or phone) off the suppression list; later syncs store them again", _person_args, _privacy),
+    "purge": ("delete leads soft-deleted longer ago than their retention (off unless set)", _purge_args, _privacy),
+    "audit": ("the audit trail of erasures, un-suppressions, approvals and purges, newest first", _audit_args, _privacy),
     "check-config": ("validate settings and the sheet list offline; exit 1 on any problem", _check_config_args, _check_config),
     "schema": ("print the JSON Schema of the sheets setting", lambda p: None, _schema),
 }
@@ -227,6 +271,7 @@ EXIT_CODES: tuple[tuple[type[LeadSyncError], int], ...] = (
     (InvalidRequestError, 2),
     (UnknownSheetError, 2),
     (SourceError, 2),
+    (ConfigError, 2),
     (LeadSyncError, 1),
 )
 """The typed errors the HTTP API maps to 400/404/409/503 end a command with these codes: 2 for

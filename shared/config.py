@@ -67,6 +67,9 @@ class SheetConfig(BaseModel):
     """Two-letter region for numbers written without a country code (``UK`` is read as ``GB``)."""
     day_first: bool = True
     enabled: bool = True
+    retention_days: float | None = Field(default=None, gt=0, le=36500)
+    """Days a soft-deleted lead of this sheet is kept before the purge timer deletes it for real
+    (overrides ``LEAD_SYNC_RETENTION_DAYS``); unset: the deployment's retention, off by default."""
 
     @field_validator("required")
     @classmethod
@@ -164,6 +167,27 @@ class Settings:
     """``APPLICATIONINSIGHTS_CONNECTION_STRING``: telemetry is on when it is set."""
     guard_window: timedelta = timedelta(days=7)
     """The guard compares with the largest live count of the successful syncs within this window."""
+    erasure_key: str | None = field(default=None, repr=False)
+    """``LEAD_SYNC_ERASURE_KEY``: the secret of the suppression list's keyed hashes (HMAC-SHA256);
+    without it erasure is refused. Never logged, never shown (``repr=False``)."""
+    retention_days: float | None = None
+    """``LEAD_SYNC_RETENTION_DAYS``: soft-deleted leads older than this are purged; None: off."""
+    purge_max: int = 5000
+    """``LEAD_SYNC_PURGE_MAX``: at most this many leads purged per sheet per timer run (bounded work)."""
+
+    def retention(self, sheet: SheetConfig) -> float | None:
+        """The sheet's retention for soft-deleted leads in days (its own, else the deployment's), None: off."""
+        return sheet.retention_days if sheet.retention_days is not None else self.retention_days
+
+    @property
+    def erasure_problem(self) -> str | None:
+        """Why erasure cannot run now, or None."""
+        if not self.erasure_key:
+            return (
+                "erasure is not configured: set LEAD_SYNC_ERASURE_KEY to a long random secret (e.g. from Key Vault; "
+                "never change it afterwards, or the suppression list no longer matches)"
+            )
+        return None
 
     @property
     def stale_limit(self) -> timedelta:
@@ -250,6 +274,11 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
     reads = _number(env, "LEAD_SYNC_SHEETS_READS_PER_MINUTE", 60, int, problems, 1, 6000, "60")
     stale_after = _number(env, "LEAD_SYNC_STALE_INTERVALS", 3, int, problems, 1, 10_000, "3")
     window_days = _number(env, "LEAD_SYNC_GUARD_WINDOW_DAYS", 7.0, float, problems, 0.0, 366.0, "7")
+    erasure_key = env.get("LEAD_SYNC_ERASURE_KEY") or None
+    if erasure_key is not None and len(erasure_key) < 16:
+        warnings.append("LEAD_SYNC_ERASURE_KEY is shorter than 16 characters: use a long random secret")
+    retention_days = _number(env, "LEAD_SYNC_RETENTION_DAYS", None, float, problems, 1.0, 36500.0, "365 (purge a year after deletion)")
+    purge_max = _number(env, "LEAD_SYNC_PURGE_MAX", 5000, int, problems, 100, 1_000_000, "5000")
     region = "GB"
     raw_region = env.get("LEAD_SYNC_PHONE_REGION")
     if raw_region:
@@ -288,6 +317,9 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
         stale_after=stale_after,
         guard_window=timedelta(days=window_days),
         appinsights_connection=env.get("APPLICATIONINSIGHTS_CONNECTION_STRING") or None,
+        erasure_key=erasure_key,
+        retention_days=retention_days,
+        purge_max=purge_max,
     )
 
 

@@ -122,5 +122,50 @@ class RunHistory(Protocol):
         ...
 
 
-class LeadStore(LeadRecords, SyncStates, RunHistory, Protocol):
-    """Everything a sync needs from storage."""
+class Suppressions(Protocol):
+    """The suppression list: keyed hashes (``core.privacy.identifier_hash``) of erased identifiers, never the values."""
+
+    def load_suppressions(self) -> dict[str, str]:
+        """Every entry: keyed hash -> id of the key that made it (``core.privacy.key_id``)."""
+        ...
+
+    def add_suppressions(self, hashes: Iterable[str], kid: str, now: datetime) -> int:
+        """Add entries (idempotent). Returns the count."""
+        ...
+
+    def remove_suppressions(self, hashes: Iterable[str]) -> int:
+        """Remove entries; returns how many were on the list."""
+        ...
+
+
+class Erasure(Protocol):
+    """Finding and deleting leads for real: erasure and the retention purge (the only hard deletes)."""
+
+    def find_contacts(self, email: str | None = None, phone: str | None = None) -> Iterable[tuple[str, str, dict[str, Any]]]:
+        """(sheet id, key, contact fields: email, phone, emails, phones) of every stored lead, deleted ones too, that may
+        carry ``email`` or ``phone`` (a superset: the caller matches with ``core.privacy.matches_person``)."""
+        ...
+
+    def delete_leads(self, sheet_id: str, keys: Iterable[str]) -> int:
+        """Delete leads for real (idempotent). Returns the count."""
+        ...
+
+    def deleted_before(self, sheet_id: str, before: datetime, limit: int) -> list[str]:
+        """Keys of leads soft-deleted before ``before``, at most ``limit``."""
+        ...
+
+
+class AuditTrail(Protocol):
+    """Append-only record of erasures, un-suppressions, approvals and purges: counts and sheet ids, no personal data."""
+
+    def append_audit(self, entry: Mapping[str, Any], now: datetime) -> str:
+        """Append one record; returns its id."""
+        ...
+
+    def list_audit(self, page_size: int = 100, token: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+        """One page, newest first, and the next page's token (ValueError for a forged token)."""
+        ...
+
+
+class LeadStore(LeadRecords, SyncStates, RunHistory, Suppressions, Erasure, AuditTrail, Protocol):
+    """Everything a sync (and the privacy use cases) needs from storage."""

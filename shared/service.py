@@ -24,6 +24,7 @@ from .errors import ConfigError, ConflictError, InvalidRequestError, LeadSyncErr
 from .ports import LeadStore, SheetSource
 
 if TYPE_CHECKING:
+    from .core.privacy import Identifiers
     from .sync import RunReport
 
 MAX_PAGE = 1000
@@ -63,6 +64,23 @@ class ApprovalRequest:
     by: str = ""
     reason: str = ""
     confirm_empty: bool = False
+
+
+@dataclass(frozen=True)
+class ErasureRequest:
+    """A person's identifiers as given (any format) and who acts; used to erase and to un-suppress."""
+
+    email: str | None = None
+    phone: str | None = None
+    actor: str = "function key"
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """A page of the audit trail (newest first)."""
+
+    page_size: int = 100
+    continuation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -260,6 +278,7 @@ class Runtime:
             statuses.append(Status.WARNING)
         out["status"] = Status.worst(statuses).value
         out["sheets"] = sheets
+        out["privacy"] = self.privacy_status()
         if sheet_id is None:
             configured = {x.id for x in s.sheets} | {b.id for b in s.broken}
             out["orphaned"] = [
@@ -378,12 +397,151 @@ class Runtime:
         approval = Approval(blocked.id, datetime.now(UTC), request.by[:200], request.reason[:1000], request.confirm_empty)
         self.store.save_state(replace(state, approval=approval), fields=("approval",))
         self._states_cache = None
+        self._audit(
+            "approval",
+            approval.by,
+            [request.sheet_id],
+            {"leads" if blocked.kind != "columns" else "columns": blocked.count},
+            change=blocked.id,
+            kind=blocked.kind,
+        )
         return {
             "sheet_id": request.sheet_id,
             "approved": True,
             "change": blocked.to_dict(),
             "by": approval.by,
             "message": "the next sync applies this change if it is exactly the same; anything else, or 24 hours, lets the approval lapse",
+        }
+
+    # personal data (issue 14): erasure, suppression, retention, audit
+
+    def _erasure_key(self) -> bytes:
+        from .core.privacy import key_bytes
+
+        problem = self.settings.erasure_problem
+        if problem is not None:
+            raise ConfigError(problem)
+        return key_bytes(self.settings.erasure_key or "")
+
+    def _identifiers(self, request: ErasureRequest) -> Identifiers:
+        from .core.privacy import parse_identifiers
+
+        try:
+            return parse_identifiers(request.email, request.phone, self.settings.phone_region)
+        except ValueError as e:
+            raise InvalidRequestError(str(e)) from None
+
+    def _audit(self, action: str, actor: str, sheets: list[str], counts: Mapping[str, int], **detail: Any) -> str:
+        """Append one audit record: action, actor, sheet ids and counts, never personal data."""
+        entry: dict[str, Any] = {"action": action, "actor": actor[:200] or "unknown", "sheets": sorted(sheets), "counts": dict(counts)}
+        entry.update(detail)
+        try:
+            return self.store.append_audit(entry, datetime.now(UTC))
+        except StoreError as e:
+            raise StoreError(
+                f"the {action} was done, but its audit record could not be written ({e}); repeat the request to record it"
+            ) from e
+
+    def erase(self, request: ErasureRequest) -> dict[str, Any]:
+        """
+        Erase a person: their identifiers join the suppression list (keyed hashes) first, so a sync
+        that starts now withholds them; then every stored lead of every sheet carrying them
+        (primary or further contact columns, deleted or not) is deleted for real. Idempotent.
+        """
+        from .core.privacy import key_id, matches_person
+
+        key = self._erasure_key()
+        person = self._identifiers(request)
+        store = self.store
+        hashes = person.hashes(key)
+        store.add_suppressions(hashes, key_id(key), datetime.now(UTC))
+        found: dict[str, list[str]] = {}
+        for sheet_id, lead_key, fields in store.find_contacts(person.email, person.phone):
+            if matches_person(fields, person):
+                found.setdefault(sheet_id, []).append(lead_key)
+        counts = {sheet_id: store.delete_leads(sheet_id, keys) for sheet_id, keys in sorted(found.items())}
+        total = sum(counts.values())
+        self._states_cache = None
+        audit_id = self._audit(
+            "erasure", request.actor, list(counts), {"leads": total, "sheets": len(counts), "identifiers": len(hashes)}, per_sheet=counts
+        )
+        telemetry.log_privacy("erasure", leads=total, sheets=len(counts), suppressed=len(hashes))
+        return {
+            "erased": total,
+            "sheets": [{"sheet_id": k, "leads": v} for k, v in counts.items()],
+            "suppressed": len(hashes),
+            "identifiers": [k for k, _ in person.pairs()],
+            "audit_id": audit_id,
+            "message": "deleted for real; every later sync withholds rows carrying these identifiers and reports them by row number",
+        }
+
+    def unsuppress(self, request: ErasureRequest) -> dict[str, Any]:
+        """Take a person's identifiers off the suppression list (a separate, recorded action): later syncs store them again."""
+        key = self._erasure_key()
+        person = self._identifiers(request)
+        removed = self.store.remove_suppressions(person.hashes(key))
+        audit_id = self._audit("unsuppress", request.actor, [], {"identifiers": removed})
+        telemetry.log_privacy("unsuppress", identifiers=removed)
+        return {
+            "removed": removed,
+            "audit_id": audit_id,
+            "message": "the next syncs store this person's rows again" if removed else "these identifiers were not on the suppression list",
+        }
+
+    def purge(self, now: datetime | None = None) -> dict[str, Any]:
+        """
+        Delete for real the leads soft-deleted longer ago than their sheet's retention (off unless
+        set), at most ``purge_max`` per sheet per run; what is left goes in the next run.
+        """
+        from .core.privacy import retention_cutoff
+
+        now = now or datetime.now(UTC)
+        s = self.settings
+        sheets: list[dict[str, Any]] = []
+        try:
+            store = self.store
+            for sheet in s.sheets:
+                days = s.retention(sheet)
+                cutoff = retention_cutoff(now, days)
+                if cutoff is None:
+                    continue
+                keys = store.deleted_before(sheet.id, cutoff, s.purge_max)
+                n = store.delete_leads(sheet.id, keys) if keys else 0
+                sheets.append({"sheet_id": sheet.id, "retention_days": days, "purged": n, "more": len(keys) >= s.purge_max})
+        except (ConfigError, StoreError) as e:
+            return self._purged(sheets, str(e))
+        return self._purged(sheets, None)
+
+    def _purged(self, sheets: list[dict[str, Any]], error: str | None) -> dict[str, Any]:
+        total = sum(x["purged"] for x in sheets)
+        doc: dict[str, Any] = {"purged": total, "sheets": sheets, "error": error}
+        if total:
+            hit = [x for x in sheets if x["purged"]]
+            doc["audit_id"] = self._audit(
+                "purge",
+                "retention timer",
+                [x["sheet_id"] for x in hit],
+                {"leads": total},
+                per_sheet={x["sheet_id"]: x["purged"] for x in hit},
+            )
+        telemetry.log_privacy("purge", leads=total, sheets=len(sheets), failed=int(error is not None))
+        return doc
+
+    def audit(self, query: AuditQuery) -> dict[str, Any]:
+        """One page of the audit trail, newest first."""
+        try:
+            items, token = self.read_store.list_audit(query.page_size, query.continuation)
+        except ValueError as e:
+            raise InvalidRequestError(str(e)) from e
+        return {"items": items, "count": len(items), "continuation": token}
+
+    def privacy_status(self) -> dict[str, Any]:
+        """Whether erasure can run and the retention in force (for health): no identifier, no count of people."""
+        s = self.settings
+        return {
+            "erasure": "ready" if s.erasure_problem is None else s.erasure_problem,
+            "retention_days": s.retention_days,
+            "sheet_retention": {x.id: x.retention_days for x in s.sheets if x.retention_days is not None},
         }
 
 
@@ -419,4 +577,15 @@ def set_runtime(runtime: Runtime | None) -> None:
         _runtime = runtime
 
 
-__all__ = ["ApprovalRequest", "HealthView", "LeadSyncError", "LeadsQuery", "Runtime", "SyncRequest", "get_runtime", "set_runtime"]
+__all__ = [
+    "ApprovalRequest",
+    "AuditQuery",
+    "ErasureRequest",
+    "HealthView",
+    "LeadSyncError",
+    "LeadsQuery",
+    "Runtime",
+    "SyncRequest",
+    "get_runtime",
+    "set_runtime",
+]

@@ -32,9 +32,10 @@ from .config import BrokenSheet, Settings, SheetConfig
 from .core.analysis import PreviousSync, SheetAnalysis, SheetOptions, analyse_sheet
 from .core.fit import fit_lead
 from .core.guard import change_id, check_data_loss
-from .core.identity import KeyedLead, assign_keys, keep_identities, signatures
+from .core.identity import KeyedLead, assign_keys, base_key, keep_identities, signatures
 from .core.models import HeaderMatch, Lead, Status
 from .core.plan import StoredLead, plan_changes
+from .core.privacy import describe_rows, key_bytes, key_id, list_digest, split_suppressed
 from .core.reasons import CATALOGUE, ReasonCode, action
 from .core.rows import blank_error_values, not_lead_reason
 from .core.state import (
@@ -262,6 +263,10 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
             report.not_leads += 1
     if report.not_leads:
         report.note(Status.WARNING, ReasonCode.NOT_LEADS, f"{report.not_leads} footer, total or section-title rows were skipped")
+    suppressed = _suppress(leads, store, settings, report)
+    if suppressed is None:
+        return
+    leads, withheld, list_fp = suppressed
 
     keyed, duplicates = assign_keys(leads)
     report.leads, report.duplicates = len(keyed), duplicates
@@ -269,7 +274,9 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
         report.note(
             Status.WARNING, ReasonCode.DUPLICATES, f"{duplicates} rows share an email/phone with another row; each kept as its own lead"
         )
-    content = set_fingerprint(keyed)
+    # The suppression list is part of what was synced: when it changes (an erasure, an
+    # un-suppression), the next sync compares with storage instead of skipping.
+    content = set_fingerprint(keyed) if not list_fp else f"{set_fingerprint(keyed)}.{list_fp}"
     renamed_customer = state.leads_customer not in (None, sheet.customer)
     if (
         state.last_success_at
@@ -286,6 +293,8 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
         run.updates.update(last_success_at=now, high_water=record_high_water(state.high_water, now, len(keyed), settings.guard_window))
         return
     stored = store.load_index(sheet.id)
+    if withheld:
+        stored = _erase_withheld(withheld, stored, store, sheet.id, report)
     keyed, kept = _keep_identities(keyed, stored, store, sheet.id)
     if kept:
         report.note(Status.SUCCESS, ReasonCode.IDENTITY_KEPT, f"{kept} leads whose email changed kept their id")
@@ -297,7 +306,9 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
     active = sum(1 for s in stored.values() if not s.deleted)
     high = high_water_mark(state.high_water, now, settings.guard_window)
     known = [n for n in (high, state.baseline if state.last_success_at else None) if n is not None]
-    decision = check_data_loss(max(known) if known else None, active, len(keyed), len(plan.deleted), settings.policy(sheet))
+    # Suppressed rows are neither kept nor lost: they count as present for the guard.
+    incoming = len(keyed) + report.suppressed
+    decision = check_data_loss(max(known) if known else None, active, incoming, len(plan.deleted), settings.policy(sheet))
     report.guard = {"allowed": decision.allowed, "code": decision.code, "reason": decision.reason, **decision.numbers}
     applied_approval = False
     if not decision.allowed:
@@ -369,6 +380,46 @@ def _approved(run: _Run, now: datetime, message: str, code: ReasonCode, status: 
     run.approval_used = True
     record = ApprovalRecord(approval.change_id, blocked.kind, blocked.count, approval.at, approval.by, approval.reason, "applied", now)
     run.updates.update(approval=None, blocked=None, approvals=(*run.state.approvals, record)[-20:])
+
+
+def _suppress(leads: list[Lead], store: LeadStore, settings: Settings, report: SheetReport) -> tuple[list[Lead], list[Lead], str] | None:
+    """
+    Withhold the rows of erased people (``core.privacy.split_suppressed``); None (and an ERROR)
+    when the list cannot be checked, so that nothing is written that could bring someone back.
+    Rows are reported by number and count, never by value. Also returns a digest of the list.
+    """
+    entries = store.load_suppressions()
+    if not entries:
+        return leads, [], ""
+    problem = settings.erasure_problem
+    key = key_bytes(settings.erasure_key or "")
+    if problem is None and any(k and k != key_id(key) for k in entries.values()):
+        problem = "the suppression list was made with another LEAD_SYNC_ERASURE_KEY"
+    if problem is not None:
+        report.note(Status.ERROR, ReasonCode.SUPPRESSION_UNUSABLE, f"{len(entries)} erased identifiers cannot be withheld: {problem}")
+        return None
+    kept, withheld = split_suppressed(leads, frozenset(entries), key)
+    if withheld:
+        report.suppressed = len(withheld)
+        report.note(
+            Status.WARNING,
+            ReasonCode.SUPPRESSED,
+            f"{len(withheld)} rows of erased people were withheld, not stored (rows {describe_rows(w.row for w in withheld)})",
+        )
+    return kept, withheld, list_digest(entries)
+
+
+def _erase_withheld(
+    withheld: list[Lead], stored: dict[str, StoredLead], store: LeadStore, sheet_id: str, report: SheetReport
+) -> dict[str, StoredLead]:
+    """Stored leads of withheld rows (written before their erasure finished) are deleted for real, not soft-deleted."""
+    bases = {base_key(w) for w in withheld}
+    gone = [k for k, s in stored.items() if k.split("-", 1)[0] in bases or (s.content_key or "").split("-", 1)[0] in bases]
+    if not gone:
+        return stored
+    store.delete_leads(sheet_id, gone)
+    report.note(Status.WARNING, ReasonCode.ERASED_AGAIN, f"{len(gone)} stored leads of erased people were deleted")
+    return {k: v for k, v in stored.items() if k not in set(gone)}
 
 
 def _keep_identities(keyed: list[KeyedLead], stored: dict[str, StoredLead], store: LeadStore, sheet_id: str) -> tuple[list[KeyedLead], int]:

@@ -60,6 +60,11 @@ def log_run(status: str, sheets: int, errors: int, duration_ms: int, trigger: st
     )
 
 
+def log_privacy(action: str, **counts: int) -> None:
+    """Log one erasure, un-suppression or purge: the action and counts only, never an identifier (not even hashed)."""
+    logger.info("privacy_%s %s", action, " ".join(f"{k}={v}" for k, v in counts.items()), extra={"event": f"privacy_{action}", **counts})
+
+
 def flush() -> None:
     """Export buffered telemetry before a short-lived invocation ends."""
     if not _configured:

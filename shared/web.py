@@ -31,7 +31,7 @@ import azure.functions as func
 
 from .core.redact import redact, redact_all
 from .errors import ConfigError, ConflictError, InvalidRequestError, LeadSyncError, StoreError, UnknownSheetError
-from .service import MAX_PAGE, ApprovalRequest, LeadsQuery, SyncRequest
+from .service import MAX_PAGE, ApprovalRequest, AuditQuery, ErasureRequest, LeadsQuery, SyncRequest
 
 log = logging.getLogger("leadsync")
 
@@ -270,3 +270,41 @@ def parse_approval(req: func.HttpRequest) -> ApprovalRequest:
         raise InvalidRequestError('"confirm_empty" must be true or false')
     who = next((req.headers.get(h) for h in IDENTITY_HEADERS if req.headers.get(h)), None)
     return ApprovalRequest(route_sheet(req), change, (who or by or "function key")[:200], reason, confirm)
+
+
+# personal data (issue 14)
+
+ERASURE_BODY_KEYS = ("email", "phone")
+AUDIT_PARAMS = ("page_size", "continuation", "code")
+MAX_IDENTIFIER_CHARS = 320
+
+
+def actor(req: func.HttpRequest) -> str:
+    """Who is calling: the identity header set by App Service Authentication, else "function key"."""
+    who = next((req.headers.get(h) for h in IDENTITY_HEADERS if req.headers.get(h)), None)
+    return (who or "function key")[:200]
+
+
+def parse_erasure(req: func.HttpRequest) -> ErasureRequest:
+    """``{"email": "...", "phone": "..."}`` (either or both, any format), in the body only: never in a URL, where it would be logged."""
+    if any(k in req.params for k in ERASURE_BODY_KEYS):
+        raise InvalidRequestError('send "email" and "phone" in the JSON body, never in the URL (URLs are logged)')
+    _params(req, ("code",))
+    body = body_json(req)
+    unknown = sorted(k for k in body if k not in ERASURE_BODY_KEYS)
+    if unknown:
+        raise InvalidRequestError(
+            f'unknown body key {", ".join(repr(k[:40]) for k in unknown[:5])}; give the person\'s "email" and/or "phone"'
+        )
+    email, phone = body.get("email"), body.get("phone")
+    for name, value in (("email", email), ("phone", phone)):
+        if value is not None and (not isinstance(value, str) or len(value) > MAX_IDENTIFIER_CHARS):
+            raise InvalidRequestError(f'"{name}" must be text of at most {MAX_IDENTIFIER_CHARS} characters')
+    if not (email or "").strip() and not (phone or "").strip():
+        raise InvalidRequestError('give the person\'s "email" and/or "phone" in the JSON body')
+    return ErasureRequest(email or None, phone or None, actor(req))
+
+
+def parse_audit_query(req: func.HttpRequest) -> AuditQuery:
+    params = _params(req, AUDIT_PARAMS)
+    return AuditQuery(page_size=_int(params, "page_size", 100, 1, MAX_PAGE), continuation=params.get("continuation") or None)

@@ -105,6 +105,9 @@ def test_local_server_dispatches_to_registered_functions(make_settings, store) -
             "leads/sheets/{sheet}/approve",
             "leads/health",
             "leads/health/detail",
+            "leads/erasures",
+            "leads/erasures/unsuppress",
+            "leads/audit",
         }
         status, _, body = _get(root + "/leads/sync", "POST", b'{"sheet": "bright-dental"}')
         assert status == 200 and json.loads(body)["sheets"][0]["added"] == 6

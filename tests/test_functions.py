@@ -40,7 +40,7 @@ print(json.dumps({"functions": out, "heavy": heavy}))
 
 
 def test_worker_startup_with_empty_environment() -> None:
-    """function_app indexes with no settings at all: one app, five functions, bindings match parameters."""
+    """function_app indexes with no settings at all: one app, ten functions, bindings match parameters."""
     proc = subprocess.run(
         [sys.executable, "-c", STARTUP],
         cwd=ROOT,
@@ -52,7 +52,18 @@ def test_worker_startup_with_empty_environment() -> None:
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     fns = {f["name"]: f for f in doc["functions"]}
-    assert set(fns) == {"sync_timer", "list_leads", "manual_sync", "approve_drop", "health", "health_detail"}
+    assert set(fns) == {
+        "sync_timer",
+        "list_leads",
+        "manual_sync",
+        "approve_drop",
+        "health",
+        "health_detail",
+        "erase_person",
+        "unsuppress_person",
+        "audit_trail",
+        "purge_timer",
+    }
     for f in fns.values():
         names = [b["name"] for b in f["bindings"] if b["name"] != "$return"]
         assert names == f["params"], f
@@ -69,10 +80,11 @@ def test_worker_startup_with_empty_environment() -> None:
         "runOnStartup": False,
         "useMonitor": True,
     }
+    assert fns["purge_timer"]["bindings"][0]["schedule"] == "%PURGE_SCHEDULE%"
     routes = {
         n: (f["bindings"][0]["route"], f["bindings"][0]["methods"], f["bindings"][0]["authLevel"])
         for n, f in fns.items()
-        if n != "sync_timer"
+        if not n.endswith("_timer")
     }
     assert routes == {
         "list_leads": ("leads", ["GET"], "FUNCTION"),
@@ -80,6 +92,9 @@ def test_worker_startup_with_empty_environment() -> None:
         "approve_drop": ("leads/sheets/{sheet}/approve", ["POST"], "FUNCTION"),
         "health": ("leads/health", ["GET"], "ANONYMOUS"),
         "health_detail": ("leads/health/detail", ["GET"], "FUNCTION"),
+        "erase_person": ("leads/erasures", ["POST"], "FUNCTION"),
+        "unsuppress_person": ("leads/erasures/unsuppress", ["POST"], "FUNCTION"),
+        "audit_trail": ("leads/audit", ["GET"], "FUNCTION"),
     }
     assert doc["heavy"] == [], "indexing must not import the SDKs or the sync pipeline"
 
@@ -88,9 +103,11 @@ def _fn(name: str):
     """A handler through the documented v2 testing API: ``<builder>.build().get_user_function()``."""
     import health_http
     import leads_http
+    import privacy_http
+    import purge_timer
     import sync_timer
 
-    for module in (health_http, leads_http, sync_timer):
+    for module in (health_http, leads_http, sync_timer, privacy_http, purge_timer):
         builder = getattr(module, name, None)
         if builder is not None:
             return builder.build().get_user_function()

@@ -22,7 +22,18 @@ from scripts import package as pkg
 from scripts.smoke import smoke
 from tests.conftest import ROOT
 
-FUNCTIONS = ["approve_drop", "health", "health_detail", "list_leads", "manual_sync", "sync_timer"]
+FUNCTIONS = [
+    "approve_drop",
+    "audit_trail",
+    "erase_person",
+    "health",
+    "health_detail",
+    "list_leads",
+    "manual_sync",
+    "purge_timer",
+    "sync_timer",
+    "unsuppress_person",
+]
 
 
 @pytest.fixture(scope="session")
@@ -74,7 +85,17 @@ def test_funcignore_keeps_caches_and_tooling_out(tmp_path) -> None:
     assert [p.as_posix() for p in pkg.app_files(tmp_path)] == ["function_app.py", "shared/x.py"]
     # and in this checkout: only the app's own folders and files
     tops = {p.parts[0] for p in pkg.app_files(ROOT)}
-    assert tops == {"function_app.py", "host.json", "requirements.txt", "shared", "sync_timer", "leads_http", "health_http"}
+    assert tops == {
+        "function_app.py",
+        "host.json",
+        "requirements.txt",
+        "shared",
+        "sync_timer",
+        "leads_http",
+        "health_http",
+        "privacy_http",
+        "purge_timer",
+    }
 
 
 def test_package_contents_version_and_budget(good_package: Path) -> None:

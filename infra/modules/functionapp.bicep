@@ -214,7 +214,16 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           value: syncSchedule
         }
         {
+          // The retention purge (purge_timer) runs daily at 03:30 UTC; it deletes nothing unless a retention is set.
+          name: 'PURGE_SCHEDULE'
+          value: '0 30 3 * * *'
+        }
+        {
           name: 'AzureWebJobs.sync_timer.Disabled'
+          value: timerEnabled ? 'false' : 'true'
+        }
+        {
+          name: 'AzureWebJobs.purge_timer.Disabled'
           value: timerEnabled ? 'false' : 'true'
         }
         // The key is in Key Vault; the platform resolves the reference with the app's identity.

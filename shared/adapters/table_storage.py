@@ -16,6 +16,7 @@ timeouts too; what outlives the retries raises ``StoreError``.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -77,14 +78,22 @@ class TableLeadStore:
         runs_table: str = "syncruns",
         *,
         create_tables: bool = True,
+        suppression_table: str | None = None,
+        audit_table: str | None = None,
         **client_kwargs: Any,
     ) -> None:
-        """``create_tables=False`` for a reader: a missing table reads as empty, nothing is created."""
+        """``create_tables=False`` for a reader: a missing table reads as empty, nothing is created.
+
+        The suppression list and the audit trail default to ``<leads>erased`` and ``<leads>audit``."""
         self.service = service_client(connection_string, **client_kwargs)
-        self.names = (leads_table, state_table, runs_table)
+        suppression_table = suppression_table or f"{leads_table[:55]}erased"
+        audit_table = audit_table or f"{leads_table[:58]}audit"
+        self.names = (leads_table, state_table, runs_table, suppression_table, audit_table)
         self.leads = self.service.get_table_client(leads_table)
         self.state = self.service.get_table_client(state_table)
         self.runs = self.service.get_table_client(runs_table)
+        self.suppressed = self.service.get_table_client(suppression_table)
+        self.audit = self.service.get_table_client(audit_table)
         self._ready = not create_tables
         self._create = create_tables
         self.max_lead_bytes = MAX_LEAD_BYTES
@@ -386,6 +395,182 @@ class TableLeadStore:
             if isinstance(e.__cause__, ResourceNotFoundError):
                 return []
             raise
+
+    # erasure, suppression, retention, audit (issue 14)
+
+    def find_contacts(self, email: str | None = None, phone: str | None = None) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """
+        (sheet id, key, contact fields) of the stored leads of every sheet, deleted ones too, that
+        may carry ``email`` or ``phone``: those whose primary ``email``/``phone`` equals them, and
+        every lead with further contact columns (``emails``/``phones``, JSON lists the caller
+        matches). One query across partitions, filtered by storage (a property a lead lacks
+        never compares true), reading only the contact columns. Without either: every lead.
+        """
+        select = ["PartitionKey", "RowKey", *CONTACT_FIELDS]
+        clauses = ["emails ge '['", "phones ge '['"]
+        params: dict[str, Any] = {}
+        if email:
+            clauses.insert(0, "email eq @email")
+            params["email"] = email
+        if phone:
+            clauses.insert(0, "phone eq @phone")
+            params["phone"] = phone
+        query = " or ".join(clauses) if params else "PartitionKey ne ''"
+
+        def read() -> list[tuple[str, str, dict[str, Any]]]:
+            return [
+                (e["PartitionKey"], e["RowKey"], {k: e.get(k) for k in CONTACT_FIELDS})
+                for e in self.leads.query_entities(query, parameters=params, select=select, results_per_page=1000)
+            ]
+
+        try:
+            yield from self._call("cannot read stored leads", read)
+        except StoreError as e:
+            if not isinstance(e.__cause__, ResourceNotFoundError):
+                raise
+
+    def delete_leads(self, sheet_id: str, keys: Iterable[str]) -> int:
+        """Delete leads for real (erasure, purge): idempotent, a key already gone counts as deleted."""
+        ops: Iterator[tuple[str, dict[str, Any], dict[str, Any]]] = (
+            ("delete", {"PartitionKey": sheet_id, "RowKey": k}, {}) for k in dict.fromkeys(keys)
+        )
+        written = 0
+        for batch in _batches(ops):
+            keys_in = [op[1]["RowKey"] for op in batch]
+
+            def send(b: list[Any] = batch) -> Any:
+                return self.leads.submit_transaction([op[:2] for op in b], **IDEMPOTENT)
+
+            try:
+                self._call(f"a batch of {len(batch)} deletions failed", send)
+            except StoreError as e:
+                if not isinstance(e.__cause__, TableTransactionError):
+                    raise
+                # One lead was already gone (a retried batch, a concurrent purge): delete one by one.
+                for k in keys_in:
+
+                    def one(k: str = k) -> None:
+                        self.leads.delete_entity(sheet_id, k)
+
+                    try:
+                        self._call("cannot delete a lead", one)
+                    except StoreError as inner:
+                        if not isinstance(inner.__cause__, ResourceNotFoundError) or _table_missing(inner.__cause__):
+                            raise
+            written += len(batch)
+        return written
+
+    def deleted_before(self, sheet_id: str, before: datetime, limit: int) -> list[str]:
+        """Keys of the sheet's leads soft-deleted before ``before``, at most ``limit``."""
+
+        def read() -> list[str]:
+            out: list[str] = []
+            for e in self.leads.query_entities(
+                "PartitionKey eq @pk and deleted eq true and deleted_at lt @before",
+                parameters={"pk": sheet_id, "before": before},
+                select=["RowKey"],
+                results_per_page=1000,
+            ):
+                out.append(e["RowKey"])
+                if len(out) >= limit:
+                    break
+            return out
+
+        return self._call("cannot read deleted leads", read)
+
+    def load_suppressions(self) -> dict[str, str]:
+        """The suppression list: keyed hash -> the id of the key that made it."""
+
+        def read() -> dict[str, str]:
+            return {
+                e["RowKey"]: str(e.get("kid") or "")
+                for e in self.suppressed.query_entities("PartitionKey eq 'h'", select=["RowKey", "kid"])
+            }
+
+        try:
+            return self._call("cannot read the suppression list", read)
+        except StoreError as e:
+            if isinstance(e.__cause__, ResourceNotFoundError):
+                return {}
+            raise
+
+    def add_suppressions(self, hashes: Iterable[str], kid: str, now: datetime) -> int:
+        """Add keyed hashes to the list (upserts: adding one twice is harmless)."""
+        rows = [{"PartitionKey": "h", "RowKey": h, "kid": kid, "added_at": now} for h in dict.fromkeys(hashes)]
+        for i in range(0, len(rows), MAX_BATCH):
+            chunk: list[Any] = [("upsert", r, {"mode": UpdateMode.REPLACE}) for r in rows[i : i + MAX_BATCH]]
+
+            def send(c: list[Any] = chunk) -> Any:
+                return self.suppressed.submit_transaction(c, **IDEMPOTENT)
+
+            self._call("cannot write the suppression list", send)
+        return len(rows)
+
+    def remove_suppressions(self, hashes: Iterable[str]) -> int:
+        """Remove keyed hashes from the list; returns how many were on it."""
+
+        def remove() -> int:
+            n = 0
+            for h in dict.fromkeys(hashes):
+                try:
+                    self.suppressed.get_entity("h", h, select=["RowKey"])
+                except ResourceNotFoundError as e:
+                    if _table_missing(e):
+                        raise
+                    continue
+                self.suppressed.delete_entity("h", h)
+                n += 1
+            return n
+
+        return self._call("cannot change the suppression list", remove)
+
+    def append_audit(self, entry: Mapping[str, Any], now: datetime) -> str:
+        """Append one audit record (newest first by RowKey); returns its id."""
+        rid = f"{10**17 - int(now.timestamp() * 1_000_000):017d}-{uuid.uuid4().hex[:8]}"  # newest first, to the microsecond
+        e: dict[str, Any] = {"PartitionKey": "audit", "RowKey": rid, "at": now}
+        for k, v in entry.items():
+            e[k] = json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, dict | list | tuple) else v
+        self._call("cannot write the audit trail", lambda: self.audit.create_entity(e))
+        return rid
+
+    def list_audit(self, page_size: int = 100, token: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of the audit trail, newest first, and the next page's token (ValueError if forged)."""
+        sdk_token: Any = decode_token(token)
+
+        def read() -> tuple[list[dict[str, Any]], str | None]:
+            pages: Any = self.audit.query_entities("PartitionKey eq 'audit'", results_per_page=page_size).by_page(
+                continuation_token=sdk_token
+            )
+            page = list(next(pages, []))
+            return [audit_from_entity(e) for e in page], encode_token(pages.continuation_token)
+
+        try:
+            return self._call("cannot read the audit trail", read)
+        except StoreError as e:
+            if isinstance(e.__cause__, ResourceNotFoundError):
+                return [], None
+            raise
+
+
+CONTACT_FIELDS = ("email", "phone", "emails", "phones")
+"""The lead properties an erasure matches on (``emails``/``phones`` are JSON lists)."""
+
+
+def audit_from_entity(e: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": e["RowKey"]}
+    for k, v in e.items():
+        if k in ("PartitionKey", "RowKey"):
+            continue
+        if isinstance(v, datetime):
+            out[k] = v.astimezone(UTC).isoformat()
+        elif isinstance(v, str) and v[:1] in "[{":
+            try:
+                out[k] = json.loads(v)
+            except ValueError:
+                out[k] = v
+        else:
+            out[k] = v
+    return out
 
 
 class LeadPage(NamedTuple):

@@ -37,6 +37,9 @@ class ReasonCode(str, enum.Enum):
     APPROVED = "approved"
     APPROVAL_LAPSED = "approval_lapsed"
     COLUMNS_ACCEPTED = "columns_accepted"
+    SUPPRESSED = "suppressed"
+    ERASED_AGAIN = "erased_again"
+    SUPPRESSION_UNUSABLE = "suppression_unusable"
     # runs
     BUSY = "busy"
     INTERRUPTED = "interrupted"
@@ -157,6 +160,21 @@ CATALOGUE: dict[ReasonCode, ReasonInfo] = {
         "nothing: the next run retries; check Google's status if it repeats",
     ),
     R.SOURCE_FORMAT: ReasonInfo(_E, "the source answered with something that is not a sheet", "check the file or tab"),
+    R.SUPPRESSED: ReasonInfo(
+        _W,
+        "rows of people who asked to be erased were withheld (suppression list); reported by row number only",
+        "tell the sheet's owner to remove those rows; nothing to do in Lead Sync",
+    ),
+    R.ERASED_AGAIN: ReasonInfo(
+        _W,
+        "stored leads of erased people (written before the erasure finished) were deleted for real",
+        "nothing: the suppression list did its work",
+    ),
+    R.SUPPRESSION_UNUSABLE: ReasonInfo(
+        _E,
+        "the suppression list cannot be checked (the erasure key is missing or not the one the list was made with); nothing was written",
+        "set LEAD_SYNC_ERASURE_KEY to the key the erasures were made with",
+    ),
     R.STORE: ReasonInfo(_E, "Table Storage failed after retries", "nothing: the next run retries; check the storage account if it repeats"),
 }
 

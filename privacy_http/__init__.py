@@ -1,0 +1,29 @@
+"""Personal data (UK GDPR): erase a person, take them off the suppression list, read the audit trail (function key)."""
+
+import azure.functions as func
+
+from shared.service import get_runtime
+from shared.web import guarded, json_response, parse_audit_query, parse_erasure
+
+bp = func.Blueprint()
+
+
+@bp.function_name("erase_person")
+@bp.route(route="leads/erasures", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+@guarded
+def erase_person(req: func.HttpRequest) -> func.HttpResponse:
+    return json_response(200, get_runtime().erase(parse_erasure(req)))
+
+
+@bp.function_name("unsuppress_person")
+@bp.route(route="leads/erasures/unsuppress", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+@guarded
+def unsuppress_person(req: func.HttpRequest) -> func.HttpResponse:
+    return json_response(200, get_runtime().unsuppress(parse_erasure(req)))
+
+
+@bp.function_name("audit_trail")
+@bp.route(route="leads/audit", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+@guarded
+def audit_trail(req: func.HttpRequest) -> func.HttpResponse:
+    return json_response(200, get_runtime().audit(parse_audit_query(req)))
