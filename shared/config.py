@@ -273,7 +273,7 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
     min_baseline = _number(env, "LEAD_SYNC_MIN_BASELINE", 10, int, problems, 0, 10**9, "10")
     reads = _number(env, "LEAD_SYNC_SHEETS_READS_PER_MINUTE", 60, int, problems, 1, 6000, "60")
     stale_after = _number(env, "LEAD_SYNC_STALE_INTERVALS", 3, int, problems, 1, 10_000, "3")
-    window_days = _number(env, "LEAD_SYNC_GUARD_WINDOW_DAYS", 7.0, float, problems, 0.0, 366.0, "7")
+    window_days = _number(env, "LEAD_SYNC_GUARD_WINDOW_DAYS", 7.0, float, problems, 1.0, 366.0, "7")
     erasure_key = env.get("LEAD_SYNC_ERASURE_KEY") or None
     if erasure_key is not None and len(erasure_key) < 16:
         warnings.append("LEAD_SYNC_ERASURE_KEY is shorter than 16 characters: use a long random secret")

@@ -115,7 +115,7 @@ class Runtime:
         self._google: SheetSource | None = None
         self._csv: SheetSource | None = None
         self._lock = threading.Lock()
-        self._states_cache: tuple[float, list[SheetState]] | None = None
+        self._states_cache: tuple[float, list[SheetState] | StoreError] | None = None
 
     def _table_store(self, **client_kwargs: Any) -> LeadStore:
         from .adapters.table_storage import TableLeadStore
@@ -201,8 +201,14 @@ class Runtime:
         now = time.monotonic()
         cached = self._states_cache
         if cached is not None and now - cached[0] < HEALTH_CACHE_SECONDS:
+            if isinstance(cached[1], StoreError):
+                raise cached[1]  # storage failed a moment ago: callers do not each wait for it again
             return cached[1]
-        states = self.read_store.list_states()
+        try:
+            states = self.read_store.list_states()
+        except StoreError as e:
+            self._states_cache = (time.monotonic(), e)
+            raise
         self._states_cache = (time.monotonic(), states)
         return states
 
@@ -377,7 +383,8 @@ class Runtime:
         """
         if self.settings.sheet(request.sheet_id) is None:
             raise UnknownSheetError(request.sheet_id)
-        state = self.store.get_state(request.sheet_id)
+        # An HTTP call: the reader's short timeouts, so a hung storage account costs seconds.
+        state = self.read_store.get_state(request.sheet_id)
         blocked = state.blocked if state else None
         if state is None or blocked is None:
             raise ConflictError("nothing to approve: the last sync of this sheet was not blocked")
@@ -395,7 +402,7 @@ class Runtime:
                 f"change {blocked.id} removes every lead of the sheet: approve it with confirm_empty=true if that is right"
             )
         approval = Approval(blocked.id, datetime.now(UTC), request.by[:200], request.reason[:1000], request.confirm_empty)
-        self.store.save_state(replace(state, approval=approval), fields=("approval",))
+        self.read_store.save_state(replace(state, approval=approval), fields=("approval",))
         self._states_cache = None
         self._audit(
             "approval",

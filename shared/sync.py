@@ -156,6 +156,8 @@ class _Run:
     started: datetime
     updates: dict[str, Any] = field(default_factory=dict)
     approval_used: bool = False
+    recovering: bool = False
+    """The run found the lease of a run that never finished: storage may be half-written."""
 
 
 def _previous(state: SheetState) -> PreviousSync | None:
@@ -192,6 +194,7 @@ def sync_sheet(
     try:
         run.state = store.get_state(sheet.id) or SheetState(sheet.id)
         if grant.replaced is not None:
+            run.recovering = True
             _record_interrupted(store, sheet.id, grant.replaced.until)
             report.note(
                 Status.WARNING, ReasonCode.RECOVERING, "the previous run did not finish (killed, timed out or restarted); this run recovers"
@@ -207,8 +210,12 @@ def sync_sheet(
         log.error("sheet_sync_crashed %s %s at %s", sheet.id, type(e).__name__, where)
     finally:
         report.duration_ms = int((time.perf_counter() - t0) * 1000)
-        _record(run, store, clock, trigger)
-        store.release_lease(sheet.id, owner)
+        try:
+            _record(run, store, clock, trigger)
+        except Exception as e:
+            report.note(Status.ERROR, ReasonCode.INTERNAL, f"status not saved: {type(e).__name__}")
+        finally:
+            store.release_lease(sheet.id, owner)
     return report
 
 
@@ -227,9 +234,14 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
     if "essential_column_removed" in analysis.reasons:
         cid = _columns_change_id(analysis, options)
         if approval is not None and approval.change_id == cid:
-            # A person accepted the removal: read the sheet as it is now, without the old columns.
+            # A person accepted the removal: read the sheet as it is now, without the old columns,
+            # and make its mapping the baseline at once, so the same removal never blocks again
+            # whatever this run's guard then decides.
             analysis = analyse_sheet(grid, options, None)
             _approved(run, now, f"a person accepted the removed column ({cid})", ReasonCode.COLUMNS_ACCEPTED, Status.WARNING)
+            run.updates.update(
+                mapping=tuple((c.index, c.name, c.field) for c in analysis.mapping.columns), header_fp=analysis.header_fingerprint
+            )
         else:
             _describe(analysis, report)
             lost = [c for c in analysis.drift if c.kind == "removed" and c.field in _essential(options)]
@@ -285,6 +297,7 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
         and state.full_check_at is not None
         and now - state.full_check_at < FULL_CHECK_EVERY
         and state.blocked is None
+        and not run.recovering
     ):
         # Same leads with the same content as the last successful sync: nothing to write,
         # nothing can disappear, so the stored index need not even be read.
@@ -311,19 +324,13 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
     decision = check_data_loss(max(known) if known else None, active, incoming, len(plan.deleted), settings.policy(sheet))
     report.guard = {"allowed": decision.allowed, "code": decision.code, "reason": decision.reason, **decision.numbers}
     applied_approval = False
+    cid = ""
     if not decision.allowed:
         kind = "empty" if decision.code == "empty_sheet" else "drop"
         cid = change_id(kind, plan.deleted)
         if approval is not None and approval.change_id == cid:
             report.guard["allowed"] = True
-            _approved(
-                run,
-                now,
-                f"a person approved this change ({cid}): {decision.reason.removesuffix('; blocked')}",
-                ReasonCode.APPROVED,
-                Status.SUCCESS,
-            )
-            applied_approval = True
+            applied_approval = True  # recorded as applied once the writes below succeed
         else:
             first = sorted(plan.deleted, key=lambda k: (stored[k].row or 0, k))[:20]
             preview = tuple({"id": k, "row": stored[k].row} for k in first)
@@ -331,6 +338,10 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
             return
 
     first_seen = {k: s.first_seen for k, s in stored.items() if s.first_seen is not None}
+    if plan.upserts or plan.deleted:
+        # Storage is about to diverge from the last successful sync: if this run dies before it
+        # records itself, the next run must compare with storage, not trust the old fingerprint.
+        store.save_state(replace(state, set_fp=None, full_check_at=None), fields=("set_fp", "full_check_at"))
     upserts, truncated = _fit(plan.upserts, store.max_lead_bytes, report)
     report.written = store.write_leads(sheet, upserts, now, first_seen, truncated)
     report.written += store.soft_delete(sheet.id, plan.deleted, now)
@@ -339,6 +350,14 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
         report.written += store.merge_leads(sheet.id, gone, {"customer": sheet.customer})
     report.added, report.updated = len(plan.added), len(plan.updated)
     report.restored, report.deleted, report.unchanged = len(plan.restored), len(plan.deleted), plan.unchanged
+    if applied_approval:
+        _approved(
+            run,
+            now,
+            f"a person approved this change ({cid}): {decision.reason.removesuffix('; blocked')}",
+            ReasonCode.APPROVED,
+            Status.SUCCESS,
+        )
     history = () if applied_approval else state.high_water
     run.updates.update(
         customer=sheet.customer,
@@ -537,9 +556,16 @@ def _record(run: _Run, store: LeadStore, clock: Callable[[], datetime], trigger:
         "counts": report.counts(),
         "header_row": report.header_row,
         "header_strategy": report.header_strategy,
-        "guard": report.guard or {},
         "recent_runs": (summary, *state.recent_runs[: RECENT_RUNS - 1]),
     }
+    if report.guard is not None:
+        base["guard"] = report.guard  # a run that never reached the guard keeps the last numbers
+    if report.status == Status.ERROR.value and "set_fp" not in run.updates:
+        # A failed run may have written part of its changes: the next run compares with storage
+        # instead of trusting that it still matches the last successful sync.
+        base.update(set_fp=None, full_check_at=None)
+    if "approval" in run.updates and _approval_changed(store, run):
+        del run.updates["approval"]  # a person approved again during this run: their approval stands
     changes: dict[str, Any] = base | run.updates
     new = replace(state, **changes)
     fields = tuple(changes)
@@ -549,6 +575,14 @@ def _record(run: _Run, store: LeadStore, clock: Callable[[], datetime], trigger:
         store.prune_runs(run.sheet.id, now - RUN_HISTORY)
     except StoreError as e:
         report.note(Status.ERROR, "store", f"status not saved: {e}")
+
+
+def _approval_changed(store: LeadStore, run: _Run) -> bool:
+    """Was the sheet's approval replaced since this run read its state (an approve during the run)?"""
+    current = store.get_state(run.sheet.id)
+    now_at = current.approval.at if current is not None and current.approval is not None else None
+    then_at = run.state.approval.at if run.state.approval is not None else None
+    return now_at is not None and now_at != then_at
 
 
 def broken_report(b: BrokenSheet) -> SheetReport:

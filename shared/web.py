@@ -29,6 +29,7 @@ from typing import Any
 
 import azure.functions as func
 
+from .adapters.table_codec import MAX_TOKEN_CHARS
 from .core.redact import redact, redact_all
 from .errors import ConfigError, ConflictError, InvalidRequestError, LeadSyncError, StoreError, UnknownSheetError
 from .service import MAX_PAGE, ApprovalRequest, AuditQuery, ErasureRequest, LeadsQuery, SyncRequest
@@ -39,7 +40,6 @@ MAX_BODY_BYTES = 16 * 1024
 """Request bodies are small JSON objects; anything larger is refused before parsing."""
 MAX_PARAM_CHARS = 512
 """Longest query parameter value accepted (a continuation token has its own, larger limit)."""
-MAX_TOKEN_CHARS = 4096
 SHEET_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_CUSTOMER_CHARS = 200
 LEADS_PARAMS = (
@@ -56,7 +56,7 @@ LEADS_PARAMS = (
 """Accepted on GET /api/leads (``code`` is the function key, read by the host)."""
 HEALTH_PARAMS = ("sheet", "runs", "code")
 SYNC_BODY_KEYS = ("sheet", "all")
-# Table Storage holds Edm.DateTime from 1601-01-01; 1970 is the earliest useful watermark.
+# Table Storage holds Edm.DateTime from 1601-01-01: earlier instants cannot be compared with.
 EARLIEST = datetime(1601, 1, 1, tzinfo=UTC)
 TRUE, FALSE = ("1", "true", "yes"), ("0", "false", "no", "")
 

@@ -41,9 +41,13 @@ def test_guard_checks_key_set_not_only_count() -> None:
     assert not d.allowed
 
 
-def test_guard_approval_lets_one_drop_through() -> None:
-    """An approved drop is allowed."""
-    assert check_data_loss(100, 100, 0, 100, POLICY, approved=True).allowed
+def test_change_ids_name_exactly_what_a_change_removes() -> None:
+    """The id a person approves is the digest of the kind and the exact set removed, in any order."""
+    from shared.core.guard import change_id
+
+    assert change_id("drop", ["b", "a"]) == change_id("drop", ["a", "b"])
+    assert change_id("drop", ["a", "b"]) != change_id("drop", ["a", "b", "c"])
+    assert change_id("drop", ["a"]) != change_id("empty", ["a"]) and change_id("empty", ["a"]).startswith("e")
 
 
 @given(st.integers(0, 10_000), st.integers(0, 10_000), st.integers(0, 10_000), st.floats(0.05, 1.0))

@@ -453,3 +453,76 @@ def test_stateful_invariant_removal_only_under_the_mark_or_approved(tmp_path, st
     assert store.get_state("walk") is not None
     assert isinstance(store.get_state("walk"), SheetState)
     time.sleep(0)
+
+
+def test_colleagues_at_one_company_are_not_merged_into_each_other(tmp_path, store, make_settings) -> None:
+    """Email and company only: replacing people by colleagues at the same firms is +N -N (guarded), never an overwrite."""
+    rows = [["Email", "Company"]] + [[f"u{i}@example.com", f"Firm {i}"] for i in range(40)]
+    path, sync = _setup(tmp_path, store, make_settings, "firms", rows)
+    sync()
+    before = _live(store, "firms")
+    _write(path, [rows[0]] + [[f"colleague{i}@example.com", f"Firm {i}"] for i in range(40)])
+    report = sync()
+    assert report.status == "ERROR" and "guard_blocked" in report.reason_codes and report.updated == 0
+    assert _live(store, "firms") == before
+    _write(path, [rows[0]] + rows[1:5] + [["colleague5@example.com", "Firm 5"]] + rows[6:])  # one person replaced
+    one = sync()
+    assert (one.added, one.deleted, one.updated) == (1, 1, 0) and "identity_kept" not in one.reason_codes
+
+
+def test_accepting_a_removed_column_is_final_even_when_the_guard_then_blocks(tmp_path, store, make_settings) -> None:
+    """Leads keyed by phone lose their (essential) phone column: accepting the column change makes the
+    new mapping final; the re-keying drop is then its own blocked change; approving it applies it;
+    no approval lapses and the column block never comes back."""
+    rows = [["Name", "Phone", "Notes"]] + [[f"User {i}", f"07911 {100000 + i}", "x"] for i in range(30)]
+    path, sync = _setup(tmp_path, store, make_settings, "rekey", rows, required=[["phone", "full_name"]])
+    sync()
+    _write(path, [[r[0], r[2]] for r in rows])
+    first = sync()
+    assert first.blocked["kind"] == "columns"
+    approve_blocked(store, "rekey")
+    second = sync()
+    assert "columns_accepted" in second.reason_codes and second.blocked["kind"] == "drop"
+    approve_blocked(store, "rekey")
+    third = sync()
+    assert "approved" in third.reason_codes and third.added == 30 and third.deleted == 30
+    final = sync()
+    assert final.status == "SUCCESS" and final.written == 0
+    assert [a.outcome for a in store.get_state("rekey").approvals] == ["applied", "applied"]
+
+
+def test_a_failed_run_does_not_let_the_unchanged_shortcut_hide_leads(tmp_path, store, make_settings) -> None:
+    """Soft-deletes land, then the run fails: restoring the rows must restore the leads at once."""
+    rows = _people(30)
+    path, sync = _setup(tmp_path, store, make_settings, "halfway", rows)
+    sync()
+    _write(path, rows[:26])
+    real = store.save_state
+    calls = {"n": 0}
+
+    def failing_save(state, fields=None):
+        calls["n"] += 1
+        if calls["n"] == 1 and fields and "set_fp" in fields:
+            from shared.errors import StoreError
+
+            raise StoreError("simulated outage")
+        return real(state, fields)
+
+    store.save_state = failing_save
+    try:
+        failed = sync()
+    finally:
+        store.save_state = real
+    assert len(_live(store, "halfway")) == 25 or failed.status == "ERROR"
+    _write(path, rows)
+    back = sync()
+    assert len(_live(store, "halfway")) == 30 and back.restored in (0, 5)
+
+
+def test_a_cell_of_backslashes_is_cut_by_what_json_makes_of_it(tmp_path, store, make_settings) -> None:
+    """420,000 backslashes in an unmapped column (stored inside the JSON of 'extra', escaped twice): cut to fit, the rest of the batch lands."""
+    rows = [["Name", "Email", "Raw"]] + [[f"U{i}", f"u{i}@example.com", ""] for i in range(5)]
+    rows[2][2] = "\\\\" * 210_000
+    path, sync = _setup(tmp_path, store, make_settings, "slashes", rows)
+    report = sync()
+    assert report.added == 5 and report.truncated == 1 and report.status == "WARNING", report.messages

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from ..core.fit import cost, utf16_units
 from ..core.identity import KeyedLead, signatures
 from ..core.models import CANONICAL_FIELDS
 from ..core.state import Approval, ApprovalRecord, BlockedChange, Lease, RunSummary, SheetState
@@ -35,15 +36,10 @@ CHUNK_UNITS = 30_000
 MAX_TOKEN_CHARS = 4096
 """A continuation token is two keys of at most 1 KiB each, base64 encoded: longer is forged."""
 MAX_MESSAGES = 25
-MAX_MESSAGE_CHARS = 2000
-MAX_MAPPING_UNITS = 150_000
-"""A state's column list larger than this (thousands of long headers) keeps its mapped columns only."""
+MAX_MESSAGE_CHARS = 1000
+MAX_MAPPING_BYTES = 300_000
+"""A state's column list costing more (``core.fit.cost``: thousands of long headers) keeps its mapped columns only."""
 TOKEN_ERROR = "invalid continuation token: pass back the continuation of the previous page unchanged"
-
-
-def utf16_units(text: str) -> int:
-    """Length in UTF-16 code units, as Table Storage counts it."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def split_utf16(text: str, units: int = CHUNK_UNITS) -> list[str]:
@@ -255,8 +251,8 @@ def _cap_messages(messages: Iterable[str]) -> list[str]:
 
 
 def _cap_mapping(mapping: tuple[tuple[int, str, str | None], ...]) -> list[list[Any]]:
-    cols = [[i, name[:500], f] for i, name, f in mapping]
-    if utf16_units(json.dumps(cols, ensure_ascii=False)) > MAX_MAPPING_UNITS:
+    cols = [[i, name[:2000], f] for i, name, f in mapping]
+    if cost(json.dumps(cols, ensure_ascii=False)) > MAX_MAPPING_BYTES:
         cols = [c for c in cols if c[2]]  # thousands of extra columns: keep what drift and stability need
     return cols
 
@@ -309,7 +305,7 @@ def state_to_entity(state: SheetState, fields: Iterable[str] | None = None) -> d
             if v is None:
                 _put_json(e, name, None)
             elif isinstance(v, BlockedChange):
-                _put_json(e, name, v.to_dict() | {"preview": [dict(p) for p in v.preview[:20]]})
+                _put_json(e, name, v.to_dict() | {"reason": v.reason[:500], "preview": [dict(p) for p in v.preview[:20]]})
             else:
                 _put_json(
                     e,
@@ -317,13 +313,13 @@ def state_to_entity(state: SheetState, fields: Iterable[str] | None = None) -> d
                     {
                         "change_id": v.change_id,
                         "at": v.at.isoformat(),
-                        "by": v.by[:200],
-                        "reason": v.reason[:1000],
+                        "by": v.by[:100],
+                        "reason": v.reason[:300],
                         "confirm_empty": v.confirm_empty,
                     },
                 )
         elif name == "approvals":
-            _put_json(e, name, [a.to_dict() for a in v[-20:]])
+            _put_json(e, name, [a.to_dict() | {"by": a.by[:100], "reason": a.reason[:300]} for a in v[-20:]])
         elif name == "high_water":
             _put_json(e, name, [[at.isoformat(), n] for at, n in v])
         elif name == "header_row":
@@ -336,7 +332,23 @@ def state_to_entity(state: SheetState, fields: Iterable[str] | None = None) -> d
 
 
 def state_from_entity(e: Mapping[str, Any]) -> SheetState:
-    """A stored state entity back as ``SheetState`` (older entities read too: unknown is default)."""
+    """A stored state entity back as ``SheetState`` (older entities read too: unknown is default).
+
+    An entity that cannot be read (edited by hand, corrupted) is a state that says so, never an
+    exception: health shows that sheet ERROR and the next sync rewrites it; the guard then
+    compares with the stored leads, as when state is lost."""
+    try:
+        return _state_from_entity(e)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+        return SheetState(
+            str(e.get("RowKey") or ""),
+            status="ERROR",
+            messages=("the stored sync state could not be read; the next sync rewrites it",),
+            reason_codes=("store",),
+        )
+
+
+def _state_from_entity(e: Mapping[str, Any]) -> SheetState:
 
     def text(name: str) -> str | None:
         v = e.get(name)

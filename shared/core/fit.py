@@ -26,16 +26,30 @@ def cost(text: str) -> int:
     return max(2 * utf16_units(text), len(json.dumps(text)) - 2)
 
 
+def nested_cost(text: str) -> int:
+    """What a string costs inside a JSON value that is itself stored as a string (``extra``,
+    ``invalid``): quotes, backslashes and control characters are escaped twice."""
+    return cost(json.dumps(text, ensure_ascii=False)[1:-1])
+
+
+def _cost(part: str, text: str) -> int:
+    return cost(text) if part == "fields" else nested_cost(text)
+
+
 def lead_cost(lead: Lead) -> int:
-    return sum(cost(k) + cost(v) for d in (lead.fields, lead.extra, lead.invalid) for k, v in d.items())
+    return sum(
+        _cost(part, k) + _cost(part, v)
+        for part, d in (("fields", lead.fields), ("extra", lead.extra), ("invalid", lead.invalid))
+        for k, v in d.items()
+    )
 
 
-def _cut(text: str, budget: int) -> str:
+def _cut(text: str, budget: int, part: str = "fields") -> str:
     """The longest prefix of ``text`` costing at most ``budget`` bytes, never inside a surrogate pair."""
     lo, hi = 0, len(text)
     while lo < hi:  # binary search on characters: cost grows with the prefix
         mid = (lo + hi + 1) // 2
-        if cost(text[:mid]) <= budget:
+        if _cost(part, text[:mid]) <= budget:
             lo = mid
         else:
             hi = mid - 1
@@ -48,7 +62,7 @@ def fit_lead(lead: Lead, max_bytes: int) -> tuple[Lead, tuple[str, ...]]:
     if total <= max_bytes:
         return lead, ()
     parts = {"fields": dict(lead.fields), "extra": dict(lead.extra), "invalid": dict(lead.invalid)}
-    cells = sorted(((cost(v), part, k) for part, d in parts.items() for k, v in d.items()), reverse=True)
+    cells = sorted(((_cost(part, v), part, k) for part, d in parts.items() for k, v in d.items()), reverse=True)
     cut: list[str] = []
     for size, part, key in cells:
         if total <= max_bytes:
@@ -56,7 +70,7 @@ def fit_lead(lead: Lead, max_bytes: int) -> tuple[Lead, tuple[str, ...]]:
         keep = max(2000, size - (total - max_bytes) - 200)
         if keep >= size:
             continue
-        parts[part][key] = _cut(parts[part][key], keep)
-        total -= size - cost(parts[part][key])
+        parts[part][key] = _cut(parts[part][key], keep, part)
+        total -= size - _cost(part, parts[part][key])
         cut.append(key)
     return replace(lead, fields=parts["fields"], extra=parts["extra"], invalid=parts["invalid"]), tuple(cut)

@@ -42,7 +42,6 @@ def check_data_loss(
     incoming: int,
     disappearing: int,
     policy: GuardPolicy,
-    approved: bool = False,
 ) -> GuardDecision:
     """
     Decide whether a sync may be applied.
@@ -53,7 +52,9 @@ def check_data_loss(
         incoming: valid leads in the sheet now.
         disappearing: stored active leads whose keys are not in the sheet now.
         policy: the sheet's limits.
-        approved: a person approved this drop once.
+
+    A person's approval is not an argument: it is bound to the change id of what this decision
+    blocks (``change_id``), and the caller applies it only to exactly that change.
     """
     before = max(baseline or 0, active_stored)
     numbers = {
@@ -63,8 +64,6 @@ def check_data_loss(
         "disappearing": float(disappearing),
         "max_drop": policy.max_drop,
     }
-    if approved:
-        return GuardDecision(True, "drop approved by a person", "approved", numbers)
     if before > 0 and incoming == 0:
         return GuardDecision(False, f"sheet returned no leads after having {before}; blocked", "empty_sheet", numbers)
     if before < policy.min_baseline:

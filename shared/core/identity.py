@@ -108,7 +108,8 @@ def assign_keys(leads: list[Lead]) -> tuple[list[KeyedLead], int]:
 def signatures(lead: Lead) -> tuple[str, ...]:
     """
     What else identifies a lead besides its email, strongest first: its phone, its name with its
-    company, and the rest of its row (everything but the email). Hashes, prefixed by kind.
+    company, and the rest of its row (everything but the email, when it holds a name and at least
+    two more values). Hashes, prefixed by kind.
     """
     f = lead.fields
     out: list[str] = []
@@ -118,7 +119,10 @@ def signatures(lead: Lead) -> tuple[str, ...]:
     if f.get("full_name") and f.get("company"):
         out.append("n" + _h(" ".join(name.split()), 8))
     rest = Lead(lead.row, {k: v for k, v in f.items() if k not in ("email", "emails")}, lead.extra, lead.invalid)
-    if rest.fields or rest.extra:
+    # The rest of a row identifies a person only when it holds a name and enough besides: in a
+    # sheet of emails and companies, "the rest" is a company, which colleagues share.
+    named = any(f.get(k) for k in ("full_name", "first_name", "last_name"))
+    if named and sum(1 for v in (*rest.fields.values(), *rest.extra.values()) if v) >= 3:
         out.append("r" + _h(_encode(rest, with_invalid=False), 8))
     return tuple(out)
 

@@ -19,7 +19,7 @@ class ReasonCode(str, enum.Enum):
     EMPTY_SHEET = "empty_sheet"
     NO_HEADER = "no_header"
     LOW_CONFIDENCE_HEADER = "low_confidence_header"
-    MAPPING_REVIEW = "mapping_review"
+    MAPPING_REVIEW = "mapping_needs_review"
     MISSING_COLUMNS = "missing_columns"
     ESSENTIAL_COLUMN_REMOVED = "essential_column_removed"
     DRIFT = "drift"

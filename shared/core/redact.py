@@ -30,8 +30,12 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (re.compile(r"\[?\b(?:\d{1,3}\.){3}\d{1,3}\b\]?(?::\d{1,5})?"), "[address]"),
     (re.compile(r"\[[0-9a-f:]*:[0-9a-f:]+\](?::\d{1,5})?", re.I), "[address]"),
-    (re.compile(r"\b(?:localhost|[a-z0-9-]+(?:\.[a-z0-9-]+)+):\d{1,5}\b", re.I), "[address]"),
+    # host:port, but not file:line ("normalize.py:37" says where a bug is, not where we live)
+    (re.compile(r"\b(?:localhost|(?:[a-z0-9-]+\.)+(?!(?:py|csv|json|txt|js|ts)\b)[a-z][a-z0-9-]*):\d{1,5}\b", re.I), "[address]"),
     (re.compile(r"\bport[=: ]+\d{1,5}\b", re.I), "port [n]"),
+    # Host names in quotes, as urllib3 and socket errors quote them ("host='x.y'", "resolve 'x.y'"),
+    # whatever the domain; quoted file names keep their name.
+    (re.compile(r"""(['"])(?:[a-z0-9-]+\.)+(?!(?:csv|json|txt|tsv|xlsx?|xml|py)\1)[a-z][a-z0-9-]*\1""", re.I), r"\1[address]\1"),
     (re.compile(r"\bdevstoreaccount1\b"), "[account]"),
     (re.compile(r"(?<![\w.:/])(?:/(?!api/)[^\s/'\":]+)+/([^\s/'\"]+)"), r"\1"),
     (re.compile(r"\b[A-Za-z]:\\(?:[^\s\\'\"]+\\)*([^\s\\'\"]+)"), r"\1"),
