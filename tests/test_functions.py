@@ -52,7 +52,17 @@ def test_worker_startup_with_empty_environment() -> None:
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     fns = {f["name"]: f for f in doc["functions"]}
-    assert set(fns) == {"sync_timer", "list_leads", "manual_sync", "approve_drop", "health", "health_detail"}
+    assert set(fns) == {
+        "sync_timer",
+        "list_leads",
+        "get_lead",
+        "manual_sync",
+        "approve_drop",
+        "health",
+        "health_detail",
+        "reasons",
+        "openapi",
+    }
     for f in fns.values():
         names = [b["name"] for b in f["bindings"] if b["name"] != "$return"]
         assert names == f["params"], f
@@ -80,6 +90,9 @@ def test_worker_startup_with_empty_environment() -> None:
         "approve_drop": ("leads/sheets/{sheet}/approve", ["POST"], "FUNCTION"),
         "health": ("leads/health", ["GET"], "ANONYMOUS"),
         "health_detail": ("leads/health/detail", ["GET"], "FUNCTION"),
+        "get_lead": ("leads/{id}", ["GET"], "FUNCTION"),
+        "reasons": ("leads/reasons", ["GET"], "ANONYMOUS"),
+        "openapi": ("openapi.json", ["GET"], "ANONYMOUS"),
     }
     assert doc["heavy"] == [], "indexing must not import the SDKs or the sync pipeline"
 

@@ -403,7 +403,7 @@ HOSTILE: list[tuple[str, func.HttpRequest, int]] = [
     ("list_leads", _req("GET", {"customer": "A", "continuation": base64.urlsafe_b64encode(b'{"PartitionKey": {"a": 1}}').decode()}), 400),
     ("list_leads", _req("GET", {"customer": "A", "continuation": "x" * 10_000}), 400),
     ("list_leads", _req("GET", {"customer": "x" * 5000}), 400),
-    ("list_leads", _req("GET", {"customer": "A", "status": "new"}), 400),
+    ("list_leads", _req("GET", {"customer": "A", "colour": "new"}), 400),
     ("list_leads", _req("GET", {"customer": "A", "include_deleted": "maybe"}), 400),
     ("list_leads", _req("GET", {"sheet": "../../etc"}), 400),
     ("list_leads", _req("GET", {"sheet": "a" * 65}), 400),
@@ -438,7 +438,7 @@ def test_hostile_requests_are_clear_400s_and_sync_nothing(make_settings, store) 
         assert status == expected, (route, dict(req.params), req.get_body()[:60], status, text[:200])
         assert doc["code"] and doc["detail"] and doc["status"] == expected
     assert store.list_states() == [], "no hostile request synced anything"
-    unknown = _call("list_leads", _req("GET", {"customer": "A", "q": "x"}))[1]
+    unknown = _call("list_leads", _req("GET", {"customer": "A", "qq": "x"}))[1]
     assert "accepted:" in unknown["detail"] and "page_size" in unknown["detail"]
     assert rt.settings.sheets
 
