@@ -203,7 +203,7 @@ class RunSummary(Closed):
 
 class BlockedChange(Closed):
     id: str = Field(description="Approve exactly this change: POST /api/leads/sheets/{sheet}/approve {'change': id}")
-    kind: Literal["drop", "empty", "columns"] | str
+    kind: str = Field(description="drop (leads removed), empty (the sheet came back empty) or columns (essential columns removed)")
     count: int
     at: Timestamp
     reason: str
@@ -543,6 +543,7 @@ def openapi() -> dict[str, Any]:
             responses["401"] = {"description": "A function key is needed"}
         else:
             op["security"] = []
+        op["responses"] = responses
         paths.setdefault(r.path, {})[r.method] = op
     return {
         "openapi": "3.1.0",
