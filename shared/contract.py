@@ -281,8 +281,8 @@ class HealthParams(Closed):
 class SyncBody(Closed):
     """``{"sheet": ID}`` syncs one sheet; ``{"all": true}`` every sheet."""
 
-    sheet: SheetId | None = None
-    all: Literal[True] | None = None
+    sheet: SheetId = Field(default=None, description="One sheet id (not with all)")  # type: ignore[assignment]
+    all: Literal[True] = Field(default=None, description="true: every sheet (not with sheet)")  # type: ignore[assignment]
 
 
 class SheetReport(Closed):
@@ -326,9 +326,9 @@ class RunReport(Closed):
 
 class ApprovalBody(Closed):
     change: str | None = Field(default=None, description="The blocked change id shown in health detail")
-    by: str | None = Field(default=None, max_length=200, description="Who approves, when no identity header says it")
-    reason: str | None = Field(default=None, max_length=1000)
-    confirm_empty: bool | None = Field(default=None, description="Needed to approve a change that empties the sheet")
+    by: str = Field(default="", max_length=200, description="Who approves, when no identity header says it")
+    reason: str = Field(default="", max_length=1000)
+    confirm_empty: bool = Field(default=False, description="Needed to approve a change that empties the sheet")
 
 
 class ApprovalResult(Closed):
@@ -502,6 +502,15 @@ def _parameters(route: Route, schemas: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _without_null_defaults(node: Any) -> Any:
+    """``"default": null`` says nothing a reader needs (and generators read it as "always present")."""
+    if isinstance(node, dict):
+        return {k: _without_null_defaults(v) for k, v in node.items() if not (k == "default" and v is None)}
+    if isinstance(node, list):
+        return [_without_null_defaults(v) for v in node]
+    return node
+
+
 def _ref(model: type[BaseModel]) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
@@ -519,7 +528,7 @@ def openapi() -> dict[str, Any]:
     _, defs = models_json_schema(
         [(m, "serialization") for m in sorted(models, key=lambda m: m.__name__)], ref_template="#/components/schemas/{model}"
     )
-    schemas: dict[str, Any] = dict(defs.get("$defs", {}))
+    schemas: dict[str, Any] = _without_null_defaults(dict(defs.get("$defs", {})))
     paths: dict[str, Any] = {}
     for r in ROUTES:
         op: dict[str, Any] = {"operationId": r.operation_id, "summary": r.summary, "tags": list(r.tags)}
