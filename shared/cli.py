@@ -267,6 +267,13 @@ def make_server(
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _dispatch
 
+        def __getattr__(self, name: str) -> Any:
+            # Any other method (HEAD, TRACE, QUERY...) is dispatched too: 405 on a known route, like
+            # the host, instead of http.server's 501.
+            if name.startswith("do_"):
+                return self._dispatch
+            raise AttributeError(name)
+
         def log_message(self, fmt: str, *args: Any) -> None:
             # Method, path (no query: it may hold the key) and status; never fails, whatever the request.
             try:

@@ -34,7 +34,8 @@ DateOrTimestamp = Annotated[
         description="A date (2026-11-03) when the sheet gave only a day, else a date-time with its offset",
     ),
 ]
-SheetId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+SHEET_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+SheetId = Annotated[str, Field(pattern=SHEET_PATTERN)]
 SyncStatus = Literal["SUCCESS", "WARNING", "ERROR"]
 
 
@@ -282,7 +283,7 @@ class SyncBody(Closed):
     """``{"sheet": ID}`` syncs one sheet; ``{"all": true}`` every sheet."""
 
     sheet: SheetId = Field(default=None, description="One sheet id (not with all)")  # type: ignore[assignment]
-    all: Literal[True] = Field(default=None, description="true: every sheet (not with sheet)")  # type: ignore[assignment]
+    all: Literal[True] = Field(default=None, description="true: every sheet (not with sheet)")  # type: ignore[arg-type]
 
 
 class SheetReport(Closed):
@@ -361,7 +362,8 @@ class Route:
     responses: dict[int, type[BaseModel]]
     query: type[BaseModel] | None = None
     body: type[BaseModel] | None = None
-    path_params: dict[str, str] = field(default_factory=dict)
+    path_params: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    """name -> (description, JSON schema)"""
     etag: bool = False
     tags: tuple[str, ...] = ()
 
@@ -386,7 +388,7 @@ ROUTES: list[Route] = [
         "function",
         {200: Lead, 400: Problem, 404: Problem, 503: Problem},
         query=LeadParams,
-        path_params={"id": "The lead id"},
+        path_params={"id": ("The lead id (from GET /api/leads)", {"type": "string", "minLength": 1, "maxLength": 512})},
         etag=True,
         tags=("leads",),
     ),
@@ -408,7 +410,7 @@ ROUTES: list[Route] = [
         "function",
         {200: ApprovalResult, 400: Problem, 404: Problem, 409: Problem, 503: Problem},
         body=ApprovalBody,
-        path_params={"sheet": "The sheet id"},
+        path_params={"sheet": ("The sheet id", {"type": "string", "pattern": SHEET_PATTERN})},
         tags=("sync",),
     ),
     Route(
@@ -461,8 +463,8 @@ ETAG_HEADERS = {
 
 def _parameters(route: Route, schemas: dict[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "description": text, "schema": {"type": "string", "minLength": 1}}
-        for name, text in route.path_params.items()
+        {"name": name, "in": "path", "required": True, "description": text, "schema": schema}
+        for name, (text, schema) in route.path_params.items()
     ]
     if route.query is not None:
         schema = route.query.model_json_schema(ref_template="#/components/schemas/{model}")

@@ -866,7 +866,7 @@ export interface operations {
                 "If-None-Match"?: string;
             };
             path: {
-                /** @description The lead id */
+                /** @description The lead id (from GET /api/leads) */
                 id: string;
             };
             cookie?: never;
