@@ -279,7 +279,7 @@ class TableLeadStore:
         ``lead_filter``: its stored-property parts go to storage as OData (``odata_filter``); the
         rest is decided on each lead here, reading storage pages until the page is full.
         """
-        state = decode_token(token, extra_keys=("i", "w"))
+        state = decode_token(token, extra_keys=("i", "w", "r"))
         watermark = (state or {}).get("w") or (datetime.now(UTC) - WATERMARK_MARGIN).isoformat()
         f = lead_filter or LeadFilter(include_deleted=include_deleted, changed_since=updated_since)
         clauses, params = odata_filter(f)
@@ -326,6 +326,30 @@ class TableLeadStore:
             more = i < len(parts)
             return LeadPage(items, encode_token(dict(cont or {}) | {"i": str(i), "w": watermark}) if more else None, watermark)
 
+        def sieve() -> LeadPage:
+            # Decided per lead: read storage pages of 1,000 and stop at the lead that fills the
+            # page; the next page starts after its RowKey (an OData range, not a storage token).
+            assert match is not None
+            items: list[dict[str, Any]] = []
+            i, after = index, (state or {}).get("r")
+            while i < len(parts) and len(items) < page_size:
+                qp = params | {"pk": parts[i]} | ({"rk": after} if after else {})
+                for e in self.leads.query_entities(query + (" and RowKey gt @rk" if after else ""), parameters=qp, results_per_page=1000):
+                    lead = entity_to_lead(e)
+                    if match(lead):
+                        items.append(lead)
+                        if len(items) == page_size:
+                            after = e["RowKey"]
+                            break
+                else:
+                    i, after = i + 1, None
+            more = i < len(parts)
+            return LeadPage(
+                items, encode_token({"i": str(i), "w": watermark} | ({"r": after} if after else {})) if more else None, watermark
+            )
+
+        if match is not None:
+            return self._read_leads(sieve)
         return self._read_leads(walk)
 
     def scan_leads(self, sheet_ids: Sequence[str], lead_filter: LeadFilter) -> list[dict[str, Any]]:
