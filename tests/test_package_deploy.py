@@ -22,7 +22,7 @@ from scripts import package as pkg
 from scripts.smoke import smoke
 from tests.conftest import ROOT
 
-FUNCTIONS = ["approve_drop", "health", "health_detail", "list_leads", "manual_sync", "sync_timer"]
+FUNCTIONS = ["approve_drop", "get_lead", "health", "health_detail", "list_leads", "manual_sync", "openapi", "reasons", "sync_timer"]
 
 
 @pytest.fixture(scope="session")
