@@ -268,7 +268,7 @@ def _etag_matches(header: str | None, etag: str) -> bool:
 def cached_json(req: func.HttpRequest, status: int, payload: Mapping[str, Any], volatile: tuple[str, ...] = ()) -> func.HttpResponse:
     """A JSON answer with an ETag; 304 (no body) when the request's If-None-Match names it."""
     etag = etag_of(payload, volatile)
-    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}  # lead data: no shared cache keeps it
     if status == 200 and _etag_matches(req.headers.get("if-none-match"), etag):
         return func.HttpResponse(status_code=304, headers=headers)
     return json_response(status, payload, headers)

@@ -204,6 +204,10 @@ def test_filters_search_sort_and_count(make_settings, store) -> None:
     # in-process filters
     assert [x["full_name"] for x in _all(acme | {"duplicate": "true"})] == ["Sarah Jones"]
     assert len(_all(acme | {"duplicate": "false"})) == 15
+    # Decided per lead, paged across both partitions: every page but the last is full, each lead once.
+    for extra in ({"duplicate": "false"}, {"has_invalid": "false"}, {"q": "example"}):
+        paged = _all(acme | extra | {"page_size": "4"})
+        assert len(paged) == len({(x["sheet_id"], x["id"]) for x in paged}) == len(_all(acme | extra)), extra
     assert [x["full_name"] for x in _all(acme | {"has_invalid": "true"})] == ["Dave Smith"]
     window = _all(acme | {"created_from": "2026-11-20T00:00:00Z", "created_to": "2026-11-21T00:00:00Z", "page_size": "1"})
     assert {x["full_name"] for x in window} == {"Sarah Jones", "Tom Baker"}
@@ -269,6 +273,26 @@ def test_parsing_leads_queries_never_crashes(params: dict[str, str]) -> None:
         return
     assert q.sheet_id or q.customer
     assert q.sort is None or q.sort.lstrip("-") in ("created_at", "updated_at", "name", "company", "changed_at")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=60),
+        st.text(max_size=60).map(lambda t: "s." + t),
+        st.binary(max_size=80).map(lambda b: "s." + __import__("base64").urlsafe_b64encode(b).decode()),
+    )
+)
+def test_sorted_continuation_tokens_are_refused_cleanly(token: str) -> None:
+    """A forged or foreign sorted-listing token is a 400 naming the fix, never a crash."""
+    from shared.service import decode_sort_token
+
+    try:
+        value = decode_sort_token(token, "name")
+    except InvalidRequestError as e:
+        assert "continuation" in str(e)
+    else:
+        assert value is None or (value["s"] == "name" and len(value["k"]) == 4)
 
 
 @pytest.mark.parametrize("value", ["+44 7911 123456", "07911123456", "(07911) 123-456", "0044-7911-123456"])
