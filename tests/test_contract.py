@@ -301,3 +301,15 @@ def test_search_finds_a_phone_in_any_format(value: str) -> None:
 
     assert Search(value)({"phone": "+447911123456"})
     assert not Search(value)({"phone": "+447911123457"})
+
+
+def test_every_http_function_is_in_the_route_registry() -> None:
+    """A route added to a blueprint but not to shared.contract.ROUTES fails here (issues 12 and 14 add routes)."""
+    from shared.cli import http_routes
+
+    registered = {(method.lower(), "/api/" + route.strip("/")) for method, route, *_ in http_routes()}
+    documented = {(r.method, r.path) for r in ROUTES}
+    assert registered == documented
+    auth = {("/api/" + route.strip("/"), method.lower()): level for method, route, _, _, level in http_routes()}
+    for r in ROUTES:
+        assert auth[(r.path, r.method)] == r.auth.upper(), r.path
