@@ -153,7 +153,15 @@ MAX_LOCAL_BODY = 1024 * 1024
 """The local server refuses bodies larger than this (413), like the host's request limits."""
 CLIENT_TIMEOUT = 10.0
 """A client that sends nothing for this long is disconnected (slow or lying Content-Length)."""
-_NOT_FOUND = b'{"code": "not_found", "detail": "no such route", "error": "no such route"}'
+
+
+def _problem(status: int, code: str, title: str, detail: str) -> bytes:
+    """The local server's own answers (no route, no key...) as RFC 9457 problem documents too."""
+    doc = {"type": f"https://leadsync.dev/problems/{code}", "title": title, "status": status, "detail": detail, "code": code}
+    return json.dumps(doc | {"error": detail}).encode()
+
+
+_NOT_FOUND = _problem(404, "not_found", "Not found", "no such route")
 
 
 def make_server(
@@ -197,10 +205,10 @@ def make_server(
             except ValueError:
                 length = -1
             if length < 0:
-                self._send(400, b'{"code": "invalid_request", "detail": "bad Content-Length"}', "application/problem+json")
+                self._send(400, _problem(400, "invalid_request", "Invalid request", "bad Content-Length"), "application/problem+json")
                 return None
             if length > MAX_LOCAL_BODY:
-                self._send(413, b'{"code": "too_large", "detail": "the body is too large"}', "application/problem+json")
+                self._send(413, _problem(413, "too_large", "Too large", "the body is too large"), "application/problem+json")
                 return None
             try:
                 body = self.rfile.read(length) if length else b""
@@ -208,7 +216,9 @@ def make_server(
                 body = b""
             if len(body) < length:  # the client said more than it sent
                 self._send(
-                    400, b'{"code": "invalid_request", "detail": "the body is shorter than Content-Length"}', "application/problem+json"
+                    400,
+                    _problem(400, "invalid_request", "Invalid request", "the body is shorter than Content-Length"),
+                    "application/problem+json",
                 )
                 return None
             return body
@@ -232,11 +242,17 @@ def make_server(
                 return None
             hit = next(((mm, fn, auth) for m, mm, fn, auth in matches if m == self.command), None)
             if hit is None:
-                return self._send(405, b'{"code": "method_not_allowed", "detail": "method not allowed"}', "application/problem+json")
+                return self._send(
+                    405, _problem(405, "method_not_allowed", "Method not allowed", "method not allowed"), "application/problem+json"
+                )
             match, fn, auth = hit
             params = dict(parse_qsl(url.query, keep_blank_values=True))
             if not self._authorised(auth, params):
-                return self._send(401, b'{"code": "unauthorized", "detail": "a function key is needed"}', "application/problem+json")
+                return self._send(
+                    401,
+                    _problem(401, "unauthorized", "Unauthorized", "a function key is needed (x-functions-key header or ?code=)"),
+                    "application/problem+json",
+                )
             body = self._body()
             if body is None:
                 return None

@@ -313,3 +313,11 @@ def test_every_http_function_is_in_the_route_registry() -> None:
     auth = {("/api/" + route.strip("/"), method.lower()): level for method, route, _, _, level in http_routes()}
     for r in ROUTES:
         assert auth[(r.path, r.method)] == r.auth.upper(), r.path
+
+
+def test_the_local_servers_own_errors_are_problem_documents() -> None:
+    from shared.cli import _NOT_FOUND, _problem
+
+    schema = {"$ref": "#/components/schemas/Problem", "components": openapi()["components"]}
+    for body in (_NOT_FOUND, _problem(401, "unauthorized", "Unauthorized", "a function key is needed")):
+        jsonschema.Draft202012Validator(schema).validate(json.loads(body))
