@@ -6,13 +6,14 @@ Each prints its results as ratios against a baseline measured in the same run.
 
 import sys
 
-from bench import corpus, leadsheets, speed, store
+from bench import corpus, leadsheets, read, speed, store
 
 for name, module, argv in (
     ("header corpus", corpus, []),
     ("synthetic lead sheets", leadsheets, []),
     ("pipeline speed", speed, []),
     ("storage (Azurite)", store, []),
+    ("read path (Azurite)", read, []),
 ):
     print(f"\n### {name}", flush=True)
     sys.argv = [f"bench.{module.__name__}"] + argv

@@ -1,17 +1,21 @@
 """
-Sync health.
+Sync health, and what describes the API.
 
 - ``GET /api/leads/health`` (anonymous): overall status, start time, sheets per status, whether
   storage answers. Nothing about customers, sheets, messages or where things live.
 - ``GET /api/leads/health/detail`` (function key): every sheet with status, messages, counts,
   guard and recent runs; ``?runs=N`` (0-50, default 5), ``?sheet=ID`` one sheet with its history.
+- ``GET /api/leads/reasons`` (anonymous): the reason-code catalogue.
+- ``GET /api/openapi.json`` (anonymous): the OpenAPI 3.1 document (``shared.contract``).
+
+Health answers carry a weak ETag (``checked_at`` is left out of it); If-None-Match -> 304.
 """
 
 import azure.functions as func
 
 from shared.core.redact import redact_all
 from shared.service import get_runtime
-from shared.web import guarded, json_response, parse_health_query
+from shared.web import cached_json, guarded, parse_health_query, parse_no_params
 
 bp = func.Blueprint()
 
@@ -21,7 +25,7 @@ bp = func.Blueprint()
 @guarded
 def health(req: func.HttpRequest) -> func.HttpResponse:
     view = get_runtime().health_summary()
-    return json_response(200 if view.storage_ok else 503, view.doc)
+    return cached_json(req, 200 if view.storage_ok else 503, view.doc, volatile=("checked_at",))
 
 
 @bp.function_name("health_detail")
@@ -30,4 +34,24 @@ def health(req: func.HttpRequest) -> func.HttpResponse:
 def health_detail(req: func.HttpRequest) -> func.HttpResponse:
     runs, sheet = parse_health_query(req)
     view = get_runtime().health_detail(runs, sheet)
-    return json_response(200 if view.storage_ok else 503, redact_all(view.doc))
+    return cached_json(req, 200 if view.storage_ok else 503, redact_all(view.doc), volatile=("checked_at",))
+
+
+@bp.function_name("reasons")
+@bp.route(route="leads/reasons", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+@guarded
+def reasons(req: func.HttpRequest) -> func.HttpResponse:
+    from shared.core.reasons import catalogue
+
+    parse_no_params(req)
+    return cached_json(req, 200, {"reasons": catalogue()})
+
+
+@bp.function_name("openapi")
+@bp.route(route="openapi.json", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+@guarded
+def openapi(req: func.HttpRequest) -> func.HttpResponse:
+    from shared.contract import openapi as document
+
+    parse_no_params(req)
+    return cached_json(req, 200, document())

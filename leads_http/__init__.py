@@ -1,10 +1,10 @@
-"""Lead data for the CRM dashboard: list leads, run a sync, approve a blocked drop (function key)."""
+"""Lead data for the CRM dashboard: list leads, one lead, run a sync, approve a blocked drop (function key)."""
 
 import azure.functions as func
 
 from shared.core.redact import redact_all
 from shared.service import get_runtime
-from shared.web import guarded, json_response, parse_approval, parse_leads_query, parse_sync_request
+from shared.web import cached_json, guarded, json_response, parse_approval, parse_lead_request, parse_leads_query, parse_sync_request
 
 bp = func.Blueprint()
 
@@ -13,7 +13,17 @@ bp = func.Blueprint()
 @bp.route(route="leads", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 @guarded
 def list_leads(req: func.HttpRequest) -> func.HttpResponse:
-    return json_response(200, get_runtime().leads(parse_leads_query(req)))
+    return cached_json(req, 200, get_runtime().leads(parse_leads_query(req)), volatile=("watermark",))
+
+
+# Literal routes (leads/health, leads/reasons, leads/sync) win over this one: the host's router
+# prefers literal segments, and shared.cli's local server sorts literal routes first.
+@bp.function_name("get_lead")
+@bp.route(route="leads/{id}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+@guarded
+def get_lead(req: func.HttpRequest) -> func.HttpResponse:
+    sheet_id, lead_id = parse_lead_request(req)
+    return cached_json(req, 200, get_runtime().lead(sheet_id, lead_id))
 
 
 @bp.function_name("manual_sync")

@@ -71,10 +71,18 @@ MAX_LOCAL_BODY = 1024 * 1024
 """The local server refuses bodies larger than this (413), like the host's request limits."""
 CLIENT_TIMEOUT = 10.0
 """A client that sends nothing for this long is disconnected (slow or lying Content-Length)."""
-_NOT_FOUND = b'{"code": "not_found", "detail": "no such route", "error": "no such route"}'
 
 
-def make_server(
+def _problem(status: int, code: str, title: str, detail: str) -> bytes:
+    """The local server's own answers (no route, no key...) as RFC 9457 problem documents too."""
+    doc = {"type": f"https://leadsync.dev/problems/{code}", "title": title, "status": status, "detail": detail, "code": code}
+    return json.dumps(doc | {"error": detail}).encode()
+
+
+_NOT_FOUND = _problem(404, "not_found", "Not found", "no such route")
+
+
+def make_server(  # noqa: C901 - the request handler class is defined inside, with the routes it closes over
     host: str, port: int, cors_origins: str = "", key: str | None = None, client_timeout: float = CLIENT_TIMEOUT
 ) -> ThreadingHTTPServer:
     """
@@ -115,10 +123,10 @@ def make_server(
             except ValueError:
                 length = -1
             if length < 0:
-                self._send(400, b'{"code": "invalid_request", "detail": "bad Content-Length"}', "application/problem+json")
+                self._send(400, _problem(400, "invalid_request", "Invalid request", "bad Content-Length"), "application/problem+json")
                 return None
             if length > MAX_LOCAL_BODY:
-                self._send(413, b'{"code": "too_large", "detail": "the body is too large"}', "application/problem+json")
+                self._send(413, _problem(413, "too_large", "Too large", "the body is too large"), "application/problem+json")
                 return None
             try:
                 body = self.rfile.read(length) if length else b""
@@ -126,7 +134,9 @@ def make_server(
                 body = b""
             if len(body) < length:  # the client said more than it sent
                 self._send(
-                    400, b'{"code": "invalid_request", "detail": "the body is shorter than Content-Length"}', "application/problem+json"
+                    400,
+                    _problem(400, "invalid_request", "Invalid request", "the body is shorter than Content-Length"),
+                    "application/problem+json",
                 )
                 return None
             return body
@@ -150,11 +160,17 @@ def make_server(
                 return None
             hit = next(((mm, fn, auth) for m, mm, fn, auth in matches if m == self.command), None)
             if hit is None:
-                return self._send(405, b'{"code": "method_not_allowed", "detail": "method not allowed"}', "application/problem+json")
+                return self._send(
+                    405, _problem(405, "method_not_allowed", "Method not allowed", "method not allowed"), "application/problem+json"
+                )
             match, fn, auth = hit
             params = dict(parse_qsl(url.query, keep_blank_values=True))
             if not self._authorised(auth, params):
-                return self._send(401, b'{"code": "unauthorized", "detail": "a function key is needed"}', "application/problem+json")
+                return self._send(
+                    401,
+                    _problem(401, "unauthorized", "Unauthorized", "a function key is needed (x-functions-key header or ?code=)"),
+                    "application/problem+json",
+                )
             body = self._body()
             if body is None:
                 return None
@@ -184,6 +200,13 @@ def make_server(
             self.wfile.write(body)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _dispatch
+
+        def __getattr__(self, name: str) -> Any:
+            # Any other method (HEAD, TRACE, QUERY...) is dispatched too: 405 on a known route, like
+            # the host, instead of http.server's 501.
+            if name.startswith("do_"):
+                return self._dispatch
+            raise AttributeError(name)
 
         def log_message(self, fmt: str, *args: Any) -> None:
             # Method, path (no query: it may hold the key) and status; never fails, whatever the request.

@@ -81,7 +81,7 @@ def _print_report(report: dict[str, Any]) -> None:
     for s in report["sheets"]:
         hr = s.get("header_row")
         print(
-            f"{s['status']:<7} {s['sheet_id']}: header row {'-' if hr is None else hr + 1}"
+            f"{s['status']:<7} {s['sheet_id']}: header row {'-' if hr is None else hr}"
             f" ({s.get('header_strategy') or '-'}), fields {', '.join(s.get('mapped_fields') or []) or '-'}"
         )
         print(

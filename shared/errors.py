@@ -88,3 +88,9 @@ class ConflictError(LeadSyncError):
     """The request does not fit the sheet's current state (e.g. nothing to approve)."""
 
     code = "conflict"
+
+
+class NotFoundError(LeadSyncError):
+    """The thing asked for (a lead) does not exist."""
+
+    code = "not_found"

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from .config import SheetConfig
 from .core.identity import KeyedLead
+from .core.leadquery import LeadFilter
 from .core.models import Grid
 from .core.plan import StoredLead
 from .core.state import Lease, RunSummary, SheetState
@@ -68,9 +69,19 @@ class LeadRecords(Protocol):
         page_size: int = 100,
         token: str | None = None,
         updated_since: datetime | None = None,
+        lead_filter: LeadFilter | None = None,
     ) -> tuple[list[dict[str, Any]], str | None, str | None]:
         """One page of leads as the API serves them, the next page's token and the walk's watermark
-        (pass it back as ``updated_since``). ValueError for a forged token."""
+        (pass it back as ``updated_since``). ValueError for a forged token. ``lead_filter``, when
+        given, replaces ``include_deleted`` and ``updated_since``."""
+        ...
+
+    def scan_leads(self, sheet_ids: Sequence[str], lead_filter: LeadFilter) -> list[dict[str, Any]]:
+        """Every lead of these sheets passing the filter, as the API serves them (to sort or count)."""
+        ...
+
+    def get_lead(self, sheet_id: str, lead_id: str) -> dict[str, Any] | None:
+        """One lead as the API serves it (deleted too), or None."""
         ...
 
 

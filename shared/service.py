@@ -8,19 +8,22 @@ setting or a credential.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import json
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from . import buildinfo, telemetry
 from .config import Settings, SheetConfig, load_settings
+from .core.leadquery import LeadFilter, parse_sort, sort_key
 from .core.models import Status
 from .core.state import Approval, SheetState
-from .errors import ConfigError, ConflictError, InvalidRequestError, LeadSyncError, StoreError, UnknownSheetError
+from .errors import ConfigError, ConflictError, InvalidRequestError, LeadSyncError, NotFoundError, StoreError, UnknownSheetError
 from .ports import LeadStore, SheetSource
 
 if TYPE_CHECKING:
@@ -46,6 +49,38 @@ class LeadsQuery:
     updated_since: datetime | None = None
     include_orphaned: bool = False
     """With ``customer``: also leads of sheets no longer configured (found by the customer on each lead)."""
+    status: str | None = None
+    source: str | None = None
+    campaign: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    updated_from: datetime | None = None
+    updated_to: datetime | None = None
+    has_invalid: bool | None = None
+    duplicate: bool | None = None
+    deleted: bool | None = None
+    q: str | None = None
+    sort: str | None = None
+    """A sort field (``shared.core.leadquery.SORT_FIELDS``), ``-`` first for descending."""
+    count: bool = False
+
+    def lead_filter(self, phone_region: str = "GB") -> LeadFilter:
+        return LeadFilter(
+            status=self.status,
+            source=self.source,
+            campaign=self.campaign,
+            updated_from=self.updated_from,
+            updated_to=self.updated_to,
+            changed_since=self.updated_since,
+            include_deleted=self.include_deleted or self.deleted is True,
+            deleted=self.deleted,
+            created_from=self.created_from,
+            created_to=self.created_to,
+            has_invalid=self.has_invalid,
+            duplicate=self.duplicate,
+            q=self.q,
+            phone_region=phone_region,
+        )
 
 
 @dataclass(frozen=True)
@@ -330,7 +365,8 @@ class Runtime:
             last_success_at=_iso(st.last_success_at),
             leads=st.baseline,
             counts=dict(st.counts),
-            header_row=st.header_row,
+            header_row=None if st.header_row is None else st.header_row + 1,
+            header_row_index=st.header_row,
             header_strategy=st.header_strategy,
             guard=dict(st.guard) if st.guard else None,
             blocked=st.blocked.to_dict() if st.blocked else None,
@@ -346,7 +382,14 @@ class Runtime:
         return entry
 
     def leads(self, query: LeadsQuery) -> dict[str, Any]:
-        """One page of leads of a sheet or a customer; raises on unknown sheets and bad tokens."""
+        """
+        One page of leads of a sheet or a customer; raises on unknown sheets and bad tokens.
+
+        Without ``sort`` and ``count`` the store walks the partitions in key order and fills the
+        page (server-side filters in OData, the rest decided per lead). With either, every
+        matching lead of the customer's partitions is read, sorted (ties on sheet and id) and
+        paged by the last key served, so pages are stable while leads change.
+        """
         if query.sheet_id and self.settings.sheet(query.sheet_id) is None:
             raise UnknownSheetError(query.sheet_id)
         sheet_ids: list[str] | None
@@ -359,19 +402,57 @@ class Runtime:
         else:
             # Only the partitions of this customer's configured sheets are read.
             sheet_ids = [s.id for s in self.settings.sheets if s.customer == query.customer]
+        lead_filter = query.lead_filter(self.settings.phone_region or "GB")
+        if query.sort or query.count:
+            if sheet_ids is None:
+                raise InvalidRequestError("sort and count work on configured sheets: leave out include_orphaned")
+            return self._sorted_leads(query, sheet_ids, lead_filter)
         try:
             page = self.read_store.list_leads(
                 sheet_ids=sheet_ids,
                 customer=query.customer,
-                include_deleted=query.include_deleted,
                 page_size=query.page_size,
                 token=query.continuation,
-                updated_since=query.updated_since,
+                lead_filter=lead_filter,
             )
         except ValueError as e:
             raise InvalidRequestError(str(e)) from e
         items, token, watermark = page
         return {"items": items, "count": len(items), "continuation": token, "watermark": watermark}
+
+    def _sorted_leads(self, query: LeadsQuery, sheet_ids: list[str], lead_filter: LeadFilter) -> dict[str, Any]:
+        sort = parse_sort(query.sort or "changed_at") if query.sort else None
+        field, desc = sort if sort else ("", False)
+        after = decode_sort_token(query.continuation, query.sort or "")
+        watermark = after["w"] if after else (datetime.now(UTC) - WATERMARK_MARGIN).isoformat()
+        leads = self.read_store.scan_leads(sheet_ids, lead_filter)
+        order = {sid: n for n, sid in enumerate(sheet_ids)}
+
+        def key(lead: dict[str, Any]) -> tuple[Any, ...]:
+            if not field:  # storage order: partition by partition, by id
+                return (0, "", f"{order.get(lead['sheet_id'], 0):06d}", str(lead["id"]))
+            return sort_key(lead, field)
+
+        keyed = sorted(((key(x), x) for x in leads), key=lambda kx: kx[0], reverse=desc)
+        if after:
+            last = tuple(after["k"])
+            keyed = [(k, x) for k, x in keyed if (k < last if desc else k > last)]
+        page = keyed[: query.page_size]
+        more = len(keyed) > query.page_size
+        token = encode_sort_token(query.sort or "", list(page[-1][0]), watermark) if more and page else None
+        doc: dict[str, Any] = {"items": [x for _, x in page], "count": len(page), "continuation": token, "watermark": watermark}
+        if query.count:
+            doc["total"] = len(leads)
+        return doc
+
+    def lead(self, sheet_id: str, lead_id: str) -> dict[str, Any]:
+        """One lead of a configured sheet (deleted ones too); raises UnknownSheetError or NotFoundError."""
+        if self.settings.sheet(sheet_id) is None:
+            raise UnknownSheetError(sheet_id)
+        found = self.read_store.get_lead(sheet_id, lead_id)
+        if found is None:
+            raise NotFoundError("no lead with this id in this sheet; ids come from GET /api/leads")
+        return found
 
     def sync(self, request: SyncRequest) -> dict[str, Any]:
         return self.run_sync(only=request.sheet_id, trigger="manual").to_dict()
@@ -550,6 +631,42 @@ class Runtime:
             "retention_days": s.retention_days,
             "sheet_retention": {x.id: x.retention_days for x in s.sheets if x.retention_days is not None},
         }
+
+
+WATERMARK_MARGIN = timedelta(seconds=60)
+"""As the store's: a sorted walk's watermark lies this far behind its start."""
+_SORT_TOKEN_ERROR = "invalid continuation token: pass back the continuation of the previous page unchanged, with the same sort"
+
+
+def encode_sort_token(sort: str, key: list[Any], watermark: str) -> str:
+    """The continuation of a sorted listing: the sort, the last key served and the watermark."""
+    raw = json.dumps({"s": sort, "k": key, "w": watermark}, separators=(",", ":"), ensure_ascii=False).encode()
+    return "s." + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_sort_token(text: str | None, sort: str) -> dict[str, Any] | None:
+    if not text:
+        return None
+    try:
+        if not text.startswith("s."):
+            raise ValueError(text[:2])
+        body = text[2:]
+        value = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        key = value["k"]
+        ok = (
+            isinstance(value, dict)
+            and value.get("s") == sort
+            and isinstance(value.get("w"), str)
+            and isinstance(key, list)
+            and len(key) == 4
+            and isinstance(key[0], int)
+            and all(isinstance(k, str) for k in key[1:])
+        )
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError, RecursionError):
+        ok = False
+    if not ok:
+        raise InvalidRequestError(_SORT_TOKEN_ERROR)
+    return dict(value)
 
 
 def _warn(entry: dict[str, Any], code: str, message: str) -> None:

@@ -121,7 +121,12 @@ class SheetReport:
         return {k: getattr(self, k) for k in REPORT_COUNTS}
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """As the API serves it: ``header_row`` 1-based as a person counts rows, ``header_row_index`` 0-based."""
+        out = asdict(self)
+        out["header_row"] = None if self.header_row is None else self.header_row + 1
+        out["header_row_index"] = self.header_row
+        out["awaiting_approval"] = self.blocked is not None
+        return out
 
     def log_fields(self) -> dict[str, Any]:
         """Counts and ids only: no lead data (for telemetry)."""

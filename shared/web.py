@@ -30,8 +30,10 @@ from typing import Any
 import azure.functions as func
 
 from .adapters.table_codec import MAX_TOKEN_CHARS
+from .contract import HealthParams, LeadParams, LeadsQueryParams
+from .core.leadquery import SORT_FIELDS, parse_sort
 from .core.redact import redact, redact_all
-from .errors import ConfigError, ConflictError, InvalidRequestError, LeadSyncError, StoreError, UnknownSheetError
+from .errors import ConfigError, ConflictError, InvalidRequestError, LeadSyncError, NotFoundError, StoreError, UnknownSheetError
 from .service import MAX_PAGE, ApprovalRequest, AuditQuery, ErasureRequest, LeadsQuery, SyncRequest
 
 log = logging.getLogger("leadsync")
@@ -42,19 +44,10 @@ MAX_PARAM_CHARS = 512
 """Longest query parameter value accepted (a continuation token has its own, larger limit)."""
 SHEET_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_CUSTOMER_CHARS = 200
-LEADS_PARAMS = (
-    "customer",
-    "sheet",
-    "sheet_id",
-    "page_size",
-    "continuation",
-    "include_deleted",
-    "include_orphaned",
-    "updated_since",
-    "code",
-)
-"""Accepted on GET /api/leads (``code`` is the function key, read by the host)."""
-HEALTH_PARAMS = ("sheet", "runs", "code")
+LEADS_PARAMS = (*LeadsQueryParams.model_fields, "code")
+"""Accepted on GET /api/leads, as the contract lists them (``code`` is the function key, read by the host)."""
+LEAD_PARAMS = (*LeadParams.model_fields, "code")
+HEALTH_PARAMS = (*HealthParams.model_fields, "code")
 SYNC_BODY_KEYS = ("sheet", "all")
 # Table Storage holds Edm.DateTime from 1601-01-01: earlier instants cannot be compared with.
 EARLIEST = datetime(1601, 1, 1, tzinfo=UTC)
@@ -63,6 +56,7 @@ TRUE, FALSE = ("1", "true", "yes"), ("0", "false", "no", "")
 STATUS: tuple[tuple[type[LeadSyncError], int, str], ...] = (
     (InvalidRequestError, 400, "Invalid request"),
     (UnknownSheetError, 404, "Unknown sheet"),
+    (NotFoundError, 404, "Not found"),
     (ConflictError, 409, "Conflict"),
     (ConfigError, 503, "Not configured"),
     (StoreError, 503, "Storage unavailable"),
@@ -132,7 +126,8 @@ def _params(req: func.HttpRequest, accepted: tuple[str, ...]) -> dict[str, str]:
     unknown = sorted(k for k in params if k not in accepted)
     if unknown:
         shown = ", ".join(repr(k[:40]) for k in unknown[:5])
-        raise InvalidRequestError(f"unknown query parameter {shown}; accepted: {', '.join(k for k in accepted if k != 'code')}")
+        names = ", ".join(k for k in accepted if k != "code")
+        raise InvalidRequestError(f"unknown query parameter {shown}; " + (f"accepted: {names}" if names else "this route takes none"))
     for k, v in params.items():
         if len(v) > (MAX_TOKEN_CHARS if k == "continuation" else MAX_PARAM_CHARS):
             raise InvalidRequestError(f"{k} is too long")
@@ -180,6 +175,19 @@ def parse_time(raw: str, name: str) -> datetime:
     return when
 
 
+def _opt_bool(params: Mapping[str, str], name: str) -> bool | None:
+    return _bool(params, name) if (params.get(name) or "").strip() else None
+
+
+def _opt_time(params: Mapping[str, str], name: str) -> datetime | None:
+    return parse_time(params[name], name) if params.get(name) else None
+
+
+def _opt_text(params: Mapping[str, str], name: str) -> str | None:
+    value = params.get(name)
+    return value if value else None
+
+
 def parse_leads_query(req: func.HttpRequest) -> LeadsQuery:
     params = _params(req, LEADS_PARAMS)
     sheet = params.get("sheet") or params.get("sheet_id") or None
@@ -188,15 +196,87 @@ def parse_leads_query(req: func.HttpRequest) -> LeadsQuery:
         raise InvalidRequestError("give ?customer=NAME or ?sheet=ID")
     if customer is not None and len(customer) > MAX_CUSTOMER_CHARS:
         raise InvalidRequestError(f"customer is longer than {MAX_CUSTOMER_CHARS} characters")
+    sort = params.get("sort") or None
+    if sort is not None and parse_sort(sort) is None:
+        raise InvalidRequestError(f"sort must be one of {', '.join(SORT_FIELDS)}, with '-' first for descending (e.g. sort=-created_at)")
+    q = params.get("q")
+    if q is not None and (not q.strip() or len(q) > 200):
+        raise InvalidRequestError("q must be 1 to 200 characters of a name, email, phone or company")
+    created_from, created_to = _opt_time(params, "created_from"), _opt_time(params, "created_to")
+    updated_from, updated_to = _opt_time(params, "updated_from"), _opt_time(params, "updated_to")
+    for lo, hi, name in ((created_from, created_to, "created"), (updated_from, updated_to, "updated")):
+        if lo is not None and hi is not None and lo > hi:
+            raise InvalidRequestError(f"{name}_from must not be after {name}_to")
     return LeadsQuery(
         sheet_id=_sheet_id(sheet) if sheet else None,
         customer=customer,
         page_size=_int(params, "page_size", 100, 1, MAX_PAGE),
         continuation=params.get("continuation") or None,
         include_deleted=_bool(params, "include_deleted"),
-        updated_since=parse_time(params["updated_since"], "updated_since") if params.get("updated_since") else None,
+        updated_since=_opt_time(params, "updated_since"),
         include_orphaned=_bool(params, "include_orphaned"),
+        status=_opt_text(params, "status"),
+        source=_opt_text(params, "source"),
+        campaign=_opt_text(params, "campaign"),
+        created_from=created_from,
+        created_to=created_to,
+        updated_from=updated_from,
+        updated_to=updated_to,
+        has_invalid=_opt_bool(params, "has_invalid"),
+        duplicate=_opt_bool(params, "duplicate"),
+        deleted=_opt_bool(params, "deleted"),
+        q=q.strip() if q is not None else None,
+        sort=sort,
+        count=_bool(params, "count"),
     )
+
+
+def parse_lead_request(req: func.HttpRequest) -> tuple[str, str]:
+    """``GET /api/leads/{id}?sheet=ID``: (sheet id, lead id)."""
+    params = _params(req, LEAD_PARAMS)
+    lead_id = req.route_params.get("id") or ""
+    if not lead_id or len(lead_id) > 512 or any(c in lead_id for c in "/\\#?") or not lead_id.isprintable():
+        raise InvalidRequestError("the lead id is not one this API serves; ids come from GET /api/leads")
+    if not params.get("sheet"):
+        raise InvalidRequestError("give ?sheet=ID: a lead id is unique within its sheet")
+    return _sheet_id(params["sheet"]), lead_id
+
+
+def etag_of(payload: Mapping[str, Any], volatile: tuple[str, ...] = ()) -> str:
+    """
+    The ETag of a document. Strong (``"..."``) when it hashes the whole representation; weak
+    (``W/"..."``) when ``volatile`` fields (a clock: ``checked_at``, ``watermark``) are left out,
+    since two answers with one weak ETag may then differ in those fields only.
+    """
+    import hashlib
+
+    stable = {k: v for k, v in payload.items() if k not in volatile}
+    digest = hashlib.sha256(json.dumps(stable, ensure_ascii=False, default=str, sort_keys=True).encode()).hexdigest()[:32]
+    return f'W/"{digest}"' if volatile else f'"{digest}"'
+
+
+def _etag_matches(header: str | None, etag: str) -> bool:
+    """If-None-Match uses the weak comparison (RFC 9110 13.1.2): W/ prefixes are ignored."""
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    bare = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == bare for tag in header.split(","))
+
+
+def cached_json(req: func.HttpRequest, status: int, payload: Mapping[str, Any], volatile: tuple[str, ...] = ()) -> func.HttpResponse:
+    """A JSON answer with an ETag; 304 (no body) when the request's If-None-Match names it."""
+    etag = etag_of(payload, volatile)
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}  # lead data: no shared cache keeps it
+    if status == 200 and _etag_matches(req.headers.get("if-none-match"), etag):
+        return func.HttpResponse(status_code=304, headers=headers)
+    return json_response(status, payload, headers)
+
+
+def parse_no_params(req: func.HttpRequest) -> None:
+    """Routes that take no query parameters refuse any (a typo is not silently ignored)."""
+    _params(req, ("code",))
 
 
 def parse_health_query(req: func.HttpRequest) -> tuple[int, str | None]:

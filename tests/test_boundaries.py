@@ -113,6 +113,7 @@ LAYERS: dict[str, int] = {
     "shared.errors": 1,
     "shared.config": 1,
     "shared.ports": 1,
+    "shared.contract": 1,
     "shared.buildinfo": 1,
     "shared.telemetry": 1,
     "shared.adapters": 2,

@@ -108,7 +108,17 @@ def test_local_server_dispatches_to_registered_functions(make_settings, store) -
             "leads/erasures",
             "leads/erasures/unsuppress",
             "leads/audit",
+            "leads/{id}",
+            "leads/reasons",
+            "openapi.json",
         }
+        # Literal routes win over leads/{id}, as on the host.
+        order = ["{" in r[1] for r in server.routes]
+        assert order == sorted(order)
+        status, _, body = _get(root + "/leads/reasons")
+        assert status == 200 and json.loads(body)["reasons"][0]["code"]
+        status, _, body = _get(root + "/leads/sync")
+        assert status == 400 and "sheet" in json.loads(body)["detail"]
         status, _, body = _get(root + "/leads/sync", "POST", b'{"sheet": "bright-dental"}')
         assert status == 200 and json.loads(body)["sheets"][0]["added"] == 6
         status, headers, body = _get(root + "/leads?sheet=bright-dental&page_size=2", headers={"Origin": "http://localhost:3000"})

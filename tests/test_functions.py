@@ -55,6 +55,7 @@ def test_worker_startup_with_empty_environment() -> None:
     assert set(fns) == {
         "sync_timer",
         "list_leads",
+        "get_lead",
         "manual_sync",
         "approve_drop",
         "health",
@@ -63,6 +64,8 @@ def test_worker_startup_with_empty_environment() -> None:
         "unsuppress_person",
         "audit_trail",
         "purge_timer",
+        "reasons",
+        "openapi",
     }
     for f in fns.values():
         names = [b["name"] for b in f["bindings"] if b["name"] != "$return"]
@@ -95,6 +98,9 @@ def test_worker_startup_with_empty_environment() -> None:
         "erase_person": ("leads/erasures", ["POST"], "FUNCTION"),
         "unsuppress_person": ("leads/erasures/unsuppress", ["POST"], "FUNCTION"),
         "audit_trail": ("leads/audit", ["GET"], "FUNCTION"),
+        "get_lead": ("leads/{id}", ["GET"], "FUNCTION"),
+        "reasons": ("leads/reasons", ["GET"], "ANONYMOUS"),
+        "openapi": ("openapi.json", ["GET"], "ANONYMOUS"),
     }
     assert doc["heavy"] == [], "indexing must not import the SDKs or the sync pipeline"
 

@@ -22,18 +22,23 @@ from scripts import package as pkg
 from scripts.smoke import smoke
 from tests.conftest import ROOT
 
-FUNCTIONS = [
-    "approve_drop",
-    "audit_trail",
-    "erase_person",
-    "health",
-    "health_detail",
-    "list_leads",
-    "manual_sync",
-    "purge_timer",
-    "sync_timer",
-    "unsuppress_person",
-]
+FUNCTIONS = sorted(
+    [
+        "approve_drop",
+        "audit_trail",
+        "erase_person",
+        "get_lead",
+        "health",
+        "health_detail",
+        "list_leads",
+        "manual_sync",
+        "openapi",
+        "purge_timer",
+        "reasons",
+        "sync_timer",
+        "unsuppress_person",
+    ]
+)
 
 
 @pytest.fixture(scope="session")

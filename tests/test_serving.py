@@ -403,7 +403,7 @@ HOSTILE: list[tuple[str, func.HttpRequest, int]] = [
     ("list_leads", _req("GET", {"customer": "A", "continuation": base64.urlsafe_b64encode(b'{"PartitionKey": {"a": 1}}').decode()}), 400),
     ("list_leads", _req("GET", {"customer": "A", "continuation": "x" * 10_000}), 400),
     ("list_leads", _req("GET", {"customer": "x" * 5000}), 400),
-    ("list_leads", _req("GET", {"customer": "A", "status": "new"}), 400),
+    ("list_leads", _req("GET", {"customer": "A", "colour": "new"}), 400),
     ("list_leads", _req("GET", {"customer": "A", "include_deleted": "maybe"}), 400),
     ("list_leads", _req("GET", {"sheet": "../../etc"}), 400),
     ("list_leads", _req("GET", {"sheet": "a" * 65}), 400),
@@ -438,13 +438,16 @@ def test_hostile_requests_are_clear_400s_and_sync_nothing(make_settings, store) 
         assert status == expected, (route, dict(req.params), req.get_body()[:60], status, text[:200])
         assert doc["code"] and doc["detail"] and doc["status"] == expected
     assert store.list_states() == [], "no hostile request synced anything"
-    unknown = _call("list_leads", _req("GET", {"customer": "A", "q": "x"}))[1]
+    unknown = _call("list_leads", _req("GET", {"customer": "A", "qq": "x"}))[1]
     assert "accepted:" in unknown["detail"] and "page_size" in unknown["detail"]
     assert rt.settings.sheets
 
 
 params_strategy = st.dictionaries(
-    st.sampled_from(["customer", "sheet", "page_size", "continuation", "include_deleted", "updated_since", "runs", "x"]),
+    st.sampled_from(
+        ["customer", "sheet", "page_size", "continuation", "include_deleted", "updated_since", "runs", "x"]
+        + ["q", "sort", "count", "status", "created_from", "updated_to", "has_invalid", "duplicate", "deleted"]
+    ),
     st.one_of(
         st.text(max_size=80),
         st.sampled_from(["acme-facebook", "Acme Roofing", "0", "-1", "1000", "true", "2026-01-01T00:00:00+14:00", "0001-01-01"]),
@@ -462,11 +465,15 @@ body_strategy = st.one_of(
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(route=st.sampled_from(["health", "health_detail", "list_leads", "approve_drop"]), params=params_strategy, sheet=st.text(max_size=70))
+@given(
+    route=st.sampled_from(["health", "health_detail", "list_leads", "approve_drop", "get_lead", "reasons"]),
+    params=params_strategy,
+    sheet=st.text(max_size=70),
+)
 def test_fuzz_read_routes_never_fail(make_settings, store, route: str, params: dict, sheet: str) -> None:
     """Random parameters on every read route and approve: no 5xx, always a JSON answer without leaks."""
     _runtime_with_samples(make_settings, store)
-    status, doc, text = _call(route, _req("POST" if route == "approve_drop" else "GET", params, route_params={"sheet": sheet}))
+    status, doc, text = _call(route, _req("POST" if route == "approve_drop" else "GET", params, route_params={"sheet": sheet, "id": sheet}))
     assert status < 500, (route, params, text[:300])
     _no_leaks(text)
 

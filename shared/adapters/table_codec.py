@@ -176,13 +176,32 @@ def entity_to_lead(e: Mapping[str, Any]) -> dict[str, Any]:
     out["duplicate_of"] = e.get("duplicate_of")
     out["deleted"] = bool(e.get("deleted"))
     for k in ("deleted_at", "first_seen", "updated_at"):
-        v = e.get(k)
-        out[k] = v.isoformat() if isinstance(v, datetime) else v
+        out[k] = _served_time(e.get(k))
+    out["created_at"] = _served_created(out["created_at"])
     if truncated_text:
         out["truncated"] = json.loads(truncated_text)
     stamp = getattr(e, "metadata", {}).get("timestamp")
     out["changed_at"] = stamp.isoformat() if isinstance(stamp, datetime) else None
     return out
+
+
+def _served_time(v: Any) -> str | None:
+    """A stored time as the API serves it: ISO 8601 with its offset (UTC), or None."""
+    if isinstance(v, datetime):
+        return (v if v.tzinfo else v.replace(tzinfo=UTC)).isoformat()
+    when = _when(v)
+    return when.isoformat() if when else None
+
+
+def _served_created(v: str | None) -> str | None:
+    """A sheet's created_at: a date stays a date; a date-time without a zone is read as UTC."""
+    if not v or len(v) <= 10:
+        return v
+    try:
+        when = datetime.fromisoformat(v.replace("Z", "+00:00"))
+    except ValueError:
+        return v
+    return v if when.tzinfo else when.replace(tzinfo=UTC).isoformat()
 
 
 # sync state

@@ -34,6 +34,7 @@ from azure.data.tables import TableTransactionError, UpdateMode
 
 from ..config import SheetConfig, StorageTarget
 from ..core.identity import KeyedLead
+from ..core.leadquery import LeadFilter
 from ..core.plan import StoredLead
 from ..core.state import Lease, RunSummary, SheetState
 from ..errors import StoreError
@@ -216,6 +217,7 @@ class TableLeadStore:
         page_size: int = 100,
         token: str | None = None,
         updated_since: datetime | None = None,
+        lead_filter: LeadFilter | None = None,
     ) -> LeadPage:
         """
         One page of leads. With ``sheet_ids`` (or ``sheet_id``) the walk reads only those sheets'
@@ -226,32 +228,39 @@ class TableLeadStore:
         ``Timestamp``: writes, soft deletions and restores alike). The page's ``watermark`` (the
         walk's start less a safety margin, the same on every page of one walk) is what a reader
         passes back next time: it never misses a change committed while it was reading.
+
+        ``lead_filter``: its stored-property parts go to storage as OData (``odata_filter``); the
+        rest is decided on each lead here, reading storage pages until the page is full.
         """
-        state = decode_token(token, extra_keys=("i", "w"))
+        state = decode_token(token, extra_keys=("i", "w", "r"))
         watermark = (state or {}).get("w") or (datetime.now(UTC) - WATERMARK_MARGIN).isoformat()
-        clauses: list[str] = []
-        params: dict[str, Any] = {}
-        if not include_deleted:
-            clauses.append("deleted eq false")
-        if updated_since is not None:
-            clauses.append("Timestamp ge @since")
-            params["since"] = updated_since
+        f = lead_filter or LeadFilter(include_deleted=include_deleted, changed_since=updated_since)
+        clauses, params = odata_filter(f)
+        match = f.matcher()
         parts = list(sheet_ids) if sheet_ids is not None else [sheet_id] if sheet_id else None
         sdk_token: Any = {k: v for k, v in (state or {}).items() if k in ("PartitionKey", "RowKey")} or None
+
+        def fill(query: str, qparams: dict[str, Any], cont: Any, items: list[dict[str, Any]]) -> Any:
+            """Read one storage page (at most what the page still needs) into ``items``; the next token."""
+            pages: Any = self.leads.query_entities(query, parameters=qparams, results_per_page=page_size - len(items)).by_page(
+                continuation_token=cont
+            )
+            got = [entity_to_lead(e) for e in next(pages, [])]
+            items += [x for x in got if match(x)] if match else got
+            return pages.continuation_token
 
         if parts is None:
             if customer:
                 clauses.append("customer eq @customer")
                 params["customer"] = customer
-            query = " and ".join(clauses) or "PartitionKey ne ''"
+            scan_query = " and ".join(clauses) or "PartitionKey ne ''"
 
             def scan() -> LeadPage:
-                pages: Any = self.leads.query_entities(query, parameters=params, results_per_page=page_size).by_page(
-                    continuation_token=sdk_token
-                )
-                page: Any = next(pages, [])
-                nxt = encode_token(pages.continuation_token, {"w": watermark})
-                return LeadPage([entity_to_lead(e) for e in page], nxt, watermark)
+                items: list[dict[str, Any]] = []
+                cont = fill(scan_query, params, sdk_token, items)
+                while cont and len(items) < page_size:
+                    cont = fill(scan_query, params, cont, items)
+                return LeadPage(items, encode_token(cont, {"w": watermark}), watermark)
 
             return self._read_leads(scan)
 
@@ -263,20 +272,69 @@ class TableLeadStore:
         def walk() -> LeadPage:
             items: list[dict[str, Any]] = []
             i, cont = index, sdk_token
-            cont_any: Any
             while i < len(parts) and len(items) < page_size:
-                pages: Any = self.leads.query_entities(
-                    query, parameters=params | {"pk": parts[i]}, results_per_page=page_size - len(items)
-                ).by_page(continuation_token=cont)
-                items += [entity_to_lead(e) for e in next(pages, [])]
-                cont_any = pages.continuation_token
-                cont = cont_any
+                cont = fill(query, params | {"pk": parts[i]}, cont, items)
                 if not cont:
                     i, cont = i + 1, None
             more = i < len(parts)
             return LeadPage(items, encode_token(dict(cont or {}) | {"i": str(i), "w": watermark}) if more else None, watermark)
 
+        def sieve() -> LeadPage:
+            # Decided per lead: read storage pages of 1,000 and stop at the lead that fills the
+            # page; the next page starts after its RowKey (an OData range, not a storage token).
+            assert match is not None
+            items: list[dict[str, Any]] = []
+            i, after = index, (state or {}).get("r")
+            while i < len(parts) and len(items) < page_size:
+                qp = params | {"pk": parts[i]} | ({"rk": after} if after else {})
+                for e in self.leads.query_entities(query + (" and RowKey gt @rk" if after else ""), parameters=qp, results_per_page=1000):
+                    lead = entity_to_lead(e)
+                    if match(lead):
+                        items.append(lead)
+                        if len(items) == page_size:
+                            after = e["RowKey"]
+                            break
+                else:
+                    i, after = i + 1, None
+            more = i < len(parts)
+            return LeadPage(
+                items, encode_token({"i": str(i), "w": watermark} | ({"r": after} if after else {})) if more else None, watermark
+            )
+
+        if match is not None:
+            return self._read_leads(sieve)
         return self._read_leads(walk)
+
+    def scan_leads(self, sheet_ids: Sequence[str], lead_filter: LeadFilter) -> list[dict[str, Any]]:
+        """Every lead of these sheets' partitions passing ``lead_filter`` (for sorting and counting)."""
+        clauses, params = odata_filter(lead_filter)
+        match = lead_filter.matcher()
+        query = " and ".join(["PartitionKey eq @pk", *clauses])
+
+        def read() -> LeadPage:
+            out: list[dict[str, Any]] = []
+            for pk in sheet_ids:
+                for e in self.leads.query_entities(query, parameters=params | {"pk": pk}, results_per_page=1000):
+                    lead = entity_to_lead(e)
+                    if match is None or match(lead):
+                        out.append(lead)
+            return LeadPage(out, None, None)
+
+        return self._read_leads(read).items
+
+    def get_lead(self, sheet_id: str, lead_id: str) -> dict[str, Any] | None:
+        """One lead as the API serves it (deleted ones too), or None."""
+
+        def read() -> LeadPage:
+            try:
+                return LeadPage([entity_to_lead(self.leads.get_entity(sheet_id, lead_id))], None, None)
+            except ResourceNotFoundError as e:
+                if _table_missing(e):
+                    raise
+                return LeadPage([], None, None)
+
+        items = self._read_leads(read).items
+        return items[0] if items else None
 
     def _read_leads(self, read: Callable[[], LeadPage]) -> LeadPage:
         try:
@@ -591,6 +649,32 @@ class LeaseGrant:
 
     def __bool__(self) -> bool:
         return self.acquired
+
+
+def odata_filter(f: LeadFilter) -> tuple[list[str], dict[str, Any]]:
+    """The parts of ``f`` Table Storage evaluates itself (stored properties, within the partition)."""
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    if f.deleted is not None:
+        clauses.append("deleted eq @deleted")
+        params["deleted"] = f.deleted
+    elif not f.include_deleted:
+        clauses.append("deleted eq false")
+    for name in ("status", "source", "campaign"):
+        value = getattr(f, name)
+        if value is not None:
+            clauses.append(f"{name} eq @{name}")
+            params[name] = value
+    if f.updated_from is not None:
+        clauses.append("updated_at ge @updated_from")
+        params["updated_from"] = f.updated_from
+    if f.updated_to is not None:
+        clauses.append("updated_at lt @updated_to")
+        params["updated_to"] = f.updated_to
+    if f.changed_since is not None:
+        clauses.append("Timestamp ge @since")
+        params["since"] = f.changed_since
+    return clauses, params
 
 
 @contextmanager

@@ -1,0 +1,671 @@
+"""
+The HTTP contract: pydantic models of every request and response, the route registry, and the
+OpenAPI 3.1 document generated from both (served at ``GET /api/openapi.json``).
+
+This module is part of the HTTP edge (like ``shared.web``): it names status codes. The models are
+the single source of the document; handlers still build plain dicts, and the tests validate every
+route's real responses against the generated document, so a handler that drifts from its model
+fails there.
+
+Adding a route: append a ``Route`` to ``ROUTES`` (path, method, operation id, auth, query model,
+body model, response models by status). Models are built at import (cheap); the document is
+generated on first use and cached (``openapi``), so importing ``function_app`` stays fast.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .core.models import CANONICAL_FIELDS
+from .core.reasons import ReasonCode
+
+API_VERSION = "1.0.0"
+TIMESTAMP = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$"
+"""An ISO 8601 date-time with its offset: every timestamp the API serves matches it."""
+Timestamp = Annotated[str, Field(pattern=TIMESTAMP, json_schema_extra={"format": "date-time"})]
+DateOrTimestamp = Annotated[
+    str,
+    Field(
+        pattern=r"^\d{4}-\d\d-\d\d(T\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d))?$",
+        description="A date (2026-11-03) when the sheet gave only a day, else a date-time with its offset",
+    ),
+]
+SHEET_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+SheetId = Annotated[str, Field(pattern=SHEET_PATTERN)]
+SyncStatus = Literal["SUCCESS", "WARNING", "ERROR"]
+
+
+class Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# errors
+
+
+class Problem(Closed):
+    """An RFC 9457 problem document (``application/problem+json``)."""
+
+    type: str = Field(description="A URI naming the problem type: https://leadsync.dev/problems/{code}")
+    title: str
+    status: int
+    detail: str = Field(description="What went wrong and how to fix it, for a person")
+    code: str = Field(description="A stable machine code: invalid_request, unknown_sheet, not_found, conflict, config, store, internal")
+    error: str = Field(description="Deprecated: the same text as detail (clients of the first API version)")
+    error_id: str | None = Field(default=None, description="On 500: quote it to support")
+
+
+# leads
+
+
+class Lead(BaseModel):
+    """One lead as stored by the last sync of its sheet. Fields the sheet does not have are null."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(description="Stable lead id within its sheet (the storage row key)")
+    sheet_id: SheetId
+    customer: str | None
+    full_name: str | None
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    phone: str | None = Field(description="E.164 when valid (+447912345678)")
+    company: str | None
+    job_title: str | None
+    source: str | None
+    campaign: str | None
+    status: str | None
+    created_at: DateOrTimestamp | None = Field(
+        description="When the lead was created, from the sheet; a time without a zone in the sheet is read as UTC"
+    )
+    notes: str | None
+    address: str | None
+    city: str | None
+    postcode: str | None
+    country: str | None
+    website: str | None
+    phones: list[str] | None = Field(default=None, description="Further phone columns, when the sheet has them")
+    emails: list[str] | None = Field(default=None, description="Further email columns, when the sheet has them")
+    extra: dict[str, Any] = Field(description="Unmapped columns by header")
+    invalid: dict[str, Any] = Field(description="Values that could not be normalised, kept raw, by field")
+    row: int | None = Field(ge=1, description="1-based row of the lead in its sheet at the last sync, as a person counts rows")
+    duplicate_of: str | None = Field(description="Id of the first lead in the sheet with the same email or phone")
+    deleted: bool
+    deleted_at: Timestamp | None
+    first_seen: Timestamp | None
+    updated_at: Timestamp | None = Field(description="When the sync last wrote this lead")
+    changed_at: Timestamp | None = Field(description="When storage committed the last change (what updated_since filters on)")
+    truncated: list[str] | None = Field(default=None, description="Fields cut to fit one storage entity")
+
+
+assert set(CANONICAL_FIELDS) <= set(Lead.model_fields)
+
+
+class LeadsPage(Closed):
+    items: list[Lead]
+    count: int = Field(ge=0, description="Items on this page")
+    total: int | None = Field(default=None, ge=0, description="Every lead matching the query (only with count=true)")
+    continuation: str | None = Field(description="Pass back as ?continuation= for the next page; null on the last page")
+    watermark: Timestamp | None = Field(description="Pass back as ?updated_since= next time to read only what changed")
+
+
+SortKey = Literal[
+    "created_at", "-created_at", "updated_at", "-updated_at", "name", "-name", "company", "-company", "changed_at", "-changed_at"
+]
+
+
+class LeadsQueryParams(Closed):
+    """Query parameters of ``GET /api/leads`` (at least one of customer or sheet)."""
+
+    customer: str | None = Field(default=None, max_length=200, description="Leads of this customer's sheets")
+    sheet: SheetId | None = Field(default=None, description="Leads of one sheet")
+    sheet_id: SheetId | None = Field(default=None, description="Same as sheet (older name)")
+    page_size: int = Field(default=100, ge=1, le=1000)
+    continuation: str | None = Field(default=None, max_length=4096, description="The continuation of the previous page, unchanged")
+    include_deleted: bool = Field(default=False, description="Also leads removed from the sheet (soft-deleted)")
+    include_orphaned: bool = Field(default=False, description="With customer: also leads of sheets no longer configured")
+    updated_since: Timestamp | None = Field(default=None, description="Only leads whose changed_at is at or after this")
+    status: str | None = Field(default=None, max_length=512, description="Lead status, exactly as stored (server-side filter)")
+    source: str | None = Field(default=None, max_length=512, description="Lead source, exactly as stored (server-side filter)")
+    campaign: str | None = Field(default=None, max_length=512, description="Campaign, exactly as stored (server-side filter)")
+    created_from: Timestamp | None = Field(default=None, description="created_at at or after (a date-only created_at is midnight UTC)")
+    created_to: Timestamp | None = Field(default=None, description="created_at before")
+    updated_from: Timestamp | None = Field(default=None, description="updated_at at or after (server-side filter)")
+    updated_to: Timestamp | None = Field(default=None, description="updated_at before (server-side filter)")
+    has_invalid: bool | None = Field(default=None, description="Only leads with (true) or without (false) invalid values")
+    duplicate: bool | None = Field(default=None, description="Only duplicates of another lead (true) or only first occurrences (false)")
+    deleted: bool | None = Field(default=None, description="Only deleted (true) or only live (false) leads; true implies include_deleted")
+    q: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Search name, email, company (case- and accent-insensitive substring) and phone (any format, normalised as the sync does)",
+    )
+    sort: SortKey | None = Field(default=None, description="Order by a field; '-' for descending. Ties break on sheet and id")
+    count: bool = Field(default=False, description="Also return total, the number of matching leads")
+
+
+class LeadParams(Closed):
+    """Query parameters of ``GET /api/leads/{id}``."""
+
+    sheet: SheetId = Field(description="The lead's sheet")
+
+
+# reasons
+
+
+class Reason(Closed):
+    code: ReasonCode
+    status: SyncStatus = Field(description="The status this reason implies at least")
+    meaning: str
+    action: str = Field(description="What a person does about it")
+
+
+class Reasons(Closed):
+    reasons: list[Reason]
+
+
+# health
+
+
+class SheetCounts(Closed):
+    total: int
+    SUCCESS: int
+    WARNING: int
+    ERROR: int
+
+
+class HealthSummary(Closed):
+    """What anyone may know: nothing about customers, sheets or messages."""
+
+    status: SyncStatus
+    checked_at: Timestamp
+    version: str
+    started_at: Timestamp
+    storage: Literal["ok", "unavailable"]
+    configuration: Literal["ok", "has problems"]
+    syncs: Literal["fresh", "stale"]
+    sheets: SheetCounts
+    detail: str
+
+
+class RunSummary(Closed):
+    started_at: Timestamp
+    duration_ms: int
+    status: SyncStatus | Literal[""]
+    counts: dict[str, int]
+    reason_codes: list[ReasonCode]
+    trigger: str | None
+    run_id: str | None = None
+
+
+class BlockedChange(Closed):
+    id: str = Field(description="Approve exactly this change: POST /api/leads/sheets/{sheet}/approve {'change': id}")
+    kind: str = Field(description="drop (leads removed), empty (the sheet came back empty) or columns (essential columns removed)")
+    count: int
+    at: Timestamp
+    reason: str
+    preview: list[dict[str, Any]]
+
+
+class ApprovalNow(Closed):
+    change_id: str
+    at: Timestamp
+    by: str
+
+
+class ApprovalRecord(Closed):
+    change_id: str
+    kind: str
+    count: int
+    approved_at: Timestamp
+    by: str
+    reason: str
+    outcome: str
+    decided_at: Timestamp
+
+
+class SheetHealth(Closed):
+    sheet_id: SheetId
+    customer: str | None
+    source: str | None = None
+    enabled: bool | None = None
+    status: SyncStatus
+    messages: list[str]
+    reason_codes: list[ReasonCode]
+    last_run_at: Timestamp | None = None
+    last_success_at: Timestamp | None = None
+    leads: int | None = None
+    counts: dict[str, int] | None = None
+    header_row: int | None = Field(default=None, ge=1, description="1-based row of the header in the sheet, as a person counts rows")
+    header_row_index: int | None = Field(default=None, ge=0, description="0-based index of the header row (blank rows counted)")
+    header_strategy: str | None = None
+    guard: dict[str, Any] | None = None
+    blocked: BlockedChange | None = Field(default=None, description="The change the last sync did not make until a person approves it")
+    awaiting_approval: bool | None = Field(default=None, description="True when a change is blocked and no valid approval covers it")
+    approved: ApprovalNow | None = None
+    approvals: list[ApprovalRecord] | None = None
+    skipped_runs: int | None = None
+    recent_runs: list[RunSummary] | None = None
+
+
+class OrphanedSheet(Closed):
+    sheet_id: str
+    customer: str | None
+    leads: int | None
+    last_seen: Timestamp | None
+    reason_codes: list[ReasonCode]
+
+
+class Privacy(Closed):
+    erasure: str = Field(description='"ready", or why erasure cannot run (a setting to fix)')
+    retention_days: float | None = Field(description="Soft-deleted leads are purged after this many days; null: never")
+    sheet_retention: dict[str, float] = Field(description="Sheets with a retention of their own")
+
+
+class HealthDetail(Closed):
+    checked_at: Timestamp
+    version: str
+    started_at: Timestamp
+    problems: list[str]
+    warnings: list[str]
+    status: SyncStatus
+    sheets: list[SheetHealth]
+    orphaned: list[OrphanedSheet] | None = None
+    privacy: Privacy | None = None
+
+
+class HealthParams(Closed):
+    sheet: SheetId | None = Field(default=None, description="One sheet, with up to 50 runs from its history")
+    runs: int = Field(default=5, ge=0, le=50, description="Recent runs per sheet")
+
+
+# sync and approval
+
+
+class SyncBody(Closed):
+    """``{"sheet": ID}`` syncs one sheet; ``{"all": true}`` every sheet."""
+
+    sheet: SheetId = Field(default=None, description="One sheet id (not with all)")  # type: ignore[assignment]
+    all: Literal[True] = Field(default=None, description="true: every sheet (not with sheet)")  # type: ignore[arg-type]
+
+
+class SheetReport(Closed):
+    sheet_id: str
+    customer: str | None
+    status: SyncStatus
+    messages: list[str]
+    reason_codes: list[ReasonCode]
+    header_row: int | None = Field(ge=1, description="1-based row of the header, as a person counts rows")
+    header_row_index: int | None = Field(ge=0, description="0-based index of the header row")
+    header_strategy: str | None
+    header_confidence: float | None
+    mapped_fields: list[str]
+    rows_read: int
+    leads: int
+    added: int
+    updated: int
+    restored: int
+    deleted: int
+    unchanged: int
+    skipped: int
+    not_leads: int
+    error_values: int
+    suppressed: int
+    invalid_values: int
+    duplicates: int
+    written: int
+    truncated: int
+    guard: dict[str, Any] | None
+    blocked: BlockedChange | None
+    awaiting_approval: bool = Field(description="True when this run was blocked and waits for a person's approval")
+    duration_ms: int
+    started_at: Timestamp | None
+
+
+class RunReport(Closed):
+    status: SyncStatus
+    problems: list[str]
+    sheets: list[SheetReport]
+
+
+class ApprovalBody(Closed):
+    change: str | None = Field(default=None, description="The blocked change id shown in health detail")
+    by: str = Field(default="", max_length=200, description="Who approves, when no identity header says it")
+    reason: str = Field(default="", max_length=1000)
+    confirm_empty: bool = Field(default=False, description="Needed to approve a change that empties the sheet")
+
+
+class ApprovalResult(Closed):
+    sheet_id: str
+    approved: Literal[True]
+    change: BlockedChange
+    by: str
+    message: str
+
+
+# personal data (issue 14)
+
+
+class ErasureBody(Closed):
+    """A person, by email and/or phone in any format (normalised as the sync normalises them)."""
+
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=320)
+
+
+class ErasedSheet(Closed):
+    sheet_id: str
+    leads: int
+
+
+class ErasureResult(Closed):
+    erased: int = Field(description="Leads deleted for real, in every sheet")
+    sheets: list[ErasedSheet]
+    suppressed: int = Field(description="Identifiers now on the suppression list (as keyed hashes)")
+    identifiers: list[Literal["email", "phone"]] = Field(description="Which kinds of identifier were given (never their values)")
+    audit_id: str
+    message: str
+
+
+class UnsuppressResult(Closed):
+    removed: int
+    audit_id: str
+    message: str
+
+
+class AuditEntry(BaseModel):
+    """One recorded action: what, when, who, sheet ids and counts; never personal data."""
+
+    model_config = ConfigDict(extra="allow")
+    id: str
+    action: str
+    actor: str
+
+
+class AuditPage(Closed):
+    items: list[AuditEntry]
+    count: int
+    continuation: str | None
+
+
+class AuditParams(Closed):
+    page_size: int = Field(default=100, ge=1, le=1000)
+    continuation: str | None = Field(default=None, max_length=4096)
+
+
+class OpenApiDocument(BaseModel):
+    """The OpenAPI 3.1 document itself."""
+
+    model_config = ConfigDict(extra="allow")
+    openapi: str
+
+
+# routes
+
+
+@dataclass(frozen=True)
+class Route:
+    """One HTTP route of the API: what the document says of it."""
+
+    method: str
+    path: str
+    operation_id: str
+    summary: str
+    auth: Literal["anonymous", "function"]
+    responses: dict[int, type[BaseModel]]
+    query: type[BaseModel] | None = None
+    body: type[BaseModel] | None = None
+    path_params: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    """name -> (description, JSON schema)"""
+    etag: bool = False
+    tags: tuple[str, ...] = ()
+
+
+ROUTES: list[Route] = [
+    Route(
+        "get",
+        "/api/leads",
+        "listLeads",
+        "A page of leads of a customer or a sheet, filtered, searched and sorted",
+        "function",
+        {200: LeadsPage, 400: Problem, 404: Problem, 503: Problem},
+        query=LeadsQueryParams,
+        etag=True,
+        tags=("leads",),
+    ),
+    Route(
+        "get",
+        "/api/leads/{id}",
+        "getLead",
+        "One lead by its id and sheet",
+        "function",
+        {200: Lead, 400: Problem, 404: Problem, 503: Problem},
+        query=LeadParams,
+        path_params={"id": ("The lead id (from GET /api/leads)", {"type": "string", "minLength": 1, "maxLength": 512})},
+        etag=True,
+        tags=("leads",),
+    ),
+    Route(
+        "post",
+        "/api/leads/sync",
+        "syncNow",
+        "Sync one sheet or every sheet now and return the run report",
+        "function",
+        {200: RunReport, 400: Problem, 404: Problem, 503: Problem},
+        body=SyncBody,
+        tags=("sync",),
+    ),
+    Route(
+        "post",
+        "/api/leads/sheets/{sheet}/approve",
+        "approveChange",
+        "Approve a sheet's blocked change (applied by the next sync if it is exactly the same)",
+        "function",
+        {200: ApprovalResult, 400: Problem, 404: Problem, 409: Problem, 503: Problem},
+        body=ApprovalBody,
+        path_params={"sheet": ("The sheet id", {"type": "string", "pattern": SHEET_PATTERN})},
+        tags=("sync",),
+    ),
+    Route(
+        "get",
+        "/api/leads/health",
+        "health",
+        "Overall sync health (anonymous; nothing operational)",
+        "anonymous",
+        {200: HealthSummary, 503: HealthSummary},
+        etag=True,
+        tags=("health",),
+    ),
+    Route(
+        "get",
+        "/api/leads/health/detail",
+        "healthDetail",
+        "Each sheet's status, messages, counts, guard and recent runs",
+        "function",
+        {200: HealthDetail, 400: Problem, 404: Problem, 503: HealthDetail},
+        query=HealthParams,
+        etag=True,
+        tags=("health",),
+    ),
+    Route(
+        "post",
+        "/api/leads/erasures",
+        "erasePerson",
+        "Erase a person from every sheet for real; later syncs withhold their rows (recorded in the audit trail)",
+        "function",
+        {200: ErasureResult, 400: Problem, 503: Problem},
+        body=ErasureBody,
+        tags=("personal data",),
+    ),
+    Route(
+        "post",
+        "/api/leads/erasures/unsuppress",
+        "unsuppressPerson",
+        "Take a person off the suppression list (recorded); later syncs store their rows again",
+        "function",
+        {200: UnsuppressResult, 400: Problem, 503: Problem},
+        body=ErasureBody,
+        tags=("personal data",),
+    ),
+    Route(
+        "get",
+        "/api/leads/audit",
+        "auditTrail",
+        "The audit trail of erasures, un-suppressions, approvals and purges, newest first",
+        "function",
+        {200: AuditPage, 400: Problem, 503: Problem},
+        query=AuditParams,
+        tags=("personal data",),
+    ),
+    Route(
+        "get",
+        "/api/leads/reasons",
+        "reasons",
+        "The reason codes of health and run reports: status, meaning and what to do",
+        "anonymous",
+        {200: Reasons},
+        etag=True,
+        tags=("meta",),
+    ),
+    Route(
+        "get",
+        "/api/openapi.json",
+        "openapi",
+        "This document",
+        "anonymous",
+        {200: OpenApiDocument},
+        etag=True,
+        tags=("meta",),
+    ),
+]
+
+ETAG_HEADERS = {
+    "ETag": {"description": "Send it back as If-None-Match: 304 when nothing changed", "schema": {"type": "string"}},
+}
+
+
+def _parameters(route: Route, schemas: dict[str, Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "description": text, "schema": schema}
+        for name, (text, schema) in route.path_params.items()
+    ]
+    if route.query is not None:
+        schema = route.query.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, prop in schema.get("properties", {}).items():
+            prop = dict(prop)
+            text = prop.pop("description", None)
+            prop.pop("title", None)
+            if "anyOf" in prop:  # X | None: a query parameter is absent rather than null
+                kinds = [k for k in prop["anyOf"] if k.get("type") != "null"]
+                prop = {**{k: v for k, v in prop.items() if k != "anyOf"}, **(kinds[0] if len(kinds) == 1 else {"anyOf": kinds})}
+                if prop.get("default", 0) is None:
+                    prop.pop("default")
+            param = {"name": name, "in": "query", "required": name in schema.get("required", []), "schema": prop}
+            if text:
+                param["description"] = text
+            out.append(param)
+    if route.auth == "function":
+        out.append(
+            {
+                "name": "code",
+                "in": "query",
+                "required": False,
+                "description": "The function key (or send it as the x-functions-key header)",
+                "schema": {"type": "string"},
+            }
+        )
+    if route.etag:
+        out.append(
+            {
+                "name": "If-None-Match",
+                "in": "header",
+                "required": False,
+                "description": "The ETag of a previous answer: 304 when nothing changed",
+                "schema": {"type": "string"},
+            }
+        )
+    return out
+
+
+def _without_null_defaults(node: Any) -> Any:
+    """``"default": null`` says nothing a reader needs (and generators read it as "always present")."""
+    if isinstance(node, dict):
+        return {k: _without_null_defaults(v) for k, v in node.items() if not (k == "default" and v is None)}
+    if isinstance(node, list):
+        return [_without_null_defaults(v) for v in node]
+    return node
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+@functools.cache
+def openapi() -> dict[str, Any]:
+    """The OpenAPI 3.1 document of ``ROUTES`` (built once per process)."""
+    from pydantic.json_schema import models_json_schema
+
+    models: set[type[BaseModel]] = set()
+    for r in ROUTES:
+        models.update(r.responses.values())
+        if r.body is not None:
+            models.add(r.body)
+    _, defs = models_json_schema(
+        [(m, "serialization") for m in sorted(models, key=lambda m: m.__name__)], ref_template="#/components/schemas/{model}"
+    )
+    schemas: dict[str, Any] = _without_null_defaults(dict(defs.get("$defs", {})))
+    paths: dict[str, Any] = {}
+    for r in ROUTES:
+        op: dict[str, Any] = {"operationId": r.operation_id, "summary": r.summary, "tags": list(r.tags)}
+        params = _parameters(r, schemas)
+        if params:
+            op["parameters"] = params
+        if r.body is not None:
+            op["requestBody"] = {"required": False, "content": {"application/json": {"schema": _ref(r.body)}}}
+        responses: dict[str, Any] = {}
+        for status, model in sorted(r.responses.items()):
+            kind = "application/problem+json" if model is Problem else "application/json"
+            entry: dict[str, Any] = {"description": model.__doc__.strip().splitlines()[0] if model.__doc__ else model.__name__}
+            entry["content"] = {kind: {"schema": _ref(model)}}
+            if r.etag and status == 200:
+                entry["headers"] = ETAG_HEADERS
+            responses[str(status)] = entry
+        if r.etag:
+            responses["304"] = {"description": "Not modified: the If-None-Match ETag is current", "headers": ETAG_HEADERS}
+        if r.auth == "function":
+            op["security"] = [{"functionKey": []}, {"functionKeyQuery": []}]
+            responses["401"] = {"description": "A function key is needed"}
+        else:
+            op["security"] = []
+        op["responses"] = responses
+        paths.setdefault(r.path, {})[r.method] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Lead Sync API",
+            "version": API_VERSION,
+            "description": "Leads synced from Google Sheets into Azure Table Storage, and the health of the syncs.",
+        },
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "functionKey": {"type": "apiKey", "in": "header", "name": "x-functions-key"},
+                "functionKeyQuery": {"type": "apiKey", "in": "query", "name": "code"},
+            },
+        },
+    }
+
+
+def response_schema(path: str, method: str, status: int) -> dict[str, Any]:
+    """The JSON schema of one route's response (with the document's components), for validation."""
+    doc = openapi()
+    entry = doc["paths"][path][method.lower()]["responses"][str(status)]
+    content = next(iter(entry["content"].values()))
+    return {**content["schema"], "components": doc["components"]}

@@ -1,0 +1,334 @@
+"""
+The HTTP contract (issue 13): the OpenAPI document is valid OpenAPI 3.1, every route's real
+answers validate against it, and the lists a dashboard needs (filters, search, sort, count,
+ETags) behave as documented, against Azurite with the samples synced.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import azure.functions as func
+import jsonschema
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openapi_spec_validator import validate
+
+from shared.config import SheetConfig, load_settings
+from shared.contract import ROUTES, openapi, response_schema
+from shared.core.reasons import ReasonCode
+from shared.errors import InvalidRequestError
+from shared.service import Runtime, set_runtime
+from shared.web import LEADS_PARAMS, parse_leads_query
+from tests.conftest import SAMPLES
+
+PATHS = {
+    "list_leads": ("/api/leads", "get"),
+    "get_lead": ("/api/leads/{id}", "get"),
+    "manual_sync": ("/api/leads/sync", "post"),
+    "approve_drop": ("/api/leads/sheets/{sheet}/approve", "post"),
+    "health": ("/api/leads/health", "get"),
+    "health_detail": ("/api/leads/health/detail", "get"),
+    "reasons": ("/api/leads/reasons", "get"),
+    "openapi": ("/api/openapi.json", "get"),
+    "erase_person": ("/api/leads/erasures", "post"),
+    "unsuppress_person": ("/api/leads/erasures/unsuppress", "post"),
+    "audit_trail": ("/api/leads/audit", "get"),
+}
+seen: set[tuple[str, str, int]] = set()
+
+
+def _fn(name: str):
+    import health_http
+    import leads_http
+    import privacy_http
+
+    for module in (health_http, leads_http, privacy_http):
+        builder = getattr(module, name, None)
+        if builder is not None:
+            return builder.build().get_user_function()
+    raise KeyError(name)
+
+
+def _req(method: str, params=None, body: bytes = b"", route_params=None, headers=None) -> func.HttpRequest:
+    return func.HttpRequest(
+        method=method, url="/api/x", params=params or {}, body=body, route_params=route_params or {}, headers=headers or {}
+    )
+
+
+def call(name: str, method: str = "GET", params=None, body: bytes = b"", route_params=None, headers=None) -> tuple[int, Any, dict]:
+    """Call a handler and validate its answer against the document: (status, JSON or None, headers)."""
+    resp = _fn(name)(_req(method, params, body, route_params, headers))
+    path, verb = PATHS[name]
+    documented = openapi()["paths"][path][verb]["responses"]
+    assert str(resp.status_code) in documented, (name, resp.status_code, resp.get_body()[:300])
+    seen.add((path, verb, resp.status_code))
+    hdrs = dict(resp.headers)
+    if resp.status_code == 304:
+        assert resp.get_body() == b"" and hdrs.get("ETag")
+        return 304, None, hdrs
+    kind = next(iter(documented[str(resp.status_code)]["content"]))
+    assert resp.mimetype == kind, (name, resp.status_code, resp.mimetype)
+    doc = json.loads(resp.get_body())
+    schema = response_schema(path, verb, resp.status_code)
+    jsonschema.Draft202012Validator(schema).validate(doc)
+    return resp.status_code, doc, hdrs
+
+
+def _runtime(make_settings, store, *extra: SheetConfig) -> Runtime:
+    base = load_settings({"LEAD_SYNC_SHEETS_FILE": str(SAMPLES / "sheets.json"), "LEAD_SYNC_STORAGE": "x"})
+    rt = Runtime(make_settings(*base.sheets, *extra, erasure_key="contract-test-erasure-key-0123456789"), environ={}, store=store)
+    set_runtime(rt)
+    return rt
+
+
+# A second sheet of Acme Roofing, so that a customer's listing spans two partitions.
+ACME_DENTAL = SheetConfig(
+    id="acme-dental", customer="Acme Roofing", source="csv", path="bright_dental_enquiries.csv", overrides={"column_F": "source"}
+)
+
+
+def test_document_is_valid_openapi_31_and_served_anonymously() -> None:
+    doc = openapi()
+    validate(doc)  # openapi-spec-validator: raises on an invalid document
+    assert doc["openapi"].startswith("3.1")
+    status, served, headers = call("openapi")
+    assert status == 200 and served == json.loads(json.dumps(doc)) and headers["ETag"].startswith('"')
+    assert {(r.path, r.method) for r in ROUTES} == {(p, m) for p, ops in doc["paths"].items() for m in ops}
+    # The reason codes are an enum in the document.
+    assert set(doc["components"]["schemas"]["ReasonCode"]["enum"]) == {c.value for c in ReasonCode}
+    # Every accepted query parameter of GET /api/leads is documented, and only those.
+    listed = {p["name"] for p in doc["paths"]["/api/leads"]["get"]["parameters"] if p["in"] == "query"}
+    assert listed == set(LEADS_PARAMS)
+
+
+def test_every_route_answers_as_the_document_says(make_settings, store) -> None:
+    """Real answers of every route, successes and errors, validate against the document."""
+    rt = _runtime(make_settings, store, ACME_DENTAL)
+    seen.clear()
+    assert call("health")[0] == 200
+    assert call("health_detail")[0] == 200  # never synced: WARNING entries with few fields
+    status, report, _ = call("manual_sync", "POST", body=b'{"all": true}')
+    assert status == 200 and report["sheets"]
+    for sheet in report["sheets"]:
+        assert sheet["header_row"] is None or sheet["header_row"] == sheet["header_row_index"] + 1
+    assert call("manual_sync", "POST", body=b'{"sheet": "bright-dental"}')[0] == 200
+    assert call("manual_sync", "POST", body=b"{}")[0] == 400
+    assert call("manual_sync", "POST", body=b'{"sheet": "nope"}')[0] == 404
+    status, detail, _ = call("health_detail")
+    assert status == 200
+    for entry in detail["sheets"]:
+        if entry.get("header_row") is not None:
+            assert entry["header_row"] == entry["header_row_index"] + 1
+    assert call("health_detail", params={"sheet": "acme-facebook", "runs": "3"})[0] == 200
+    assert call("health_detail", params={"sheet": "nope"})[0] == 404
+    assert call("health_detail", params={"runs": "99"})[0] == 400
+    status, page, _ = call("list_leads", params={"customer": "Acme Roofing", "page_size": "3"})
+    assert status == 200 and page["count"] == 3 and page["continuation"]
+    assert call("list_leads", params={"customer": "Acme Roofing", "sort": "-created_at", "count": "true"})[0] == 200
+    assert call("list_leads", params={"customer": "Acme Roofing", "sort": "sideways"})[0] == 400
+    assert call("list_leads", params={"sheet": "nope"})[0] == 404
+    lead = page["items"][0]
+    status, one, _ = call("get_lead", params={"sheet": lead["sheet_id"]}, route_params={"id": lead["id"]})
+    assert status == 200 and one["id"] == lead["id"]
+    assert call("get_lead", params={"sheet": lead["sheet_id"]}, route_params={"id": "nope"})[0] == 404
+    assert call("get_lead", route_params={"id": lead["id"]})[0] == 400
+    assert call("approve_drop", "POST", route_params={"sheet": "bright-dental"}, body=b"{}")[0] == 409
+    assert call("approve_drop", "POST", route_params={"sheet": "nope"}, body=b"{}")[0] == 404
+    assert call("approve_drop", "POST", route_params={"sheet": "bright-dental"}, body=b'{"x": 1}')[0] == 400
+    status, erased, _ = call("erase_person", "POST", body=b'{"email": "Melanie.Dubois@Example.fr"}')
+    assert status == 200 and erased["erased"] >= 1 and erased["identifiers"] == ["email"]
+    assert call("erase_person", "POST", params={"email": "x@example.com"})[0] == 400
+    assert call("unsuppress_person", "POST", body=b'{"email": "melanie.dubois@example.fr"}')[0] == 200
+    status, audit, _ = call("audit_trail", params={"page_size": "5"})
+    assert status == 200 and audit["items"][0]["action"] == "unsuppress"
+    assert call("audit_trail", params={"page_size": "0"})[0] == 400
+    status, reasons, _ = call("reasons")
+    assert status == 200 and {r["code"] for r in reasons["reasons"]} == {c.value for c in ReasonCode}
+    assert all(r["meaning"] and r["action"] for r in reasons["reasons"])
+    assert rt.settings.sheets
+    assert {(p, m) for p, m, _ in seen} == {(r.path, r.method) for r in ROUTES} - {("/api/openapi.json", "get")}
+
+
+def test_an_approval_and_a_blocked_sheet_validate(make_settings, store, tmp_path) -> None:
+    """A sheet emptied by hand is blocked: report, health detail and the approval match the document."""
+    import shutil
+
+    path = tmp_path / "s.csv"
+    shutil.copy(SAMPLES / "bright_dental_enquiries.csv", path)
+    sheet = SheetConfig(id="s1", customer="C", source="csv", path=str(path))
+    rt = Runtime(make_settings(sheet), environ={}, store=store)
+    set_runtime(rt)
+    assert call("manual_sync", "POST", body=b'{"sheet": "s1"}')[0] == 200
+    path.write_bytes(path.read_bytes().splitlines()[0] + b"\r\n")
+    status, report, _ = call("manual_sync", "POST", body=b'{"sheet": "s1"}')
+    blocked = report["sheets"][0]["blocked"]
+    assert blocked and report["sheets"][0]["awaiting_approval"] is True
+    status, detail, _ = call("health_detail")
+    assert detail["sheets"][0]["awaiting_approval"] is True and detail["sheets"][0]["blocked"]["id"] == blocked["id"]
+    body = json.dumps({"change": blocked["id"], "confirm_empty": True, "reason": "test"}).encode()
+    status, approval, _ = call("approve_drop", "POST", route_params={"sheet": "s1"}, body=body)
+    assert status == 200 and approval["approved"] is True
+    status, detail, _ = call("health_detail")
+    assert detail["sheets"][0]["awaiting_approval"] is False and detail["sheets"][0]["approved"]["change_id"] == blocked["id"]
+
+
+def _all(params: dict[str, str]) -> list[dict[str, Any]]:
+    """Every page of a listing, following continuations; no page but the last is empty or short."""
+    out: list[dict[str, Any]] = []
+    token = None
+    while True:
+        status, page, _ = call("list_leads", params=params | ({"continuation": token} if token else {}))
+        assert status == 200
+        token = page["continuation"]
+        out += page["items"]
+        if not token:
+            return out
+        assert page["count"] == int(params.get("page_size", "100")), "a page that is not the last is full"
+
+
+def test_filters_search_sort_and_count(make_settings, store) -> None:
+    rt = _runtime(make_settings, store, ACME_DENTAL)
+    rt.run_sync(trigger="test")
+    acme = {"customer": "Acme Roofing"}
+    everything = _all(acme | {"page_size": "1000"})
+    assert len(everything) == 16 and {x["sheet_id"] for x in everything} == {"acme-facebook", "acme-dental"}
+    # Pages of 3 across two partitions, default and sorted orders: the same leads, once each.
+    for extra in ({}, {"sort": "name"}, {"sort": "-created_at"}, {"sort": "company"}, {"count": "true"}):
+        paged = _all(acme | {"page_size": "3"} | extra)
+        assert sorted(x["id"] for x in paged) == sorted(x["id"] for x in everything), extra
+    by_name = [x["full_name"] for x in _all(acme | {"sort": "name", "page_size": "4"})]
+    assert by_name == sorted(by_name, key=lambda n: n.casefold())
+    created = [x["created_at"] for x in _all(acme | {"sort": "-created_at"})]
+    assert created[0] == "2026-11-26T15:20:00Z" and created[-1] == "2026-11-03"
+    # count
+    status, page, _ = call("list_leads", params=acme | {"count": "true", "page_size": "2"})
+    assert page["total"] == 16 and page["count"] == 2
+    # server-side filters
+    assert {x["full_name"] for x in _all(acme | {"source": "Google"})} == {"Oliver Grant", "Grace Liu"}
+    assert len(_all(acme | {"campaign": "Winter Roof Check", "page_size": "2"})) == 5
+    assert _all(acme | {"status": "won"}) == []
+    assert len(_all(acme | {"updated_from": "2000-01-01T00:00:00Z", "updated_to": "9000-01-01T00:00:00Z"})) == 16
+    assert _all(acme | {"updated_to": "2000-01-01T00:00:00Z"}) == []
+    # in-process filters
+    assert [x["full_name"] for x in _all(acme | {"duplicate": "true"})] == ["Sarah Jones"]
+    assert len(_all(acme | {"duplicate": "false"})) == 15
+    # Decided per lead, paged across both partitions: every page but the last is full, each lead once.
+    for extra in ({"duplicate": "false"}, {"has_invalid": "false"}, {"q": "example"}):
+        paged = _all(acme | extra | {"page_size": "4"})
+        assert len(paged) == len({(x["sheet_id"], x["id"]) for x in paged}) == len(_all(acme | extra)), extra
+    assert [x["full_name"] for x in _all(acme | {"has_invalid": "true"})] == ["Dave Smith"]
+    window = _all(acme | {"created_from": "2026-11-20T00:00:00Z", "created_to": "2026-11-21T00:00:00Z", "page_size": "1"})
+    assert {x["full_name"] for x in window} == {"Sarah Jones", "Tom Baker"}
+    # search: names with accents, email, company, and a phone in any format
+    assert [x["full_name"] for x in _all(acme | {"q": "melanie"})] == ["Mélanie Dubois"]
+    assert [x["full_name"] for x in _all(acme | {"q": "O.GRANT@"})] == ["Oliver Grant"]
+    for phone in ("07400 123456", "+44 (0)7400-123456", "0044 7400 123456", "7400123456", "400 123"):
+        assert [x["full_name"] for x in _all(acme | {"q": phone})] == ["Tom Baker"], phone
+    assert [x["company"] for x in _all({"customer": "Northwind Software", "q": "fabrikam"})] == ["Fabrikam Group"]
+    assert _all(acme | {"q": "Fabrikam"}) == [], "a customer's search reads only its own sheets"
+    # deleted
+    assert _all(acme | {"deleted": "true"}) == []
+    # a sorted token is refused without its sort, and a walk token with a sort
+    token = call("list_leads", params=acme | {"sort": "name", "page_size": "2"})[1]["continuation"]
+    assert call("list_leads", params=acme | {"continuation": token})[0] == 400
+    assert call("list_leads", params=acme | {"sort": "company", "continuation": token})[0] == 400
+    walk = call("list_leads", params=acme | {"page_size": "2"})[1]["continuation"]
+    assert call("list_leads", params=acme | {"sort": "name", "continuation": walk})[0] == 400
+
+
+def test_etags_answer_304_when_nothing_changed(make_settings, store) -> None:
+    rt = _runtime(make_settings, store)
+    rt.run_sync(trigger="test")
+    cases: list[tuple[str, dict[str, str], dict[str, str]]] = [
+        ("health", {}, {}),
+        ("health_detail", {}, {}),
+        ("list_leads", {"customer": "Acme Roofing"}, {}),
+        ("list_leads", {"customer": "Acme Roofing", "sort": "name", "count": "true"}, {}),
+        ("reasons", {}, {}),
+    ]
+    lead = call("list_leads", params={"sheet": "bright-dental", "page_size": "1"})[1]["items"][0]
+    cases.append(("get_lead", {"sheet": "bright-dental"}, {"id": lead["id"]}))
+    for name, params, route in cases:
+        status, _, headers = call(name, params=params, route_params=route)
+        etag = headers["ETag"]
+        assert status == 200 and etag
+        assert call(name, params=params, route_params=route, headers={"If-None-Match": etag})[0] == 304, name
+        assert call(name, params=params, route_params=route, headers={"If-None-Match": '"other"'})[0] == 200, name
+    strong = call("get_lead", params={"sheet": "bright-dental"}, route_params={"id": lead["id"]})[2]["ETag"]
+    assert strong.startswith('"'), "a single lead's representation has no clock: a strong ETag"
+    # A change (a new sync that writes) changes the lead's ETag.
+    rt.store.merge_leads("bright-dental", [lead["id"]], {"status": "won"})
+    assert call("get_lead", params={"sheet": "bright-dental"}, route_params={"id": lead["id"]}, headers={"If-None-Match": strong})[0] == 200
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from([*LEADS_PARAMS, "x"]),
+        st.one_of(
+            st.text(max_size=40),
+            st.sampled_from(["true", "false", "-created_at", "name", "2026-01-01T00:00:00Z", "0001-01-01", "1000", "Acme Roofing"]),
+        ),
+        max_size=6,
+    )
+)
+def test_parsing_leads_queries_never_crashes(params: dict[str, str]) -> None:
+    """Any query string parses into a LeadsQuery or raises InvalidRequestError (a 400 naming the fix)."""
+    try:
+        q = parse_leads_query(_req("GET", params))
+    except InvalidRequestError as e:
+        assert str(e)  # noqa: PT017 - a fuzz test: either outcome is checked
+        return
+    assert q.sheet_id or q.customer
+    assert q.sort is None or q.sort.lstrip("-") in ("created_at", "updated_at", "name", "company", "changed_at")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=60),
+        st.text(max_size=60).map(lambda t: "s." + t),
+        st.binary(max_size=80).map(lambda b: "s." + __import__("base64").urlsafe_b64encode(b).decode()),
+    )
+)
+def test_sorted_continuation_tokens_are_refused_cleanly(token: str) -> None:
+    """A forged or foreign sorted-listing token is a 400 naming the fix, never a crash."""
+    from shared.service import decode_sort_token
+
+    try:
+        value = decode_sort_token(token, "name")
+    except InvalidRequestError as e:
+        assert "continuation" in str(e)  # noqa: PT017 - a fuzz test: either outcome is checked
+    else:
+        assert value is None or (value["s"] == "name" and len(value["k"]) == 4)
+
+
+@pytest.mark.parametrize("value", ["+44 7911 123456", "07911123456", "(07911) 123-456", "0044-7911-123456"])
+def test_search_finds_a_phone_in_any_format(value: str) -> None:
+    from shared.core.leadquery import Search
+
+    assert Search(value)({"phone": "+447911123456"})
+    assert not Search(value)({"phone": "+447911123457"})
+
+
+def test_every_http_function_is_in_the_route_registry() -> None:
+    """A route added to a blueprint but not to shared.contract.ROUTES fails here (issues 12 and 14 add routes)."""
+    from scripts.devserver import http_routes
+
+    registered = {(method.lower(), "/api/" + route.strip("/")) for method, route, *_ in http_routes()}
+    documented = {(r.method, r.path) for r in ROUTES}
+    assert registered == documented
+    auth = {("/api/" + route.strip("/"), method.lower()): level for method, route, _, _, level in http_routes()}
+    for r in ROUTES:
+        assert auth[(r.path, r.method)] == r.auth.upper(), r.path
+
+
+def test_the_local_servers_own_errors_are_problem_documents() -> None:
+    from scripts.devserver import _NOT_FOUND, _problem
+
+    schema = {"$ref": "#/components/schemas/Problem", "components": openapi()["components"]}
+    for body in (_NOT_FOUND, _problem(401, "unauthorized", "Unauthorized", "a function key is needed")):
+        jsonschema.Draft202012Validator(schema).validate(json.loads(body))

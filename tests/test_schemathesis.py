@@ -1,0 +1,66 @@
+"""
+Contract tests: schemathesis generates requests from /api/openapi.json (valid and invalid ones)
+against the local server (shared.cli.make_server) over Azurite with the samples synced, and
+checks every answer: no server error, status code, content type and body as documented.
+The example count is bounded so that the run stays well under a minute.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from scripts.devserver import make_server
+from shared.config import load_settings
+from shared.service import Runtime, set_runtime
+from tests.conftest import ROOT, SAMPLES
+
+CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance"
+MAX_EXAMPLES = 15
+
+
+def test_schemathesis_finds_no_server_error_and_no_answer_off_the_schema(make_settings, store, tmp_path: Path) -> None:
+    base = load_settings({"LEAD_SYNC_SHEETS_FILE": str(SAMPLES / "sheets.json"), "LEAD_SYNC_STORAGE": "x"})
+    rt = Runtime(make_settings(*base.sheets, erasure_key="schemathesis-erasure-key-0123456789"), environ={}, store=store)
+    set_runtime(rt)
+    rt.run_sync(trigger="test")
+    server = make_server("127.0.0.1", 0, key="test-key")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    root = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        proc = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "schemathesis"),
+                "run",
+                f"{root}/api/openapi.json",
+                "--url",
+                root,
+                "--checks",
+                CHECKS,
+                "--max-examples",
+                str(MAX_EXAMPLES),
+                "--seed",
+                "13",
+                "--header",
+                "x-functions-key: test-key",
+                "--phases",
+                "examples,coverage,fuzzing",
+                "--request-timeout",
+                "20",
+                "--no-color",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=tmp_path,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    (tmp_path / "out.txt").write_text(proc.stdout)
+    out = proc.stdout[-6000:]
+    assert proc.returncode == 0, out + proc.stderr[-2000:]
+    assert "No issues found" in out or "passed" in out, out
+    assert rt.settings.sheets and ROOT
