@@ -1,5 +1,5 @@
 """
-The Functions app (Python v2 model): one FunctionApp that registers the three blueprints.
+The Functions app (Python v2 model): one FunctionApp that registers the four blueprints.
 
 Nothing here reads a setting or touches the network, so the app always indexes; settings and
 credentials are read on first use, and a bad one shows in health instead of taking the app down.
@@ -9,9 +9,11 @@ import azure.functions as func
 
 from health_http import bp as health_bp
 from leads_http import bp as leads_bp
+from sync_queue import bp as queue_bp
 from sync_timer import bp as sync_bp
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(sync_bp)
+app.register_functions(queue_bp)
 app.register_functions(leads_bp)
 app.register_functions(health_bp)

@@ -30,8 +30,8 @@ from typing import Any
 import azure.functions as func
 
 from .core.redact import redact, redact_all
-from .errors import ConfigError, ConflictError, InvalidRequestError, LeadSyncError, StoreError, UnknownSheetError
-from .service import MAX_PAGE, ApprovalRequest, LeadsQuery, SyncRequest
+from .errors import ConfigError, ConflictError, InvalidRequestError, LeadSyncError, StoreError, UnknownRunError, UnknownSheetError
+from .service import MAX_PAGE, ApprovalRequest, LeadsQuery, SyncRequest, SyncStarted
 
 log = logging.getLogger("leadsync")
 
@@ -55,7 +55,10 @@ LEADS_PARAMS = (
 )
 """Accepted on GET /api/leads (``code`` is the function key, read by the host)."""
 HEALTH_PARAMS = ("sheet", "runs", "code")
-SYNC_BODY_KEYS = ("sheet", "all")
+SYNC_BODY_KEYS = ("sheet", "all", "wait")
+MAX_WAIT = 20
+"""``wait`` (seconds) of a single-sheet manual sync is capped here (the front end gives up at 230 s)."""
+RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # Table Storage holds Edm.DateTime from 1601-01-01; 1970 is the earliest useful watermark.
 EARLIEST = datetime(1601, 1, 1, tzinfo=UTC)
 TRUE, FALSE = ("1", "true", "yes"), ("0", "false", "no", "")
@@ -64,6 +67,7 @@ STATUS: tuple[tuple[type[LeadSyncError], int, str], ...] = (
     (InvalidRequestError, 400, "Invalid request"),
     (UnknownSheetError, 404, "Unknown sheet"),
     (ConflictError, 409, "Conflict"),
+    (UnknownRunError, 404, "Unknown run"),
     (ConfigError, 503, "Not configured"),
     (StoreError, 503, "Storage unavailable"),
 )
@@ -222,9 +226,29 @@ def body_json(req: func.HttpRequest) -> dict[str, Any]:
     return value
 
 
+def _wait(body: Mapping[str, Any], req: func.HttpRequest) -> float:
+    raw = body.get("wait", req.params.get("wait"))
+    if raw is None or raw == "":
+        return 0.0
+    if isinstance(raw, bool):
+        raise InvalidRequestError(f"wait must be a number of seconds from 0 to {MAX_WAIT}")
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise InvalidRequestError(f"wait must be a number of seconds from 0 to {MAX_WAIT}") from None
+    if not 0 <= value <= MAX_WAIT:  # NaN fails too
+        raise InvalidRequestError(f"wait must be a number of seconds from 0 to {MAX_WAIT}")
+    return value
+
+
 def parse_sync_request(req: func.HttpRequest) -> SyncRequest:
-    """``{"sheet": ID}`` (or ``?sheet=ID``) syncs one sheet; ``{"all": true}`` every sheet."""
+    """
+    ``{"sheet": ID}`` (or ``?sheet=ID``) syncs one sheet; ``{"all": true}`` every sheet.
+    ``wait`` (body or query, seconds, at most ``MAX_WAIT``) lets a one-sheet sync answer with its
+    report when it finishes within that time.
+    """
     body = body_json(req)
+    wait = _wait(body, req)
     unknown = sorted(k for k in body if k not in SYNC_BODY_KEYS)
     if unknown:
         raise InvalidRequestError(
@@ -235,12 +259,37 @@ def parse_sync_request(req: func.HttpRequest) -> SyncRequest:
         sheet = body["sheet"] if "sheet" in body else query_sheet
         if not isinstance(sheet, str) or "all" in body:
             raise InvalidRequestError('"sheet" must be one sheet id (a string); to sync every sheet send {"all": true}')
-        return SyncRequest(_sheet_id(sheet))
+        return SyncRequest(_sheet_id(sheet), wait)
     if body.get("all") is True:
+        if wait:
+            raise InvalidRequestError('"wait" applies to one sheet; a sync of every sheet answers at once with its run')
         return SyncRequest(None)
     if "all" in body:
         raise InvalidRequestError('"all" must be true')
     raise InvalidRequestError('say what to sync: {"sheet": ID} for one sheet or {"all": true} for every sheet')
+
+
+def sync_started_response(started: SyncStarted) -> func.HttpResponse:
+    """202 with the run and where to follow it; 200 with the report when a waited sync finished."""
+    location = f"/api/leads/runs/{started.run_id}"
+    if started.finished and len(started.run["sheets"]) == 1:
+        sheet = started.run["sheets"][0]
+        report = sheet.get("report") or {
+            "sheet_id": sheet["sheet_id"],
+            "status": sheet.get("status", "ERROR"),
+            "messages": [sheet.get("error", "")],
+        }
+        doc = {"run_id": started.run_id, "status": report.get("status"), "problems": [], "sheets": [report]}
+        return json_response(200, redact_all(doc), headers={"Location": location})
+    doc = {"run_id": started.run_id, "status_url": location, **started.run}
+    return json_response(202, redact_all(doc), headers={"Location": location})
+
+
+def route_run_id(req: func.HttpRequest) -> str:
+    value = req.route_params.get("run") or ""
+    if not RUN_ID.match(value):
+        raise InvalidRequestError("the run id is 1-64 letters, digits, '_' or '-' (as POST /api/leads/sync answered)")
+    return value
 
 
 def route_sheet(req: func.HttpRequest) -> str:

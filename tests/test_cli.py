@@ -12,6 +12,7 @@ import urllib.request
 
 import pytest
 
+from scripts.queue_worker import Worker
 from shared.cli import inspect_file, main, make_server
 from shared.config import load_settings
 from shared.service import Runtime, set_runtime
@@ -101,12 +102,16 @@ def test_local_server_dispatches_to_registered_functions(make_settings, store) -
         assert {r[1] for r in server.routes} == {
             "leads",
             "leads/sync",
+            "leads/runs/{run}",
             "leads/sheets/{sheet}/approve",
             "leads/health",
             "leads/health/detail",
         }
-        status, _, body = _get(root + "/leads/sync", "POST", b'{"sheet": "bright-dental"}')
-        assert status == 200 and json.loads(body)["sheets"][0]["added"] == 6
+        status, headers, body = _get(root + "/leads/sync", "POST", b'{"sheet": "bright-dental"}')
+        assert status == 202 and headers["Location"].startswith("/api/leads/runs/")
+        Worker.from_host_json(rt.queue, retry_delay=0).run_until_idle()  # type: ignore[arg-type]
+        status, _, body = _get(root + headers["Location"].removeprefix("/api"))
+        assert status == 200 and json.loads(body)["sheets"][0]["report"]["added"] == 6
         status, headers, body = _get(root + "/leads?sheet=bright-dental&page_size=2", headers={"Origin": "http://localhost:3000"})
         assert status == 200 and json.loads(body)["count"] == 2
         assert headers["Access-Control-Allow-Origin"] == "http://localhost:3000"

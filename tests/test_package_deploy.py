@@ -22,7 +22,7 @@ from scripts import package as pkg
 from scripts.smoke import smoke
 from tests.conftest import ROOT
 
-FUNCTIONS = ["approve_drop", "health", "health_detail", "list_leads", "manual_sync", "sync_timer"]
+FUNCTIONS = ["approve_drop", "health", "health_detail", "list_leads", "manual_sync", "sync_poison", "sync_queue", "sync_run", "sync_timer"]
 
 
 @pytest.fixture(scope="session")
@@ -74,7 +74,7 @@ def test_funcignore_keeps_caches_and_tooling_out(tmp_path) -> None:
     assert [p.as_posix() for p in pkg.app_files(tmp_path)] == ["function_app.py", "shared/x.py"]
     # and in this checkout: only the app's own folders and files
     tops = {p.parts[0] for p in pkg.app_files(ROOT)}
-    assert tops == {"function_app.py", "host.json", "requirements.txt", "shared", "sync_timer", "leads_http", "health_http"}
+    assert tops == {"function_app.py", "host.json", "requirements.txt", "shared", "sync_timer", "sync_queue", "leads_http", "health_http"}
 
 
 def test_package_contents_version_and_budget(good_package: Path) -> None:

@@ -23,8 +23,6 @@ fixed offset in the day derived from its id (``full_check_due``).
 from __future__ import annotations
 
 import hashlib
-import heapq
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -88,12 +86,10 @@ def plan_reads(
         phase = step * ci / max(1, len(creds))
         for i, r in enumerate(group):
             candidates.append((phase + i * step, ci, r.sheet_id, r))
-    heapq.heapify(candidates)
     cred_next: dict[str, float] = {}
     project_next: dict[str, float] = {}
     plan = PacingPlan(per_credential={c: len(g) for c, g in by_cred.items()})
-    while candidates:
-        ideal, _, sheet_id, r = heapq.heappop(candidates)
+    for ideal, _, sheet_id, r in sorted(candidates, key=lambda c: c[:3]):
         rpm = per_minute.get(r.credential, DEFAULT_PER_MINUTE) if isinstance(per_minute, Mapping) else per_minute
         start = max(ideal, cred_next.get(r.credential, 0.0), project_next.get(r.project, 0.0))
         cred_next[r.credential] = start + spacing(rpm, headroom)
@@ -117,7 +113,7 @@ def max_in_window(times: Sequence[float], window: float = 60.0) -> int:
 
 def capacity(interval_seconds: float, per_minute: int, headroom: float = DEFAULT_HEADROOM, usable: float = 0.9) -> int:
     """How many sheets one credential reads in an interval under ``plan_reads``."""
-    return int(math.floor(interval_seconds * usable / spacing(per_minute, headroom))) + 1
+    return int(interval_seconds * usable // spacing(per_minute, headroom)) + 1
 
 
 def backoff_seconds(attempt: int, base: float = 30.0, cap: float = 600.0, jitter: float = 0.5) -> float:
