@@ -546,7 +546,10 @@ class Runtime:
         if "busy" in codes:
             # Another delivery of this sheet (a duplicate, or the next interval's) holds the lease.
             return "busy"
-        if "source_rate_limited" in codes and msg.attempt < MAX_DEFERRALS:
+        if "source_rate_limited" in codes and msg.attempt >= MAX_DEFERRALS:
+            self._job(msg.run_id, msg.trigger, sheet.id, "retrying", error="Google quota (429) on every deferral")
+            raise RetryLater(f"sheet {sheet.id}: transient failure: Google quota (429) after {msg.attempt} deferrals")
+        if "source_rate_limited" in codes:
             import random
 
             delay = backoff_seconds(msg.attempt, jitter=random.random())
