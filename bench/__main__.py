@@ -6,13 +6,15 @@ Each prints its results as ratios against a baseline measured in the same run.
 
 import sys
 
-from bench import corpus, leadsheets, speed, store
+from bench import corpus, leadsheets, memory, pacing, speed, store
 
 for name, module, argv in (
     ("header corpus", corpus, []),
     ("synthetic lead sheets", leadsheets, []),
     ("pipeline speed", speed, []),
     ("storage (Azurite)", store, []),
+    ("pacing simulation (5,000 sheets, 10 keys, 24 h)", pacing, []),
+    ("memory per row", memory, []),
 ):
     print(f"\n### {name}", flush=True)
     sys.argv = [f"bench.{module.__name__}"] + argv

@@ -89,7 +89,7 @@ def main() -> int:
     now = datetime.now(UTC)
     entities = [lead_entity(sheet, k, now, None) for k in keyed]
 
-    with Azurite() as az:
+    with Azurite(queue=False) as az:
         # Raw transactions and our first sync alternate, twice, each into fresh tables; the best
         # of each is kept, so neither gains from running first or last.
         source = StaticSource(grid)

@@ -125,6 +125,7 @@ class Runtime:
         self._csv: SheetSource | None = None
         self._queue: SyncQueue | None = None
         self._jobs: SyncJobs | None = None
+        self._pacing_warning: list[str] | None = None
         self._lock = threading.Lock()
         self._states_cache: tuple[float, list[SheetState]] | None = None
 
@@ -285,7 +286,7 @@ class Runtime:
             "version": buildinfo.version(),
             "started_at": buildinfo.started_at(),
             "problems": list(s.problems),
-            "warnings": list(s.warnings),
+            "warnings": list(s.warnings) + self._pacing_warnings(),
         }
         sheets: list[dict[str, Any]] = []
         storage_ok = True
@@ -331,6 +332,30 @@ class Runtime:
                 if st.sheet_id not in configured
             ]
         return HealthView(out, storage_ok)
+
+    def _pacing_warnings(self) -> list[str]:
+        """WARNING when the Google sheets cannot all be read within an interval under the quota (computed once)."""
+        if self._pacing_warning is None:
+            self._pacing_warning = []
+            if self.settings.sync_schedule and any(x.source == "google" for x in self.settings.sheets):
+                from .core.pacing import Read, plan_reads
+
+                s = self.settings
+                interval = min(self._interval_seconds(), 3600.0)
+                reads = [
+                    Read(x.id, s.credential_name(x), s.project_of(s.credential_name(x)))
+                    for x in s.sheets
+                    if x.enabled and x.source == "google"
+                ]
+                plan = plan_reads(reads, interval, s.reads_per_minute, s.project_reads_per_minute)
+                if not plan.fits:
+                    self._pacing_warning.append(
+                        f"{len(reads)} Google sheets need {plan.needed_seconds:.0f} s to be read within Google's quota "
+                        f"({s.reads_per_minute}/min per key, {s.project_reads_per_minute}/min per project) but SYNC_SCHEDULE "
+                        f"runs every {interval:.0f} s: add service accounts (GOOGLE_SERVICE_ACCOUNTS, credential per sheet) "
+                        "or lengthen the interval"
+                    )
+        return list(self._pacing_warning)
 
     def _mark_stale(self, entry: dict[str, Any], st: SheetState | None, now: datetime) -> None:
         """WARNING ``stale`` when an enabled sheet's last finished run is older than the limit."""
@@ -447,20 +472,27 @@ class Runtime:
         telemetry.configure(self.environ)
         if only is not None and not self._known(only):
             raise UnknownSheetError(only)
+        t0 = time.perf_counter()
         run_id = run_id or uuid.uuid4().hex
         sheets = [x for x in self.settings.sheets if (x.id == only if only else x.enabled)]
         interval = self._interval_seconds() if trigger == "timer" else 0.0
         delays = self.plan(sheets, min(interval, 3600.0))
-        sent = self.queue.send_many((SyncMessage(x.id, run_id, trigger).to_json(), delays[x.id]) for x in sheets)
         broken = [b for b in self.settings.broken if only in (None, b.id)]
         if broken:
             from .sync import broken_report
 
             for b in broken:
                 telemetry.log_sheet(broken_report(b).log_fields())
-        telemetry.logger.info(
-            "sync_enqueued %s %d", trigger, sent, extra={"event": "sync_enqueued", "trigger": trigger, "messages": sent, "run_id": run_id}
-        )
+        try:
+            sent = self.queue.send_many((SyncMessage(x.id, run_id, trigger).to_json(), delays[x.id]) for x in sheets)
+        except (StoreError, ConfigError):
+            telemetry.log_run(Status.ERROR.value, len(sheets), len(sheets), int((time.perf_counter() - t0) * 1000), trigger)
+            telemetry.flush()
+            raise
+        # The run's record (the heartbeat alert's signal): the timer ran and handed out every sheet;
+        # each sheet's outcome follows as its own sheet_sync record.
+        status = Status.ERROR if broken or (only is None and self.settings.problems) else Status.SUCCESS
+        telemetry.log_run(status.value, len(sheets) + len(broken), len(broken), int((time.perf_counter() - t0) * 1000), trigger)
         telemetry.flush()
         return {
             "run_id": run_id,

@@ -274,3 +274,13 @@ def test_full_checks_spread_over_the_day() -> None:
         if full_check_due("x", last, t):
             last, checks = t, checks + 1
     assert checks in (2, 3)
+
+
+def test_health_warns_when_the_sheets_cannot_fit_the_interval() -> None:
+    from shared.config import Settings
+
+    sheets = tuple(SheetConfig(id=f"g{i}", customer="C", spreadsheet_id=f"1{i:013d}") for i in range(900))
+    crowded = Runtime(Settings(sheets=sheets, sync_schedule="0 */15 * * * *", storage_connection="x"), environ={})
+    assert any("add service accounts" in w for w in crowded._pacing_warnings())
+    fine = Runtime(Settings(sheets=sheets[:500], sync_schedule="0 */15 * * * *", storage_connection="x"), environ={})
+    assert fine._pacing_warnings() == []
