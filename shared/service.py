@@ -125,6 +125,7 @@ class Runtime:
         self._csv: SheetSource | None = None
         self._queue: SyncQueue | None = None
         self._jobs: SyncJobs | None = None
+        self._read_jobs: SyncJobs | None = None
         self._pacing_warning: list[str] | None = None
         self._lock = threading.Lock()
         self._states_cache: tuple[float, list[SheetState]] | None = None
@@ -167,19 +168,30 @@ class Runtime:
                 self._queue = StorageQueue(s.queue_target, s.queue_name, s.poison_queue_name)
             return self._queue
 
+    def _job_store(self, **client_kwargs: Any) -> SyncJobs:
+        from .adapters.job_table import TableJobStore
+
+        s = self.settings
+        target = s.storage_target or s.storage_connection
+        if not target:
+            raise ConfigError("no storage configured: set LEAD_SYNC_STORAGE or AzureWebJobsStorage")
+        return TableJobStore(target, s.jobs_table, **client_kwargs)
+
     @property
     def jobs(self) -> SyncJobs:
-        """Manual sync runs (``LEAD_SYNC_JOBS_TABLE``)."""
+        """Manual sync runs (``LEAD_SYNC_JOBS_TABLE``): what the queue function writes."""
         with self._lock:
             if self._jobs is None:
-                from .adapters.job_table import TableJobStore
-
-                s = self.settings
-                target = s.storage_target or s.storage_connection
-                if not target:
-                    raise ConfigError("no storage configured: set LEAD_SYNC_STORAGE or AzureWebJobsStorage")
-                self._jobs = TableJobStore(target, s.jobs_table)
+                self._jobs = self._job_store()
             return self._jobs
+
+    @property
+    def read_jobs(self) -> SyncJobs:
+        """Manual sync runs as HTTP reads them: short timeouts, one retry (``READ_TIMEOUTS``)."""
+        with self._lock:
+            if self._read_jobs is None:
+                self._read_jobs = self._job_store(create=False, **READ_TIMEOUTS)
+            return self._read_jobs
 
     def source_for(self, sheet: SheetConfig, defer_rate_limits: bool = False) -> SheetSource:
         """The sheet's source; Google sources are one per credential, each paced by its own limiter."""
@@ -527,7 +539,7 @@ class Runtime:
 
     def run_status(self, run_id: str) -> dict[str, Any]:
         """A manual sync's per-sheet progress; raises ``UnknownRunError``."""
-        job = self.jobs.get_job(run_id)
+        job = self.read_jobs.get_job(run_id)
         if job is None:
             raise UnknownRunError(run_id)
         return job.to_dict()

@@ -284,3 +284,13 @@ def test_health_warns_when_the_sheets_cannot_fit_the_interval() -> None:
     assert any("add service accounts" in w for w in crowded._pacing_warnings())
     fine = Runtime(Settings(sheets=sheets[:500], sync_schedule="0 */15 * * * *", storage_connection="x"), environ={})
     assert fine._pacing_warnings() == []
+
+
+def test_unknown_run_before_any_manual_sync_is_404_not_503(make_settings, store) -> None:
+    """No jobs table yet (no manual sync ever): a run id is simply unknown; the reader creates nothing."""
+    from shared.errors import UnknownRunError
+
+    rt = _samples(make_settings, store)
+    with pytest.raises(UnknownRunError):
+        rt.run_status("abc")
+    assert rt.settings.jobs_table not in {t.name for t in store.service.list_tables()}

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from azure.core.exceptions import AzureError, ResourceExistsError
+from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFoundError
 from azure.data.tables import TableServiceClient, UpdateMode
 
 from ..config import StorageTarget
@@ -89,8 +89,13 @@ class TableJobStore:
 
     def get_job(self, run_id: str) -> Job | None:
         self._ensure()
-        with storage_errors("cannot read the sync run"):
-            rows = list(self.table.query_entities("PartitionKey eq @pk", parameters={"pk": run_id}))
+        try:
+            with storage_errors("cannot read the sync run"):
+                rows = list(self.table.query_entities("PartitionKey eq @pk", parameters={"pk": run_id}))
+        except StoreError as e:
+            if isinstance(e.__cause__, ResourceNotFoundError):
+                return None  # no run was ever recorded: the table does not exist yet
+            raise
         head = next((r for r in rows if r["RowKey"] == RUN_ROW), None)
         sheets = tuple(_sheet(r) for r in rows if r["RowKey"] != RUN_ROW)
         if head is None and not sheets:
