@@ -346,6 +346,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("check-config", help="validate settings and the sheet list offline; exit 1 on any problem")
     p.add_argument("config", nargs="?", help="JSON file listing the sheets (default: the LEAD_SYNC_SHEETS settings)")
     sub.add_parser("schema", help="print the JSON Schema of the sheets setting")
+    p = sub.add_parser("sheets-import", help="validate a JSON sheet list and write it into LEAD_SYNC_SHEETS_TABLE")
+    p.add_argument("file", type=Path)
     args = parser.parse_args(argv)
 
     if args.cmd == "inspect":
@@ -410,4 +412,38 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "schema":
         print(json.dumps(sheets_schema(), indent=2))
         return 0
+    if args.cmd == "sheets-import":
+        return sheets_import(args.file)
     return 2
+
+
+def sheets_import(path: Path) -> int:
+    """Write a JSON sheet list into ``LEAD_SYNC_SHEETS_TABLE``; refuses a list with any invalid entry."""
+    from .config import StorageTarget, load_settings, settings_with_sheets_file
+
+    table = load_settings().sheets_table
+    if not table:
+        print("error: set LEAD_SYNC_SHEETS_TABLE (and unset LEAD_SYNC_SHEETS / LEAD_SYNC_SHEETS_FILE)", file=sys.stderr)
+        return 2
+    settings, _ = settings_with_sheets_file(str(path))
+    if settings.broken or not settings.sheets:
+        for b in settings.broken:
+            print(f"error: {b.id}: {b.error}", file=sys.stderr)
+        for problem in settings.problems:
+            print(f"config: {problem}", file=sys.stderr)
+        return 1
+    target = settings.storage_target or (
+        StorageTarget(connection_string=settings.storage_connection) if settings.storage_connection else None
+    )
+    if target is None:
+        print("error: no storage configured: set LEAD_SYNC_STORAGE or AzureWebJobsStorage", file=sys.stderr)
+        return 2
+    from .adapters.sheet_table import write_sheet_entries
+
+    try:
+        n = write_sheet_entries(target, table, [s.model_dump(exclude_defaults=True) for s in settings.sheets])
+    except LeadSyncError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    print(f"{n} sheets written to table {table}")
+    return 0

@@ -9,7 +9,10 @@ that only that sheet is reported in error while the others sync.
 Settings (app settings in Azure, ``Values`` in local.settings.json):
 
 - ``LEAD_SYNC_SHEETS``: JSON list of sheets (see ``SheetConfig``), or
-  ``LEAD_SYNC_SHEETS_FILE``: path of a JSON file holding the same list;
+  ``LEAD_SYNC_SHEETS_FILE``: path of a JSON file holding the same list, or
+  ``LEAD_SYNC_SHEETS_TABLE``: a table in the storage account with one entity per sheet (RowKey the
+  sheet id, ``config`` the entry's JSON), read by the service on first use and every few minutes
+  (``shared.adapters.sheet_table``): thousands of sheets, beyond the 128 KiB of an app setting;
 - ``LEAD_SYNC_STORAGE``: Table Storage connection string (default: ``AzureWebJobsStorage``), or
   an identity-based connection in the Functions convention: ``LEAD_SYNC_STORAGE__tableServiceUri``
   (or ``__accountName``), ``__credential`` (``managedidentity``) and ``__clientId`` (a
@@ -169,6 +172,8 @@ class Settings:
     state_table: str = "syncstate"
     runs_table: str = "syncruns"
     jobs_table: str = "syncjobs"
+    sheets_table: str | None = None
+    """``LEAD_SYNC_SHEETS_TABLE``: the sheet list lives in this table (``with_sheet_entries``)."""
     queue_name: str = "leadsync-sheets"
     queue_target: StorageTarget | None = None
     """Where the sync queue is: the ``AzureWebJobsStorage`` account (the queue trigger's connection)."""
@@ -256,8 +261,8 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
         if content is not None:
             raw_sheets = _json_setting(f"LEAD_SYNC_SHEETS_FILE ({path.name})", content, problems)
             base = path.parent
-    else:
-        problems.append("no sheets configured: set LEAD_SYNC_SHEETS (JSON list) or LEAD_SYNC_SHEETS_FILE")
+    elif not env.get("LEAD_SYNC_SHEETS_TABLE"):
+        problems.append("no sheets configured: set LEAD_SYNC_SHEETS (JSON list), LEAD_SYNC_SHEETS_FILE or LEAD_SYNC_SHEETS_TABLE")
 
     if isinstance(raw_sheets, dict) and "sheets" in raw_sheets:
         raw_sheets = raw_sheets["sheets"]
@@ -312,9 +317,10 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
         ("LEAD_SYNC_STATE_TABLE", "syncstate"),
         ("LEAD_SYNC_RUNS_TABLE", "syncruns"),
         ("LEAD_SYNC_JOBS_TABLE", "syncjobs"),
+        ("LEAD_SYNC_SHEETS_TABLE", ""),
     ):
         value = env.get(name) or default
-        if not TABLE_NAME.match(value):
+        if value and not TABLE_NAME.match(value):
             problems.append(
                 f"{name}={value[:80]!r} is not a table name (3-63 letters and digits, starting with a letter, e.g. {default!r})"
             )
@@ -344,6 +350,7 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
         state_table=tables["LEAD_SYNC_STATE_TABLE"],
         runs_table=tables["LEAD_SYNC_RUNS_TABLE"],
         jobs_table=tables["LEAD_SYNC_JOBS_TABLE"],
+        sheets_table=(tables["LEAD_SYNC_SHEETS_TABLE"] or None) if not (text or file) else None,
         queue_name=queue,
         queue_target=_queue_target(env),
         google_accounts=accounts,
@@ -354,6 +361,32 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
         stale_after=stale_after,
         guard_window=timedelta(days=window_days),
     )
+
+
+def with_sheet_entries(settings: Settings, entries: Any, problem: str | None = None) -> Settings:
+    """
+    ``settings`` with the sheet list replaced by ``entries`` (the JSON list read from the sheets
+    table), validated exactly as ``LEAD_SYNC_SHEETS`` is; ``problem`` (the table could not be
+    read) is listed instead. Never raises.
+    """
+    from dataclasses import replace
+
+    problems = [p for p in settings.problems if not p.startswith(SHEETS_TABLE_PROBLEM)]
+    if problem is not None:
+        return replace(settings, problems=(*problems, f"{SHEETS_TABLE_PROBLEM} {problem}"))
+    try:
+        sheets, broken = _parse_sheets(entries, problems)
+        accounts, bad = settings.google_accounts, settings.google_account_problems
+        sheets, broken = _check_credentials(sheets, broken, accounts, bad)
+    except Exception as e:  # noqa: BLE001 - promise 1
+        return replace(settings, problems=(*problems, f"{SHEETS_TABLE_PROBLEM} it cannot be read ({type(e).__name__})"))
+    warnings = [w for w in settings.warnings if "sheet list is empty" not in w]
+    if not sheets and not broken:
+        warnings.append("the sheet list is empty: nothing is synced until sheets are added to LEAD_SYNC_SHEETS_TABLE")
+    return replace(settings, sheets=sheets, broken=broken, problems=tuple(problems), warnings=tuple(warnings))
+
+
+SHEETS_TABLE_PROBLEM = "LEAD_SYNC_SHEETS_TABLE:"
 
 
 def _read_text_setting(name: str, path: Path, problems: list[str]) -> str | None:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from . import buildinfo, telemetry
-from .config import Settings, SheetConfig, load_settings
+from .config import Settings, SheetConfig, StorageTarget, load_settings
 from .core.models import Status
 from .core.state import Approval, SheetState
 from .errors import (
@@ -36,6 +36,10 @@ if TYPE_CHECKING:
     from .sync import RunReport
 
 MAX_PAGE = 1000
+SHEETS_TABLE_SECONDS = 300.0
+"""How often the sheet list is read again from ``LEAD_SYNC_SHEETS_TABLE``."""
+SHEETS_TABLE_RETRY_SECONDS = 15.0
+"""After a failed read of the sheets table, the next attempt comes this soon."""
 HEALTH_CACHE_SECONDS = 5.0
 """Health reads the sync states at most once in this many seconds, however often it is called."""
 READ_TIMEOUTS: dict[str, Any] = {"connection_timeout": 2, "read_timeout": 2, "retry_total": 1, "retry_backoff_factor": 0.2}
@@ -116,7 +120,8 @@ class Runtime:
         store: LeadStore | None = None,
         read_store: LeadStore | None = None,
     ):
-        self.settings = settings
+        self._settings = self._base_settings = settings
+        self._sheets_read_at: float | None = None
         self.environ = dict(os.environ if environ is None else environ)
         self._store = store
         self._read_store = read_store if read_store is not None else store
@@ -129,6 +134,43 @@ class Runtime:
         self._pacing_warning: list[str] | None = None
         self._lock = threading.Lock()
         self._states_cache: tuple[float, list[SheetState]] | None = None
+
+    @property
+    def settings(self) -> Settings:
+        """
+        The settings; with ``LEAD_SYNC_SHEETS_TABLE``, the sheet list is read from that table on
+        first use and again every ``SHEETS_TABLE_SECONDS`` (sooner after a failed read).
+        """
+        s = self._settings
+        if s.sheets_table is None:
+            return s
+        now = time.monotonic()
+        if self._sheets_read_at is None or now - self._sheets_read_at >= SHEETS_TABLE_SECONDS:
+            self._sheets_read_at = now
+            self._settings = s = self._read_sheets_table(s)
+        return s
+
+    @settings.setter
+    def settings(self, value: Settings) -> None:
+        self._settings = self._base_settings = value
+        self._sheets_read_at = None
+
+    def _read_sheets_table(self, s: Settings) -> Settings:
+        from .config import with_sheet_entries
+
+        target = s.storage_target or (StorageTarget(connection_string=s.storage_connection) if s.storage_connection else None)
+        if target is None or s.sheets_table is None:
+            return s
+        try:
+            from .adapters.sheet_table import read_sheet_entries
+
+            entries = read_sheet_entries(target, s.sheets_table, **READ_TIMEOUTS)
+        except StoreError as e:
+            self._sheets_read_at = time.monotonic() - SHEETS_TABLE_SECONDS + SHEETS_TABLE_RETRY_SECONDS
+            if s.sheets or s.broken:  # keep the last good list; say that it may be old
+                return with_sheet_entries(s, None, f"{e}; using the list read before")
+            return with_sheet_entries(s, None, str(e))
+        return with_sheet_entries(self._base_settings, entries)
 
     def _table_store(self, **client_kwargs: Any) -> LeadStore:
         from .adapters.table_storage import TableLeadStore

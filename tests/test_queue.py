@@ -294,3 +294,46 @@ def test_unknown_run_before_any_manual_sync_is_404_not_503(make_settings, store)
     with pytest.raises(UnknownRunError):
         rt.run_status("abc")
     assert rt.settings.jobs_table not in {t.name for t in store.service.list_tables()}
+
+
+def test_sheet_list_from_a_table(azurite, make_settings, monkeypatch, tmp_path) -> None:
+    """LEAD_SYNC_SHEETS_TABLE: thousands of entries, validated like the setting, re-read while the app runs."""
+    import uuid
+
+    import shared.service as service
+    from shared.adapters.sheet_table import write_sheet_entries
+    from shared.cli import main as cli
+    from shared.config import StorageTarget
+
+    table = f"sheets{uuid.uuid4().hex[:8]}"
+    env = {"LEAD_SYNC_SHEETS_TABLE": table, "LEAD_SYNC_STORAGE": azurite.connection_string}
+    assert load_settings(env).problems == () and load_settings(env).sheets_table == table
+    missing = Runtime(make_settings(sheets_table=table), environ={})
+    assert missing.settings.sheets == () and any("does not exist" in p for p in missing.settings.problems)
+
+    entries = [{"id": f"s{i:04d}", "customer": f"C{i % 7}", "spreadsheet_id": f"1{i:013d}"} for i in range(1200)]
+    path = tmp_path / "sheets.json"
+    path.write_text(json.dumps(entries + [{"id": "bad", "customer": "X"}]))
+    monkeypatch.setenv("LEAD_SYNC_SHEETS_TABLE", table)
+    monkeypatch.setenv("LEAD_SYNC_STORAGE", azurite.connection_string)
+    monkeypatch.delenv("LEAD_SYNC_SHEETS", raising=False)
+    assert cli(["sheets-import", str(path)]) == 1, "an invalid entry refuses the whole import"
+    path.write_text(json.dumps(entries))
+    assert cli(["sheets-import", str(path)]) == 0
+    write_sheet_entries(StorageTarget(connection_string=azurite.connection_string), table, [{"id": "broken", "customer": "B"}])
+
+    rt = Runtime(make_settings(sheets_table=table), environ={})
+    assert len(rt.settings.sheets) == 1200 and [b.id for b in rt.settings.broken] == ["broken"]
+    assert not any(p.startswith("LEAD_SYNC_SHEETS_TABLE") for p in rt.settings.problems)
+    write_sheet_entries(
+        StorageTarget(connection_string=azurite.connection_string),
+        table,
+        [{"id": "zz-new", "customer": "N", "spreadsheet_id": "1NNNNNNNNNNNNN"}],
+    )
+    assert rt.settings.sheet("zz-new") is None, "read again only after a while"
+    monkeypatch.setattr(service, "SHEETS_TABLE_SECONDS", 0.0)
+    assert rt.settings.sheet("zz-new") is not None and len(rt.settings.sheets) == 1201
+    twin = {"id": "zz-twin", "customer": "N", "spreadsheet_id": "1NNNNNNNNNNNNN"}  # same spreadsheet: one config problem
+    write_sheet_entries(StorageTarget(connection_string=azurite.connection_string), table, [twin])
+    for _ in range(3):
+        assert sum("all read" in p for p in rt.settings.problems) == 1, "re-reads replace the list's problems, never pile them up"
