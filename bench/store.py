@@ -15,6 +15,8 @@ Sync throughput and write counts against one Azurite, with baselines measured in
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import re
 import sys
 import time
@@ -59,11 +61,17 @@ class WriteCounter:
 
 
 class StaticSource:
+    """A source that holds the sheet as CSV text and parses it on every fetch, as a real source
+    reads and decodes its answer: each sync is timed from reading the source, not from a grid
+    already parsed."""
+
     def __init__(self, grid: list[list[str]]) -> None:
-        self.grid = grid
+        buf = io.StringIO()
+        csv.writer(buf).writerows(grid)
+        self.text = buf.getvalue()
 
     def fetch(self, sheet: SheetConfig) -> list[list[str]]:
-        return self.grid
+        return list(csv.reader(io.StringIO(self.text)))
 
 
 def _store(az: Azurite, counter: WriteCounter | None = None) -> TableLeadStore:

@@ -337,3 +337,37 @@ def test_sheet_list_from_a_table(azurite, make_settings, monkeypatch, tmp_path) 
     write_sheet_entries(StorageTarget(connection_string=azurite.connection_string), table, [twin])
     for _ in range(3):
         assert sum("all read" in p for p in rt.settings.problems) == 1, "re-reads replace the list's problems, never pile them up"
+
+
+def test_guard_and_approval_work_through_the_queue(make_settings, store, tmp_path) -> None:
+    """A drop is blocked on the queue path (completed, never retried or poisoned), nothing is written; the approved change applies once."""
+    import csv
+
+    from shared.service import ApprovalRequest
+    from tests.conftest import csv_sheet
+
+    path = tmp_path / "t.csv"
+    rows = [["Name", "Email"]] + [[f"U{i}", f"u{i}@example.com"] for i in range(20)]
+    with path.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    rt = Runtime(make_settings(csv_sheet("t", path)), environ={}, store=store)
+    set_runtime(rt)
+    worker = Worker.from_host_json(rt.queue, retry_delay=0)  # type: ignore[arg-type]
+    rt.enqueue_sync("timer")
+    worker.run_until_idle()
+    with path.open("w", newline="") as f:
+        csv.writer(f).writerows(rows[:2])
+    rt.enqueue_sync("timer")
+    worker.run_until_idle()
+    state = store.get_state("t")
+    assert state.status == "ERROR" and "guard_blocked" in state.reason_codes and state.blocked is not None
+    assert [o for _, o in worker.outcomes] == ["ok", "ok"], "a blocked sync is an answer, not a failure to retry"
+    live = [x for x in store.list_leads(sheet_id="t", page_size=100)[0] if not x.get("deleted")]
+    assert len(live) == 20, "nothing written while blocked"
+    rt.approve(ApprovalRequest("t", state.blocked.id, "ops", "list cleaned"))
+    rt.enqueue_sync("timer")
+    worker.run_until_idle()
+    after = store.get_state("t")
+    assert after.status == "SUCCESS" and "approved" in after.reason_codes
+    leads = store.list_leads(sheet_id="t", page_size=100, include_deleted=True)[0]
+    assert len(leads) == 20 and sum(1 for x in leads if x.get("deleted")) == 19, "soft-deleted, kept"
