@@ -234,7 +234,7 @@ def _wait(body: Mapping[str, Any], req: func.HttpRequest) -> float:
         raise InvalidRequestError(f"wait must be a number of seconds from 0 to {MAX_WAIT}")
     try:
         value = float(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise InvalidRequestError(f"wait must be a number of seconds from 0 to {MAX_WAIT}") from None
     if not 0 <= value <= MAX_WAIT:  # NaN fails too
         raise InvalidRequestError(f"wait must be a number of seconds from 0 to {MAX_WAIT}")

@@ -371,3 +371,29 @@ def test_guard_and_approval_work_through_the_queue(make_settings, store, tmp_pat
     assert after.status == "SUCCESS" and "approved" in after.reason_codes
     leads = store.list_leads(sheet_id="t", page_size=100, include_deleted=True)[0]
     assert len(leads) == 20 and sum(1 for x in leads if x.get("deleted")) == 19, "soft-deleted, kept"
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=12),
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=5), c, max_size=3),
+    max_leaves=6,
+)
+
+
+@given(body_wait=JSONISH, query_wait=st.one_of(st.none(), st.text(max_size=30)), one=st.booleans())
+def test_wait_parsing_is_a_400_or_a_number_never_a_crash(body_wait, query_wait, one) -> None:
+    import azure.functions as func
+
+    from shared.errors import InvalidRequestError
+    from shared.web import MAX_WAIT, parse_sync_request
+
+    body = {"sheet": "acme"} if one else {"all": True}
+    body["wait"] = body_wait
+    params = {"wait": query_wait} if query_wait is not None else {}
+    for b in (body, {k: v for k, v in body.items() if k != "wait"}):
+        req = func.HttpRequest(method="POST", url="/api/leads/sync", params=params, body=json.dumps(b).encode())
+        try:
+            parsed = parse_sync_request(req)
+        except InvalidRequestError:
+            continue
+        assert 0 <= parsed.wait <= MAX_WAIT and (parsed.sheet_id is not None or parsed.wait == 0)
