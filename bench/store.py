@@ -95,7 +95,7 @@ def main() -> int:
     settings = Settings(sheets=(sheet,))
     keyed, _ = assign_keys(analyse_sheet(grid).leads)
     now = datetime.now(UTC)
-    entities = [lead_entity(sheet, k, now, None) for k in keyed]
+    entities = [lead_entity(sheet.id, sheet.customer, k, now, None) for k in keyed]
 
     with Azurite(queue=False) as az:
         # Raw transactions and our first sync alternate, twice, each into fresh tables; the best
