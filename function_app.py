@@ -11,10 +11,12 @@ from health_http import bp as health_bp
 from leads_http import bp as leads_bp
 from privacy_http import bp as privacy_bp
 from purge_timer import bp as purge_bp
+from sync_queue import bp as queue_bp
 from sync_timer import bp as sync_bp
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(sync_bp)
+app.register_functions(queue_bp)
 app.register_functions(leads_bp)
 app.register_functions(health_bp)
 app.register_functions(privacy_bp)

@@ -2,9 +2,10 @@
 Speed and memory of the pure pipeline on a large lead sheet, as ratios against baselines
 measured in the same run:
 
-- detection + mapping + normalisation (``analyse_sheet``) of a 100,000-row, 20-column sheet
-  (realistic names, emails, UK phones in mixed formats, dates) against Python's ``csv`` module
-  just parsing the same data (target: at most 5x);
+- parsing plus detection + mapping + normalisation (``analyse_sheet``) of a 100,000-row,
+  20-column sheet (realistic names, emails, UK phones in mixed formats, dates) against Python's
+  ``csv`` module just parsing the same data (target: at most 5x): the parse is inside the subject
+  as it is the whole baseline, and the subject's peak (tracemalloc) includes the grid it parses;
 - the same plus lead keys and fingerprints (``assign_keys``), reported for information;
 - ``map_columns`` alone on the sheet's 200 sample rows (its cost does not grow with the sheet);
 - ``detect_header`` on the full sheet against the same on its first 1,000 rows (detection reads
@@ -72,7 +73,7 @@ def main() -> int:
     t_csv = t_analyse = float("inf")
     for _ in range(args.repeat):
         t_csv = min(t_csv, best_of(parse, 1))
-        t_analyse = min(t_analyse, best_of(lambda: analyse_sheet(grid), 1))
+        t_analyse = min(t_analyse, best_of(lambda: analyse_sheet(parse()), 1))
     a = analyse_sheet(grid)
     t_keys = best_of(lambda: assign_keys(a.leads), args.repeat)
     t_detect_full = best_of(lambda: detect_header(grid), args.repeat)
@@ -83,12 +84,12 @@ def main() -> int:
     t_map = best_of(lambda: map_columns(labels, samples), args.repeat * 10)
     t_pn = best_of(lambda: [phonenumbers.parse(x, "GB") for x in phones], 1)
     m_csv = peak_mib(parse)
-    m_analyse = peak_mib(lambda: analyse_sheet(grid))
+    m_analyse = peak_mib(lambda: analyse_sheet(parse()))
 
     print(f"sheet: {args.rows:,} rows x 20 columns, {len(text) / 2**20:.1f} MiB of CSV; best of {args.repeat}")
     print(f"  baseline csv.reader parse           {t_csv * 1000:8.0f} ms   1.00x   peak {m_csv:6.1f} MiB")
     print(
-        f"  analyse_sheet (detect+map+normalise){t_analyse * 1000:8.0f} ms   {t_analyse / t_csv:4.2f}x   peak {m_analyse:6.1f} MiB  (target <= 5x)"
+        f"  parse + analyse_sheet               {t_analyse * 1000:8.0f} ms   {t_analyse / t_csv:4.2f}x   peak {m_analyse:6.1f} MiB  (target <= 5x)"
     )
     print(f"  + assign_keys (identity, fingerprint){(t_analyse + t_keys) * 1000:7.0f} ms   {(t_analyse + t_keys) / t_csv:4.2f}x")
     print(f"  map_columns alone (200 sample rows) {t_map * 1000:8.2f} ms")

@@ -1,10 +1,20 @@
-"""Lead data for the CRM dashboard: list leads, one lead, run a sync, approve a blocked drop (function key)."""
+"""Lead data for the CRM dashboard: list leads, one lead, start a sync and follow it, approve a blocked drop (function key)."""
 
 import azure.functions as func
 
 from shared.core.redact import redact_all
 from shared.service import get_runtime
-from shared.web import cached_json, guarded, json_response, parse_approval, parse_lead_request, parse_leads_query, parse_sync_request
+from shared.web import (
+    cached_json,
+    guarded,
+    json_response,
+    parse_approval,
+    parse_lead_request,
+    parse_leads_query,
+    parse_sync_request,
+    route_run_id,
+    sync_started_response,
+)
 
 bp = func.Blueprint()
 
@@ -30,7 +40,15 @@ def get_lead(req: func.HttpRequest) -> func.HttpResponse:
 @bp.route(route="leads/sync", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 @guarded
 def manual_sync(req: func.HttpRequest) -> func.HttpResponse:
-    return json_response(200, redact_all(get_runtime().sync(parse_sync_request(req))))
+    """202 and the run's Location; 200 with the report when a one-sheet sync with ``wait`` finished in time."""
+    return sync_started_response(get_runtime().start_sync(parse_sync_request(req)))
+
+
+@bp.function_name("sync_run")
+@bp.route(route="leads/runs/{run}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+@guarded
+def sync_run(req: func.HttpRequest) -> func.HttpResponse:
+    return json_response(200, redact_all(get_runtime().run_status(route_run_id(req))))
 
 
 @bp.function_name("approve_drop")

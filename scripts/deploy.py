@@ -116,7 +116,7 @@ class LocalTarget:
         # Azurite leads its own process group, so --stop ends it by that id.
         from scripts.azurite import Azurite
 
-        az = Azurite().start()
+        az = Azurite(queue=False).start()  # one process: its pid is all --stop knows
         assert az.proc is not None
         pid, conn = az.proc.pid, az.connection_string
         state.update(azurite_pid=pid, storage=conn)

@@ -1,4 +1,8 @@
-"""Start Azurite, sync the samples into it, then serve the HTTP API (``scripts/run-local``)."""
+"""
+Start Azurite (tables and queues), sync the samples through the queue, then serve the HTTP API
+with a queue worker beside it (``scripts/run-local``), so the local API behaves like Azure:
+``POST /api/leads/sync`` answers 202 and the worker syncs the sheets.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import argparse
 import os
 import signal
 import sys
+import threading
 
 from scripts.azurite import Azurite
 
@@ -21,20 +26,37 @@ def main() -> int:
 
     with Azurite() as azurite:
         os.environ["LEAD_SYNC_STORAGE"] = azurite.connection_string
+        os.environ["AzureWebJobsStorage"] = azurite.connection_string
+        os.environ.setdefault("LEAD_SYNC_QUEUE", "leadsync-sheets")
         os.environ["LEAD_SYNC_SHEETS_FILE"] = os.path.abspath(args.config)
         os.environ.pop("LEAD_SYNC_SHEETS", None)
         os.environ.setdefault("SYNC_SCHEDULE", "0 */15 * * * *")
         os.environ.setdefault("PURGE_SCHEDULE", "0 30 3 * * *")
         os.environ.setdefault("LEAD_SYNC_CORS_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000")
-        print(f"azurite: table service on 127.0.0.1:{azurite.port} (in memory)", flush=True)
+        print(
+            f"azurite: table service on 127.0.0.1:{azurite.port}, queue service on 127.0.0.1:{azurite.queue_port} (in memory)", flush=True
+        )
         from scripts.devserver import main as serve
-        from shared.cli import main as cli
+        from scripts.queue_worker import Worker
+        from shared.service import get_runtime
 
-        code = cli(["sync"])
+        rt = get_runtime()
+        worker = Worker.from_host_json(rt.queue)  # type: ignore[arg-type]
+        started = rt.enqueue_sync(trigger="local")
+        print(f"queued {started['messages']} sheets (run {started['run_id']}); the queue worker syncs them", flush=True)
+        worker.run_until_idle(idle_seconds=1.0)
+        code = 0
+        for st in sorted(rt.store.list_states(), key=lambda s: s.sheet_id):
+            print(f"  {st.sheet_id:20} {st.status:8} leads={st.baseline} {', '.join(st.reason_codes)}", flush=True)
         if args.no_serve:
             return code
-        print("", flush=True)
-        serve(["--port", str(args.port)])
+        stop = threading.Event()
+        threading.Thread(target=worker.run_forever, args=(stop,), daemon=True, name="queue-worker").start()
+        print("queue worker: running beside the API (as the queue trigger does in Azure)\n", flush=True)
+        try:
+            serve(["--port", str(args.port)])
+        finally:
+            stop.set()
     return 0
 
 

@@ -253,6 +253,14 @@ def _check_config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("config", nargs="?", help="JSON file listing the sheets (default: the LEAD_SYNC_SHEETS settings)")
 
 
+def _sheets_import_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", type=Path)
+
+
+def _sheets_import(args: argparse.Namespace) -> int:
+    return sheets_import(args.file)
+
+
 Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
 COMMANDS: dict[str, Command] = {
     "inspect": ("explain header detection and mapping of a CSV file or a configured sheet", _inspect_args, _inspect),
@@ -264,6 +272,7 @@ COMMANDS: dict[str, Command] = {
     "audit": ("the audit trail of erasures, un-suppressions, approvals and purges, newest first", _audit_args, _privacy),
     "check-config": ("validate settings and the sheet list offline; exit 1 on any problem", _check_config_args, _check_config),
     "schema": ("print the JSON Schema of the sheets setting", lambda p: None, _schema),
+    "sheets-import": ("validate a JSON sheet list and write it into LEAD_SYNC_SHEETS_TABLE", _sheets_import_args, _sheets_import),
 }
 """Subcommand -> (help, arguments, run). The local HTTP server is ``scripts/serve``."""
 
@@ -289,3 +298,35 @@ def main(argv: list[str] | None = None) -> int:
     except LeadSyncError as e:
         print(f"error: {e}", file=sys.stderr)
         return next(code for kind, code in EXIT_CODES if isinstance(e, kind))
+
+
+def sheets_import(path: Path) -> int:
+    """Write a JSON sheet list into ``LEAD_SYNC_SHEETS_TABLE``; refuses a list with any invalid entry."""
+    from .config import StorageTarget, load_settings, settings_with_sheets_file
+
+    table = load_settings().sheets_table
+    if not table:
+        print("error: set LEAD_SYNC_SHEETS_TABLE (and unset LEAD_SYNC_SHEETS / LEAD_SYNC_SHEETS_FILE)", file=sys.stderr)
+        return 2
+    settings, _ = settings_with_sheets_file(str(path))
+    if settings.broken or not settings.sheets:
+        for b in settings.broken:
+            print(f"error: {b.id}: {b.error}", file=sys.stderr)
+        for problem in settings.problems:
+            print(f"config: {problem}", file=sys.stderr)
+        return 1
+    target = settings.storage_target or (
+        StorageTarget(connection_string=settings.storage_connection) if settings.storage_connection else None
+    )
+    if target is None:
+        print("error: no storage configured: set LEAD_SYNC_STORAGE or AzureWebJobsStorage", file=sys.stderr)
+        return 2
+    from .adapters.sheet_table import write_sheet_entries
+
+    try:
+        n = write_sheet_entries(target, table, [s.model_dump(exclude_defaults=True) for s in settings.sheets])
+    except LeadSyncError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    print(f"{n} sheets written to table {table}")
+    return 0

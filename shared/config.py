@@ -9,12 +9,21 @@ that only that sheet is reported in error while the others sync.
 Settings (app settings in Azure, ``Values`` in local.settings.json):
 
 - ``LEAD_SYNC_SHEETS``: JSON list of sheets (see ``SheetConfig``), or
-  ``LEAD_SYNC_SHEETS_FILE``: path of a JSON file holding the same list;
+  ``LEAD_SYNC_SHEETS_FILE``: path of a JSON file holding the same list, or
+  ``LEAD_SYNC_SHEETS_TABLE``: a table in the storage account with one entity per sheet (RowKey the
+  sheet id, ``config`` the entry's JSON), read by the service on first use and every few minutes
+  (``shared.adapters.sheet_table``): thousands of sheets, beyond the 128 KiB of an app setting;
 - ``LEAD_SYNC_STORAGE``: Table Storage connection string (default: ``AzureWebJobsStorage``), or
   an identity-based connection in the Functions convention: ``LEAD_SYNC_STORAGE__tableServiceUri``
   (or ``__accountName``), ``__credential`` (``managedidentity``) and ``__clientId`` (a
   user-assigned identity); see ``StorageTarget``;
-- ``GOOGLE_SERVICE_ACCOUNT_JSON``: the service-account key, as JSON or base64 of JSON;
+- ``GOOGLE_SERVICE_ACCOUNT_JSON``: the service-account key, as JSON or base64 of JSON (the
+  credential named ``default``); ``GOOGLE_SERVICE_ACCOUNTS``: more keys, a JSON object of
+  name -> key (each as a JSON object, JSON text or base64), assigned per sheet (``credential``);
+- ``LEAD_SYNC_QUEUE`` (``leadsync-sheets``): the storage queue of per-sheet sync messages in the
+  ``AzureWebJobsStorage`` account (its poison queue is ``<name>-poison``);
+  ``LEAD_SYNC_PROJECT_READS_PER_MINUTE`` (300): Google's read budget per Cloud project;
+  ``LEAD_SYNC_JOBS_TABLE`` (``syncjobs``): the per-sheet progress of manual syncs;
 - ``LEAD_SYNC_MAX_DROP`` (0.7), ``LEAD_SYNC_MIN_BASELINE`` (10), ``LEAD_SYNC_PHONE_REGION``
   (GB), ``LEAD_SYNC_SHEETS_READS_PER_MINUTE`` (60), ``LEAD_SYNC_LEADS_TABLE`` (leads),
   ``LEAD_SYNC_STATE_TABLE`` (syncstate), ``LEAD_SYNC_RUNS_TABLE`` (syncruns).
@@ -70,6 +79,8 @@ class SheetConfig(BaseModel):
     retention_days: float | None = Field(default=None, gt=0, le=36500)
     """Days a soft-deleted lead of this sheet is kept before the purge timer deletes it for real
     (overrides ``LEAD_SYNC_RETENTION_DAYS``); unset: the deployment's retention, off by default."""
+    credential: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    """Name of the Google key (``GOOGLE_SERVICE_ACCOUNTS``) that reads this sheet; ``default`` when omitted."""
 
     @field_validator("required")
     @classmethod
@@ -136,6 +147,11 @@ class StorageTarget:
     credential: str | None = None
     """``managedidentity``: the app's managed identity only; ``None``: ``DefaultAzureCredential``."""
     client_id: str | None = None
+    queue_endpoint: str | None = None
+    """Queue service of an identity-based connection (``AzureWebJobsStorage__queueServiceUri``)."""
+
+
+DEFAULT_CREDENTIAL = "default"
 
 
 @dataclass(frozen=True)
@@ -158,6 +174,16 @@ class Settings:
     leads_table: str = "leads"
     state_table: str = "syncstate"
     runs_table: str = "syncruns"
+    jobs_table: str = "syncjobs"
+    sheets_table: str | None = None
+    """``LEAD_SYNC_SHEETS_TABLE``: the sheet list lives in this table (``with_sheet_entries``)."""
+    queue_name: str = "leadsync-sheets"
+    queue_target: StorageTarget | None = None
+    """Where the sync queue is: the ``AzureWebJobsStorage`` account (the queue trigger's connection)."""
+    google_accounts: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    """Named service-account keys (``GOOGLE_SERVICE_ACCOUNTS``); ``default`` is GOOGLE_SERVICE_ACCOUNT_JSON."""
+    google_account_problems: Mapping[str, str] = field(default_factory=dict)
+    project_reads_per_minute: int = 300
     base_dir: Path = field(default_factory=Path.cwd)
     sync_schedule: str | None = None
     """The timer's NCRONTAB (``SYNC_SCHEDULE``); health uses its period to call a sheet stale."""
@@ -195,6 +221,27 @@ class Settings:
 
         return schedule_period(self.sync_schedule) * self.stale_after
 
+    @property
+    def poison_queue_name(self) -> str:
+        return f"{self.queue_name}-poison"
+
+    def credential_name(self, sheet: SheetConfig) -> str:
+        return sheet.credential or DEFAULT_CREDENTIAL
+
+    def credentials_for(self, name: str) -> tuple[dict[str, Any] | None, str | None]:
+        """The key named ``name`` and, when it cannot be used, why."""
+        if name == DEFAULT_CREDENTIAL and name not in self.google_accounts:
+            return self.google_credentials, self.google_problem
+        info = self.google_accounts.get(name)
+        if info is None:
+            return None, self.google_account_problems.get(name) or f"credential {name!r} is not in GOOGLE_SERVICE_ACCOUNTS"
+        return info, None
+
+    def project_of(self, name: str) -> str:
+        """The Google Cloud project of a key (its ``project_id``): reads of one project share a budget."""
+        info, _ = self.credentials_for(name)
+        return str((info or {}).get("project_id") or name)
+
     def sheet(self, sheet_id: str) -> SheetConfig | None:
         return next((s for s in self.sheets if s.id == sheet_id), None)
 
@@ -219,6 +266,8 @@ def load_settings(environ: Mapping[str, str] | None = None, base_dir: Path | Non
 MAX_SHEETS_BYTES = 50 * 1024 * 1024
 """A sheets file larger than this is refused (thousands of sheets take a few MB)."""
 TABLE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{2,62}$")
+QUEUE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,54}[a-z0-9]$")
+"""Storage queue names: 3-63 lowercase letters, digits and single hyphens; 56 leaves room for ``-poison``."""
 """Table Storage table names: letters and digits, 3 to 63, starting with a letter."""
 
 
@@ -238,8 +287,8 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
         if content is not None:
             raw_sheets = _json_setting(f"LEAD_SYNC_SHEETS_FILE ({path.name})", content, problems)
             base = path.parent
-    else:
-        problems.append("no sheets configured: set LEAD_SYNC_SHEETS (JSON list) or LEAD_SYNC_SHEETS_FILE")
+    elif not env.get("LEAD_SYNC_SHEETS_TABLE"):
+        problems.append("no sheets configured: set LEAD_SYNC_SHEETS (JSON list), LEAD_SYNC_SHEETS_FILE or LEAD_SYNC_SHEETS_TABLE")
 
     if isinstance(raw_sheets, dict) and "sheets" in raw_sheets:
         raw_sheets = raw_sheets["sheets"]
@@ -266,12 +315,18 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
         creds, google_problem = _parse_credentials(raw_creds)
     else:
         google_problem = "GOOGLE_SERVICE_ACCOUNT_JSON is not set: Google sheets cannot be read"
-    if google_problem and (raw_creds or any(s.source == "google" for s in sheets)):
+    accounts, account_problems = _parse_accounts(env.get("GOOGLE_SERVICE_ACCOUNTS"), problems)
+    default_used = any(s.source == "google" and (s.credential or DEFAULT_CREDENTIAL) == DEFAULT_CREDENTIAL for s in sheets)
+    if DEFAULT_CREDENTIAL in accounts and not raw_creds:
+        creds, google_problem = accounts[DEFAULT_CREDENTIAL], None
+    if google_problem and (raw_creds or default_used):
         problems.append(google_problem)
+    sheets, broken = _check_credentials(sheets, broken, accounts, account_problems)
 
     max_drop = _number(env, "LEAD_SYNC_MAX_DROP", 0.7, float, problems, 0.0, 1.0, "0.7 (block drops over 70%)")
     min_baseline = _number(env, "LEAD_SYNC_MIN_BASELINE", 10, int, problems, 0, 10**9, "10")
     reads = _number(env, "LEAD_SYNC_SHEETS_READS_PER_MINUTE", 60, int, problems, 1, 6000, "60")
+    project_reads = _number(env, "LEAD_SYNC_PROJECT_READS_PER_MINUTE", 300, int, problems, 1, 60000, "300")
     stale_after = _number(env, "LEAD_SYNC_STALE_INTERVALS", 3, int, problems, 1, 10_000, "3")
     window_days = _number(env, "LEAD_SYNC_GUARD_WINDOW_DAYS", 7.0, float, problems, 1.0, 366.0, "7")
     erasure_key = env.get("LEAD_SYNC_ERASURE_KEY") or None
@@ -288,14 +343,27 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
         else:
             region = checked
     tables = {}
-    for name, default in (("LEAD_SYNC_LEADS_TABLE", "leads"), ("LEAD_SYNC_STATE_TABLE", "syncstate"), ("LEAD_SYNC_RUNS_TABLE", "syncruns")):
+    for name, default in (
+        ("LEAD_SYNC_LEADS_TABLE", "leads"),
+        ("LEAD_SYNC_STATE_TABLE", "syncstate"),
+        ("LEAD_SYNC_RUNS_TABLE", "syncruns"),
+        ("LEAD_SYNC_JOBS_TABLE", "syncjobs"),
+        ("LEAD_SYNC_SHEETS_TABLE", ""),
+    ):
         value = env.get(name) or default
-        if not TABLE_NAME.match(value):
+        if value and not TABLE_NAME.match(value):
             problems.append(
                 f"{name}={value[:80]!r} is not a table name (3-63 letters and digits, starting with a letter, e.g. {default!r})"
             )
             value = default
         tables[name] = value
+    queue = env.get("LEAD_SYNC_QUEUE") or "leadsync-sheets"
+    if not QUEUE_NAME.match(queue) or "--" in queue:
+        problems.append(
+            f"LEAD_SYNC_QUEUE={queue[:80]!r} is not a queue name (3-56 lowercase letters, digits and single hyphens, "
+            "starting and ending with a letter or digit, e.g. 'leadsync-sheets'); using leadsync-sheets"
+        )
+        queue = "leadsync-sheets"
     return Settings(
         sheets=sheets,
         broken=broken,
@@ -312,6 +380,13 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
         leads_table=tables["LEAD_SYNC_LEADS_TABLE"],
         state_table=tables["LEAD_SYNC_STATE_TABLE"],
         runs_table=tables["LEAD_SYNC_RUNS_TABLE"],
+        jobs_table=tables["LEAD_SYNC_JOBS_TABLE"],
+        sheets_table=(tables["LEAD_SYNC_SHEETS_TABLE"] or None) if not (text or file) else None,
+        queue_name=queue,
+        queue_target=_queue_target(env),
+        google_accounts=accounts,
+        google_account_problems=account_problems,
+        project_reads_per_minute=project_reads,
         base_dir=base,
         sync_schedule=env.get("SYNC_SCHEDULE") or None,
         stale_after=stale_after,
@@ -321,6 +396,32 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
         retention_days=retention_days,
         purge_max=purge_max,
     )
+
+
+def with_sheet_entries(settings: Settings, entries: Any, problem: str | None = None) -> Settings:
+    """
+    ``settings`` with the sheet list replaced by ``entries`` (the JSON list read from the sheets
+    table), validated exactly as ``LEAD_SYNC_SHEETS`` is; ``problem`` (the table could not be
+    read) is listed instead. Never raises.
+    """
+    from dataclasses import replace
+
+    problems = [p for p in settings.problems if not p.startswith(SHEETS_TABLE_PROBLEM)]
+    if problem is not None:
+        return replace(settings, problems=(*problems, f"{SHEETS_TABLE_PROBLEM} {problem}"))
+    try:
+        sheets, broken = _parse_sheets(entries, problems)
+        accounts, bad = settings.google_accounts, settings.google_account_problems
+        sheets, broken = _check_credentials(sheets, broken, accounts, bad)
+    except Exception as e:
+        return replace(settings, problems=(*problems, f"{SHEETS_TABLE_PROBLEM} it cannot be read ({type(e).__name__})"))
+    warnings = [w for w in settings.warnings if "sheet list is empty" not in w]
+    if not sheets and not broken:
+        warnings.append("the sheet list is empty: nothing is synced until sheets are added to LEAD_SYNC_SHEETS_TABLE")
+    return replace(settings, sheets=sheets, broken=broken, problems=tuple(problems), warnings=tuple(warnings))
+
+
+SHEETS_TABLE_PROBLEM = "LEAD_SYNC_SHEETS_TABLE:"
 
 
 def _read_text_setting(name: str, path: Path, problems: list[str]) -> str | None:
@@ -432,11 +533,76 @@ AZURITE_CONNECTION = (
     # Azurite's published, well-known development key (not a secret).
     "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;"
     "TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;"
+    "QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;"
 )
 
 
-def azurite_connection(port: int, host: str = "127.0.0.1") -> str:
-    return AZURITE_CONNECTION.replace("127.0.0.1:10002", f"{host}:{port}")
+def azurite_connection(port: int, host: str = "127.0.0.1", queue_port: int | None = None) -> str:
+    """Azurite's connection string with its table service (and queue service) on the given ports."""
+    conn = AZURITE_CONNECTION.replace("127.0.0.1:10002", f"{host}:{port}")
+    return conn.replace("127.0.0.1:10001", f"{host}:{queue_port or 10001}")
+
+
+def _queue_target(env: Mapping[str, str]) -> StorageTarget | None:
+    """The queue trigger's account: ``AzureWebJobsStorage`` (connection string or identity settings)."""
+    name = "AzureWebJobsStorage"
+    conn = env.get(name)
+    if conn:
+        return StorageTarget(connection_string=AZURITE_CONNECTION if conn == "UseDevelopmentStorage=true" else conn)
+    uri, account = env.get(f"{name}__queueServiceUri"), env.get(f"{name}__accountName")
+    if uri or account:
+        credential = (env.get(f"{name}__credential") or "").strip().lower() or None
+        endpoint = uri or f"https://{account}.queue.core.windows.net"
+        return StorageTarget(
+            queue_endpoint=endpoint.rstrip("/"),
+            credential=credential if credential == "managedidentity" else None,
+            client_id=env.get(f"{name}__clientId") or None,
+        )
+    return None
+
+
+def _parse_accounts(raw: str | None, problems: list[str]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """``GOOGLE_SERVICE_ACCOUNTS``: name -> key; a bad key is a problem of the sheets that use it."""
+    if not raw:
+        return {}, {}
+    doc = _json_setting("GOOGLE_SERVICE_ACCOUNTS", raw, problems)
+    if doc is None:
+        return {}, {}
+    if not isinstance(doc, dict):
+        problems.append('GOOGLE_SERVICE_ACCOUNTS must be a JSON object of name -> key, e.g. {"agency-a": {...key file...}}')
+        return {}, {}
+    accounts: dict[str, dict[str, Any]] = {}
+    bad: dict[str, str] = {}
+    for name, value in doc.items():
+        if not re.match(r"^[A-Za-z0-9_.-]{1,64}$", str(name)):
+            problems.append(f"GOOGLE_SERVICE_ACCOUNTS: {str(name)[:40]!r} is not a credential name (letters, digits, '_', '.', '-')")
+            continue
+        text = json.dumps(value) if isinstance(value, dict) else value if isinstance(value, str) else ""
+        info, why = _parse_credentials(text) if text else (None, "is neither a key object nor key text")
+        if info is None:
+            why = (why or "").replace("GOOGLE_SERVICE_ACCOUNT_JSON", f"GOOGLE_SERVICE_ACCOUNTS[{name!r}]")
+            bad[name] = why if why.startswith("GOOGLE") else f"GOOGLE_SERVICE_ACCOUNTS[{name!r}] {why}"
+            problems.append(bad[name])
+        else:
+            accounts[name] = info
+    return accounts, bad
+
+
+def _check_credentials(
+    sheets: tuple[SheetConfig, ...], broken: tuple[BrokenSheet, ...], accounts: Mapping[str, Any], bad: Mapping[str, str]
+) -> tuple[tuple[SheetConfig, ...], tuple[BrokenSheet, ...]]:
+    """A sheet that names a credential nobody configured is broken (that sheet only)."""
+    ok: list[SheetConfig] = []
+    more: list[BrokenSheet] = []
+    for s in sheets:
+        name = s.credential
+        if s.source == "google" and name not in (None, DEFAULT_CREDENTIAL) and name not in accounts and name not in bad:
+            more.append(
+                BrokenSheet(s.id, s.customer, f"credential {name!r} is not in GOOGLE_SERVICE_ACCOUNTS: add its key there or fix the name")
+            )
+        else:
+            ok.append(s)
+    return tuple(ok), (*broken, *more)
 
 
 def _storage_target(env: Mapping[str, str], problems: list[str]) -> StorageTarget | None:

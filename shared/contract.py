@@ -288,8 +288,9 @@ class HealthParams(Closed):
 
 
 class SyncBody(Closed):
-    """``{"sheet": ID}`` syncs one sheet; ``{"all": true}`` every sheet."""
+    """``{"sheet": ID}`` syncs one sheet; ``{"all": true}`` every sheet; ``wait`` (one sheet) waits for it."""
 
+    wait: int = Field(default=0, ge=0, le=20, description="Seconds to wait for a single sheet's sync (200 with its report)")
     sheet: SheetId = Field(default=None, description="One sheet id (not with all)")  # type: ignore[assignment]
     all: Literal[True] = Field(default=None, description="true: every sheet (not with sheet)")  # type: ignore[arg-type]
 
@@ -331,6 +332,28 @@ class RunReport(Closed):
     status: SyncStatus
     problems: list[str]
     sheets: list[SheetReport]
+    run_id: str | None = Field(default=None, description="The manual run (when it went through the queue)")
+
+
+class SyncRunSheet(Closed):
+    sheet_id: str
+    state: Literal["queued", "running", "retrying", "done", "failed"]
+    status: SyncStatus | None = None
+    updated_at: Timestamp | None = None
+    error: str | None = None
+    report: dict[str, Any] | None = Field(default=None, description="The sheet's run report when done")
+
+
+class SyncRun(Closed):
+    """A manual sync handed to the queue, sheet by sheet."""
+
+    run_id: str
+    trigger: str
+    created_at: Timestamp
+    state: Literal["queued", "running", "done"]
+    counts: dict[str, int]
+    sheets: list[SyncRunSheet]
+    status_url: str | None = Field(default=None, description="Where to follow it: GET /api/leads/runs/{id}")
 
 
 class ApprovalBody(Closed):
@@ -454,10 +477,20 @@ ROUTES: list[Route] = [
         "post",
         "/api/leads/sync",
         "syncNow",
-        "Sync one sheet or every sheet now and return the run report",
+        "Start a sync of one sheet or every sheet (202 and where to follow it; 200 with the report when a waited sheet finished)",
         "function",
-        {200: RunReport, 400: Problem, 404: Problem, 503: Problem},
+        {200: RunReport, 202: SyncRun, 400: Problem, 404: Problem, 503: Problem},
         body=SyncBody,
+        tags=("sync",),
+    ),
+    Route(
+        "get",
+        "/api/leads/runs/{run}",
+        "syncRun",
+        "A manual sync's progress, sheet by sheet",
+        "function",
+        {200: SyncRun, 400: Problem, 404: Problem, 503: Problem},
+        path_params={"run": ("The run id that POST /api/leads/sync answered", {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"})},
         tags=("sync",),
     ),
     Route(

@@ -7,11 +7,14 @@ Lead Sync's exception tree.
     - SourceAuthError      credentials missing, invalid or refused (401/403)
     - SourceNotFoundError  the spreadsheet or worksheet does not exist (404)
     - SourceUnavailableError  429/5xx/timeouts that outlived the retries
+      . SourceRateLimitedError  a 429 in the queue path: the message comes back later
     - SourceFormatError    the source answered with something that is not a sheet
   + StoreError             Table Storage failed (after retries)
   + InvalidRequestError    a caller sent something we cannot act on (HTTP 400, CLI exit 2)
   + UnknownSheetError      a sheet id that is not configured (HTTP 404, CLI exit 2)
   + ConflictError          the request does not fit the current state (HTTP 409, CLI exit 1)
+  + UnknownRunError        a sync run id that is not recorded (HTTP 404)
+  + RetryLater             a queue message failed transiently: the queue delivers it again
 
 Expected outcomes (no header, missing columns, a blocked guard) are values in a report, never
 exceptions: see ``shared.sync``.
@@ -56,6 +59,12 @@ class SourceUnavailableError(SourceError):
     code = "source_unavailable"
 
 
+class SourceRateLimitedError(SourceUnavailableError):
+    """Google answered 429 and the caller asked not to wait in-process (the queue defers the message)."""
+
+    code = "source_rate_limited"
+
+
 class SourceFormatError(SourceError):
     """The source answered with something that is not a sheet."""
 
@@ -94,3 +103,19 @@ class NotFoundError(LeadSyncError):
     """The thing asked for (a lead) does not exist."""
 
     code = "not_found"
+
+
+class UnknownRunError(LeadSyncError):
+    """The run id names no recorded manual sync (or one whose record expired)."""
+
+    code = "unknown_run"
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"unknown sync run {run_id[:64]!r}: POST /api/leads/sync answers with the id of the run it starts")
+        self.run_id = run_id
+
+
+class RetryLater(LeadSyncError):
+    """A queue message failed for a reason that may pass (storage, Google 5xx): let the queue retry it."""
+
+    code = "retry"

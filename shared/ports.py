@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from .config import SheetConfig
 from .core.identity import KeyedLead
+from .core.jobs import Job
 from .core.leadquery import LeadFilter
 from .core.models import Grid
 from .core.plan import StoredLead
@@ -180,3 +181,40 @@ class AuditTrail(Protocol):
 
 class LeadStore(LeadRecords, SyncStates, RunHistory, Suppressions, Erasure, AuditTrail, Protocol):
     """Everything a sync (and the privacy use cases) needs from storage."""
+
+
+class SyncQueue(Protocol):
+    """Where per-sheet sync messages go (a storage queue); raises ``StoreError``."""
+
+    def send(self, text: str, delay: float = 0.0) -> None:
+        """Enqueue one message, invisible for ``delay`` seconds."""
+        ...
+
+    def send_many(self, messages: Iterable[tuple[str, float]]) -> int:
+        """Enqueue ``(text, delay)`` messages; returns the count."""
+        ...
+
+
+class SyncJobs(Protocol):
+    """The per-sheet progress of manual sync runs (``GET /api/leads/runs/{id}``); raises ``StoreError``."""
+
+    def create_job(self, run_id: str, trigger: str, sheet_ids: Sequence[str], now: datetime) -> None:
+        """Record a run with every sheet ``queued``."""
+        ...
+
+    def update_job_sheet(
+        self,
+        run_id: str,
+        sheet_id: str,
+        state: str,
+        now: datetime,
+        status: str | None = None,
+        error: str | None = None,
+        report: dict[str, Any] | None = None,
+    ) -> None:
+        """Set one sheet's state (MERGE; idempotent)."""
+        ...
+
+    def get_job(self, run_id: str) -> Job | None:
+        """The run and its sheets, or None."""
+        ...

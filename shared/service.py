@@ -19,18 +19,32 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from . import buildinfo, telemetry
-from .config import Settings, SheetConfig, load_settings
+from .config import Settings, SheetConfig, StorageTarget, load_settings
 from .core.leadquery import LeadFilter, parse_sort, sort_key
 from .core.models import Status
 from .core.state import Approval, SheetState
-from .errors import ConfigError, ConflictError, InvalidRequestError, LeadSyncError, NotFoundError, StoreError, UnknownSheetError
-from .ports import LeadStore, SheetSource
+from .errors import (
+    ConfigError,
+    ConflictError,
+    InvalidRequestError,
+    LeadSyncError,
+    NotFoundError,
+    RetryLater,
+    StoreError,
+    UnknownRunError,
+    UnknownSheetError,
+)
+from .ports import LeadStore, SheetSource, SyncJobs, SyncQueue
 
 if TYPE_CHECKING:
     from .core.privacy import Identifiers
     from .sync import RunReport
 
 MAX_PAGE = 1000
+SHEETS_TABLE_SECONDS = 300.0
+"""How often the sheet list is read again from ``LEAD_SYNC_SHEETS_TABLE``."""
+SHEETS_TABLE_RETRY_SECONDS = 15.0
+"""After a failed read of the sheets table, the next attempt comes this soon."""
 HEALTH_CACHE_SECONDS = 5.0
 """Health reads the sync states at most once in this many seconds, however often it is called."""
 READ_TIMEOUTS: dict[str, Any] = {"connection_timeout": 2, "read_timeout": 2, "retry_total": 1, "retry_backoff_factor": 0.2}
@@ -88,6 +102,26 @@ class SyncRequest:
     """A validated manual sync: one sheet, or every sheet when ``sheet_id`` is None."""
 
     sheet_id: str | None = None
+    wait: float = 0.0
+    """Seconds a single-sheet sync may wait for its result (``?wait=``); 0 answers at once."""
+
+
+@dataclass(frozen=True)
+class SyncStarted:
+    """A manual sync handed to the queue: its run, and the run's document when it already finished."""
+
+    run_id: str
+    run: dict[str, Any]
+    finished: bool = False
+
+
+MAX_DEFERRALS = 6
+"""A sheet deferred by a 429 this many times is retried by the queue instead (and may be poisoned)."""
+TRANSIENT = frozenset({"store", "source_unavailable", "source_rate_limited", "internal"})
+"""Reason codes of an ERROR that may pass: the message is failed so the queue delivers it again."""
+WAIT_POLL_SECONDS = 0.25
+MAX_WAIT_SECONDS = 20.0
+"""The longest ``wait`` of a manual sync: far below the front end's 230 s."""
 
 
 @dataclass(frozen=True)
@@ -140,17 +174,60 @@ class Runtime:
         store: LeadStore | None = None,
         read_store: LeadStore | None = None,
     ):
-        self.settings = settings
+        self._settings = self._base_settings = settings
+        self._sheets_read_at: float | None = None
         # ``environ`` (tests) overrides what the settings read from the process environment.
         self.telemetry_connection = (
             settings.appinsights_connection if environ is None else environ.get("APPLICATIONINSIGHTS_CONNECTION_STRING")
         )
         self._store = store
         self._read_store = read_store if read_store is not None else store
-        self._google: SheetSource | None = None
+        self._google: dict[tuple[str, bool], SheetSource] = {}
+        self._limiters: dict[str, Any] = {}
         self._csv: SheetSource | None = None
+        self._queue: SyncQueue | None = None
+        self._jobs: SyncJobs | None = None
+        self._read_jobs: SyncJobs | None = None
+        self._pacing_warning: list[str] | None = None
         self._lock = threading.Lock()
         self._states_cache: tuple[float, list[SheetState] | StoreError] | None = None
+
+    @property
+    def settings(self) -> Settings:
+        """
+        The settings; with ``LEAD_SYNC_SHEETS_TABLE``, the sheet list is read from that table on
+        first use and again every ``SHEETS_TABLE_SECONDS`` (sooner after a failed read).
+        """
+        s = self._settings
+        if s.sheets_table is None:
+            return s
+        now = time.monotonic()
+        if self._sheets_read_at is None or now - self._sheets_read_at >= SHEETS_TABLE_SECONDS:
+            self._sheets_read_at = now
+            self._settings = s = self._read_sheets_table(s)
+        return s
+
+    @settings.setter
+    def settings(self, value: Settings) -> None:
+        self._settings = self._base_settings = value
+        self._sheets_read_at = None
+
+    def _read_sheets_table(self, s: Settings) -> Settings:
+        from .config import with_sheet_entries
+
+        target = s.storage_target or (StorageTarget(connection_string=s.storage_connection) if s.storage_connection else None)
+        if target is None or s.sheets_table is None:
+            return s
+        try:
+            from .adapters.sheet_table import read_sheet_entries
+
+            entries = read_sheet_entries(target, s.sheets_table, **READ_TIMEOUTS)
+        except StoreError as e:
+            self._sheets_read_at = time.monotonic() - SHEETS_TABLE_SECONDS + SHEETS_TABLE_RETRY_SECONDS
+            if s.sheets or s.broken:  # keep the last good list; say that it may be old
+                return with_sheet_entries(s, None, f"{e}; using the list read before")
+            return with_sheet_entries(s, None, str(e))
+        return with_sheet_entries(self._base_settings, entries)
 
     def _table_store(self, **client_kwargs: Any) -> LeadStore:
         from .adapters.table_storage import TableLeadStore
@@ -177,7 +254,46 @@ class Runtime:
                 self._read_store = self._table_store(create_tables=False, **READ_TIMEOUTS)
             return self._read_store
 
-    def source_for(self, sheet: SheetConfig) -> SheetSource:
+    @property
+    def queue(self) -> SyncQueue:
+        """The sync queue (``LEAD_SYNC_QUEUE`` in the ``AzureWebJobsStorage`` account)."""
+        with self._lock:
+            if self._queue is None:
+                from .adapters.queue_storage import StorageQueue
+
+                s = self.settings
+                if s.queue_target is None:
+                    raise ConfigError("no queue configured: set AzureWebJobsStorage (the queue trigger's connection)")
+                self._queue = StorageQueue(s.queue_target, s.queue_name, s.poison_queue_name)
+            return self._queue
+
+    def _job_store(self, **client_kwargs: Any) -> SyncJobs:
+        from .adapters.job_table import TableJobStore
+
+        s = self.settings
+        target = s.storage_target or s.storage_connection
+        if not target:
+            raise ConfigError("no storage configured: set LEAD_SYNC_STORAGE or AzureWebJobsStorage")
+        return TableJobStore(target, s.jobs_table, **client_kwargs)
+
+    @property
+    def jobs(self) -> SyncJobs:
+        """Manual sync runs (``LEAD_SYNC_JOBS_TABLE``): what the queue function writes."""
+        with self._lock:
+            if self._jobs is None:
+                self._jobs = self._job_store()
+            return self._jobs
+
+    @property
+    def read_jobs(self) -> SyncJobs:
+        """Manual sync runs as HTTP reads them: short timeouts, one retry (``READ_TIMEOUTS``)."""
+        with self._lock:
+            if self._read_jobs is None:
+                self._read_jobs = self._job_store(create=False, **READ_TIMEOUTS)
+            return self._read_jobs
+
+    def source_for(self, sheet: SheetConfig, defer_rate_limits: bool = False) -> SheetSource:
+        """The sheet's source; Google sources are one per credential, each paced by its own limiter."""
         with self._lock:
             if sheet.source == "csv":
                 if self._csv is None:
@@ -185,15 +301,15 @@ class Runtime:
 
                     self._csv = CsvSource(self.settings.base_dir)
                 return self._csv
-            if self._google is None:
+            name = self.settings.credential_name(sheet)
+            key = (name, defer_rate_limits)
+            if key not in self._google:
                 from .adapters.google_sheets import GoogleSheetsSource, RateLimiter
 
-                self._google = GoogleSheetsSource(
-                    self.settings.google_credentials,
-                    RateLimiter(self.settings.reads_per_minute),
-                    missing_reason=self.settings.google_problem,
-                )
-            return self._google
+                info, problem = self.settings.credentials_for(name)
+                limiter = self._limiters.setdefault(name, RateLimiter(self.settings.reads_per_minute))
+                self._google[key] = GoogleSheetsSource(info, limiter, missing_reason=problem, defer_rate_limits=defer_rate_limits)
+            return self._google[key]
 
     def _known(self, sheet_id: str) -> bool:
         return self.settings.sheet(sheet_id) is not None or any(b.id == sheet_id for b in self.settings.broken)
@@ -287,7 +403,7 @@ class Runtime:
             "version": buildinfo.version(),
             "started_at": buildinfo.started_at(),
             "problems": list(s.problems),
-            "warnings": list(s.warnings),
+            "warnings": list(s.warnings) + self._pacing_warnings(),
         }
         sheets: list[dict[str, Any]] = []
         storage_ok = True
@@ -334,6 +450,30 @@ class Runtime:
                 if st.sheet_id not in configured
             ]
         return HealthView(out, storage_ok)
+
+    def _pacing_warnings(self) -> list[str]:
+        """WARNING when the Google sheets cannot all be read within an interval under the quota (computed once)."""
+        if self._pacing_warning is None:
+            self._pacing_warning = []
+            if self.settings.sync_schedule and any(x.source == "google" for x in self.settings.sheets):
+                from .core.pacing import Read, plan_reads
+
+                s = self.settings
+                interval = min(self._interval_seconds(), 3600.0)
+                reads = [
+                    Read(x.id, s.credential_name(x), s.project_of(s.credential_name(x)))
+                    for x in s.sheets
+                    if x.enabled and x.source == "google"
+                ]
+                plan = plan_reads(reads, interval, s.reads_per_minute, s.project_reads_per_minute)
+                if not plan.fits:
+                    self._pacing_warning.append(
+                        f"{len(reads)} Google sheets need {plan.needed_seconds:.0f} s to be read within Google's quota "
+                        f"({s.reads_per_minute}/min per key, {s.project_reads_per_minute}/min per project) but SYNC_SCHEDULE "
+                        f"runs every {interval:.0f} s: add service accounts (GOOGLE_SERVICE_ACCOUNTS, credential per sheet) "
+                        "or lengthen the interval"
+                    )
+        return list(self._pacing_warning)
 
     def _mark_stale(self, entry: dict[str, Any], st: SheetState | None, now: datetime) -> None:
         """WARNING ``stale`` when an enabled sheet's last finished run is older than the limit."""
@@ -455,7 +595,228 @@ class Runtime:
         return found
 
     def sync(self, request: SyncRequest) -> dict[str, Any]:
+        """Sync in this process (the CLI): no queue."""
         return self.run_sync(only=request.sheet_id, trigger="manual").to_dict()
+
+    # the queue path
+
+    def _interval_seconds(self) -> float:
+        from .core.schedule import schedule_period
+
+        return schedule_period(self.settings.sync_schedule).total_seconds()
+
+    def plan(self, sheets: list[SheetConfig], interval_seconds: float) -> dict[str, float]:
+        """Each sheet's delay in the interval (``core.pacing``); Google sheets only are paced."""
+        from .core.pacing import Read, plan_reads
+
+        s = self.settings
+        google = [x for x in sheets if x.source == "google"]
+        reads = [Read(x.id, s.credential_name(x), s.project_of(s.credential_name(x))) for x in google]
+        plan = plan_reads(reads, interval_seconds, s.reads_per_minute, s.project_reads_per_minute)
+        if interval_seconds > 0 and not plan.fits:
+            telemetry.logger.warning(
+                "pacing_overflow needed=%.0fs interval=%.0fs",
+                plan.needed_seconds,
+                interval_seconds,
+                extra={"event": "pacing_overflow", "needed_s": plan.needed_seconds, "interval_s": interval_seconds},
+            )
+        return {x.id: plan.delays.get(x.id, 0.0) for x in sheets}
+
+    def enqueue_sync(self, trigger: str = "timer", only: str | None = None, run_id: str | None = None) -> dict[str, Any]:
+        """
+        Put one message per enabled sheet (or only ``only``) on the sync queue, each delayed to its
+        turn in the interval (timer) or as soon as the budget allows (manual). Returns at once.
+        """
+        import uuid
+
+        from .core.messages import SyncMessage
+
+        telemetry.configure(self.telemetry_connection)
+        if only is not None and not self._known(only):
+            raise UnknownSheetError(only)
+        t0 = time.perf_counter()
+        run_id = run_id or uuid.uuid4().hex
+        sheets = [x for x in self.settings.sheets if (x.id == only if only else x.enabled)]
+        interval = self._interval_seconds() if trigger == "timer" else 0.0
+        delays = self.plan(sheets, min(interval, 3600.0))
+        broken = [b for b in self.settings.broken if only in (None, b.id)]
+        if broken:
+            from .sync import broken_report
+
+            for b in broken:
+                telemetry.log_sheet(broken_report(b).log_fields())
+        try:
+            sent = self.queue.send_many((SyncMessage(x.id, run_id, trigger).to_json(), delays[x.id]) for x in sheets)
+        except (StoreError, ConfigError):
+            telemetry.log_run(Status.ERROR.value, len(sheets), len(sheets), int((time.perf_counter() - t0) * 1000), trigger)
+            telemetry.flush()
+            raise
+        # The run's record (the heartbeat alert's signal): the timer ran and handed out every sheet;
+        # each sheet's outcome follows as its own sheet_sync record.
+        status = Status.ERROR if broken or (only is None and self.settings.problems) else Status.SUCCESS
+        telemetry.log_run(status.value, len(sheets) + len(broken), len(broken), int((time.perf_counter() - t0) * 1000), trigger)
+        telemetry.flush()
+        return {
+            "run_id": run_id,
+            "messages": sent,
+            "broken": [b.id for b in broken],
+            "last_delay_s": max(delays.values(), default=0.0),
+            "sheets": [x.id for x in sheets],
+        }
+
+    def start_sync(self, request: SyncRequest, clock: Any = time.monotonic, sleep: Any = time.sleep) -> SyncStarted:
+        """
+        A manual sync through the queue: record the run (every sheet ``queued``), enqueue, and, for
+        one sheet with ``wait``, poll the run until it finishes or the wait ends.
+        """
+        import uuid
+
+        if request.sheet_id is not None and self.settings.sheet(request.sheet_id) is None:
+            if self._known(request.sheet_id):
+                raise ConflictError(f"sheet {request.sheet_id!r} has an invalid configuration: see health detail")
+            raise UnknownSheetError(request.sheet_id)
+        run_id = uuid.uuid4().hex
+        sheets = [x.id for x in self.settings.sheets if (x.id == request.sheet_id if request.sheet_id else x.enabled)]
+        self.jobs.create_job(run_id, "manual", sheets, datetime.now(UTC))
+        self.enqueue_sync("manual", only=request.sheet_id, run_id=run_id)
+        deadline = clock() + min(max(0.0, request.wait), MAX_WAIT_SECONDS)
+        while True:
+            doc = self.run_status(run_id)
+            if doc["state"] == "done" or clock() >= deadline:
+                return SyncStarted(run_id, doc, doc["state"] == "done")
+            sleep(WAIT_POLL_SECONDS)
+
+    def run_status(self, run_id: str) -> dict[str, Any]:
+        """A manual sync's per-sheet progress; raises ``UnknownRunError``."""
+        job = self.read_jobs.get_job(run_id)
+        if job is None:
+            raise UnknownRunError(run_id)
+        return job.to_dict()
+
+    def _job(self, run_id: str, trigger: str, sheet_id: str, state: str, **kw: Any) -> None:
+        """Best effort: a manual run's progress (timer runs are not tracked: health is their record)."""
+        if trigger != "manual" and state not in ("retrying", "failed"):
+            return
+        with contextlib.suppress(StoreError, ConfigError):
+            self.jobs.update_job_sheet(run_id, sheet_id, state, datetime.now(UTC), **kw)
+
+    def handle_message(self, body: str | bytes, dequeue_count: int = 1) -> str:
+        """
+        Sync the one sheet a queue message names. Returns what happened (``done``, ``busy``,
+        ``deferred``, ``malformed``, ``unknown``); raises ``RetryLater`` when the failure may pass,
+        so that the queue delivers the message again (and, after ``maxDequeueCount``, poisons it).
+        """
+        from .core.messages import MessageError, parse_message
+        from .core.pacing import backoff_seconds
+        from .sync import sync_sheet
+
+        telemetry.configure(self.telemetry_connection)
+        try:
+            msg = parse_message(body)
+        except MessageError as e:
+            telemetry.logger.error("queue_message_malformed %s", e, extra={"event": "queue_message_malformed", "reason": str(e)})
+            return "malformed"
+        sheet = self.settings.sheet(msg.sheet_id)
+        if sheet is None:
+            why = "not configured (removed, or its entry is invalid: see health detail)"
+            telemetry.logger.warning("queue_message_unknown_sheet %s", msg.sheet_id, extra={"event": "queue_message_unknown_sheet"})
+            self._job(msg.run_id, msg.trigger, msg.sheet_id, "failed", error=f"sheet {msg.sheet_id!r} is {why}")
+            return "unknown"
+        self._job(msg.run_id, msg.trigger, sheet.id, "running")
+        try:
+            store = self.store
+            source = self.source_for(sheet, defer_rate_limits=True)
+        except LeadSyncError as e:
+            self._job(msg.run_id, msg.trigger, sheet.id, "retrying", error=str(e)[:500])
+            raise RetryLater(f"sheet {sheet.id}: {e}") from e
+        report = sync_sheet(sheet, source, store, self.settings, trigger=msg.trigger)
+        self._states_cache = None
+        telemetry.log_sheet(report.log_fields())
+        telemetry.flush()
+        codes = set(report.reason_codes)
+        if "busy" in codes:
+            # Another delivery of this sheet (a duplicate, or the next interval's) holds the lease.
+            return "busy"
+        if "source_rate_limited" in codes and msg.attempt >= MAX_DEFERRALS:
+            self._job(msg.run_id, msg.trigger, sheet.id, "retrying", error="Google quota (429) on every deferral")
+            raise RetryLater(f"sheet {sheet.id}: transient failure: Google quota (429) after {msg.attempt} deferrals")
+        if "source_rate_limited" in codes:
+            import random
+
+            delay = backoff_seconds(msg.attempt, jitter=random.random())
+            self.queue.send(msg.deferred().to_json(), delay)
+            self._job(msg.run_id, msg.trigger, sheet.id, "queued", error=f"Google quota (429): deferred {delay:.0f} s")
+            return "deferred"
+        if report.status == Status.ERROR.value and codes & TRANSIENT:
+            error = "; ".join(report.messages)[-500:]
+            self._job(msg.run_id, msg.trigger, sheet.id, "retrying", error=error)
+            raise RetryLater(f"sheet {sheet.id}: transient failure on delivery {dequeue_count}: {error}")
+        from .core.redact import redact_all
+
+        self._job(msg.run_id, msg.trigger, sheet.id, "done", status=report.status, report=redact_all(report.to_dict()))
+        return "done"
+
+    def handle_poison(self, body: str | bytes) -> str:
+        """
+        A message that failed on every delivery: the sheet becomes ERROR ``poisoned`` with the last
+        error, in health and in telemetry (the sheet-ERROR alert), until a later sync succeeds.
+        """
+        from .core.messages import MessageError, parse_message, sheet_of
+        from .core.reasons import ReasonCode, action
+
+        telemetry.configure(self.telemetry_connection)
+        sheet_id = sheet_of(body)
+        try:
+            msg = parse_message(body)
+            run_id, trigger = msg.run_id, msg.trigger
+        except MessageError:
+            run_id, trigger = "", ""
+        sheet = self.settings.sheet(sheet_id) if sheet_id else None
+        if sheet is None:
+            telemetry.logger.error("queue_message_poisoned unknown sheet", extra={"event": "queue_message_poisoned"})
+            telemetry.flush()
+            return "unknown"
+        last = None
+        if run_id:
+            try:
+                job = self.jobs.get_job(run_id)
+                last = next((x.error for x in (job.sheets if job else ()) if x.sheet_id == sheet.id and x.error), None)
+            except (StoreError, ConfigError):
+                pass
+        state: SheetState | None = None
+        try:
+            state = self.store.get_state(sheet.id)
+        except (StoreError, ConfigError):
+            state = None
+        if last is None and state is not None and state.status == Status.ERROR.value and state.messages:
+            last = state.messages[-1]
+        message = (
+            f"the sync message failed on every delivery and was poisoned; last error: {last or 'unknown (the worker did not record it)'}"
+            f". To fix: {action(ReasonCode.POISONED.value)}"
+        )
+        saved = True
+        try:
+            base = state or SheetState(sheet.id, customer=sheet.customer)
+            self.store.save_state(
+                replace(base, status=Status.ERROR.value, reason_codes=(ReasonCode.POISONED.value,), messages=(message[:2000],)),
+                fields=("status", "reason_codes", "messages"),
+            )
+        except (StoreError, ConfigError):
+            saved = False
+        self._states_cache = None
+        if run_id:
+            self._job(run_id, trigger or "manual", sheet.id, "failed", error=message[:500])
+        telemetry.log_sheet(
+            {
+                "sheet_id": sheet.id,
+                "status": Status.ERROR.value,
+                "reason_codes": ReasonCode.POISONED.value,
+                "trigger": trigger,
+                "saved": saved,
+            }
+        )
+        telemetry.flush()
+        return "poisoned"
 
     def approve(self, request: ApprovalRequest) -> dict[str, Any]:
         """

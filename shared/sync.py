@@ -34,6 +34,7 @@ from .core.fit import fit_lead
 from .core.guard import change_id, check_data_loss
 from .core.identity import KeyedLead, assign_keys, base_key, keep_identities, signatures
 from .core.models import HeaderMatch, Lead, Status
+from .core.pacing import full_check_due
 from .core.plan import StoredLead, plan_changes
 from .core.privacy import describe_rows, key_bytes, key_id, list_digest, split_suppressed
 from .core.reasons import CATALOGUE, ReasonCode, action
@@ -60,7 +61,9 @@ RUN_HISTORY = timedelta(days=30)
 """How long each sheet's run history is kept (health shows the latest runs)."""
 FULL_CHECK_EVERY = timedelta(hours=24)
 """An unchanged sheet skips reading the stored index, but not for longer than this: a full
-comparison with storage repairs anything changed there by other hands."""
+comparison with storage repairs anything changed there by other hands. Each sheet's comparison
+falls at its own offset in the day (``core.pacing.full_check_due``), so thousands of sheets do
+not all compare in the same interval."""
 
 
 def set_fingerprint(keyed: list[KeyedLead]) -> str:
@@ -229,7 +232,8 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
     try:
         grid = source.fetch(sheet)
     except SourceError as e:
-        report.note(Status.ERROR, e.code, str(e))
+        # A deferred read (429 in the queue path) is a WARNING: the message comes back later.
+        report.note(CATALOGUE[ReasonCode(e.code)].status if e.code in REASON_VALUES else Status.ERROR, e.code, str(e))
         return
     grid, report.error_values = blank_error_values(grid)
     options = sheet.options(settings.phone_region)
@@ -299,8 +303,7 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
         state.last_success_at
         and not renamed_customer
         and state.set_fp == content
-        and state.full_check_at is not None
-        and now - state.full_check_at < FULL_CHECK_EVERY
+        and not full_check_due(sheet.id, state.full_check_at, now, FULL_CHECK_EVERY)
         and state.blocked is None
         and not run.recovering
     ):

@@ -33,8 +33,17 @@ from .adapters.table_codec import MAX_TOKEN_CHARS
 from .contract import HealthParams, LeadParams, LeadsQueryParams
 from .core.leadquery import SORT_FIELDS, parse_sort
 from .core.redact import redact, redact_all
-from .errors import ConfigError, ConflictError, InvalidRequestError, LeadSyncError, NotFoundError, StoreError, UnknownSheetError
-from .service import MAX_PAGE, ApprovalRequest, AuditQuery, ErasureRequest, LeadsQuery, SyncRequest
+from .errors import (
+    ConfigError,
+    ConflictError,
+    InvalidRequestError,
+    LeadSyncError,
+    NotFoundError,
+    StoreError,
+    UnknownRunError,
+    UnknownSheetError,
+)
+from .service import MAX_PAGE, ApprovalRequest, AuditQuery, ErasureRequest, LeadsQuery, SyncRequest, SyncStarted
 
 log = logging.getLogger("leadsync")
 
@@ -48,7 +57,10 @@ LEADS_PARAMS = (*LeadsQueryParams.model_fields, "code")
 """Accepted on GET /api/leads, as the contract lists them (``code`` is the function key, read by the host)."""
 LEAD_PARAMS = (*LeadParams.model_fields, "code")
 HEALTH_PARAMS = (*HealthParams.model_fields, "code")
-SYNC_BODY_KEYS = ("sheet", "all")
+SYNC_BODY_KEYS = ("sheet", "all", "wait")
+MAX_WAIT = 20
+"""``wait`` (seconds) of a single-sheet manual sync is capped here (the front end gives up at 230 s)."""
+RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # Table Storage holds Edm.DateTime from 1601-01-01: earlier instants cannot be compared with.
 EARLIEST = datetime(1601, 1, 1, tzinfo=UTC)
 TRUE, FALSE = ("1", "true", "yes"), ("0", "false", "no", "")
@@ -58,6 +70,7 @@ STATUS: tuple[tuple[type[LeadSyncError], int, str], ...] = (
     (UnknownSheetError, 404, "Unknown sheet"),
     (NotFoundError, 404, "Not found"),
     (ConflictError, 409, "Conflict"),
+    (UnknownRunError, 404, "Unknown run"),
     (ConfigError, 503, "Not configured"),
     (StoreError, 503, "Storage unavailable"),
 )
@@ -302,9 +315,29 @@ def body_json(req: func.HttpRequest) -> dict[str, Any]:
     return value
 
 
+def _wait(body: Mapping[str, Any], req: func.HttpRequest) -> float:
+    raw = body.get("wait", req.params.get("wait"))
+    if raw is None or raw == "":
+        return 0.0
+    if isinstance(raw, bool):
+        raise InvalidRequestError(f"wait must be a number of seconds from 0 to {MAX_WAIT}")
+    try:
+        value = float(raw)
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidRequestError(f"wait must be a number of seconds from 0 to {MAX_WAIT}") from None
+    if not 0 <= value <= MAX_WAIT:  # NaN fails too
+        raise InvalidRequestError(f"wait must be a number of seconds from 0 to {MAX_WAIT}")
+    return value
+
+
 def parse_sync_request(req: func.HttpRequest) -> SyncRequest:
-    """``{"sheet": ID}`` (or ``?sheet=ID``) syncs one sheet; ``{"all": true}`` every sheet."""
+    """
+    ``{"sheet": ID}`` (or ``?sheet=ID``) syncs one sheet; ``{"all": true}`` every sheet.
+    ``wait`` (body or query, seconds, at most ``MAX_WAIT``) lets a one-sheet sync answer with its
+    report when it finishes within that time.
+    """
     body = body_json(req)
+    wait = _wait(body, req)
     unknown = sorted(k for k in body if k not in SYNC_BODY_KEYS)
     if unknown:
         raise InvalidRequestError(
@@ -315,12 +348,32 @@ def parse_sync_request(req: func.HttpRequest) -> SyncRequest:
         sheet = body.get("sheet", query_sheet)
         if not isinstance(sheet, str) or "all" in body:
             raise InvalidRequestError('"sheet" must be one sheet id (a string); to sync every sheet send {"all": true}')
-        return SyncRequest(_sheet_id(sheet))
+        return SyncRequest(_sheet_id(sheet), wait)
     if body.get("all") is True:
+        if wait:
+            raise InvalidRequestError('"wait" applies to one sheet; a sync of every sheet answers at once with its run')
         return SyncRequest(None)
     if "all" in body:
         raise InvalidRequestError('"all" must be true')
     raise InvalidRequestError('say what to sync: {"sheet": ID} for one sheet or {"all": true} for every sheet')
+
+
+def sync_started_response(started: SyncStarted) -> func.HttpResponse:
+    """202 with the run and where to follow it; 200 with the report when a waited sync finished."""
+    location = f"/api/leads/runs/{started.run_id}"
+    report = started.run["sheets"][0].get("report") if started.finished and len(started.run["sheets"]) == 1 else None
+    if report is not None:
+        doc = {"run_id": started.run_id, "status": report.get("status"), "problems": [], "sheets": [report]}
+        return json_response(200, redact_all(doc), headers={"Location": location})
+    doc = {"run_id": started.run_id, "status_url": location, **started.run}
+    return json_response(202, redact_all(doc), headers={"Location": location})
+
+
+def route_run_id(req: func.HttpRequest) -> str:
+    value = req.route_params.get("run") or ""
+    if not RUN_ID.match(value):
+        raise InvalidRequestError("the run id is 1-64 letters, digits, '_' or '-' (as POST /api/leads/sync answered)")
+    return value
 
 
 def route_sheet(req: func.HttpRequest) -> str:

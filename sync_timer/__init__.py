@@ -1,4 +1,8 @@
-"""Timer: sync every configured sheet on the ``SYNC_SCHEDULE`` app setting (NCRONTAB, UTC)."""
+"""
+Timer: on the ``SYNC_SCHEDULE`` app setting (NCRONTAB, UTC), put one message per enabled sheet on
+the sync queue, each delayed to its turn in the interval (``shared.core.pacing``), and return;
+``sync_queue`` syncs each sheet.
+"""
 
 import logging
 
@@ -14,5 +18,5 @@ log = logging.getLogger("leadsync")
 @bp.timer_trigger(arg_name="timer", schedule="%SYNC_SCHEDULE%", run_on_startup=False, use_monitor=True)
 def sync_timer(timer: func.TimerRequest) -> None:
     if timer.past_due:
-        log.warning("sync timer is past due; running now")
-    get_runtime().run_sync(trigger="timer")
+        log.warning("sync timer is past due; enqueueing now")
+    get_runtime().enqueue_sync(trigger="timer")

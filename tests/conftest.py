@@ -15,7 +15,7 @@ if str(ROOT) not in sys.path:
 
 from scripts.azurite import Azurite  # noqa: E402
 from shared.adapters.table_storage import TableLeadStore  # noqa: E402
-from shared.config import Settings, SheetConfig  # noqa: E402
+from shared.config import Settings, SheetConfig, StorageTarget  # noqa: E402
 from shared.service import set_runtime  # noqa: E402
 
 SAMPLES = ROOT / "samples"
@@ -36,6 +36,13 @@ def tables() -> tuple[str, str, str]:
 
 
 @pytest.fixture
+def queue_names() -> tuple[str, str]:
+    """A unique sync queue name and jobs table per test."""
+    tag = uuid.uuid4().hex[:10]
+    return (f"sync-{tag}", f"jobs{tag}")
+
+
+@pytest.fixture
 def store(azurite: Azurite, tables: tuple[str, str, str]) -> TableLeadStore:
     s = TableLeadStore(azurite.connection_string, *tables)
     s.ensure_tables()
@@ -43,10 +50,13 @@ def store(azurite: Azurite, tables: tuple[str, str, str]) -> TableLeadStore:
 
 
 @pytest.fixture
-def make_settings(azurite: Azurite, tables: tuple[str, str, str]):
+def make_settings(azurite: Azurite, tables: tuple[str, str, str], queue_names: tuple[str, str]):
     def make(*sheets: SheetConfig, **kw) -> Settings:
         kw.setdefault("storage_connection", azurite.connection_string)
         kw.setdefault("base_dir", SAMPLES)
+        kw.setdefault("queue_target", StorageTarget(connection_string=azurite.connection_string))
+        kw.setdefault("queue_name", queue_names[0])
+        kw.setdefault("jobs_table", queue_names[1])
         return Settings(sheets=tuple(sheets), leads_table=tables[0], state_table=tables[1], runs_table=tables[2], **kw)
 
     return make

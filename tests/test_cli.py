@@ -13,6 +13,7 @@ import urllib.request
 import pytest
 
 from scripts.devserver import make_server
+from scripts.queue_worker import Worker
 from shared.cli import inspect_file, main
 from shared.config import load_settings
 from shared.service import Runtime, set_runtime
@@ -102,6 +103,7 @@ def test_local_server_dispatches_to_registered_functions(make_settings, store) -
         assert {r[1] for r in server.routes} == {
             "leads",
             "leads/sync",
+            "leads/runs/{run}",
             "leads/sheets/{sheet}/approve",
             "leads/health",
             "leads/health/detail",
@@ -119,8 +121,11 @@ def test_local_server_dispatches_to_registered_functions(make_settings, store) -
         assert status == 200 and json.loads(body)["reasons"][0]["code"]
         status, _, body = _get(root + "/leads/sync")
         assert status == 400 and "sheet" in json.loads(body)["detail"]
-        status, _, body = _get(root + "/leads/sync", "POST", b'{"sheet": "bright-dental"}')
-        assert status == 200 and json.loads(body)["sheets"][0]["added"] == 6
+        status, headers, body = _get(root + "/leads/sync", "POST", b'{"sheet": "bright-dental"}')
+        assert status == 202 and headers["Location"].startswith("/api/leads/runs/")
+        Worker.from_host_json(rt.queue, retry_delay=0).run_until_idle()  # type: ignore[arg-type]
+        status, _, body = _get(root + headers["Location"].removeprefix("/api"))
+        assert status == 200 and json.loads(body)["sheets"][0]["report"]["added"] == 6
         status, headers, body = _get(root + "/leads?sheet=bright-dental&page_size=2", headers={"Origin": "http://localhost:3000"})
         assert status == 200 and json.loads(body)["count"] == 2
         assert headers["Access-Control-Allow-Origin"] == "http://localhost:3000"

@@ -28,6 +28,7 @@ PATHS = {
     "list_leads": ("/api/leads", "get"),
     "get_lead": ("/api/leads/{id}", "get"),
     "manual_sync": ("/api/leads/sync", "post"),
+    "sync_run": ("/api/leads/runs/{run}", "get"),
     "approve_drop": ("/api/leads/sheets/{sheet}/approve", "post"),
     "health": ("/api/leads/health", "get"),
     "health_detail": ("/api/leads/health/detail", "get"),
@@ -104,17 +105,46 @@ def test_document_is_valid_openapi_31_and_served_anonymously() -> None:
     assert listed == set(LEADS_PARAMS)
 
 
+def _drain(rt: Runtime) -> None:
+    """Deliver every queued sync message, as the host's queue trigger would."""
+    from scripts.queue_worker import Worker
+
+    Worker.from_host_json(rt.queue, retry_delay=0).run_until_idle()  # type: ignore[arg-type]
+
+
+def _waited(rt: Runtime, body: bytes) -> tuple[int, Any, dict]:
+    """POST /api/leads/sync with ``wait`` while a queue worker runs beside it: the 200 answer."""
+    import threading
+
+    from scripts.queue_worker import Worker
+
+    stop = threading.Event()
+    worker = threading.Thread(target=Worker.from_host_json(rt.queue, retry_delay=0).run_forever, args=(stop,), daemon=True)  # type: ignore[arg-type]
+    worker.start()
+    try:
+        return call("manual_sync", "POST", body=body)
+    finally:
+        stop.set()
+        worker.join(timeout=10)
+
+
 def test_every_route_answers_as_the_document_says(make_settings, store) -> None:
     """Real answers of every route, successes and errors, validate against the document."""
     rt = _runtime(make_settings, store, ACME_DENTAL)
     seen.clear()
     assert call("health")[0] == 200
     assert call("health_detail")[0] == 200  # never synced: WARNING entries with few fields
-    status, report, _ = call("manual_sync", "POST", body=b'{"all": true}')
-    assert status == 200 and report["sheets"]
-    for sheet in report["sheets"]:
+    status, started, headers = call("manual_sync", "POST", body=b'{"all": true}')
+    assert status == 202 and headers["Location"] == f"/api/leads/runs/{started['run_id']}"
+    _drain(rt)
+    status, run, _ = call("sync_run", route_params={"run": started["run_id"]})
+    assert status == 200 and run["state"] == "done" and run["sheets"]
+    for sheet in (s["report"] for s in run["sheets"]):
         assert sheet["header_row"] is None or sheet["header_row"] == sheet["header_row_index"] + 1
-    assert call("manual_sync", "POST", body=b'{"sheet": "bright-dental"}')[0] == 200
+    assert call("sync_run", route_params={"run": "nope"})[0] == 404
+    assert call("sync_run", route_params={"run": "../x"})[0] == 400
+    status, report, _ = _waited(rt, b'{"sheet": "bright-dental", "wait": 15}')
+    assert status == 200 and report["run_id"] and report["sheets"][0]["sheet_id"] == "bright-dental"
     assert call("manual_sync", "POST", body=b"{}")[0] == 400
     assert call("manual_sync", "POST", body=b'{"sheet": "nope"}')[0] == 404
     status, detail, _ = call("health_detail")
@@ -161,9 +191,9 @@ def test_an_approval_and_a_blocked_sheet_validate(make_settings, store, tmp_path
     sheet = SheetConfig(id="s1", customer="C", source="csv", path=str(path))
     rt = Runtime(make_settings(sheet), environ={}, store=store)
     set_runtime(rt)
-    assert call("manual_sync", "POST", body=b'{"sheet": "s1"}')[0] == 200
+    assert _waited(rt, b'{"sheet": "s1", "wait": 15}')[0] == 200
     path.write_bytes(path.read_bytes().splitlines()[0] + b"\r\n")
-    status, report, _ = call("manual_sync", "POST", body=b'{"sheet": "s1"}')
+    status, report, _ = _waited(rt, b'{"sheet": "s1", "wait": 15}')
     blocked = report["sheets"][0]["blocked"]
     assert blocked and report["sheets"][0]["awaiting_approval"] is True
     status, detail, _ = call("health_detail")

@@ -159,7 +159,7 @@ def test_header_row_moved_changes_no_lead(api, gsource, store, make_settings) ->
 
 @pytest.fixture
 def own_azurite():
-    with Azurite() as az:
+    with Azurite(queue=False) as az:
         yield az
 
 

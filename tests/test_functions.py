@@ -12,10 +12,12 @@ import json
 import os
 import subprocess
 import sys
+import threading
 
 import azure.functions as func
 from azure.functions.timer import TimerRequest
 
+from scripts.queue_worker import Worker
 from shared.config import BrokenSheet, load_settings
 from shared.service import Runtime, set_runtime
 from tests.conftest import ROOT, SAMPLES
@@ -33,7 +35,8 @@ for f in apps[0].get_functions():
     out.append({"name": f.get_function_name(), "bindings": bindings, "params": params})
 heavy = sorted(
     k for k in sys.modules
-    if k.split(".")[0] in ("gspread", "opentelemetry", "phonenumbers", "rapidfuzz") or k.startswith(("azure.monitor", "azure.data"))
+    if k.split(".")[0] in ("gspread", "opentelemetry", "phonenumbers", "rapidfuzz")
+    or k.startswith(("azure.monitor", "azure.data", "azure.storage"))
 )
 print(json.dumps({"functions": out, "heavy": heavy}))
 """
@@ -66,6 +69,9 @@ def test_worker_startup_with_empty_environment() -> None:
         "purge_timer",
         "reasons",
         "openapi",
+        "sync_queue",
+        "sync_poison",
+        "sync_run",
     }
     for f in fns.values():
         names = [b["name"] for b in f["bindings"] if b["name"] != "$return"]
@@ -84,14 +90,19 @@ def test_worker_startup_with_empty_environment() -> None:
         "useMonitor": True,
     }
     assert fns["purge_timer"]["bindings"][0]["schedule"] == "%PURGE_SCHEDULE%"
+    for name, queue in (("sync_queue", "%LEAD_SYNC_QUEUE%"), ("sync_poison", "%LEAD_SYNC_QUEUE%-poison")):
+        assert fns[name]["bindings"] == [
+            {"direction": "IN", "type": "queueTrigger", "name": "msg", "queueName": queue, "connection": "AzureWebJobsStorage"}
+        ]
     routes = {
         n: (f["bindings"][0]["route"], f["bindings"][0]["methods"], f["bindings"][0]["authLevel"])
         for n, f in fns.items()
-        if not n.endswith("_timer")
+        if not n.endswith("_timer") and n not in ("sync_queue", "sync_poison")
     }
     assert routes == {
         "list_leads": ("leads", ["GET"], "FUNCTION"),
         "manual_sync": ("leads/sync", ["POST"], "FUNCTION"),
+        "sync_run": ("leads/runs/{run}", ["GET"], "FUNCTION"),
         "approve_drop": ("leads/sheets/{sheet}/approve", ["POST"], "FUNCTION"),
         "health": ("leads/health", ["GET"], "ANONYMOUS"),
         "health_detail": ("leads/health/detail", ["GET"], "FUNCTION"),
@@ -111,9 +122,10 @@ def _fn(name: str):
     import leads_http
     import privacy_http
     import purge_timer
+    import sync_queue
     import sync_timer
 
-    for module in (health_http, leads_http, sync_timer, privacy_http, purge_timer):
+    for module in (health_http, leads_http, sync_timer, sync_queue, privacy_http, purge_timer):
         builder = getattr(module, name, None)
         if builder is not None:
             return builder.build().get_user_function()
@@ -213,18 +225,49 @@ def test_leads_bad_requests(make_settings, store) -> None:
 
 
 def test_manual_sync_endpoint(make_settings, store) -> None:
-    """POST /api/leads/sync syncs one sheet (or all); unknown sheets are 404, bad JSON 400."""
-    _runtime(make_settings, store)
-    manual = _fn("manual_sync")
+    """
+    POST /api/leads/sync answers 202 with the run and its Location; the queue worker syncs it and
+    GET /api/leads/runs/{id} shows each sheet done; unknown sheets are 404, bad JSON 400.
+    """
+    rt = _runtime(make_settings, store)
+    manual, run = _fn("manual_sync"), _fn("sync_run")
     resp = manual(_req("POST", "/api/leads/sync", body=b'{"sheet": "northwind-expo"}'))
     doc = _json(resp)
-    assert resp.status_code == 200 and [s["sheet_id"] for s in doc["sheets"]] == ["northwind-expo"]
-    assert doc["sheets"][0]["added"] == 6
+    assert resp.status_code == 202 and resp.headers["Location"] == f"/api/leads/runs/{doc['run_id']}"
+    assert doc["state"] == "queued" and [s["sheet_id"] for s in doc["sheets"]] == ["northwind-expo"]
+    assert store.get_state("northwind-expo") is None, "nothing synced inside the request"
+    Worker.from_host_json(rt.queue, retry_delay=0).run_until_idle()  # type: ignore[arg-type]
+    after = run(_req("GET", doc["status_url"], route_params={"run": doc["run_id"]}))
+    sheet = _json(after)["sheets"][0]
+    assert after.status_code == 200 and _json(after)["state"] == "done"
+    assert sheet["state"] == "done" and sheet["status"] in ("SUCCESS", "WARNING") and sheet["report"]["added"] == 6
     assert manual(_req("POST", "/api/leads/sync", body=b'{"sheet": "nope"}')).status_code == 404
     assert manual(_req("POST", "/api/leads/sync", body=b"{not json")).status_code == 400
     assert manual(_req("POST", "/api/leads/sync")).status_code == 400, "syncing everything needs an explicit body"
+    assert manual(_req("POST", "/api/leads/sync", body=b'{"all": true, "wait": 5}')).status_code == 400
     everything = _json(manual(_req("POST", "/api/leads/sync", body=b'{"all": true}')))
-    assert len(everything["sheets"]) == 4
+    assert len(everything["sheets"]) == 4 and everything["counts"]["queued"] == 4
+    Worker.from_host_json(rt.queue, retry_delay=0).run_until_idle()  # type: ignore[arg-type]
+    done = _json(run(_req("GET", "/x", route_params={"run": everything["run_id"]})))
+    assert done["state"] == "done" and done["counts"]["done"] == 4
+    missing = run(_req("GET", "/x", route_params={"run": "0" * 32}))
+    assert missing.status_code == 404 and _json(missing)["code"] == "unknown_run"
+    assert run(_req("GET", "/x", route_params={"run": "../etc"})).status_code == 400
+
+
+def test_manual_sync_waits_for_a_quick_sheet(make_settings, store) -> None:
+    """With wait, a single-sheet sync that finishes in time answers 200 with its report (worker running beside)."""
+    rt = _runtime(make_settings, store)
+    stop = threading.Event()
+    worker = threading.Thread(target=Worker.from_host_json(rt.queue, retry_delay=0).run_forever, args=(stop, 0.1), daemon=True)  # type: ignore[arg-type]
+    worker.start()
+    try:
+        resp = _fn("manual_sync")(_req("POST", "/api/leads/sync", params={"wait": "15"}, body=b'{"sheet": "bright-dental"}'))
+    finally:
+        stop.set()
+        worker.join(10)
+    doc = _json(resp)
+    assert resp.status_code == 200 and doc["sheets"][0]["added"] == 6 and resp.headers["Location"].endswith(doc["run_id"])
 
 
 def test_approve_endpoint(make_settings, store, tmp_path) -> None:
@@ -263,10 +306,12 @@ def test_approve_endpoint(make_settings, store, tmp_path) -> None:
     assert history[-1]["outcome"] == "applied" and history[-1]["reason"] == "list cleaned"
 
 
-def test_timer_runs_every_sheet(make_settings, store) -> None:
-    """The timer function syncs all sheets, even when past due."""
-    _runtime(make_settings, store)
+def test_timer_enqueues_every_sheet_and_the_queue_syncs_them(make_settings, store) -> None:
+    """The timer function enqueues one message per sheet (even when past due) and returns; the queue function syncs each."""
+    rt = _runtime(make_settings, store)
     _fn("sync_timer")(TimerRequest(past_due=True))
+    assert store.list_states() == [] and rt.queue.count() == 4  # type: ignore[attr-defined]
+    Worker.from_host_json(rt.queue, retry_delay=0).run_until_idle()  # type: ignore[arg-type]
     assert {s.sheet_id for s in store.list_states()} == {"acme-facebook", "bright-dental", "northwind-expo", "greenleaf-list"}
 
 

@@ -95,7 +95,7 @@ def tls(tmp_path_factory) -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 def oauth_azurite(tls) -> Iterator[Azurite]:
-    with Azurite(cert=tls[0], key=tls[1], oauth="basic") as az:
+    with Azurite(cert=tls[0], key=tls[1], oauth="basic", queue=False) as az:
         yield az
 
 

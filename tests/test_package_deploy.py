@@ -35,6 +35,9 @@ FUNCTIONS = sorted(
         "openapi",
         "purge_timer",
         "reasons",
+        "sync_poison",
+        "sync_queue",
+        "sync_run",
         "sync_timer",
         "unsuppress_person",
     ]
@@ -96,6 +99,7 @@ def test_funcignore_keeps_caches_and_tooling_out(tmp_path) -> None:
         "requirements.txt",
         "shared",
         "sync_timer",
+        "sync_queue",
         "leads_http",
         "health_http",
         "privacy_http",

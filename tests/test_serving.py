@@ -23,6 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from scripts.queue_worker import Worker
 from shared.config import load_settings
 from shared.service import Runtime, set_runtime
 from tests.conftest import SAMPLES
@@ -305,8 +306,11 @@ def test_keyed_health_redacts_addresses_paths_and_accounts(make_settings, store,
         make_settings(missing, google, google_credentials=None, google_problem=f"share with {KEY['client_email']}"), environ={}, store=store
     )
     set_runtime(rt)
-    _, report, text = _call("manual_sync", _req("POST", body=b'{"all": true}'))
-    assert {s["status"] for s in report["sheets"]} == {"ERROR"}
+    status, started, _ = _call("manual_sync", _req("POST", body=b'{"all": true}'))
+    assert status == 202
+    Worker.from_host_json(rt.queue, retry_delay=0).run_until_idle()  # type: ignore[arg-type]
+    _, report, text = _call("sync_run", _req("GET", route_params={"run": started["run_id"]}))
+    assert {s["state"] for s in report["sheets"]} == {"done"} and {s["status"] for s in report["sheets"]} == {"ERROR"}
     _no_leaks(text)
     assert "nowhere.csv" in text, "the file name stays: it tells the person which file"
     _, detail, text = _call("health_detail", _req("GET"))

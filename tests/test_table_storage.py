@@ -137,7 +137,7 @@ def test_storage_hiccup_is_retried_transparently(tmp_path) -> None:
 
     from scripts.azurite import Azurite
 
-    with Azurite() as az:
+    with Azurite(queue=False) as az:
         s = TableLeadStore(
             az.connection_string, read_timeout=1, connection_timeout=1, retry_total=5, retry_backoff_factor=0.2, retry_backoff_max=1
         )

@@ -64,6 +64,7 @@ traces
 | summarize blocked = count() by sheet = tostring(customDimensions.sheet_id)
 ''', appName)
 
+// sync_run with trigger "timer" is logged when the timer has handed every sheet to the queue.
 var heartbeatQuery = format('''
 traces
 | where cloud_RoleName =~ '{0}'

@@ -70,7 +70,7 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   //checkov:skip=CKV_AZURE_206:LRS is enough: leads are a copy of the Google Sheets and a full sync rebuilds them; GRS doubles the cost.
   //checkov:skip=CKV_AZURE_35:Flex Consumption without a virtual network reaches storage over public endpoints; access needs Entra ID (shared keys are off).
   //checkov:skip=CKV_AZURE_59:Same reason as CKV_AZURE_35: no VNet integration in this deployment, identity-only access instead.
-  //checkov:skip=CKV_AZURE_33:Queue service logging: the app uses no queues of its own; the host queues hold no data worth auditing.
+  //checkov:skip=CKV_AZURE_33:Queue service logging: the sync queue holds sheet ids and run ids only (no lead data); not worth auditing.
   tags: tags
   kind: 'StorageV2'
   //checkov:skip=CKV2_AZURE_1:Customer-managed keys add a Key Vault key to rotate; Microsoft-managed encryption at rest is the accepted baseline here.
@@ -204,6 +204,16 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'LEAD_SYNC_RUNS_TABLE'
           value: '${tablePrefix}syncruns'
+        }
+        {
+          name: 'LEAD_SYNC_JOBS_TABLE'
+          value: '${tablePrefix}syncjobs'
+        }
+        // The per-sheet sync queue (and <name>-poison) in the AzureWebJobsStorage account; the
+        // queue trigger's binding reads the name from this setting (%LEAD_SYNC_QUEUE%).
+        {
+          name: 'LEAD_SYNC_QUEUE'
+          value: 'leadsync-sheets'
         }
         {
           name: 'LEAD_SYNC_SHEETS'

@@ -32,6 +32,7 @@ from ..errors import (
     SourceError,
     SourceFormatError,
     SourceNotFoundError,
+    SourceRateLimitedError,
     SourceUnavailableError,
 )
 
@@ -91,8 +92,14 @@ class GoogleSheetsSource:
         sleep: Callable[[float], None] = time.sleep,
         session: requests.Session | None = None,
         missing_reason: str | None = None,
+        defer_rate_limits: bool = False,
     ) -> None:
-        """``missing_reason`` says why there are no credentials (not set, malformed...)."""
+        """
+        ``missing_reason`` says why there are no credentials (not set, malformed...).
+        ``defer_rate_limits``: a 429 raises ``SourceRateLimitedError`` at once instead of sleeping
+        and retrying (the queue path puts the message back with a delay).
+        """
+        self.defer_rate_limits = defer_rate_limits
         self.info = credentials_info
         self.missing_reason = missing_reason
         self.limiter = limiter or RateLimiter(60)
@@ -139,6 +146,8 @@ class GoogleSheetsSource:
                 return _grid(data)
             except gspread.exceptions.APIError as e:
                 status = e.response.status_code
+                if status == 429 and self.defer_rate_limits:
+                    raise SourceRateLimitedError("Google Sheets answered 429 (read quota): the sync is deferred") from e
                 if status in RETRY_STATUS:
                     last = e
                 elif status in (401, 403):

@@ -48,7 +48,8 @@ class _TableService(TableServiceClient):
         return [JitteredRetryPolicy(**kwargs) if type(p) is TablesRetryPolicy else p for p in policies]  # type: ignore[no-untyped-call]
 
 
-def _client_kwargs() -> dict[str, Any]:
+def client_options() -> dict[str, Any]:
+    """Default timeouts and retries of every storage client (tables and queues)."""
     return {
         "connection_timeout": 5,
         "read_timeout": 30,
@@ -58,7 +59,7 @@ def _client_kwargs() -> dict[str, Any]:
     }
 
 
-def _identity(target: StorageTarget) -> Any:
+def credential_for(target: StorageTarget) -> Any:
     """The Entra ID credential of an identity-based connection (``__credential``, ``__clientId``)."""
     from azure.identity import DefaultAzureCredential, ManagedIdentityCredential
 
@@ -69,13 +70,13 @@ def _identity(target: StorageTarget) -> Any:
 
 def service_client(target: str | StorageTarget, **client_kwargs: Any) -> TableServiceClient:
     """A client for ``target`` with the default timeouts and retries, overridden by ``client_kwargs``."""
-    kwargs = _client_kwargs() | client_kwargs
+    kwargs = client_options() | client_kwargs
     if not isinstance(target, StorageTarget):
         target = StorageTarget(connection_string=target)
     try:
         if target.connection_string:
             return _TableService.from_connection_string(target.connection_string, **kwargs)
-        kwargs.setdefault("credential", _identity(target))
+        kwargs.setdefault("credential", credential_for(target))
         return _TableService(endpoint=str(target.table_endpoint), **kwargs)
     except (ValueError, AzureError) as e:
         raise StoreError(f"invalid storage connection string: {e}") from e

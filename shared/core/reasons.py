@@ -47,6 +47,8 @@ class ReasonCode(str, enum.Enum):
     STALE = "stale"
     NEVER_SYNCED = "never_synced"
     ORPHANED = "orphaned"
+    POISONED = "poisoned"
+    DEFERRED = "source_rate_limited"
     INTERNAL = "internal"
     # errors (shared.errors codes)
     CONFIG = "config"
@@ -138,6 +140,16 @@ CATALOGUE: dict[ReasonCode, ReasonInfo] = {
         _W,
         "leads of a sheet that is no longer configured are still stored",
         "configure the sheet again, or leave them (they are not served unless include_orphaned=true)",
+    ),
+    R.POISONED: ReasonInfo(
+        _E,
+        "the sheet's sync message failed on every delivery (host.json maxDequeueCount) and went to the poison queue",
+        "read the last error in the message; fix its cause (storage, Google, configuration); the next interval syncs the sheet again",
+    ),
+    R.DEFERRED: ReasonInfo(
+        _W,
+        "Google answered 429 (quota): the sheet's sync message was put back on the queue with a backoff delay",
+        "nothing, unless it repeats: then give the sheet's credential fewer sheets or add a service account",
     ),
     R.INTERNAL: ReasonInfo(
         _E, "a bug in Lead Sync stopped this sheet's sync", "report the error type and place shown; other sheets are unaffected"

@@ -47,8 +47,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sync one sheet or every sheet now and return the run report */
+        /** Start a sync of one sheet or every sheet (202 and where to follow it; 200 with the report when a waited sheet finished) */
         post: operations["syncNow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leads/runs/{run}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A manual sync's progress, sheet by sheet */
+        get: operations["syncRun"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -666,7 +683,7 @@ export interface components {
          * ReasonCode
          * @enum {string}
          */
-        ReasonCode: "empty_sheet" | "no_header" | "low_confidence_header" | "mapping_needs_review" | "missing_columns" | "essential_column_removed" | "drift" | "rows_above_header" | "invalid_values" | "rows_skipped" | "error_values" | "not_leads" | "duplicates" | "truncated" | "customer_renamed" | "identity_kept" | "guard_blocked" | "approved" | "approval_lapsed" | "columns_accepted" | "suppressed" | "erased_again" | "suppression_unusable" | "busy" | "interrupted" | "recovering" | "stale" | "never_synced" | "orphaned" | "internal" | "config" | "source" | "source_auth" | "source_not_found" | "source_unavailable" | "source_format" | "store";
+        ReasonCode: "empty_sheet" | "no_header" | "low_confidence_header" | "mapping_needs_review" | "missing_columns" | "essential_column_removed" | "drift" | "rows_above_header" | "invalid_values" | "rows_skipped" | "error_values" | "not_leads" | "duplicates" | "truncated" | "customer_renamed" | "identity_kept" | "guard_blocked" | "approved" | "approval_lapsed" | "columns_accepted" | "suppressed" | "erased_again" | "suppression_unusable" | "busy" | "interrupted" | "recovering" | "stale" | "never_synced" | "orphaned" | "poisoned" | "source_rate_limited" | "internal" | "config" | "source" | "source_auth" | "source_not_found" | "source_unavailable" | "source_format" | "store";
         /** Reasons */
         Reasons: {
             /** Reasons */
@@ -683,6 +700,11 @@ export interface components {
             problems: string[];
             /** Sheets */
             sheets: components["schemas"]["SheetReport"][];
+            /**
+             * Run Id
+             * @description The manual run (when it went through the queue)
+             */
+            run_id?: string | null;
         };
         /** RunSummary */
         RunSummary: {
@@ -855,9 +877,15 @@ export interface components {
         };
         /**
          * SyncBody
-         * @description ``{"sheet": ID}`` syncs one sheet; ``{"all": true}`` every sheet.
+         * @description ``{"sheet": ID}`` syncs one sheet; ``{"all": true}`` every sheet; ``wait`` (one sheet) waits for it.
          */
         SyncBody: {
+            /**
+             * Wait
+             * @description Seconds to wait for a single sheet's sync (200 with its report)
+             * @default 0
+             */
+            wait?: number;
             /**
              * Sheet
              * @description One sheet id (not with all)
@@ -869,6 +897,60 @@ export interface components {
              * @constant
              */
             all?: true;
+        };
+        /**
+         * SyncRun
+         * @description A manual sync handed to the queue, sheet by sheet.
+         */
+        SyncRun: {
+            /** Run Id */
+            run_id: string;
+            /** Trigger */
+            trigger: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "queued" | "running" | "done";
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** Sheets */
+            sheets: components["schemas"]["SyncRunSheet"][];
+            /**
+             * Status Url
+             * @description Where to follow it: GET /api/leads/runs/{id}
+             */
+            status_url?: string | null;
+        };
+        /** SyncRunSheet */
+        SyncRunSheet: {
+            /** Sheet Id */
+            sheet_id: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "queued" | "running" | "retrying" | "done" | "failed";
+            /** Status */
+            status?: ("SUCCESS" | "WARNING" | "ERROR") | null;
+            /** Updated At */
+            updated_at?: string | null;
+            /** Error */
+            error?: string | null;
+            /**
+             * Report
+             * @description The sheet's run report when done
+             */
+            report?: {
+                [key: string]: unknown;
+            } | null;
         };
         /** UnsuppressResult */
         UnsuppressResult: {
@@ -1099,6 +1181,75 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunReport"];
+                };
+            };
+            /** @description A manual sync handed to the queue, sheet by sheet. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncRun"];
+                };
+            };
+            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A function key is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    syncRun: {
+        parameters: {
+            query?: {
+                /** @description The function key (or send it as the x-functions-key header) */
+                code?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The run id that POST /api/leads/sync answered */
+                run: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A manual sync handed to the queue, sheet by sheet. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncRun"];
                 };
             };
             /** @description An RFC 9457 problem document (``application/problem+json``). */
