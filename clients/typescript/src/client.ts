@@ -11,6 +11,8 @@ export type LeadsQuery = NonNullable<paths["/api/leads"]["get"]["parameters"]["q
 export type HealthSummary = components["schemas"]["HealthSummary"];
 export type HealthDetail = components["schemas"]["HealthDetail"];
 export type RunReport = components["schemas"]["RunReport"];
+export type SheetReport = components["schemas"]["SheetReport"];
+export type SyncRun = components["schemas"]["SyncRun"];
 export type SyncBody = components["schemas"]["SyncBody"];
 export type ApprovalBody = components["schemas"]["ApprovalBody"];
 export type ApprovalResult = components["schemas"]["ApprovalResult"];
@@ -95,11 +97,32 @@ export class LeadSyncClient {
     return this.request<HealthDetail>("GET", "/api/leads/health/detail", query, undefined, etag);
   }
 
-  /** Sync one sheet (`{ sheet: id }`) or every sheet (`{ all: true }`) now. */
-  async syncNow(body: SyncBody): Promise<RunReport> {
-    const answer = await this.request<RunReport>("POST", "/api/leads/sync", {}, body);
+  /**
+   * Start a sync of one sheet (`{ sheet: id }`) or every sheet (`{ all: true }`): a `SyncRun` to
+   * follow (202), or, for one sheet with `wait`, its `RunReport` when it finished in time (200).
+   */
+  async syncNow(body: SyncBody): Promise<RunReport | SyncRun> {
+    const answer = await this.request<RunReport | SyncRun>("POST", "/api/leads/sync", {}, body);
     if (!answer.changed) throw new Error("unexpected 304");
     return answer.data;
+  }
+
+  /** A manual sync's progress, sheet by sheet. */
+  async run(runId: string): Promise<SyncRun> {
+    return this.get<SyncRun>(`/api/leads/runs/${encodeURIComponent(runId)}`);
+  }
+
+  /** Start a sync and poll its run until every sheet is done or failed (or `timeoutMs` passes). */
+  async syncAndFollow(body: SyncBody, pollMs = 2_000, timeoutMs = 600_000): Promise<SyncRun | RunReport> {
+    const started = await this.syncNow(body);
+    if (!("state" in started)) return started;
+    const deadline = Date.now() + timeoutMs;
+    let run = started;
+    while (run.state !== "done" && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      run = await this.run(run.run_id);
+    }
+    return run;
   }
 
   async approve(sheet: string, body: ApprovalBody): Promise<ApprovalResult> {

@@ -2,7 +2,7 @@
  * Example: a dashboard list of a customer's leads (filter, search, sort, count, paging, cheap
  * polling with ETags) and a "sync now" button. Type-checked with the client; not shipped.
  */
-import { ApiError, LeadSyncClient, type Lead, type LeadsQuery, type RunReport } from "./client";
+import { ApiError, LeadSyncClient, type Lead, type LeadsQuery, type RunReport, type SheetReport, type SyncRun } from "./client";
 
 const api = new LeadSyncClient("https://leadsync.example.net", "function-key-from-your-config");
 
@@ -51,16 +51,19 @@ export function pollHealth(badge: HTMLElement): () => void {
   return () => clearInterval(timer);
 }
 
-/** The "sync now" button: syncs one sheet and shows each reason with what to do about it. */
+/** The "sync now" button: starts a sync of one sheet, follows it, and shows each reason with what to do about it. */
 export function syncButton(button: HTMLButtonElement, sheet: string, out: HTMLElement): void {
   button.addEventListener("click", async () => {
     button.disabled = true;
     try {
-      const [report, reasons]: [RunReport, Awaited<ReturnType<LeadSyncClient["reasons"]>>] = await Promise.all([
-        api.syncNow({ sheet }),
+      const [result, reasons]: [RunReport | SyncRun, Awaited<ReturnType<LeadSyncClient["reasons"]>>] = await Promise.all([
+        api.syncAndFollow({ sheet, wait: 10 }),
         api.reasons(),
       ]);
-      const lines = report.sheets.flatMap((s) => [
+      // A finished run carries each sheet's report; a waited single sheet answers with the report itself.
+      const sheets: SheetReport[] =
+        "state" in result ? result.sheets.flatMap((s) => (s.report ? [s.report as unknown as SheetReport] : [])) : result.sheets;
+      const lines = sheets.flatMap((s) => [
         `${s.sheet_id}: ${s.status}, +${s.added} ~${s.updated} -${s.deleted} (header row ${s.header_row ?? "none"})`,
         ...s.reason_codes.map((code) => `  ${code}: ${reasons.get(code)?.action ?? ""}`),
         ...(s.awaiting_approval && s.blocked ? [`  blocked: approve change ${s.blocked.id} in health detail`] : []),
