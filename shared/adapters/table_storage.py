@@ -15,6 +15,7 @@ timeouts too; what outlives the retries raises ``StoreError``.
 
 from __future__ import annotations
 
+import bisect
 import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -232,12 +233,14 @@ class TableLeadStore:
         ``lead_filter``: its stored-property parts go to storage as OData (``odata_filter``); the
         rest is decided on each lead here, reading storage pages until the page is full.
         """
-        state = decode_token(token, extra_keys=("i", "w", "r"))
+        state = decode_token(token, extra_keys=("s", "w", "r"))
         watermark = (state or {}).get("w") or (datetime.now(UTC) - WATERMARK_MARGIN).isoformat()
         f = lead_filter or LeadFilter(include_deleted=include_deleted, changed_since=updated_since)
         clauses, params = odata_filter(f)
         match = f.matcher()
-        parts = list(sheet_ids) if sheet_ids is not None else [sheet_id] if sheet_id else None
+        # Sorted, and tokens name the sheet they stopped in (not a position): a sheet added to or
+        # removed from the configuration during a walk neither skips nor repeats a partition.
+        parts = sorted(set(sheet_ids)) if sheet_ids is not None else [sheet_id] if sheet_id else None
         sdk_token: Any = {k: v for k, v in (state or {}).items() if k in ("PartitionKey", "RowKey")} or None
 
         def fill(query: str, qparams: dict[str, Any], cont: Any, items: list[dict[str, Any]]) -> Any:
@@ -264,9 +267,16 @@ class TableLeadStore:
 
             return self._read_leads(scan)
 
-        index = int((state or {}).get("i") or 0) if str((state or {}).get("i") or "0").isdigit() else -1
-        if not 0 <= index <= len(parts):
-            raise ValueError(TOKEN_ERROR)
+        index, resume = 0, True
+        if state is not None:
+            at = state.get("s")
+            if not at:
+                raise ValueError(TOKEN_ERROR)
+            index = bisect.bisect_left(parts, at)
+            resume = index < len(parts) and parts[index] == at  # else that sheet left the list: start the next one
+        if not resume:
+            sdk_token = None
+            state = {k: v for k, v in (state or {}).items() if k != "r"}
         query = " and ".join(["PartitionKey eq @pk", *clauses])
 
         def walk() -> LeadPage:
@@ -277,7 +287,7 @@ class TableLeadStore:
                 if not cont:
                     i, cont = i + 1, None
             more = i < len(parts)
-            return LeadPage(items, encode_token(dict(cont or {}) | {"i": str(i), "w": watermark}) if more else None, watermark)
+            return LeadPage(items, encode_token(dict(cont or {}) | {"s": parts[i], "w": watermark}) if more else None, watermark)
 
         def sieve() -> LeadPage:
             # Decided per lead: read storage pages of 1,000 and stop at the lead that fills the
@@ -298,7 +308,7 @@ class TableLeadStore:
                     i, after = i + 1, None
             more = i < len(parts)
             return LeadPage(
-                items, encode_token({"i": str(i), "w": watermark} | ({"r": after} if after else {})) if more else None, watermark
+                items, encode_token({"s": parts[i], "w": watermark} | ({"r": after} if after else {})) if more else None, watermark
             )
 
         if match is not None:
