@@ -32,32 +32,14 @@ from typing import Any
 from bench.corpus import modal_filled_row
 from bench.synth import lead_sheet
 from shared.core.analysis import analyse_sheet
-from shared.core.models import HeaderMatch
+from shared.core.models import CANONICAL_FIELDS, HeaderMatch
 from shared.core.text import normalize_header
 from shared.core.vocabulary import SYNONYMS
 
 ROOT = Path(__file__).resolve().parent.parent
 LEADS = Path(os.environ.get("LEAD_SYNC_LEADS", ROOT.parent / "shared" / "corpora" / "leads"))
 CORE_FIELDS = ("full_name", "first_name", "last_name", "email", "phone", "company")
-ALL_FIELDS = (
-    "full_name",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "company",
-    "job_title",
-    "source",
-    "campaign",
-    "status",
-    "created_at",
-    "notes",
-    "address",
-    "city",
-    "postcode",
-    "country",
-    "website",
-)
+ALL_FIELDS = CANONICAL_FIELDS
 
 Predict = Callable[[list[list[str]], dict[str, Any]], tuple[int | None, dict[int, str | None]]]
 
