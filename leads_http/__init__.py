@@ -23,7 +23,8 @@ bp = func.Blueprint()
 @bp.route(route="leads", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 @guarded
 def list_leads(req: func.HttpRequest) -> func.HttpResponse:
-    return cached_json(req, 200, get_runtime().leads(parse_leads_query(req)), volatile=("watermark",))
+    # The continuation embeds the walk's watermark (a clock): both are left out of the ETag.
+    return cached_json(req, 200, get_runtime().leads(parse_leads_query(req)), volatile=("watermark", "continuation"))
 
 
 # Literal routes (leads/health, leads/reasons, leads/sync) win over this one: the host's router

@@ -61,6 +61,11 @@ class Problem(Closed):
 # leads
 
 
+class ContactValue(Closed):
+    column: str = Field(description="The sheet column the value came from")
+    value: str
+
+
 class Lead(BaseModel):
     """One lead as stored by the last sync of its sheet. Fields the sheet does not have are null."""
 
@@ -88,8 +93,12 @@ class Lead(BaseModel):
     postcode: str | None
     country: str | None
     website: str | None
-    phones: list[str] | None = Field(default=None, description="Further phone columns, when the sheet has them")
-    emails: list[str] | None = Field(default=None, description="Further email columns, when the sheet has them")
+    phones: list[ContactValue] | None = Field(
+        default=None, description="Every phone of the lead with its column, when the sheet has several"
+    )
+    emails: list[ContactValue] | None = Field(
+        default=None, description="Every email of the lead with its column, when the sheet has several"
+    )
     extra: dict[str, Any] = Field(description="Unmapped columns by header")
     invalid: dict[str, Any] = Field(description="Values that could not be normalised, kept raw, by field")
     row: int | None = Field(ge=1, description="1-based row of the lead in its sheet at the last sync, as a person counts rows")
@@ -230,7 +239,7 @@ class ApprovalRecord(Closed):
 
 
 class SheetHealth(Closed):
-    sheet_id: SheetId
+    sheet_id: str = Field(description="The sheet id (a broken entry's id as written, or #N for its position)")
     customer: str | None
     source: str | None = None
     enabled: bool | None = None
@@ -479,7 +488,7 @@ ROUTES: list[Route] = [
         "syncNow",
         "Start a sync of one sheet or every sheet (202 and where to follow it; 200 with the report when a waited sheet finished)",
         "function",
-        {200: RunReport, 202: SyncRun, 400: Problem, 404: Problem, 503: Problem},
+        {200: RunReport, 202: SyncRun, 400: Problem, 404: Problem, 409: Problem, 503: Problem},
         body=SyncBody,
         tags=("sync",),
     ),

@@ -37,7 +37,7 @@ class LeadRecords(Protocol):
         """Every stored lead of the sheet (deleted ones too) by key: fingerprint, deleted, first seen."""
         ...
 
-    def load_identities(self, sheet_id: str, keys: Iterable[str]) -> dict[str, dict[str, str]]:
+    def load_identities(self, sheet_id: str, keys: Iterable[str], include_deleted: bool = False) -> dict[str, dict[str, str]]:
         """Email, phone, names and company of the given live leads (to recognise a lead whose email changed)."""
         ...
 

@@ -115,6 +115,8 @@ class SyncStarted:
     finished: bool = False
 
 
+BUSY_RETRY_SECONDS = 30.0
+"""A manual run's sheet found busy (another run holds its lease) is tried again after this."""
 MAX_DEFERRALS = 6
 """A sheet deferred by a 429 this many times is retried by the queue instead (and may be poisoned)."""
 TRANSIENT = frozenset({"store", "source_unavailable", "source_rate_limited", "internal"})
@@ -736,6 +738,13 @@ class Runtime:
         codes = set(report.reason_codes)
         if "busy" in codes:
             # Another delivery of this sheet (a duplicate, or the next interval's) holds the lease.
+            # A person waiting on a manual run gets the sheet synced after it, not a run stuck at
+            # "running": the message comes back shortly (a few times), then the run says busy.
+            if msg.trigger == "manual" and msg.attempt < MAX_DEFERRALS:
+                self.queue.send(msg.deferred().to_json(), BUSY_RETRY_SECONDS)
+                self._job(msg.run_id, msg.trigger, sheet.id, "queued", error="another sync of this sheet is running; retried shortly")
+                return "deferred"
+            self._job(msg.run_id, msg.trigger, sheet.id, "done", status=report.status, report=report.to_dict())
             return "busy"
         if "source_rate_limited" in codes and msg.attempt >= MAX_DEFERRALS:
             self._job(msg.run_id, msg.trigger, sheet.id, "retrying", error="Google quota (429) on every deferral")

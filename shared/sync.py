@@ -36,7 +36,7 @@ from .core.identity import KeyedLead, assign_keys, base_key, keep_identities, si
 from .core.models import HeaderMatch, Lead, Status
 from .core.pacing import full_check_due
 from .core.plan import StoredLead, plan_changes
-from .core.privacy import describe_rows, key_bytes, key_id, list_digest, split_suppressed
+from .core.privacy import describe_rows, key_bytes, key_id, lead_hashes, list_digest, split_suppressed
 from .core.reasons import CATALOGUE, ReasonCode, action
 from .core.rows import blank_error_values, not_lead_reason
 from .core.state import (
@@ -166,6 +166,8 @@ class _Run:
     approval_used: bool = False
     recovering: bool = False
     """The run found the lease of a run that never finished: storage may be half-written."""
+    read_sheet: bool = False
+    """The sheet was read: this run saw what the sheet is now (an approval for anything else lapses)."""
 
 
 def _previous(state: SheetState) -> PreviousSync | None:
@@ -235,6 +237,7 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
         # A deferred read (429 in the queue path) is a WARNING: the message comes back later.
         report.note(CATALOGUE[ReasonCode(e.code)].status if e.code in REASON_VALUES else Status.ERROR, e.code, str(e))
         return
+    run.read_sheet = True
     grid, report.error_values = blank_error_values(grid)
     options = sheet.options(settings.phone_region)
     now = clock()
@@ -287,7 +290,7 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
     suppressed = _suppress(leads, store, settings, report)
     if suppressed is None:
         return
-    leads, withheld, list_fp = suppressed
+    leads, withheld, list_fp, is_suppressed = suppressed
 
     keyed, duplicates = assign_keys(leads)
     report.leads, report.duplicates = len(keyed), duplicates
@@ -315,7 +318,7 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
         return
     stored = store.load_index(sheet.id)
     if withheld:
-        stored = _erase_withheld(withheld, stored, store, sheet.id, report)
+        stored = _erase_withheld(withheld, stored, store, sheet.id, report, is_suppressed)
     keyed, kept = _keep_identities(keyed, stored, store, sheet.id)
     if kept:
         report.note(Status.SUCCESS, ReasonCode.IDENTITY_KEPT, f"{kept} leads whose email changed kept their id")
@@ -409,7 +412,9 @@ def _approved(run: _Run, now: datetime, message: str, code: ReasonCode, status: 
     run.updates.update(approval=None, blocked=None, approvals=(*run.state.approvals, record)[-20:])
 
 
-def _suppress(leads: list[Lead], store: LeadStore, settings: Settings, report: SheetReport) -> tuple[list[Lead], list[Lead], str] | None:
+def _suppress(
+    leads: list[Lead], store: LeadStore, settings: Settings, report: SheetReport
+) -> tuple[list[Lead], list[Lead], str, Callable[[Lead], bool]] | None:
     """
     Withhold the rows of erased people (``core.privacy.split_suppressed``); None (and an ERROR)
     when the list cannot be checked, so that nothing is written that could bring someone back.
@@ -417,7 +422,7 @@ def _suppress(leads: list[Lead], store: LeadStore, settings: Settings, report: S
     """
     entries = store.load_suppressions()
     if not entries:
-        return leads, [], ""
+        return leads, [], "", lambda lead: False
     problem = settings.erasure_problem
     key = key_bytes(settings.erasure_key or "")
     if problem is None and any(k and k != key_id(key) for k in entries.values()):
@@ -433,15 +438,33 @@ def _suppress(leads: list[Lead], store: LeadStore, settings: Settings, report: S
             ReasonCode.SUPPRESSED,
             f"{len(withheld)} rows of erased people were withheld, not stored (rows {describe_rows(w.row for w in withheld)})",
         )
-    return kept, withheld, list_digest(entries)
+    listed = frozenset(entries)
+
+    def suppressed(lead: Lead) -> bool:
+        return bool(lead_hashes(lead, key) & listed)
+
+    return kept, withheld, list_digest(entries), suppressed
 
 
 def _erase_withheld(
-    withheld: list[Lead], stored: dict[str, StoredLead], store: LeadStore, sheet_id: str, report: SheetReport
+    withheld: list[Lead],
+    stored: dict[str, StoredLead],
+    store: LeadStore,
+    sheet_id: str,
+    report: SheetReport,
+    is_suppressed: Callable[[Lead], bool],
 ) -> dict[str, StoredLead]:
-    """Stored leads of withheld rows (written before their erasure finished) are deleted for real, not soft-deleted."""
+    """
+    Stored leads of withheld rows (written before their erasure finished) are deleted for real,
+    not soft-deleted: the candidates share a key with a withheld row, and each is deleted only if
+    its own stored contacts are on the list (a colleague sharing an ``info@`` address is not).
+    """
     bases = {base_key(w) for w in withheld}
-    gone = [k for k, s in stored.items() if k.split("-", 1)[0] in bases or (s.content_key or "").split("-", 1)[0] in bases]
+    candidates = [k for k, s in stored.items() if k.split("-", 1)[0] in bases or (s.content_key or "").split("-", 1)[0] in bases]
+    if not candidates:
+        return stored
+    identities = store.load_identities(sheet_id, candidates, include_deleted=True)
+    gone = [k for k in candidates if k in identities and is_suppressed(Lead(0, identities[k], {}, {}))]
     if not gone:
         return stored
     store.delete_leads(sheet_id, gone)
@@ -527,7 +550,14 @@ def _record(run: _Run, store: LeadStore, clock: Callable[[], datetime], trigger:
     now = clock()
     report, state = run.report, run.state
     approval = state.approval
-    if approval is not None and not run.approval_used and approval.at <= run.started and "busy" not in report.reason_codes:
+    if state.blocked is not None and not run.read_sheet and "blocked" not in run.updates:
+        # The sheet could not be read (rate limit, outage): the blocked change still waits, and the
+        # sheet stays ERROR so that alerts keep saying a person is needed.
+        report.note(
+            Status.ERROR, ReasonCode.GUARD_BLOCKED, f"change {state.blocked.id} still awaits approval ({state.blocked.reason[:200]})"
+        )
+    deferred = {"busy", "source_rate_limited"} & set(report.reason_codes)  # not a run: the sheet waits its turn
+    if approval is not None and not run.approval_used and approval.at <= run.started and not deferred:
         # An approval is for the very next sync: any other outcome lets it lapse.
         report.note(
             Status.WARNING,

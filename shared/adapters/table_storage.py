@@ -60,7 +60,7 @@ MAX_BATCH_BYTES = 3_500_000
 """A transaction's payload must stay under 4 MiB; leave room for the multipart envelope."""
 T = TypeVar("T")
 _INDEX_SELECT = ["RowKey", "fp", "deleted", "first_seen", "ck", "row", "sig"]
-_IDENTITY_SELECT = ["RowKey", "email", "phone", "full_name", "first_name", "last_name", "company"]
+_IDENTITY_SELECT = ["RowKey", "email", "phone", "full_name", "first_name", "last_name", "company", "emails", "phones"]
 WATERMARK_MARGIN = timedelta(seconds=60)
 """How far behind a walk's start its watermark lies: more than any clock skew between this host
 and storage, so that a change committed while a reader reads is never behind its next watermark."""
@@ -147,17 +147,16 @@ class TableLeadStore:
 
         return self._call("cannot read stored leads", read)
 
-    def load_identities(self, sheet_id: str, keys: Iterable[str]) -> dict[str, dict[str, str]]:
-        """The identity fields (email, phone, names, company) of the given stored leads."""
+    def load_identities(self, sheet_id: str, keys: Iterable[str], include_deleted: bool = False) -> dict[str, dict[str, str]]:
+        """The identity fields (email, phone, names, company, further emails and phones) of the given stored leads."""
         wanted = set(keys)
         if not wanted:
             return {}
+        query = "PartitionKey eq @pk" if include_deleted else "PartitionKey eq @pk and deleted eq false"
 
         def read() -> dict[str, dict[str, str]]:
             out: dict[str, dict[str, str]] = {}
-            for e in self.leads.query_entities(
-                "PartitionKey eq @pk and deleted eq false", parameters={"pk": sheet_id}, select=_IDENTITY_SELECT, results_per_page=1000
-            ):
+            for e in self.leads.query_entities(query, parameters={"pk": sheet_id}, select=_IDENTITY_SELECT, results_per_page=1000):
                 if e["RowKey"] in wanted:
                     out[e["RowKey"]] = {k: e[k] for k in _IDENTITY_SELECT[1:] if e.get(k)}
             return out

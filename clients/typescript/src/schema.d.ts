@@ -338,6 +338,16 @@ export interface components {
                 [key: string]: unknown;
             }[];
         };
+        /** ContactValue */
+        ContactValue: {
+            /**
+             * Column
+             * @description The sheet column the value came from
+             */
+            column: string;
+            /** Value */
+            value: string;
+        };
         /** ErasedSheet */
         ErasedSheet: {
             /** Sheet Id */
@@ -505,14 +515,14 @@ export interface components {
             website: string | null;
             /**
              * Phones
-             * @description Further phone columns, when the sheet has them
+             * @description Every phone of the lead with its column, when the sheet has several
              */
-            phones?: string[] | null;
+            phones?: components["schemas"]["ContactValue"][] | null;
             /**
              * Emails
-             * @description Further email columns, when the sheet has them
+             * @description Every email of the lead with its column, when the sheet has several
              */
-            emails?: string[] | null;
+            emails?: components["schemas"]["ContactValue"][] | null;
             /**
              * Extra
              * @description Unmapped columns by header
@@ -741,7 +751,10 @@ export interface components {
         };
         /** SheetHealth */
         SheetHealth: {
-            /** Sheet Id */
+            /**
+             * Sheet Id
+             * @description The sheet id (a broken entry's id as written, or #N for its position)
+             */
             sheet_id: string;
             /** Customer */
             customer: string | null;
@@ -1210,6 +1223,15 @@ export interface operations {
             };
             /** @description An RFC 9457 problem document (``application/problem+json``). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
