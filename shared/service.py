@@ -190,7 +190,7 @@ class Runtime:
         self._queue: SyncQueue | None = None
         self._jobs: SyncJobs | None = None
         self._read_jobs: SyncJobs | None = None
-        self._pacing_warning: list[str] | None = None
+        self._pacing_warning: tuple[Settings, list[str]] | None = None
         self._lock = threading.Lock()
         self._states_cache: tuple[float, list[SheetState] | StoreError] | None = None
 
@@ -454,9 +454,10 @@ class Runtime:
         return HealthView(out, storage_ok)
 
     def _pacing_warnings(self) -> list[str]:
-        """WARNING when the Google sheets cannot all be read within an interval under the quota (computed once)."""
-        if self._pacing_warning is None:
-            self._pacing_warning = []
+        """WARNING when the Google sheets cannot all be read within an interval under the quota
+        (computed once per sheet list: a list re-read from the sheets table is planned again)."""
+        if self._pacing_warning is None or self._pacing_warning[0] is not self.settings:
+            self._pacing_warning = (self.settings, [])
             if self.settings.sync_schedule and any(x.source == "google" for x in self.settings.sheets):
                 from .core.pacing import Read, plan_reads
 
@@ -469,13 +470,13 @@ class Runtime:
                 ]
                 plan = plan_reads(reads, interval, s.reads_per_minute, s.project_reads_per_minute)
                 if not plan.fits:
-                    self._pacing_warning.append(
+                    self._pacing_warning[1].append(
                         f"{len(reads)} Google sheets need {plan.needed_seconds:.0f} s to be read within Google's quota "
                         f"({s.reads_per_minute}/min per key, {s.project_reads_per_minute}/min per project) but SYNC_SCHEDULE "
                         f"runs every {interval:.0f} s: add service accounts (GOOGLE_SERVICE_ACCOUNTS, credential per sheet) "
                         "or lengthen the interval"
                     )
-        return list(self._pacing_warning)
+        return list(self._pacing_warning[1])
 
     def _mark_stale(self, entry: dict[str, Any], st: SheetState | None, now: datetime) -> None:
         """WARNING ``stale`` when an enabled sheet's last finished run is older than the limit."""
@@ -568,11 +569,10 @@ class Runtime:
         after = decode_sort_token(query.continuation, query.sort or "")
         watermark = after["w"] if after else (datetime.now(UTC) - WATERMARK_MARGIN).isoformat()
         leads = self.read_store.scan_leads(sheet_ids, lead_filter)
-        order = {sid: n for n, sid in enumerate(sheet_ids)}
 
         def key(lead: dict[str, Any]) -> tuple[Any, ...]:
-            if not field:  # storage order: partition by partition, by id
-                return (0, "", f"{order.get(lead['sheet_id'], 0):06d}", str(lead["id"]))
+            if not field:  # storage order: by sheet id, then by lead id (never a position in the config)
+                return (0, "", str(lead["sheet_id"]), str(lead["id"]))
             return sort_key(lead, field)
 
         keyed = sorted(((key(x), x) for x in leads), key=lambda kx: kx[0], reverse=desc)
