@@ -680,7 +680,13 @@ class Runtime:
         run_id = uuid.uuid4().hex
         sheets = [x.id for x in self.settings.sheets if (x.id == request.sheet_id if request.sheet_id else x.enabled)]
         self.jobs.create_job(run_id, "manual", sheets, datetime.now(UTC))
-        self.enqueue_sync("manual", only=request.sheet_id, run_id=run_id)
+        try:
+            self.enqueue_sync("manual", only=request.sheet_id, run_id=run_id)
+        except LeadSyncError as e:
+            # Nothing was queued: the run's record says so instead of staying "queued" forever.
+            for sheet_id in sheets:
+                self._job(run_id, "manual", sheet_id, "failed", error=f"not queued: {str(e)[:300]}")
+            raise
         deadline = clock() + min(max(0.0, request.wait), MAX_WAIT_SECONDS)
         while True:
             doc = self.run_status(run_id)

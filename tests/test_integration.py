@@ -130,3 +130,36 @@ def test_a_paged_listing_keeps_its_etag_while_nothing_changes(make_settings, sto
     a = rt.leads(LeadsQuery(sheet_id="t", page_size=2))
     b = rt.leads(LeadsQuery(sheet_id="t", page_size=2))
     assert a["continuation"] and etag_of(a, ("watermark", "continuation")) == etag_of(b, ("watermark", "continuation"))
+
+
+def test_a_manual_run_that_cannot_be_queued_says_so(make_settings, store, tmp_path) -> None:
+    """The queue is down: the request answers its error and the run's record is failed, not queued forever."""
+    from shared.errors import StoreError
+
+    path = tmp_path / "t.csv"
+    _write(path, _people(3))
+    rt = Runtime(make_settings(csv_sheet("t", path)), environ={}, store=store)
+    set_runtime(rt)
+
+    class DownQueue:
+        def send_many(self, messages):
+            raise StoreError("cannot reach the queue")
+
+        def send(self, text, delay=0.0):
+            raise StoreError("cannot reach the queue")
+
+    rt._queue = DownQueue()  # type: ignore[attr-defined]
+    run_ids: list[str] = []
+    real_create = rt.jobs.create_job
+
+    def remember(run_id, *args, **kw):
+        run_ids.append(run_id)
+        return real_create(run_id, *args, **kw)
+
+    rt.jobs.create_job = remember  # type: ignore[method-assign]
+    import pytest
+
+    with pytest.raises(StoreError):
+        rt.start_sync(SyncRequest("t"))
+    doc = rt.run_status(run_ids[0])
+    assert doc["state"] == "done" and doc["sheets"][0]["state"] == "failed" and "not queued" in doc["sheets"][0]["error"]
