@@ -4,8 +4,8 @@ loop over the same sheets.
 
 N small CSV sheets (20 leads each) are synced twice (first sync, then unchanged) by each path:
 
-- in process: ``Runtime.run_sync()`` (the CLI's loop, as the timer ran before the queue);
-- queue: ``Runtime.enqueue_sync("timer")`` (the timer's fan-out; a manual run adds two table writes per sheet for its progress record), then ``scripts.queue_worker.Worker``
+- in process: ``Runtime.syncs.run()`` (the CLI's loop, as the timer ran before the queue);
+- queue: ``Runtime.syncs.enqueue("timer")`` (the timer's fan-out; a manual run adds two table writes per sheet for its progress record), then ``scripts.queue_worker.Worker``
   hands each message to the registered ``sync_queue`` function, with 1 or more workers (each
   stands for one instance with host.json ``batchSize`` 1). 5% of the messages are sent twice
   (duplicate delivery) and one malformed message is added.
@@ -106,9 +106,9 @@ def main() -> int:
                 t0 = time.perf_counter()
                 outcomes: Counter[str] = Counter()
                 if path == "in-process":
-                    rt.run_sync(trigger="bench")
+                    rt.syncs.run(trigger="bench")
                 else:
-                    out = rt.enqueue_sync(trigger="timer")
+                    out = rt.syncs.enqueue(trigger="timer").to_dict()
                     dup = sorted(ids)[::20]
                     rt.queue.send_many((SyncMessage(s, out["run_id"], "timer").to_json(), 0.0) for s in dup)
                     rt.queue.send("{malformed")

@@ -2,7 +2,7 @@
 End to end against Google's quota: real pacing, real queues, a Sheets API that says 429.
 
 N Google sheets over 5 service accounts in 2 Cloud projects are enqueued by the timer's fan-out
-(``Runtime.enqueue_sync("timer")``) into Azurite's queue, each with the visibility delay of the
+(``Runtime.syncs.enqueue("timer")``) into Azurite's queue, each with the visibility delay of the
 pacing plan, and synced by queue workers (``scripts.queue_worker.Worker`` handing messages to the
 registered ``sync_queue``; each worker stands for one instance). The real ``GoogleSheetsSource``
 (gspread, google-auth) reads from a Sheets-shaped fake (``responses``) that answers **429** as soon
@@ -122,7 +122,7 @@ def main() -> int:
         rt.store.list_states()
         since = datetime.now(UTC)
         t0 = time.perf_counter()
-        out = rt.enqueue_sync("timer")
+        out = rt.syncs.enqueue("timer").to_dict()
         t_enqueue = time.perf_counter() - t0
         stop = threading.Event()
         workers = [Worker.from_host_json(rt.queue, retry_delay=1) for _ in range(args.workers)]  # type: ignore[arg-type]

@@ -97,7 +97,7 @@ def main() -> int:
             )
 
         def api(**kw: Any) -> dict[str, Any]:
-            return rt.leads(LeadsQuery(customer="Bench", **kw))
+            return rt.leads.page(LeadsQuery(customer="Bench", **kw)).to_dict()
 
         print(f"read path: a customer with {len(entities):,} leads in 2 sheets, one Azurite, best of {REPEAT}, baselines in this run")
         print(f"  {'listing':<44} {'ms':>8} {'raw ms':>8} {'ratio':>6}  items")

@@ -13,9 +13,8 @@ Health answers carry a weak ETag (``checked_at`` is left out of it); If-None-Mat
 
 import azure.functions as func
 
-from shared.core.redact import redact_all
 from shared.service import get_runtime
-from shared.web import cached_json, guarded, parse_health_query, parse_no_params
+from shared.web import cached_json, guarded, health_response, parse_health_query, parse_no_params
 
 bp = func.Blueprint()
 
@@ -24,17 +23,14 @@ bp = func.Blueprint()
 @bp.route(route="leads/health", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 @guarded
 def health(req: func.HttpRequest) -> func.HttpResponse:
-    view = get_runtime().health_summary()
-    return cached_json(req, 200 if view.storage_ok else 503, view.doc, volatile=("checked_at",))
+    return health_response(req, get_runtime().health.summary())
 
 
 @bp.function_name("health_detail")
 @bp.route(route="leads/health/detail", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 @guarded
 def health_detail(req: func.HttpRequest) -> func.HttpResponse:
-    runs, sheet = parse_health_query(req)
-    view = get_runtime().health_detail(runs, sheet)
-    return cached_json(req, 200 if view.storage_ok else 503, redact_all(view.doc), volatile=("checked_at",))
+    return health_response(req, get_runtime().health.detail(parse_health_query(req)), redacted=True)
 
 
 @bp.function_name("reasons")

@@ -18,6 +18,6 @@ log = logging.getLogger("leadsync")
 @bp.function_name("purge_timer")
 @bp.timer_trigger(arg_name="timer", schedule="%PURGE_SCHEDULE%", run_on_startup=False, use_monitor=True)
 def purge_timer(timer: func.TimerRequest) -> None:
-    result = get_runtime().purge()
-    if result["error"]:
-        log.error("purge failed: %s", result["error"])
+    result = get_runtime().privacy.purge()
+    if result.error:
+        log.error("purge failed: %s", result.error)

@@ -42,8 +42,8 @@ def main() -> int:
 
         rt = get_runtime()
         worker = Worker.from_host_json(rt.queue)  # type: ignore[arg-type]
-        started = rt.enqueue_sync(trigger="local")
-        print(f"queued {started['messages']} sheets (run {started['run_id']}); the queue worker syncs them", flush=True)
+        started = rt.syncs.enqueue(trigger="local")
+        print(f"queued {started.messages} sheets (run {started.run_id}); the queue worker syncs them", flush=True)
         worker.run_until_idle(idle_seconds=1.0)
         code = 0
         for st in sorted(rt.store.list_states(), key=lambda s: s.sheet_id):

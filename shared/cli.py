@@ -163,7 +163,7 @@ def _sync(args: argparse.Namespace) -> int:
     rt = _runtime(args.config)
     for problem in rt.settings.problems:
         print(f"config: {problem}", file=sys.stderr)
-    report = rt.run_sync(only=args.sheet, trigger="cli").to_dict()
+    report = rt.syncs.run(only=args.sheet, trigger="cli").to_dict()
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
     else:
@@ -177,8 +177,8 @@ def _approve(args: argparse.Namespace) -> int:
     from .service import ApprovalRequest
 
     who = args.by or f"cli:{getpass.getuser()}"
-    payload = _runtime(args.config).approve(ApprovalRequest(args.sheet, args.change, who, args.reason, args.confirm_empty))
-    print(json.dumps(payload, indent=2))
+    result = _runtime(args.config).approvals.approve(ApprovalRequest(args.sheet, args.change, who, args.reason, args.confirm_empty))
+    print(json.dumps(result.to_dict(), indent=2))
     return 0
 
 
@@ -190,14 +190,14 @@ def _privacy(args: argparse.Namespace) -> int:
 
     rt = _runtime(args.config)
     if args.cmd == "purge":
-        doc = rt.purge()
-        print(json.dumps(doc, indent=2, default=str))
-        return 1 if doc["error"] else 0
+        purged = rt.privacy.purge()
+        print(json.dumps(purged.to_dict(), indent=2, default=str))
+        return 1 if purged.error else 0
     if args.cmd == "audit":
-        doc = rt.audit(AuditQuery(max(1, min(args.page_size, 1000)), args.continuation))
+        doc = rt.privacy.audit(AuditQuery(max(1, min(args.page_size, 1000)), args.continuation)).to_dict()
     else:
         request = ErasureRequest(args.email, args.phone, f"cli:{getpass.getuser()}")
-        doc = rt.erase(request) if args.cmd == "erase" else rt.unsuppress(request)
+        doc = (rt.privacy.erase(request) if args.cmd == "erase" else rt.privacy.unsuppress(request)).to_dict()
     print(json.dumps(doc, indent=2, default=str, ensure_ascii=False))
     return 0
 

@@ -43,7 +43,7 @@ from .errors import (
     UnknownRunError,
     UnknownSheetError,
 )
-from .service import MAX_PAGE, ApprovalRequest, AuditQuery, ErasureRequest, LeadsQuery, SyncRequest, SyncStarted
+from .service import MAX_PAGE, ApprovalRequest, AuditQuery, ErasureRequest, HealthQuery, HealthView, LeadsQuery, SyncRequest, SyncStarted
 
 log = logging.getLogger("leadsync")
 
@@ -292,10 +292,16 @@ def parse_no_params(req: func.HttpRequest) -> None:
     _params(req, ("code",))
 
 
-def parse_health_query(req: func.HttpRequest) -> tuple[int, str | None]:
+def parse_health_query(req: func.HttpRequest) -> HealthQuery:
     params = _params(req, HEALTH_PARAMS)
     sheet = params.get("sheet") or None
-    return _int(params, "runs", 5, 0, 50), _sheet_id(sheet) if sheet else None
+    return HealthQuery(_int(params, "runs", 5, 0, 50), _sheet_id(sheet) if sheet else None)
+
+
+def health_response(req: func.HttpRequest, view: HealthView, redacted: bool = False) -> func.HttpResponse:
+    """200, or 503 when storage could not be read; ``checked_at`` is left out of the ETag."""
+    doc = redact_all(view.doc) if redacted else view.doc
+    return cached_json(req, 200 if view.storage_ok else 503, doc, volatile=("checked_at",))
 
 
 def body_json(req: func.HttpRequest) -> dict[str, Any]:
@@ -361,11 +367,11 @@ def parse_sync_request(req: func.HttpRequest) -> SyncRequest:
 def sync_started_response(started: SyncStarted) -> func.HttpResponse:
     """202 with the run and where to follow it; 200 with the report when a waited sync finished."""
     location = f"/api/leads/runs/{started.run_id}"
-    report = started.run["sheets"][0].get("report") if started.finished and len(started.run["sheets"]) == 1 else None
+    report = started.report
     if report is not None:
         doc = {"run_id": started.run_id, "status": report.get("status"), "problems": [], "sheets": [report]}
         return json_response(200, redact_all(doc), headers={"Location": location})
-    doc = {"run_id": started.run_id, "status_url": location, **started.run}
+    doc = {"run_id": started.run_id, "status_url": location, **started.run.to_dict()}
     return json_response(202, redact_all(doc), headers={"Location": location})
 
 

@@ -18,10 +18,10 @@ bp = func.Blueprint()
 @bp.function_name("sync_queue")
 @bp.queue_trigger(arg_name="msg", queue_name="%LEAD_SYNC_QUEUE%", connection="AzureWebJobsStorage")
 def sync_queue(msg: func.QueueMessage) -> None:
-    get_runtime().handle_message(msg.get_body(), msg.dequeue_count or 1)
+    get_runtime().worker.handle(msg.get_body(), msg.dequeue_count or 1)
 
 
 @bp.function_name("sync_poison")
 @bp.queue_trigger(arg_name="msg", queue_name="%LEAD_SYNC_QUEUE%-poison", connection="AzureWebJobsStorage")
 def sync_poison(msg: func.QueueMessage) -> None:
-    get_runtime().handle_poison(msg.get_body())
+    get_runtime().worker.poison(msg.get_body())

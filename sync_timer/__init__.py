@@ -19,4 +19,4 @@ log = logging.getLogger("leadsync")
 def sync_timer(timer: func.TimerRequest) -> None:
     if timer.past_due:
         log.warning("sync timer is past due; enqueueing now")
-    get_runtime().enqueue_sync(trigger="timer")
+    get_runtime().syncs.enqueue(trigger="timer")

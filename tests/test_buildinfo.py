@@ -20,7 +20,7 @@ def test_version_reads_the_baked_file(tmp_path) -> None:
 def test_health_carries_version_and_start_time() -> None:
     """Even with no settings at all (503), health names the build and the process start."""
     rt = Runtime(load_settings({}), environ={})
-    for view in (rt.health_summary(), rt.health_detail()):
+    for view in (rt.health.summary(), rt.health.detail()):
         assert not view.storage_ok
         doc = view.doc
         assert doc["version"] == buildinfo.version() and doc["version"]

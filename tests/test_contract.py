@@ -221,7 +221,7 @@ def _all(params: dict[str, str]) -> list[dict[str, Any]]:
 
 def test_filters_search_sort_and_count(make_settings, store) -> None:
     rt = _runtime(make_settings, store, ACME_DENTAL)
-    rt.run_sync(trigger="test")
+    rt.syncs.run(trigger="test")
     acme = {"customer": "Acme Roofing"}
     everything = _all(acme | {"page_size": "1000"})
     assert len(everything) == 16 and {x["sheet_id"] for x in everything} == {"acme-facebook", "acme-dental"}
@@ -271,7 +271,7 @@ def test_filters_search_sort_and_count(make_settings, store) -> None:
 
 def test_etags_answer_304_when_nothing_changed(make_settings, store) -> None:
     rt = _runtime(make_settings, store)
-    rt.run_sync(trigger="test")
+    rt.syncs.run(trigger="test")
     cases: list[tuple[str, dict[str, str], dict[str, str]]] = [
         ("health", {}, {}),
         ("health_detail", {}, {}),
@@ -326,7 +326,7 @@ def test_parsing_leads_queries_never_crashes(params: dict[str, str]) -> None:
 )
 def test_sorted_continuation_tokens_are_refused_cleanly(token: str) -> None:
     """A forged or foreign sorted-listing token is a 400 naming the fix, never a crash."""
-    from shared.service import decode_sort_token
+    from shared.service.leads import decode_sort_token
 
     try:
         value = decode_sort_token(token, "name")

@@ -314,7 +314,7 @@ def test_reads_are_paced_across_all_sheets_of_a_run(api, account, make_settings)
             responses.GET, f"https://sheets.googleapis.com/v4/spreadsheets/{s.spreadsheet_id}/values/%27Leads%27", callback=answer
         )
     settings = make_settings(*sheets, google_credentials=account, reads_per_minute=300)  # one read every 0.2 s
-    report = Runtime(settings, environ={}).run_sync()
+    report = Runtime(settings, environ={}).syncs.run()
     assert [s.status for s in report.sheets] == ["SUCCESS"] * 3
     gaps = [b - a for a, b in zip(stamps, stamps[1:])]
     assert len(stamps) == 3 and all(g >= 0.19 for g in gaps), gaps

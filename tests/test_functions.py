@@ -164,7 +164,7 @@ def test_health_without_settings_answers_with_actionable_errors() -> None:
 def test_health_reports_each_sheet_without_pii(make_settings, store) -> None:
     """After a sync, health lists every sheet with status, counts and runs, and no lead data."""
     rt = _runtime(make_settings, store)
-    rt.run_sync(trigger="test")
+    rt.syncs.run(trigger="test")
     resp = _fn("health_detail")(_req("GET", "/api/leads/health/detail"))
     doc = _json(resp)
     assert resp.status_code == 200 and doc["status"] == "WARNING"
@@ -179,7 +179,7 @@ def test_health_shows_a_broken_sheet_config(make_settings, store) -> None:
     """A sheet entry that fails validation is ERROR in health; the others are unaffected."""
     rt = _runtime(make_settings, store)
     rt.settings = type(rt.settings)(**{**rt.settings.__dict__, "broken": (BrokenSheet("bad", "X", "invalid sheet config: id: ..."),)})
-    rt.run_sync(trigger="test")
+    rt.syncs.run(trigger="test")
     doc = _json(_fn("health_detail")(_req("GET", "/api/leads/health/detail")))
     by_id = {s["sheet_id"]: s for s in doc["sheets"]}
     assert by_id["bad"]["status"] == "ERROR" and doc["status"] == "ERROR"
@@ -189,7 +189,7 @@ def test_health_shows_a_broken_sheet_config(make_settings, store) -> None:
 def test_leads_listing_and_paging(make_settings, store) -> None:
     """GET /api/leads pages through one sheet's leads with a continuation token."""
     rt = _runtime(make_settings, store)
-    rt.run_sync(trigger="test")
+    rt.syncs.run(trigger="test")
     list_leads = _fn("list_leads")
     first = list_leads(_req("GET", "/api/leads", {"sheet": "acme-facebook", "page_size": "4"}))
     doc = _json(first)
@@ -283,11 +283,11 @@ def test_approve_endpoint(make_settings, store, tmp_path) -> None:
     rt = Runtime(make_settings(csv_sheet("t", path)), environ={}, store=store)
     set_runtime(rt)
     approve = _fn("approve_drop")
-    rt.run_sync()
+    rt.syncs.run()
     assert approve(_req("POST", "/api/leads/sheets/t/approve", route_params={"sheet": "t"})).status_code == 409
     with path.open("w", newline="") as f:
         csv.writer(f).writerows(rows[:2])
-    blocked = rt.run_sync().sheets[0]
+    blocked = rt.syncs.run().sheets[0]
     assert blocked.status == "ERROR" and blocked.blocked["kind"] == "drop" and blocked.blocked["count"] == 19
     change = blocked.blocked["id"]
     unnamed = approve(_req("POST", "/api/leads/sheets/t/approve", route_params={"sheet": "t"}))
@@ -300,7 +300,7 @@ def test_approve_endpoint(make_settings, store, tmp_path) -> None:
     assert detail["blocked"]["id"] == change and detail["approved"]["change_id"] == change and not detail["awaiting_approval"]
     assert [p["row"] for p in detail["blocked"]["preview"]][:3] == [3, 4, 5]
     assert approve(_req("POST", "/x", route_params={"sheet": "nope"})).status_code == 404
-    applied = rt.run_sync().sheets[0]
+    applied = rt.syncs.run().sheets[0]
     assert applied.deleted == 19 and applied.status == "SUCCESS" and "approved" in applied.reason_codes
     history = _json(_fn("health_detail")(_req("GET", "/api/leads/health/detail", {"sheet": "t"})))["sheets"][0]["approvals"]
     assert history[-1]["outcome"] == "applied" and history[-1]["reason"] == "list cleaned"
@@ -319,7 +319,7 @@ def test_sync_with_unreachable_storage_reports_every_sheet(make_settings) -> Non
     """Storage down: every sheet is ERROR in the report; nothing raises."""
     base = load_settings({"LEAD_SYNC_SHEETS_FILE": str(SAMPLES / "sheets.json"), "LEAD_SYNC_STORAGE": "x"})
     settings = make_settings(*base.sheets, storage_connection="not a connection string")
-    report = Runtime(settings, environ={}).run_sync()
+    report = Runtime(settings, environ={}).syncs.run()
     assert report.status == "ERROR" and len(report.sheets) == 4
     assert all("store" in s.reason_codes for s in report.sheets)
 
@@ -339,7 +339,7 @@ def test_health_one_sheet_with_history(make_settings, store) -> None:
     """?sheet=ID shows one sheet with runs read from the history; unknown sheets are 404."""
     rt = _runtime(make_settings, store)
     for _ in range(3):
-        rt.run_sync(trigger="test")
+        rt.syncs.run(trigger="test")
     health = _fn("health_detail")
     doc = _json(health(_req("GET", "/api/leads/health", {"sheet": "bright-dental", "runs": "10"})))
     assert [s["sheet_id"] for s in doc["sheets"]] == ["bright-dental"] and len(doc["sheets"][0]["recent_runs"]) == 3
@@ -357,7 +357,7 @@ def test_disabled_sheet_does_not_colour_overall_health(make_settings, store) -> 
     off = SheetConfig(id="off", customer="B", source="csv", path="nope.csv", enabled=False)
     rt = Runtime(make_settings(on, off), environ={}, store=store)
     set_runtime(rt)
-    rt.run_sync()
+    rt.syncs.run()
     doc = _json(_fn("health_detail")(_req("GET", "/api/leads/health/detail")))
     by_id = {s["sheet_id"]: s for s in doc["sheets"]}
     assert by_id["off"]["enabled"] is False and by_id["off"]["status"] == "WARNING"

@@ -151,9 +151,9 @@ def test_sync_and_read_leads_with_a_managed_identity(oauth_azurite: Azurite, ide
     """The whole app path: settings -> managed-identity token -> HTTPS + bearer token -> sync and listing."""
     settings = _settings(oauth_azurite.table_endpoint, LEAD_SYNC_STORAGE__clientId="aaaaaaaa-0000-0000-0000-000000000001")
     rt = Runtime(settings, environ={})
-    report = rt.run_sync(only="bright-dental", trigger="test")
+    report = rt.syncs.run(only="bright-dental", trigger="test")
     assert report.sheets[0].status == "SUCCESS", report.sheets[0].messages
-    doc = rt.leads(LeadsQuery(sheet_id="bright-dental"))
+    doc = rt.leads.page(LeadsQuery(sheet_id="bright-dental")).to_dict()
     assert doc["count"] == 6
     assert identity.requests, "the token must come from the managed-identity endpoint"
     assert {q["resource"][0] for q in identity.requests} == {"https://storage.azure.com"}
@@ -165,6 +165,6 @@ def test_azurite_rejects_a_token_for_another_audience(oauth_azurite: Azurite, id
     """The check above is not vacuous: a token for Key Vault is refused, and the sheet says why."""
     identity.audience = "https://vault.azure.net"
     rt = Runtime(_settings(oauth_azurite.table_endpoint), environ={})
-    sheet = rt.run_sync(only="bright-dental", trigger="test").sheets[0]
+    sheet = rt.syncs.run(only="bright-dental", trigger="test").sheets[0]
     assert sheet.status == "ERROR" and "store" in sheet.reason_codes
     assert identity.requests

@@ -36,12 +36,12 @@ def test_erasing_one_person_never_deletes_another_who_shares_their_email(make_se
     _write(path, rows)
     rt = Runtime(make_settings(csv_sheet("t", path), erasure_key="k" * 32), environ={}, store=store)
     set_runtime(rt)
-    rt.run_sync(only="t")
-    ann = {x["id"]: x["first_seen"] for x in rt.leads(LeadsQuery(sheet_id="t"))["items"] if x["full_name"] == "Ann Lee"}
-    rt.erase(ErasureRequest(phone="07911 123457"))
-    again = rt.run_sync(only="t").sheets[0]
+    rt.syncs.run(only="t")
+    ann = {x["id"]: x["first_seen"] for x in rt.leads.page(LeadsQuery(sheet_id="t")).to_dict()["items"] if x["full_name"] == "Ann Lee"}
+    rt.privacy.erase(ErasureRequest(phone="07911 123457"))
+    again = rt.syncs.run(only="t").sheets[0]
     assert "erased_again" not in again.reason_codes and again.added == 0 and again.suppressed == 1
-    after = {x["id"]: x["first_seen"] for x in rt.leads(LeadsQuery(sheet_id="t"))["items"] if x["full_name"] == "Ann Lee"}
+    after = {x["id"]: x["first_seen"] for x in rt.leads.page(LeadsQuery(sheet_id="t")).to_dict()["items"] if x["full_name"] == "Ann Lee"}
     assert after == ann, "Ann keeps her id and first_seen"
 
 
@@ -56,12 +56,12 @@ def test_a_deferred_delivery_neither_lapses_an_approval_nor_hides_a_blocked_shee
     _write(path, _people(20))
     rt = Runtime(make_settings(csv_sheet("t", path)), environ={}, store=store)
     set_runtime(rt)
-    assert rt.handle_message(SyncMessage("t", "r0", "timer").to_json()) == "done"
+    assert rt.worker.handle(SyncMessage("t", "r0", "timer").to_json()) == "done"
     _write(path, _people(2))
-    rt.handle_message(SyncMessage("t", "r1", "timer").to_json())
+    rt.worker.handle(SyncMessage("t", "r1", "timer").to_json())
     blocked = store.get_state("t").blocked
     assert blocked is not None
-    rt.approve(ApprovalRequest("t", blocked.id, "ops", "ok"))
+    rt.approvals.approve(ApprovalRequest("t", blocked.id, "ops", "ok"))
 
     class Limited(Runtime):
         def source_for(self, sheet, defer_rate_limits=False):  # type: ignore[override]
@@ -69,12 +69,12 @@ def test_a_deferred_delivery_neither_lapses_an_approval_nor_hides_a_blocked_shee
 
     limited = Limited(rt.settings, environ={}, store=store)
     set_runtime(limited)
-    assert limited.handle_message(SyncMessage("t", "r2", "timer").to_json()) == "deferred"
+    assert limited.worker.handle(SyncMessage("t", "r2", "timer").to_json()) == "deferred"
     state = store.get_state("t")
     assert state.approval is not None and state.approval.change_id == blocked.id
     assert state.status == "ERROR" and "guard_blocked" in state.reason_codes
     set_runtime(rt)
-    applied = rt.run_sync(only="t").sheets[0]
+    applied = rt.syncs.run(only="t").sheets[0]
     assert "approved" in applied.reason_codes and applied.deleted == 18
 
 
@@ -87,18 +87,18 @@ def test_a_manual_run_that_finds_its_sheet_busy_still_finishes(make_settings, st
     rt = Runtime(make_settings(csv_sheet("t", path)), environ={}, store=store)
     set_runtime(rt)
     assert store.acquire_lease("t", "timer-run", datetime.now(UTC), 600)
-    started = rt.start_sync(SyncRequest("t"))
+    started = rt.syncs.start(SyncRequest("t"))
     (msg,) = rt.queue.receive(1)  # type: ignore[attr-defined]
     body = msg.content if isinstance(msg.content, str) else msg.content.decode()
     with contextlib.suppress(ValueError):
         body = base64.b64decode(body, validate=True).decode()
-    assert rt.handle_message(body) == "deferred"
+    assert rt.worker.handle(body) == "deferred"
     rt.queue.delete(msg)  # type: ignore[attr-defined]
-    assert rt.run_status(started.run_id)["state"] != "done"
+    assert rt.syncs.status(started.run_id).to_dict()["state"] != "done"
     store.release_lease("t", "timer-run")
     Worker.from_host_json(rt.queue, retry_delay=0).run_until_idle(idle_seconds=1.0, timeout=60)  # type: ignore[arg-type]
     # the re-sent message is invisible for a while: deliver it as the host would once it shows
-    doc = rt.run_status(started.run_id)
+    doc = rt.syncs.status(started.run_id).to_dict()
     assert doc["sheets"][0]["state"] in ("queued", "done")
 
 
@@ -114,11 +114,11 @@ def test_secondary_contacts_and_broken_entries_match_the_contract(make_settings,
     settings = type(settings)(**{**settings.__dict__, "broken": (BrokenSheet("#2", None, "invalid sheet config (entry 2): id: missing"),)})
     rt = Runtime(settings, environ={}, store=store)
     set_runtime(rt)
-    rt.run_sync(only="t")
-    page = rt.leads(LeadsQuery(sheet_id="t"))
+    rt.syncs.run(only="t")
+    page = rt.leads.page(LeadsQuery(sheet_id="t")).to_dict()
     assert any(item.get("emails") for item in page["items"])
     LeadsPage.model_validate(page)
-    HealthDetail.model_validate(rt.health_detail().doc)
+    HealthDetail.model_validate(rt.health.detail().doc)
 
 
 def test_a_paged_listing_keeps_its_etag_while_nothing_changes(make_settings, store, tmp_path) -> None:
@@ -126,9 +126,9 @@ def test_a_paged_listing_keeps_its_etag_while_nothing_changes(make_settings, sto
     _write(path, _people(5))
     rt = Runtime(make_settings(csv_sheet("t", path)), environ={}, store=store)
     set_runtime(rt)
-    rt.run_sync(only="t")
-    a = rt.leads(LeadsQuery(sheet_id="t", page_size=2))
-    b = rt.leads(LeadsQuery(sheet_id="t", page_size=2))
+    rt.syncs.run(only="t")
+    a = rt.leads.page(LeadsQuery(sheet_id="t", page_size=2)).to_dict()
+    b = rt.leads.page(LeadsQuery(sheet_id="t", page_size=2)).to_dict()
     assert a["continuation"] and etag_of(a, ("watermark", "continuation")) == etag_of(b, ("watermark", "continuation"))
 
 
@@ -160,6 +160,6 @@ def test_a_manual_run_that_cannot_be_queued_says_so(make_settings, store, tmp_pa
     import pytest
 
     with pytest.raises(StoreError):
-        rt.start_sync(SyncRequest("t"))
-    doc = rt.run_status(run_ids[0])
+        rt.syncs.start(SyncRequest("t"))
+    doc = rt.syncs.status(run_ids[0]).to_dict()
     assert doc["state"] == "done" and doc["sheets"][0]["state"] == "failed" and "not queued" in doc["sheets"][0]["error"]

@@ -195,7 +195,9 @@ def test_a_reader_polling_during_a_large_sync_receives_every_final_state(tmp_pat
     def walk(since: datetime | None) -> str:
         token, mark = None, None
         while True:
-            page = rt.leads(LeadsQuery(sheet_id="poll", page_size=1000, continuation=token, include_deleted=True, updated_since=since))
+            page = rt.leads.page(
+                LeadsQuery(sheet_id="poll", page_size=1000, continuation=token, include_deleted=True, updated_since=since)
+            ).to_dict()
             mark = mark or page["watermark"]
             for item in page["items"]:
                 seen[item["id"]] = (item["notes"], item["deleted"])
@@ -364,7 +366,7 @@ def test_leads_of_a_removed_sheet_stay_and_are_not_served_unless_asked(tmp_path,
     _write(a, _people(3))
     _write(b, _people(4, start=10))
     keep, gone = csv_sheet("keep", a, customer="Acme"), csv_sheet("gone", b, customer="Acme")
-    Runtime(make_settings(keep, gone), environ={}, store=store).run_sync()
+    Runtime(make_settings(keep, gone), environ={}, store=store).syncs.run()
     set_runtime(Runtime(make_settings(keep), environ={}, store=store))  # "gone" removed from config
     list_leads = leads_http.list_leads.build().get_user_function()
     import azure.functions as func

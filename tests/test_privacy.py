@@ -93,7 +93,7 @@ def _setup(make_settings, tmp_path: Path, **kw) -> tuple[Runtime, TableLeadStore
 def test_erase_a_person_in_two_sheets_and_they_never_come_back(make_settings, tmp_path, caplog) -> None:
     caplog.set_level(logging.DEBUG, logger="leadsync")
     rt, store, _ = _setup(make_settings, tmp_path)
-    first = rt.run_sync(trigger="test")
+    first = rt.syncs.run(trigger="test")
     assert {s.sheet_id: s.added for s in first.sheets} == {"alpha": 14, "beta": 14}
 
     status, doc = _post("erase_person", {"email": " Person1@EXAMPLE.com ", "phone": "0044 7911-123-401"}, who="dpo@agency.example")
@@ -105,7 +105,7 @@ def test_erase_a_person_in_two_sheets_and_they_never_come_back(make_settings, tm
     assert not any("+447911123401" in json.dumps(e, default=str) or "person1@" in json.dumps(e, default=str) for e in stored)
 
     for _ in range(2):  # the next syncs, and the one after (the sheets still hold the person)
-        report = rt.run_sync(trigger="test")
+        report = rt.syncs.run(trigger="test")
         by_sheet = {s.sheet_id: s for s in report.sheets}
         for sheet_id in ("alpha", "beta"):
             s = by_sheet[sheet_id]
@@ -151,10 +151,10 @@ def test_guard_counts_suppressed_rows_as_neither_kept_nor_lost(make_settings, tm
     write(path, rows)
     rt = Runtime(make_settings(csv_sheet("office", path), erasure_key=KEY), environ={})
     set_runtime(rt)
-    assert rt.run_sync(trigger="test").sheets[0].added == 12
+    assert rt.syncs.run(trigger="test").sheets[0].added == 12
     status, doc = _post("erase_person", {"phone": "+44 20 7946 0999"})
     assert status == 200 and doc["erased"] == 10
-    report = rt.run_sync(trigger="test").sheets[0]
+    report = rt.syncs.run(trigger="test").sheets[0]
     assert report.blocked is None and report.guard and report.guard["allowed"], report.to_dict()
     assert report.suppressed == 10 and report.deleted == 0 and report.leads == 2
     live = rt.store.list_leads(sheet_id="office", include_deleted=True)[0]
@@ -166,11 +166,11 @@ def test_guard_counts_suppressed_rows_as_neither_kept_nor_lost(make_settings, tm
 def test_a_stored_lead_of_a_suppressed_person_is_deleted_by_the_sync(make_settings, tmp_path) -> None:
     """A lead written by a sync that raced the erasure is deleted (not soft-deleted) by the next sync, without tripping the guard."""
     rt, store, _ = _setup(make_settings, tmp_path)
-    rt.run_sync(trigger="test")
+    rt.syncs.run(trigger="test")
     # The list gains the person but their stored leads are still there (a sync in flight wrote them back).
     person1 = Identifiers("person1@example.com", "+447911123401")
     store.add_suppressions(person1.hashes(key_bytes(KEY)), "", datetime.now(UTC))
-    report = {s.sheet_id: s for s in rt.run_sync(trigger="test").sheets}
+    report = {s.sheet_id: s for s in rt.syncs.run(trigger="test").sheets}
     assert report["alpha"].suppressed == 1 and "erased_again" in report["alpha"].reason_codes
     assert report["alpha"].deleted == 0 and report["alpha"].guard["allowed"]
     assert not any(contacts(e) & set(person1.pairs()) for e in _all_stored(store))
@@ -180,11 +180,11 @@ def test_without_a_key_erasure_is_refused_and_health_says_so(make_settings, tmp_
     rt, store, _ = _setup(make_settings, tmp_path, erasure_key=None)
     status, doc = _post("erase_person", {"email": "person1@example.com"})
     assert status == 503 and "LEAD_SYNC_ERASURE_KEY" in doc["detail"]
-    assert rt.health_detail().doc["privacy"]["erasure"].startswith("erasure is not configured")
-    assert "erasure" not in json.dumps(rt.health_summary().doc)  # the anonymous summary tells nothing more
+    assert rt.health.detail().doc["privacy"]["erasure"].startswith("erasure is not configured")
+    assert "erasure" not in json.dumps(rt.health.summary().doc)  # the anonymous summary tells nothing more
     # a list made with a key, read without it: the sync writes nothing rather than bring people back
     store.add_suppressions(["e" + "0" * 64], "abc", datetime.now(UTC))
-    report = rt.run_sync(trigger="test").sheets[0]
+    report = rt.syncs.run(trigger="test").sheets[0]
     assert report.status == "ERROR" and "suppression_unusable" in report.reason_codes and report.written == 0
 
 
@@ -203,15 +203,15 @@ def test_bad_erasure_requests_are_400(make_settings, tmp_path) -> None:
 
 def test_unsuppress_is_a_separate_recorded_action(make_settings, tmp_path) -> None:
     rt, store, _ = _setup(make_settings, tmp_path)
-    rt.run_sync(trigger="test")
+    rt.syncs.run(trigger="test")
     assert _post("erase_person", {"email": "person1@example.com", "phone": "07911123401"})[0] == 200
     status, doc = _post("unsuppress_person", {"phone": "+447911123401"}, who="ops@agency.example")
     assert status == 200 and doc["removed"] == 1
     # the email is still on the list: person 1 of alpha (same email) stays withheld; beta's row (phone only) returns
-    report = {s.sheet_id: s for s in rt.run_sync(trigger="test").sheets}
+    report = {s.sheet_id: s for s in rt.syncs.run(trigger="test").sheets}
     assert report["alpha"].suppressed == 1 and report["beta"].suppressed == 0 and report["beta"].added == 1
     assert _post("unsuppress_person", {"email": "PERSON1@example.com"})[1]["removed"] == 1
-    report = {s.sheet_id: s for s in rt.run_sync(trigger="test").sheets}
+    report = {s.sheet_id: s for s in rt.syncs.run(trigger="test").sheets}
     assert report["alpha"].added == 1 and report["alpha"].suppressed == 0
     actions = [(a["action"], a["actor"], a["counts"]) for a in _audit()]
     assert actions[:2] == [("unsuppress", "function key", {"identifiers": 1}), ("unsuppress", "ops@agency.example", {"identifiers": 1})]
@@ -256,7 +256,7 @@ def test_purge_removes_only_leads_past_retention(make_settings, tmp_path) -> Non
     assert purge[0]["actor"] == "retention timer"
     # bounded: a second run has nothing left past retention, and the deployment-wide setting applies to the other sheet
     rt2 = Runtime(make_settings(*settings.sheets, erasure_key=KEY, retention_days=3, purge_max=100), environ={}, store=rt.store)
-    doc = rt2.purge()
+    doc = rt2.privacy.purge().to_dict()
     assert {x["sheet_id"]: x["purged"] for x in doc["sheets"]} == {"short": 0, "kept": 4}
 
 
@@ -265,9 +265,9 @@ def test_approvals_are_in_the_audit_trail(make_settings, tmp_path) -> None:
     write(path, [person(i) for i in range(1, 21)])
     rt = Runtime(make_settings(csv_sheet("big", path), erasure_key=KEY), environ={})
     set_runtime(rt)
-    rt.run_sync(trigger="test")
+    rt.syncs.run(trigger="test")
     write(path, [person(1)])
-    blocked = rt.run_sync(trigger="test").sheets[0].blocked
+    blocked = rt.syncs.run(trigger="test").sheets[0].blocked
     assert blocked is not None
     status, doc = _post(
         "approve_drop",
@@ -358,7 +358,7 @@ def test_erased_people_never_reappear_and_no_other_lead_is_lost(azurite, tmp_pat
     )
     rt = Runtime(settings_, environ={})
     set_runtime(rt)
-    rt.run_sync(trigger="test")
+    rt.syncs.run(trigger="test")
     erased: set[int] = set()
     ever = {s: set(who) for s, who in content.items()}
     for op in ops:
@@ -372,7 +372,7 @@ def test_erased_people_never_reappear_and_no_other_lead_is_lost(azurite, tmp_pat
             status, doc = _post("erase_person", body)
             assert status == 200, doc
             erased.add(who)
-        reports = rt.run_sync(trigger="test").sheets
+        reports = rt.syncs.run(trigger="test").sheets
         assert all(r.status != "ERROR" for r in reports), [r.to_dict() for r in reports]
         stored = _all_stored(rt.store)
         present = {(e["PartitionKey"], e["email"]): bool(e["deleted"]) for e in stored}
@@ -395,9 +395,9 @@ def test_stored_leads_of_listed_people_do_not_trip_the_guard(make_settings, tmp_
     write(path, [[f"Staff {i}", f"staff{i}@office.example", f"07911 1234{i:02d}", "020 7946 0999" if i < 10 else ""] for i in range(12)])
     rt = Runtime(make_settings(csv_sheet("office", path), erasure_key=KEY), environ={})
     set_runtime(rt)
-    assert rt.run_sync(trigger="test").sheets[0].added == 12
+    assert rt.syncs.run(trigger="test").sheets[0].added == 12
     rt.store.add_suppressions(Identifiers(phone="+442079460999").hashes(key_bytes(KEY)), "", datetime.now(UTC))
-    report = rt.run_sync(trigger="test").sheets[0]
+    report = rt.syncs.run(trigger="test").sheets[0]
     assert report.blocked is None and report.guard and report.guard["allowed"], report.to_dict()
     assert report.suppressed == 10 and report.deleted == 0 and "erased_again" in report.reason_codes
     assert len(_all_stored(rt.store)) == 2

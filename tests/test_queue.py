@@ -21,7 +21,7 @@ from shared.config import SheetConfig, load_settings
 from shared.core.messages import MessageError, SyncMessage, parse_message, sheet_of
 from shared.core.pacing import Read, backoff_seconds, day_offset, full_check_due, max_in_window, plan_reads
 from shared.errors import SourceRateLimitedError, SourceUnavailableError
-from shared.service import Runtime, set_runtime
+from shared.service import ApprovalRequest, Runtime, SyncRequest, set_runtime
 from tests.conftest import SAMPLES
 
 
@@ -66,7 +66,7 @@ def test_messages_are_base64_json_as_the_trigger_expects(make_settings, store) -
     from azure.storage.queue import QueueClient
 
     rt = _samples(make_settings, store)
-    out = rt.enqueue_sync("timer")
+    out = rt.syncs.enqueue("timer").to_dict()
     assert out["messages"] == 4
     raw = QueueClient.from_connection_string(rt.settings.storage_connection, rt.settings.queue_name)  # type: ignore[arg-type]
     peeked = raw.peek_messages(max_messages=32)
@@ -90,7 +90,7 @@ def test_duplicate_delivery_does_no_harm(make_settings, store) -> None:
     assert len(leads) == 6
     # a delivery that overlaps a running one (lease held) skips without touching anything
     assert store.acquire_lease("bright-dental", "someone-else", datetime.now(UTC), 600)
-    assert rt.handle_message(msg) == "busy"
+    assert rt.worker.handle(msg) == "busy"
     store.release_lease("bright-dental", "someone-else")
     assert len(store.list_runs("bright-dental", 10)) == 2
 
@@ -124,8 +124,8 @@ def test_poisoned_sheet_is_error_in_health_and_telemetry(make_settings, store, c
     assert state is not None and state.status == "ERROR" and state.reason_codes == ("poisoned",)
     assert "HTTP 503" in state.messages[0] and "To fix" in state.messages[0]
     assert store.get_state("acme-facebook").status in ("SUCCESS", "WARNING"), "the other sheet is unaffected"
-    rt._states_cache = None
-    health = rt.health_detail().doc
+    rt.states_changed()
+    health = rt.health.detail().doc
     entry = next(s for s in health["sheets"] if s["sheet_id"] == "bright-dental")
     assert entry["status"] == "ERROR" and "poisoned" in entry["reason_codes"]
     # emitted as the sheet-ERROR alert expects: event sheet_sync, status ERROR, reason_codes has poisoned
@@ -137,11 +137,11 @@ def test_poisoned_sheet_is_error_in_health_and_telemetry(make_settings, store, c
 def test_poisoned_manual_run_shows_failed(make_settings, store) -> None:
     source = FailingSource(SourceUnavailableError("timed out"))
     rt = _samples(make_settings, store, _with_source(source))
-    started = rt.start_sync(__import__("shared.service").service.SyncRequest("bright-dental"))
-    assert started.run["sheets"][0]["state"] == "queued"
+    started = rt.syncs.start(SyncRequest("bright-dental"))
+    assert started.run.sheets[0].state == "queued" and not started.finished
     Worker.from_host_json(rt.queue, retry_delay=0).run_until_idle(timeout=60)  # type: ignore[arg-type]
-    sheet = rt.run_status(started.run_id)["sheets"][0]
-    assert sheet["state"] == "failed" and "poisoned" in sheet["error"] and "timed out" in sheet["error"]
+    sheet = rt.syncs.status(started.run_id).sheets[0]
+    assert sheet.state == "failed" and sheet.error and "poisoned" in sheet.error and "timed out" in sheet.error
 
 
 def test_rate_limited_sheet_is_put_back_with_a_delay(make_settings, store) -> None:
@@ -158,12 +158,12 @@ def test_rate_limited_sheet_is_put_back_with_a_delay(make_settings, store) -> No
     assert state.status == "WARNING" and "source_rate_limited" in state.reason_codes
     # the last allowed deferral turns into a retry by the queue instead
     with pytest.raises(Exception, match="transient"):
-        rt.handle_message(SyncMessage("bright-dental", "r3", "timer", attempt=6).to_json())
+        rt.worker.handle(SyncMessage("bright-dental", "r3", "timer", attempt=6).to_json())
 
 
 def test_unknown_sheet_message_completes(make_settings, store) -> None:
     rt = _samples(make_settings, store)
-    assert rt.handle_message(SyncMessage("gone-sheet", "r4", "timer").to_json()) == "unknown"
+    assert rt.worker.handle(SyncMessage("gone-sheet", "r4", "timer").to_json()) == "unknown"
 
 
 def test_settings_choose_queue_and_credentials() -> None:
@@ -281,9 +281,9 @@ def test_health_warns_when_the_sheets_cannot_fit_the_interval() -> None:
 
     sheets = tuple(SheetConfig(id=f"g{i}", customer="C", spreadsheet_id=f"1{i:013d}") for i in range(900))
     crowded = Runtime(Settings(sheets=sheets, sync_schedule="0 */15 * * * *", storage_connection="x"), environ={})
-    assert any("add service accounts" in w for w in crowded._pacing_warnings())
+    assert any("add service accounts" in w for w in crowded.health._pacing_warnings())
     fine = Runtime(Settings(sheets=sheets[:500], sync_schedule="0 */15 * * * *", storage_connection="x"), environ={})
-    assert fine._pacing_warnings() == []
+    assert fine.health._pacing_warnings() == []
 
 
 def test_unknown_run_before_any_manual_sync_is_404_not_503(make_settings, store) -> None:
@@ -292,7 +292,7 @@ def test_unknown_run_before_any_manual_sync_is_404_not_503(make_settings, store)
 
     rt = _samples(make_settings, store)
     with pytest.raises(UnknownRunError):
-        rt.run_status("abc")
+        rt.syncs.status("abc")
     assert rt.settings.jobs_table not in {t.name for t in store.service.list_tables()}
 
 
@@ -300,7 +300,7 @@ def test_sheet_list_from_a_table(azurite, make_settings, monkeypatch, tmp_path) 
     """LEAD_SYNC_SHEETS_TABLE: thousands of entries, validated like the setting, re-read while the app runs."""
     import uuid
 
-    import shared.service as service
+    import shared.service.root as service
     from shared.adapters.sheet_table import write_sheet_entries
     from shared.cli import main as cli
     from shared.config import StorageTarget
@@ -343,7 +343,6 @@ def test_guard_and_approval_work_through_the_queue(make_settings, store, tmp_pat
     """A drop is blocked on the queue path (completed, never retried or poisoned), nothing is written; the approved change applies once."""
     import csv
 
-    from shared.service import ApprovalRequest
     from tests.conftest import csv_sheet
 
     path = tmp_path / "t.csv"
@@ -353,19 +352,19 @@ def test_guard_and_approval_work_through_the_queue(make_settings, store, tmp_pat
     rt = Runtime(make_settings(csv_sheet("t", path)), environ={}, store=store)
     set_runtime(rt)
     worker = Worker.from_host_json(rt.queue, retry_delay=0)  # type: ignore[arg-type]
-    rt.enqueue_sync("timer")
+    rt.syncs.enqueue("timer")
     worker.run_until_idle()
     with path.open("w", newline="") as f:
         csv.writer(f).writerows(rows[:2])
-    rt.enqueue_sync("timer")
+    rt.syncs.enqueue("timer")
     worker.run_until_idle()
     state = store.get_state("t")
     assert state.status == "ERROR" and "guard_blocked" in state.reason_codes and state.blocked is not None
     assert [o for _, o in worker.outcomes] == ["ok", "ok"], "a blocked sync is an answer, not a failure to retry"
     live = [x for x in store.list_leads(sheet_id="t", page_size=100)[0] if not x.get("deleted")]
     assert len(live) == 20, "nothing written while blocked"
-    rt.approve(ApprovalRequest("t", state.blocked.id, "ops", "list cleaned"))
-    rt.enqueue_sync("timer")
+    rt.approvals.approve(ApprovalRequest("t", state.blocked.id, "ops", "list cleaned"))
+    rt.syncs.enqueue("timer")
     worker.run_until_idle()
     after = store.get_state("t")
     assert after.status == "SUCCESS" and "approved" in after.reason_codes

@@ -25,7 +25,7 @@ def test_schemathesis_finds_no_server_error_and_no_answer_off_the_schema(make_se
     base = load_settings({"LEAD_SYNC_SHEETS_FILE": str(SAMPLES / "sheets.json"), "LEAD_SYNC_STORAGE": "x"})
     rt = Runtime(make_settings(*base.sheets, erasure_key="schemathesis-erasure-key-0123456789"), environ={}, store=store)
     set_runtime(rt)
-    rt.run_sync(trigger="test")
+    rt.syncs.run(trigger="test")
     server = make_server("127.0.0.1", 0, key="test-key")
     threading.Thread(target=server.serve_forever, daemon=True).start()
     root = f"http://127.0.0.1:{server.server_address[1]}"

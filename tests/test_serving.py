@@ -287,7 +287,7 @@ def _runtime_with_samples(make_settings, store, **kw) -> Runtime:
 def test_anonymous_health_discloses_nothing(make_settings, store) -> None:
     """The anonymous view: status, start time, counts; no customer, sheet id, message, path or host."""
     rt = _runtime_with_samples(make_settings, store, google_credentials=KEY)
-    rt.run_sync()
+    rt.syncs.run()
     status, doc, text = _call("health", _req("GET", {"sheet": "acme-facebook", "runs": "50"}))
     assert status == 200 and doc["sheets"]["total"] == 4 and doc["sheets"]["WARNING"] == 2
     assert set(doc) == {"status", "checked_at", "version", "started_at", "storage", "configuration", "syncs", "sheets", "detail"}
@@ -393,7 +393,7 @@ def test_health_reads_storage_once_per_few_seconds(make_settings, store) -> None
     for _ in range(20):
         assert _call("health", _req("GET"))[0] == 200
     assert len(calls) == 1
-    rt._states_cache = None
+    rt.states_changed()
     _call("health_detail", _req("GET"))
     assert len(calls) == 2
 
@@ -505,12 +505,12 @@ def test_a_sheet_whose_syncs_stopped_is_stale(make_settings, store) -> None:
     from datetime import UTC, datetime, timedelta
 
     rt = _runtime_with_samples(make_settings, store, sync_schedule="0 */15 * * * *")
-    rt.run_sync()
+    rt.syncs.run()
     assert _call("health", _req("GET"))[1]["syncs"] == "fresh"
     from shared.core.state import SheetState
 
     store.save_state(SheetState("bright-dental", last_run_at=datetime.now(UTC) - timedelta(hours=2)), fields=("last_run_at",))
-    rt._states_cache = None
+    rt.states_changed()
     public = _call("health", _req("GET"))[1]
     detail = {s["sheet_id"]: s for s in _call("health_detail", _req("GET"))[1]["sheets"]}
     assert public["syncs"] == "stale" and public["status"] == "WARNING"

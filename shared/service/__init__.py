@@ -1,0 +1,55 @@
+"""
+The application service: the use cases the functions and the CLI call, and the composition root
+that wires them to settings and adapters.
+
+- ``inputs``: validated requests (``LeadsQuery``, ``SyncRequest``, ...), built by ``shared.web``
+  and ``shared.cli``;
+- ``results``: typed results with ``to_dict()``;
+- ``health``, ``leads``, ``syncs``, ``worker``, ``approvals``, ``privacy``: the use cases, each a
+  class over the runtime, raising ``LeadSyncError`` subclasses (``shared.errors``);
+- ``root``: ``Runtime``, the composition root (settings, lazily built adapters, the use cases),
+  one per process (``get_runtime``).
+
+Use cases never see HTTP: ``shared.web`` maps their errors to status codes and their results to
+documents; ``shared.cli`` maps the same errors to exit codes.
+"""
+
+from ..errors import LeadSyncError
+from .inputs import MAX_PAGE, ApprovalRequest, AuditQuery, ErasureRequest, HealthQuery, LeadsQuery, SyncRequest
+from .results import (
+    ApprovalResult,
+    AuditPage,
+    Enqueued,
+    ErasureResult,
+    HealthView,
+    LeadsPage,
+    Outcome,
+    PurgeResult,
+    SyncStarted,
+    UnsuppressResult,
+)
+from .root import Runtime, get_runtime, set_runtime
+
+__all__ = [
+    "MAX_PAGE",
+    "ApprovalRequest",
+    "ApprovalResult",
+    "AuditPage",
+    "AuditQuery",
+    "Enqueued",
+    "ErasureRequest",
+    "ErasureResult",
+    "HealthQuery",
+    "HealthView",
+    "LeadSyncError",
+    "LeadsPage",
+    "LeadsQuery",
+    "Outcome",
+    "PurgeResult",
+    "Runtime",
+    "SyncRequest",
+    "SyncStarted",
+    "UnsuppressResult",
+    "get_runtime",
+    "set_runtime",
+]

@@ -1,0 +1,58 @@
+"""
+What a use case needs from the composition root (``root.Runtime`` implements it): the settings,
+the adapters behind the ports, and the health cache of sync states.
+
+Use cases depend on this protocol, never on the root, so a test may hand one any object that
+fits, and the root is the only module that builds adapters.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from ..config import Settings, SheetConfig
+from ..core.state import SheetState
+from ..ports import LeadStore, SheetSource, SyncJobs, SyncQueue
+
+
+class Deps(Protocol):
+    telemetry_connection: str | None
+    """Application Insights, when configured; ``telemetry.configure`` is called with it."""
+
+    @property
+    def settings(self) -> Settings:
+        """The settings now (the sheet list may be re-read from a table)."""
+        ...
+
+    @property
+    def store(self) -> LeadStore:
+        """The store syncs write through; raises ``ConfigError`` when no storage is configured."""
+        ...
+
+    @property
+    def read_store(self) -> LeadStore:
+        """The store HTTP reads go through: short timeouts, one retry."""
+        ...
+
+    @property
+    def queue(self) -> SyncQueue: ...
+
+    @property
+    def jobs(self) -> SyncJobs: ...
+
+    @property
+    def read_jobs(self) -> SyncJobs: ...
+
+    def source_for(self, sheet: SheetConfig, defer_rate_limits: bool = False) -> SheetSource: ...
+
+    def known(self, sheet_id: str) -> bool:
+        """Whether ``sheet_id`` is configured, validly or not."""
+        ...
+
+    def states(self) -> list[SheetState]:
+        """Every sheet's sync state, cached briefly for health."""
+        ...
+
+    def states_changed(self) -> None:
+        """Forget the cached states: a use case changed them."""
+        ...

@@ -1,0 +1,198 @@
+"""Use case: sync health, as anyone may see it (summary) and as operators see it (detail)."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime
+from typing import Any
+
+from .. import buildinfo
+from ..config import Settings, SheetConfig
+from ..core.models import Status
+from ..core.state import SheetState
+from ..errors import ConfigError, StoreError, UnknownSheetError
+from .deps import Deps
+from .inputs import HealthQuery
+from .privacy import privacy_status
+from .results import HealthView
+from .syncs import interval_seconds
+
+
+class Health:
+    def __init__(self, deps: Deps):
+        self._deps = deps
+        self._pacing_warning: tuple[Settings, list[str]] | None = None
+
+    def summary(self) -> HealthView:
+        """
+        What anyone may know: overall status, build, start time, sheets per status and whether
+        syncs are fresh. No customer, sheet id, message or address.
+        """
+        view = self.detail(HealthQuery(runs=0))
+        doc = view.doc
+        counts: dict[str, int] = {"total": 0, "SUCCESS": 0, "WARNING": 0, "ERROR": 0}
+        for entry in doc["sheets"]:
+            if entry.get("enabled", True):
+                counts["total"] += 1
+                counts[entry["status"]] = counts.get(entry["status"], 0) + 1
+        summary = {
+            "status": doc["status"],
+            "checked_at": doc["checked_at"],
+            "version": doc["version"],
+            "started_at": doc["started_at"],
+            "storage": "ok" if view.storage_ok else "unavailable",
+            "configuration": "ok" if not doc["problems"] else "has problems",
+            "syncs": "stale" if any("stale" in e.get("reason_codes", []) for e in doc["sheets"]) else "fresh",
+            "sheets": counts,
+            "detail": "GET /api/leads/health/detail with a function key shows each sheet",
+        }
+        return HealthView(summary, view.storage_ok)
+
+    def detail(self, query: HealthQuery | None = None) -> HealthView:
+        """
+        Overall and per-sheet status for operators (function key); no lead data.
+
+        Each sheet shows its last ``query.runs`` runs from its state (one query for all sheets);
+        with ``query.sheet_id``, only that sheet, with up to 50 runs read from the run history.
+        """
+        query = query or HealthQuery()
+        sheet_id = query.sheet_id
+        if sheet_id is not None and not self._deps.known(sheet_id):
+            raise UnknownSheetError(sheet_id)
+        s = self._deps.settings
+        out: dict[str, Any] = {
+            "checked_at": datetime.now(UTC).isoformat(),
+            "version": buildinfo.version(),
+            "started_at": buildinfo.started_at(),
+            "problems": list(s.problems),
+            "warnings": list(s.warnings) + self._pacing_warnings(),
+        }
+        sheets: list[dict[str, Any]] = []
+        storage_ok = True
+        try:
+            states = {st.sheet_id: st for st in self._deps.states()}
+        except (ConfigError, StoreError) as e:
+            states = {}
+            out["problems"].append(f"storage cannot be read now: {e}")
+            storage_ok = False
+        for b in s.broken:
+            if sheet_id not in (None, b.id):
+                continue
+            sheets.append({"sheet_id": b.id, "customer": b.customer, "status": "ERROR", "messages": [b.error], "reason_codes": ["config"]})
+        now = datetime.now(UTC)
+        for sheet in s.sheets:
+            if sheet_id not in (None, sheet.id):
+                continue
+            st = states.get(sheet.id)
+            entry = self._sheet_health(sheet, st, query.runs, with_runs=sheet_id is not None)
+            self._mark_stale(entry, st, now)
+            if st is not None and st.lease_expired(now):
+                _warn(entry, "interrupted", "the last run did not finish (killed, timed out or restarted); the next run recovers")
+            sheets.append(entry)
+        # A sheet switched off in config keeps its last status for reference but does not count.
+        statuses = [Status(x["status"]) for x in sheets if x.get("enabled", True)]
+        if out["problems"]:
+            statuses.append(Status.ERROR)
+        if out["warnings"]:
+            statuses.append(Status.WARNING)
+        out["status"] = Status.worst(statuses).value
+        out["sheets"] = sheets
+        out["privacy"] = privacy_status(s)
+        if sheet_id is None:
+            configured = {x.id for x in s.sheets} | {b.id for b in s.broken}
+            out["orphaned"] = [
+                {
+                    "sheet_id": st.sheet_id,
+                    "customer": st.leads_customer or st.customer,
+                    "leads": st.baseline,
+                    "last_seen": _iso(st.last_run_at),
+                    "reason_codes": ["orphaned"],
+                }
+                for st in states.values()
+                if st.sheet_id not in configured
+            ]
+        return HealthView(out, storage_ok)
+
+    def _pacing_warnings(self) -> list[str]:
+        """WARNING when the Google sheets cannot all be read within an interval under the quota
+        (computed once per sheet list: a list re-read from the sheets table is planned again)."""
+        s = self._deps.settings
+        if self._pacing_warning is None or self._pacing_warning[0] is not s:
+            self._pacing_warning = (s, [])
+            if s.sync_schedule and any(x.source == "google" for x in s.sheets):
+                from ..core.pacing import Read, plan_reads
+
+                interval = min(interval_seconds(s), 3600.0)
+                reads = [
+                    Read(x.id, s.credential_name(x), s.project_of(s.credential_name(x)))
+                    for x in s.sheets
+                    if x.enabled and x.source == "google"
+                ]
+                plan = plan_reads(reads, interval, s.reads_per_minute, s.project_reads_per_minute)
+                if not plan.fits:
+                    self._pacing_warning[1].append(
+                        f"{len(reads)} Google sheets need {plan.needed_seconds:.0f} s to be read within Google's quota "
+                        f"({s.reads_per_minute}/min per key, {s.project_reads_per_minute}/min per project) but SYNC_SCHEDULE "
+                        f"runs every {interval:.0f} s: add service accounts (GOOGLE_SERVICE_ACCOUNTS, credential per sheet) "
+                        "or lengthen the interval"
+                    )
+        return list(self._pacing_warning[1])
+
+    def _mark_stale(self, entry: dict[str, Any], st: SheetState | None, now: datetime) -> None:
+        """WARNING ``stale`` when an enabled sheet's last finished run is older than the limit."""
+        s = self._deps.settings
+        last = st.last_run_at if st else None
+        if not entry.get("enabled", True) or last is None or now - last <= s.stale_limit:
+            return
+        hours = (now - last).total_seconds() / 3600
+        _warn(
+            entry,
+            "stale",
+            (
+                f"no sync of this sheet has finished for {hours:.1f} h (more than {s.stale_after} timer periods): "
+                "check that the sync timer runs (SYNC_SCHEDULE, the function app's state) and the run history"
+            ),
+        )
+
+    def _sheet_health(self, sheet: SheetConfig, st: SheetState | None, history: int, with_runs: bool) -> dict[str, Any]:
+        entry: dict[str, Any] = {"sheet_id": sheet.id, "customer": sheet.customer, "source": sheet.source, "enabled": sheet.enabled}
+        if st is None or not st.status:
+            entry.update(status="WARNING", messages=["not synced yet"], reason_codes=["never_synced"])
+            return entry
+        now = datetime.now(UTC)
+        approval = st.approval if st.approval and st.approval.valid_for(st.blocked, now) else None
+        entry.update(
+            status=st.status,
+            messages=list(st.messages),
+            reason_codes=list(st.reason_codes),
+            last_run_at=_iso(st.last_run_at),
+            last_success_at=_iso(st.last_success_at),
+            leads=st.baseline,
+            counts=dict(st.counts),
+            header_row=None if st.header_row is None else st.header_row + 1,
+            header_row_index=st.header_row,
+            header_strategy=st.header_strategy,
+            guard=dict(st.guard) if st.guard else None,
+            blocked=st.blocked.to_dict() if st.blocked else None,
+            awaiting_approval=st.blocked is not None and approval is None,
+            approved=({"change_id": approval.change_id, "at": approval.at.isoformat(), "by": approval.by} if approval else None),
+            approvals=[a.to_dict() for a in st.approvals[-10:]],
+            skipped_runs=st.skipped_runs,
+        )
+        entry["recent_runs"] = [r.to_dict() for r in st.recent_runs[:history]]
+        if with_runs:
+            with contextlib.suppress(StoreError):
+                entry["recent_runs"] = [r.to_dict() for r in self._deps.read_store.list_runs(sheet.id, min(history, 50))]
+        return entry
+
+
+def _warn(entry: dict[str, Any], code: str, message: str) -> None:
+    entry["status"] = Status.worst([Status(entry["status"]), Status.WARNING]).value
+    entry["messages"] = [*entry.get("messages", []), message]
+    entry["reason_codes"] = [*entry.get("reason_codes", []), code]
+
+
+def _iso(v: Any) -> str | None:
+    if isinstance(v, datetime):
+        return v.isoformat()
+    return v or None

@@ -1,0 +1,136 @@
+"""Use case: personal data (issue 14). Erase a person, lift a suppression, purge past retention, read the audit trail."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from .. import telemetry
+from ..config import Settings
+from ..errors import ConfigError, InvalidRequestError, StoreError
+from .audit import record as record_audit
+from .deps import Deps
+from .inputs import AuditQuery, ErasureRequest
+from .results import AuditPage, ErasureResult, PurgedSheet, PurgeResult, UnsuppressResult
+
+if TYPE_CHECKING:
+    from ..core.privacy import Identifiers
+
+
+class Privacy:
+    def __init__(self, deps: Deps):
+        self._deps = deps
+
+    def _key(self) -> bytes:
+        from ..core.privacy import key_bytes
+
+        problem = self._deps.settings.erasure_problem
+        if problem is not None:
+            raise ConfigError(problem)
+        return key_bytes(self._deps.settings.erasure_key or "")
+
+    def _identifiers(self, request: ErasureRequest) -> Identifiers:
+        from ..core.privacy import parse_identifiers
+
+        try:
+            return parse_identifiers(request.email, request.phone, self._deps.settings.phone_region)
+        except ValueError as e:
+            raise InvalidRequestError(str(e)) from None
+
+    def erase(self, request: ErasureRequest) -> ErasureResult:
+        """
+        Erase a person: their identifiers join the suppression list (keyed hashes) first, so a sync
+        that starts now withholds them; then every stored lead of every sheet carrying them
+        (primary or further contact columns, deleted or not) is deleted for real. Idempotent.
+        """
+        from ..core.privacy import key_id, matches_person
+
+        key = self._key()
+        person = self._identifiers(request)
+        store = self._deps.store
+        hashes = person.hashes(key)
+        store.add_suppressions(hashes, key_id(key), datetime.now(UTC))
+        found: dict[str, list[str]] = {}
+        for sheet_id, lead_key, fields in store.find_contacts(person.email, person.phone):
+            if matches_person(fields, person):
+                found.setdefault(sheet_id, []).append(lead_key)
+        counts = {sheet_id: store.delete_leads(sheet_id, keys) for sheet_id, keys in sorted(found.items())}
+        total = sum(counts.values())
+        self._deps.states_changed()
+        audit_id = record_audit(
+            store,
+            "erasure",
+            request.actor,
+            list(counts),
+            {"leads": total, "sheets": len(counts), "identifiers": len(hashes)},
+            per_sheet=counts,
+        )
+        telemetry.log_privacy("erasure", leads=total, sheets=len(counts), suppressed=len(hashes))
+        return ErasureResult(counts, len(hashes), tuple(k for k, _ in person.pairs()), audit_id)
+
+    def unsuppress(self, request: ErasureRequest) -> UnsuppressResult:
+        """Take a person's identifiers off the suppression list (a separate, recorded action): later syncs store them again."""
+        key = self._key()
+        person = self._identifiers(request)
+        store = self._deps.store
+        removed = store.remove_suppressions(person.hashes(key))
+        audit_id = record_audit(store, "unsuppress", request.actor, [], {"identifiers": removed})
+        telemetry.log_privacy("unsuppress", identifiers=removed)
+        return UnsuppressResult(removed, audit_id)
+
+    def purge(self, now: datetime | None = None) -> PurgeResult:
+        """
+        Delete for real the leads soft-deleted longer ago than their sheet's retention (off unless
+        set), at most ``purge_max`` per sheet per run; what is left goes in the next run. A storage
+        failure while purging ends the run with what was purged so far and the error; a failure to
+        record the purge in the audit trail raises ``StoreError``.
+        """
+        from ..core.privacy import retention_cutoff
+
+        now = now or datetime.now(UTC)
+        s = self._deps.settings
+        sheets: list[PurgedSheet] = []
+        error: str | None = None
+        try:
+            store = self._deps.store
+            for sheet in s.sheets:
+                days = s.retention(sheet)
+                cutoff = retention_cutoff(now, days)
+                if cutoff is None or days is None:
+                    continue
+                keys = store.deleted_before(sheet.id, cutoff, s.purge_max)
+                n = store.delete_leads(sheet.id, keys) if keys else 0
+                sheets.append(PurgedSheet(sheet.id, days, n, len(keys) >= s.purge_max))
+        except (ConfigError, StoreError) as e:
+            error = str(e)
+        total = sum(x.purged for x in sheets)
+        audit_id = None
+        if total:
+            hit = [x for x in sheets if x.purged]
+            audit_id = record_audit(
+                self._deps.store,
+                "purge",
+                "retention timer",
+                [x.sheet_id for x in hit],
+                {"leads": total},
+                per_sheet={x.sheet_id: x.purged for x in hit},
+            )
+        telemetry.log_privacy("purge", leads=total, sheets=len(sheets), failed=int(error is not None))
+        return PurgeResult(tuple(sheets), error, audit_id)
+
+    def audit(self, query: AuditQuery) -> AuditPage:
+        """One page of the audit trail, newest first."""
+        try:
+            items, token = self._deps.read_store.list_audit(query.page_size, query.continuation)
+        except ValueError as e:
+            raise InvalidRequestError(str(e)) from e
+        return AuditPage(items, token)
+
+
+def privacy_status(s: Settings) -> dict[str, Any]:
+    """Whether erasure can run and the retention in force (for health): no identifier, no count of people."""
+    return {
+        "erasure": "ready" if s.erasure_problem is None else s.erasure_problem,
+        "retention_days": s.retention_days,
+        "sheet_retention": {x.id: x.retention_days for x in s.sheets if x.retention_days is not None},
+    }

@@ -1,0 +1,195 @@
+"""
+What the use cases return: typed results, each with ``to_dict()``, the document ``shared.web``
+answers and the CLI prints. A result knows nothing of HTTP (status codes, headers, ETags).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from ..core.jobs import Job
+from ..core.state import BlockedChange
+
+
+@dataclass(frozen=True)
+class HealthView:
+    """A health document and whether storage could be read for it (``shared.web`` answers 503 when not)."""
+
+    doc: dict[str, Any]
+    storage_ok: bool = True
+
+
+@dataclass(frozen=True)
+class LeadsPage:
+    """One page of leads; ``continuation`` fetches the next, ``watermark`` is where an incremental reader resumes."""
+
+    items: list[dict[str, Any]]
+    continuation: str | None
+    watermark: str | None
+    total: int | None = None
+    """Every matching lead (``count=true`` only)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "items": self.items,
+            "count": len(self.items),
+            "continuation": self.continuation,
+            "watermark": self.watermark,
+        }
+        if self.total is not None:
+            doc["total"] = self.total
+        return doc
+
+
+@dataclass(frozen=True)
+class Enqueued:
+    """A run handed to the sync queue: one message per sheet, the last one delayed ``last_delay_s``."""
+
+    run_id: str
+    messages: int
+    sheets: tuple[str, ...]
+    broken: tuple[str, ...] = ()
+    """Sheets whose configuration is invalid: reported, not queued."""
+    last_delay_s: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "messages": self.messages,
+            "broken": list(self.broken),
+            "last_delay_s": self.last_delay_s,
+            "sheets": list(self.sheets),
+        }
+
+
+@dataclass(frozen=True)
+class SyncStarted:
+    """A manual sync handed to the queue: its run, finished or not yet."""
+
+    run: Job
+    finished: bool = False
+
+    @property
+    def run_id(self) -> str:
+        return self.run.run_id
+
+    @property
+    def report(self) -> dict[str, Any] | None:
+        """The sheet's report when a one-sheet run finished with one; else None."""
+        if not self.finished or len(self.run.sheets) != 1:
+            return None
+        return self.run.sheets[0].report
+
+
+class Outcome(StrEnum):
+    """What became of one queue message."""
+
+    DONE = "done"
+    BUSY = "busy"
+    """Another run held the sheet; a timer message is dropped (the next interval syncs it)."""
+    DEFERRED = "deferred"
+    """Sent back to the queue with a delay (Google's 429, or a busy sheet of a manual run)."""
+    MALFORMED = "malformed"
+    UNKNOWN = "unknown"
+    """The message names a sheet that is not configured (any more)."""
+    POISONED = "poisoned"
+
+
+@dataclass(frozen=True)
+class ApprovalResult:
+    """An approval recorded: the change it applies to and who gave it."""
+
+    sheet_id: str
+    change: BlockedChange
+    by: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sheet_id": self.sheet_id,
+            "approved": True,
+            "change": self.change.to_dict(),
+            "by": self.by,
+            "message": "the next sync applies this change if it is exactly the same; anything else, or 24 hours, lets the approval lapse",
+        }
+
+
+@dataclass(frozen=True)
+class ErasureResult:
+    """A person erased: leads deleted per sheet, identifiers suppressed, and the audit record."""
+
+    per_sheet: dict[str, int]
+    suppressed: int
+    identifiers: tuple[str, ...]
+    """The kinds given (``email``, ``phone``), never the values."""
+    audit_id: str
+
+    @property
+    def erased(self) -> int:
+        return sum(self.per_sheet.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "erased": self.erased,
+            "sheets": [{"sheet_id": k, "leads": v} for k, v in self.per_sheet.items()],
+            "suppressed": self.suppressed,
+            "identifiers": list(self.identifiers),
+            "audit_id": self.audit_id,
+            "message": "deleted for real; every later sync withholds rows carrying these identifiers and reports them by row number",
+        }
+
+
+@dataclass(frozen=True)
+class UnsuppressResult:
+    removed: int
+    audit_id: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "removed": self.removed,
+            "audit_id": self.audit_id,
+            "message": "the next syncs store this person's rows again"
+            if self.removed
+            else "these identifiers were not on the suppression list",
+        }
+
+
+@dataclass(frozen=True)
+class PurgedSheet:
+    sheet_id: str
+    retention_days: float
+    purged: int
+    more: bool
+    """The run stopped at ``purge_max``: the next run deletes more."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sheet_id": self.sheet_id, "retention_days": self.retention_days, "purged": self.purged, "more": self.more}
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    """A retention run: what each sheet with a retention purged, and the error that stopped it, if any."""
+
+    sheets: tuple[PurgedSheet, ...]
+    error: str | None = None
+    audit_id: str | None = None
+
+    @property
+    def purged(self) -> int:
+        return sum(x.purged for x in self.sheets)
+
+    def to_dict(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"purged": self.purged, "sheets": [x.to_dict() for x in self.sheets], "error": self.error}
+        if self.audit_id is not None:
+            doc["audit_id"] = self.audit_id
+        return doc
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    items: list[dict[str, Any]]
+    continuation: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"items": self.items, "count": len(self.items), "continuation": self.continuation}

@@ -1,0 +1,158 @@
+"""
+Use case: the queue function's work. Sync the one sheet a message names; after every delivery
+failed, record the sheet as poisoned.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from typing import Any
+
+from .. import telemetry
+from ..core.models import Status
+from ..core.state import SheetState
+from ..errors import ConfigError, LeadSyncError, RetryLater, StoreError
+from .deps import Deps
+from .results import Outcome
+from .syncs import record_progress
+
+BUSY_RETRY_SECONDS = 30.0
+"""A manual run's sheet found busy (another run holds its lease) is tried again after this."""
+MAX_DEFERRALS = 6
+"""A sheet deferred by a 429 this many times is retried by the queue instead (and may be poisoned)."""
+TRANSIENT = frozenset({"store", "source_unavailable", "source_rate_limited", "internal"})
+"""Reason codes of an ERROR that may pass: the message is failed so the queue delivers it again."""
+
+
+class QueueWorker:
+    def __init__(self, deps: Deps):
+        self._deps = deps
+
+    def handle(self, body: str | bytes, dequeue_count: int = 1) -> Outcome:
+        """
+        Sync the one sheet a queue message names and say what happened; raises ``RetryLater``
+        when the failure may pass, so that the queue delivers the message again (and, after
+        ``maxDequeueCount``, poisons it).
+        """
+        from ..core.messages import MessageError, parse_message
+        from ..core.pacing import backoff_seconds
+        from ..core.redact import redact_all
+        from ..sync import sync_sheet
+
+        rt = self._deps
+
+        def progress(run_id: str, trigger: str, sheet_id: str, state: str, **kw: Any) -> None:
+            record_progress(rt, run_id, trigger, sheet_id, state, **kw)
+
+        telemetry.configure(rt.telemetry_connection)
+        try:
+            msg = parse_message(body)
+        except MessageError as e:
+            telemetry.logger.error("queue_message_malformed %s", e, extra={"event": "queue_message_malformed", "reason": str(e)})
+            return Outcome.MALFORMED
+        sheet = rt.settings.sheet(msg.sheet_id)
+        if sheet is None:
+            why = "not configured (removed, or its entry is invalid: see health detail)"
+            telemetry.logger.warning("queue_message_unknown_sheet %s", msg.sheet_id, extra={"event": "queue_message_unknown_sheet"})
+            progress(msg.run_id, msg.trigger, msg.sheet_id, "failed", error=f"sheet {msg.sheet_id!r} is {why}")
+            return Outcome.UNKNOWN
+        progress(msg.run_id, msg.trigger, sheet.id, "running")
+        try:
+            store = rt.store
+            source = rt.source_for(sheet, defer_rate_limits=True)
+        except LeadSyncError as e:
+            progress(msg.run_id, msg.trigger, sheet.id, "retrying", error=str(e)[:500])
+            raise RetryLater(f"sheet {sheet.id}: {e}") from e
+        report = sync_sheet(sheet, source, store, rt.settings, trigger=msg.trigger)
+        rt.states_changed()
+        telemetry.log_sheet(report.log_fields())
+        telemetry.flush()
+        codes = set(report.reason_codes)
+        if "busy" in codes:
+            # Another delivery of this sheet (a duplicate, or the next interval's) holds the lease.
+            # A person waiting on a manual run gets the sheet synced after it, not a run stuck at
+            # "running": the message comes back shortly (a few times), then the run says busy.
+            if msg.trigger == "manual" and msg.attempt < MAX_DEFERRALS:
+                rt.queue.send(msg.deferred().to_json(), BUSY_RETRY_SECONDS)
+                progress(msg.run_id, msg.trigger, sheet.id, "queued", error="another sync of this sheet is running; retried shortly")
+                return Outcome.DEFERRED
+            progress(msg.run_id, msg.trigger, sheet.id, "done", status=report.status, report=report.to_dict())
+            return Outcome.BUSY
+        if "source_rate_limited" in codes and msg.attempt >= MAX_DEFERRALS:
+            progress(msg.run_id, msg.trigger, sheet.id, "retrying", error="Google quota (429) on every deferral")
+            raise RetryLater(f"sheet {sheet.id}: transient failure: Google quota (429) after {msg.attempt} deferrals")
+        if "source_rate_limited" in codes:
+            delay = backoff_seconds(msg.attempt, jitter=random.random())
+            rt.queue.send(msg.deferred().to_json(), delay)
+            progress(msg.run_id, msg.trigger, sheet.id, "queued", error=f"Google quota (429): deferred {delay:.0f} s")
+            return Outcome.DEFERRED
+        if report.status == Status.ERROR.value and codes & TRANSIENT:
+            error = "; ".join(report.messages)[-500:]
+            progress(msg.run_id, msg.trigger, sheet.id, "retrying", error=error)
+            raise RetryLater(f"sheet {sheet.id}: transient failure on delivery {dequeue_count}: {error}")
+        progress(msg.run_id, msg.trigger, sheet.id, "done", status=report.status, report=redact_all(report.to_dict()))
+        return Outcome.DONE
+
+    def poison(self, body: str | bytes) -> Outcome:
+        """
+        A message that failed on every delivery: the sheet becomes ERROR ``poisoned`` with the last
+        error, in health and in telemetry (the sheet-ERROR alert), until a later sync succeeds.
+        """
+        from ..core.messages import MessageError, parse_message, sheet_of
+        from ..core.reasons import ReasonCode, action
+
+        rt = self._deps
+        telemetry.configure(rt.telemetry_connection)
+        sheet_id = sheet_of(body)
+        try:
+            msg = parse_message(body)
+            run_id, trigger = msg.run_id, msg.trigger
+        except MessageError:
+            run_id, trigger = "", ""
+        sheet = rt.settings.sheet(sheet_id) if sheet_id else None
+        if sheet is None:
+            telemetry.logger.error("queue_message_poisoned unknown sheet", extra={"event": "queue_message_poisoned"})
+            telemetry.flush()
+            return Outcome.UNKNOWN
+        last = None
+        if run_id:
+            try:
+                job = rt.jobs.get_job(run_id)
+                last = next((x.error for x in (job.sheets if job else ()) if x.sheet_id == sheet.id and x.error), None)
+            except (StoreError, ConfigError):
+                pass
+        state: SheetState | None = None
+        try:
+            state = rt.store.get_state(sheet.id)
+        except (StoreError, ConfigError):
+            state = None
+        if last is None and state is not None and state.status == Status.ERROR.value and state.messages:
+            last = state.messages[-1]
+        message = (
+            f"the sync message failed on every delivery and was poisoned; last error: {last or 'unknown (the worker did not record it)'}"
+            f". To fix: {action(ReasonCode.POISONED.value)}"
+        )
+        saved = True
+        try:
+            base = state or SheetState(sheet.id, customer=sheet.customer)
+            rt.store.save_state(
+                replace(base, status=Status.ERROR.value, reason_codes=(ReasonCode.POISONED.value,), messages=(message[:2000],)),
+                fields=("status", "reason_codes", "messages"),
+            )
+        except (StoreError, ConfigError):
+            saved = False
+        rt.states_changed()
+        if run_id:
+            record_progress(rt, run_id, trigger or "manual", sheet.id, "failed", error=message[:500])
+        telemetry.log_sheet(
+            {
+                "sheet_id": sheet.id,
+                "status": Status.ERROR.value,
+                "reason_codes": ReasonCode.POISONED.value,
+                "trigger": trigger,
+                "saved": saved,
+            }
+        )
+        telemetry.flush()
+        return Outcome.POISONED
