@@ -14,7 +14,7 @@ Health answers carry a weak ETag (``checked_at`` is left out of it); If-None-Mat
 import azure.functions as func
 
 from shared.service import get_runtime
-from shared.web import cached_json, guarded, health_response, parse_health_query, parse_no_params
+from shared.web import guarded, health_response, ok_cached, parse_health_query, parse_no_params
 
 bp = func.Blueprint()
 
@@ -40,7 +40,7 @@ def reasons(req: func.HttpRequest) -> func.HttpResponse:
     from shared.core.reasons import catalogue
 
     parse_no_params(req)
-    return cached_json(req, 200, {"reasons": catalogue()})
+    return ok_cached(req, {"reasons": catalogue()})
 
 
 @bp.function_name("openapi")
@@ -50,4 +50,4 @@ def openapi(req: func.HttpRequest) -> func.HttpResponse:
     from shared.contract import openapi as document
 
     parse_no_params(req)
-    return cached_json(req, 200, document())
+    return ok_cached(req, document())

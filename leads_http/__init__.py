@@ -5,9 +5,9 @@ import azure.functions as func
 from shared.core.redact import redact_all
 from shared.service import get_runtime
 from shared.web import (
-    cached_json,
     guarded,
-    json_response,
+    ok,
+    ok_cached,
     parse_approval,
     parse_lead_request,
     parse_leads_query,
@@ -24,7 +24,7 @@ bp = func.Blueprint()
 @guarded
 def list_leads(req: func.HttpRequest) -> func.HttpResponse:
     # The continuation embeds the walk's watermark (a clock): both are left out of the ETag.
-    return cached_json(req, 200, get_runtime().leads.page(parse_leads_query(req)).to_dict(), volatile=("watermark", "continuation"))
+    return ok_cached(req, get_runtime().leads.page(parse_leads_query(req)).to_dict(), volatile=("watermark", "continuation"))
 
 
 # Literal routes (leads/health, leads/reasons, leads/sync) win over this one: the host's router
@@ -34,7 +34,7 @@ def list_leads(req: func.HttpRequest) -> func.HttpResponse:
 @guarded
 def get_lead(req: func.HttpRequest) -> func.HttpResponse:
     sheet_id, lead_id = parse_lead_request(req)
-    return cached_json(req, 200, get_runtime().leads.get(sheet_id, lead_id))
+    return ok_cached(req, get_runtime().leads.get(sheet_id, lead_id))
 
 
 @bp.function_name("manual_sync")
@@ -49,11 +49,11 @@ def manual_sync(req: func.HttpRequest) -> func.HttpResponse:
 @bp.route(route="leads/runs/{run}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 @guarded
 def sync_run(req: func.HttpRequest) -> func.HttpResponse:
-    return json_response(200, redact_all(get_runtime().syncs.status(route_run_id(req)).to_dict()))
+    return ok(redact_all(get_runtime().syncs.status(route_run_id(req)).to_dict()))
 
 
 @bp.function_name("approve_drop")
 @bp.route(route="leads/sheets/{sheet}/approve", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 @guarded
 def approve_drop(req: func.HttpRequest) -> func.HttpResponse:
-    return json_response(200, redact_all(get_runtime().approvals.approve(parse_approval(req)).to_dict()))
+    return ok(redact_all(get_runtime().approvals.approve(parse_approval(req)).to_dict()))

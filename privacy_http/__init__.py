@@ -3,7 +3,7 @@
 import azure.functions as func
 
 from shared.service import get_runtime
-from shared.web import guarded, json_response, parse_audit_query, parse_erasure
+from shared.web import guarded, ok, parse_audit_query, parse_erasure
 
 bp = func.Blueprint()
 
@@ -12,18 +12,18 @@ bp = func.Blueprint()
 @bp.route(route="leads/erasures", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 @guarded
 def erase_person(req: func.HttpRequest) -> func.HttpResponse:
-    return json_response(200, get_runtime().privacy.erase(parse_erasure(req)).to_dict())
+    return ok(get_runtime().privacy.erase(parse_erasure(req)).to_dict())
 
 
 @bp.function_name("unsuppress_person")
 @bp.route(route="leads/erasures/unsuppress", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 @guarded
 def unsuppress_person(req: func.HttpRequest) -> func.HttpResponse:
-    return json_response(200, get_runtime().privacy.unsuppress(parse_erasure(req)).to_dict())
+    return ok(get_runtime().privacy.unsuppress(parse_erasure(req)).to_dict())
 
 
 @bp.function_name("audit_trail")
 @bp.route(route="leads/audit", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 @guarded
 def audit_trail(req: func.HttpRequest) -> func.HttpResponse:
-    return json_response(200, get_runtime().privacy.audit(parse_audit_query(req)).to_dict())
+    return ok(get_runtime().privacy.audit(parse_audit_query(req)).to_dict())

@@ -287,6 +287,16 @@ def cached_json(req: func.HttpRequest, status: int, payload: Mapping[str, Any], 
     return json_response(status, payload, headers)
 
 
+def ok(payload: Mapping[str, Any]) -> func.HttpResponse:
+    """200 with a JSON document that must not be cached (an action's outcome)."""
+    return json_response(200, payload)
+
+
+def ok_cached(req: func.HttpRequest, payload: Mapping[str, Any], volatile: tuple[str, ...] = ()) -> func.HttpResponse:
+    """200 with a JSON document and its ETag, or 304 when the caller has it (``cached_json``)."""
+    return cached_json(req, 200, payload, volatile)
+
+
 def parse_no_params(req: func.HttpRequest) -> None:
     """Routes that take no query parameters refuse any (a typo is not silently ignored)."""
     _params(req, ("code",))

@@ -224,6 +224,30 @@ def test_azure_functions_only_in_triggers_and_web() -> None:
             assert not name.startswith("azure.functions"), f"{path.relative_to(ROOT)}:{line} imports {name}"
 
 
+def _status_codes(tree: ast.AST, thin: bool) -> list[int]:
+    """
+    Lines that write an HTTP status: ``status_code=``, a ``(404, {...})`` answer tuple, and, in a
+    thin module (a trigger), any integer literal from 100 to 599.
+    """
+    found = [n.value.lineno for n in ast.walk(tree) if isinstance(n, ast.keyword) and n.arg == "status_code"]
+    for n in ast.walk(tree):
+        code = n.elts[0] if isinstance(n, ast.Tuple) and len(n.elts) == 2 and isinstance(n.elts[1], ast.Dict) else n if thin else None
+        if isinstance(code, ast.Constant) and type(code.value) is int and 100 <= code.value <= 599:
+            found.append(n.lineno)  # type: ignore[attr-defined]
+    return sorted(set(found))
+
+
+def test_only_web_knows_http_status_codes() -> None:
+    """Triggers parse, call and render through shared.web; nothing else that ships writes a status code."""
+    for module, path in _runtime_files():
+        if module == "shared.web":
+            continue
+        lines = _status_codes(ast.parse(path.read_text(encoding="utf-8")), thin=_layer(module) == TRIGGER_LAYER)
+        assert not lines, f"{path.relative_to(ROOT)}:{lines[0]} writes an HTTP status code: answer through shared.web"
+    assert _status_codes(ast.parse("f(200, x)\nHttpResponse(status_code=s)\nreturn (404, {})\n"), thin=True) == [1, 2, 3]
+    assert _status_codes(ast.parse("f(200, x)\nreturn (404, {})\n"), thin=False) == [2]
+
+
 def test_no_test_module_imports_another() -> None:
     """Shared test code lives in tests/helpers.py and conftest.py, never in another test module."""
     for path in sorted((ROOT / "tests").glob("test_*.py")):
