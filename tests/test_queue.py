@@ -95,6 +95,44 @@ def test_duplicate_delivery_does_no_harm(make_settings, store) -> None:
     assert len(store.list_runs("bright-dental", 10)) == 2
 
 
+def test_a_finished_manual_run_stays_finished(make_settings, store) -> None:
+    """A duplicate delivery of a done sheet's message never sends the run back to running or queued."""
+    rt = _samples(make_settings, store)
+    started = rt.syncs.start(SyncRequest("bright-dental"))
+    msg = SyncMessage("bright-dental", started.run_id, "manual").to_json()
+    Worker.from_host_json(rt.queue, retry_delay=0).run_until_idle()  # type: ignore[arg-type]
+    assert rt.syncs.status(started.run_id).state == "done"
+    # the duplicate finds another run holding the sheet: it is deferred (put back), not recorded as queued
+    assert store.acquire_lease("bright-dental", "someone-else", datetime.now(UTC), 600)
+    assert rt.worker.handle(msg) == "deferred"
+    job = rt.syncs.status(started.run_id)
+    assert job.state == "done" and job.sheets[0].state == "done" and job.sheets[0].report is not None
+    store.release_lease("bright-dental", "someone-else")
+    # delivered again with the sheet free: done again, with the newer report
+    assert rt.worker.handle(msg) == "done"
+    assert rt.syncs.status(started.run_id).sheets[0].state == "done"
+
+
+def test_job_progress_never_leaves_a_finished_state(azurite, queue_names) -> None:
+    """The job store itself: queued/running/retrying after done or failed are ignored; done/failed replace each other."""
+    from shared.adapters.job_table import TableJobStore
+
+    jobs = TableJobStore(azurite.connection_string, queue_names[1])
+    now = datetime.now(UTC)
+    jobs.create_job("r", "manual", ["a", "b"], now)
+    jobs.update_job_sheet("r", "a", "running", now)
+    jobs.update_job_sheet("r", "a", "done", now, status="SUCCESS")
+    for late in ("running", "queued", "retrying"):
+        jobs.update_job_sheet("r", "a", late, now, error="late")
+    jobs.update_job_sheet("r", "b", "failed", now, error="poisoned")
+    jobs.update_job_sheet("r", "b", "done", now, status="WARNING")
+    jobs.update_job_sheet("r", "c", "running", now)  # a row the run never created is written as given
+    got = {x.sheet_id: x for x in jobs.get_job("r").sheets}  # type: ignore[union-attr]
+    assert (got["a"].state, got["a"].status, got["a"].error) == ("done", "SUCCESS", None)
+    assert (got["b"].state, got["b"].status) == ("done", "WARNING")
+    assert got["c"].state == "running"
+
+
 def test_malformed_message_is_reported_and_completed(make_settings, store, caplog) -> None:
     rt = _samples(make_settings, store)
     rt.queue.send("this is not json")

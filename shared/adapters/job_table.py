@@ -4,7 +4,8 @@ Manual sync runs in Table Storage (one table, ``LEAD_SYNC_JOBS_TABLE``, default 
 PartitionKey is the run id; RowKey ``~run`` holds the run (trigger, creation time) and one row
 per sheet its state (``shared.core.jobs``). A run is one partition, so creating it is a few
 transactions of 100 rows and reading it is one partition query. Updates MERGE one row and are
-idempotent, so a duplicate delivery writes the same thing twice.
+idempotent, so a duplicate delivery writes the same thing twice; a finished sheet is never sent
+back to an unfinished state (``shared.core.jobs.may_follow``).
 """
 
 from __future__ import annotations
@@ -15,16 +16,19 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+from azure.core import MatchConditions
+from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
 from azure.data.tables import UpdateMode
 
 from ..config import StorageTarget
-from ..core.jobs import Job, JobSheet
+from ..core.jobs import FINISHED, Job, JobSheet, may_follow
 from ..errors import StoreError
 from .table_client import service_client
 from .table_storage import MAX_BATCH, storage_errors
 
 RUN_ROW = "~run"
+MAX_ATTEMPTS = 3
+"""Tries of a guarded progress update when another delivery writes the same row meanwhile."""
 MAX_REPORT_CHARS = 30_000
 """A report is kept as JSON text in one property (64 KiB of UTF-16); longer ones are cut to their counts."""
 
@@ -77,7 +81,26 @@ class TableJobStore:
                 text = json.dumps(keep | {"truncated": True}, ensure_ascii=False, default=str)
             row["report"] = text
         with storage_errors("cannot record the sheet's progress"):
-            self.table.upsert_entity(row, mode=UpdateMode.MERGE)
+            if state in FINISHED:
+                self.table.upsert_entity(row, mode=UpdateMode.MERGE)
+                return
+            # Not finished: only over a sheet that is not finished either (``may_follow``), checked
+            # and written under the row's ETag so a finish recorded in between is never undone.
+            for _ in range(MAX_ATTEMPTS):
+                try:
+                    current = self.table.get_entity(run_id, sheet_id)
+                except ResourceNotFoundError:
+                    with contextlib.suppress(ResourceExistsError):
+                        self.table.create_entity(row)
+                        return
+                    continue
+                if not may_follow(str(current.get("state", "queued")), state):
+                    return
+                with contextlib.suppress(ResourceModifiedError):
+                    self.table.update_entity(
+                        row, mode=UpdateMode.MERGE, etag=current.metadata["etag"], match_condition=MatchConditions.IfNotModified
+                    )
+                    return
 
     def get_job(self, run_id: str) -> Job | None:
         self._ensure()

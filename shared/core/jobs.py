@@ -17,6 +17,16 @@ STATES = ("queued", "running", "retrying", "done", "failed")
 FINISHED = ("done", "failed")
 
 
+def may_follow(current: str | None, new: str) -> bool:
+    """
+    Whether a sheet of a run may move from ``current`` to ``new``. A finished sheet stays finished:
+    a duplicate delivery of its message (the queue delivers at least once) may record a newer
+    outcome (``done`` again, ``failed``) but never sends it back to ``queued``, ``running`` or
+    ``retrying``, so a run that said ``done`` never says otherwise.
+    """
+    return current not in FINISHED or new in FINISHED
+
+
 @dataclass(frozen=True)
 class JobSheet:
     sheet_id: str
