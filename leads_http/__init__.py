@@ -1,4 +1,4 @@
-"""Lead data for the CRM dashboard: list leads, one lead, start a sync and follow it, approve a blocked drop (function key)."""
+"""Lead data for the CRM dashboard: list leads, one lead, leads deleted for real, start a sync and follow it, approve a blocked drop (function key)."""
 
 import azure.functions as func
 
@@ -11,6 +11,7 @@ from shared.web import (
     parse_approval,
     parse_lead_request,
     parse_leads_query,
+    parse_removals_query,
     parse_sync_request,
     route_run_id,
     sync_started_response,
@@ -27,7 +28,15 @@ def list_leads(req: func.HttpRequest) -> func.HttpResponse:
     return ok_cached(req, get_runtime().leads.page(parse_leads_query(req)).to_dict(), volatile=("watermark", "continuation"))
 
 
-# Literal routes (leads/health, leads/reasons, leads/sync) win over this one: the host's router
+@bp.function_name("list_removals")
+@bp.route(route="leads/removals", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+@guarded
+def list_removals(req: func.HttpRequest) -> func.HttpResponse:
+    """Leads erased or purged since ``?since=``: a mirror of the leads deletes them too."""
+    return ok_cached(req, get_runtime().leads.removals(parse_removals_query(req)).to_dict(), volatile=("watermark", "continuation"))
+
+
+# Literal routes (leads/health, leads/reasons, leads/removals, leads/sync) win over this one: the host's router
 # prefers literal segments, and shared.cli's local server sorts literal routes first.
 @bp.function_name("get_lead")
 @bp.route(route="leads/{id}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)

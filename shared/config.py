@@ -199,6 +199,8 @@ class Settings:
     retention_days: float | None = None
     """``LEAD_SYNC_RETENTION_DAYS``: soft-deleted leads older than this are purged; None: off."""
     purge_max: int = 5000
+    removals_days: float = 30.0
+    """How long the record of each lead deleted for real (``GET /api/leads/removals``) is kept."""
     """``LEAD_SYNC_PURGE_MAX``: at most this many leads purged per sheet per timer run (bounded work)."""
 
     def retention(self, sheet: SheetConfig) -> float | None:
@@ -334,6 +336,7 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
         warnings.append("LEAD_SYNC_ERASURE_KEY is shorter than 16 characters: use a long random secret")
     retention_days = _number(env, "LEAD_SYNC_RETENTION_DAYS", None, float, problems, 1.0, 36500.0, "365 (purge a year after deletion)")
     purge_max = _number(env, "LEAD_SYNC_PURGE_MAX", 5000, int, problems, 100, 1_000_000, "5000")
+    removals_days = _number(env, "LEAD_SYNC_REMOVALS_DAYS", 30.0, float, problems, 1.0, 3650.0, "30")
     region = "GB"
     raw_region = env.get("LEAD_SYNC_PHONE_REGION")
     if raw_region:
@@ -395,6 +398,7 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
         erasure_key=erasure_key,
         retention_days=retention_days,
         purge_max=purge_max,
+        removals_days=removals_days,
     )
 
 

@@ -164,6 +164,39 @@ class LeadParams(Closed):
     sheet: SheetId = Field(description="The lead's sheet")
 
 
+class Removal(Closed):
+    """A lead deleted for real: delete it from any copy (nothing personal is kept here)."""
+
+    sheet_id: SheetId
+    id: str = Field(description="The lead's id, as GET /api/leads served it")
+    reason: Literal["erased", "purged"] = Field(
+        description="erased: a person's erasure (POST /api/leads/erasures, or a sync that met an erased person); "
+        "purged: soft-deleted longer ago than the retention"
+    )
+    removed_at: Timestamp | None
+
+
+class RemovalsPage(Closed):
+    """Leads deleted for real since a time, for readers that mirror the leads (kept LEAD_SYNC_REMOVALS_DAYS, 30 by default)."""
+
+    items: list[Removal]
+    count: int = Field(ge=0)
+    continuation: str | None = Field(description="Pass back as ?continuation= for the next page; null on the last page")
+    watermark: Timestamp | None = Field(
+        description="Pass back as ?since= next time: it lies a minute back, so a removal may come twice (deleting twice is harmless) but is never missed"
+    )
+
+
+class RemovalsParams(Closed):
+    """Query parameters of ``GET /api/leads/removals`` (at least one of customer or sheet)."""
+
+    customer: str | None = Field(default=None, max_length=200, description="Removals of this customer's sheets")
+    sheet: SheetId | None = Field(default=None, description="Removals of one sheet")
+    since: Timestamp | None = Field(default=None, description="Only removals recorded at or after this (the previous page's watermark)")
+    page_size: int = Field(default=100, ge=1, le=1000)
+    continuation: str | None = Field(default=None, max_length=4096, description="The continuation of the previous page, unchanged")
+
+
 # reasons
 
 
@@ -481,6 +514,17 @@ ROUTES: list[Route] = [
         path_params={"id": ("The lead id (from GET /api/leads)", {"type": "string", "minLength": 1, "maxLength": 512})},
         etag=True,
         tags=("leads",),
+    ),
+    Route(
+        "get",
+        "/api/leads/removals",
+        "listRemovals",
+        "Leads deleted for real (erasure, retention purge) since a time: what a mirror of the leads must delete too",
+        "function",
+        {200: RemovalsPage, 400: Problem, 404: Problem, 503: Problem},
+        query=RemovalsParams,
+        etag=True,
+        tags=("leads", "personal data"),
     ),
     Route(
         "post",

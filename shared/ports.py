@@ -158,8 +158,20 @@ class Erasure(Protocol):
         carry ``email`` or ``phone`` (a superset: the caller matches with ``core.privacy.matches_person``)."""
         ...
 
-    def delete_leads(self, sheet_id: str, keys: Iterable[str]) -> int:
-        """Delete leads for real (idempotent). Returns the count."""
+    def delete_leads(self, sheet_id: str, keys: Iterable[str], reason: str = "erased", now: datetime | None = None) -> int:
+        """Delete leads for real (idempotent), each removal recorded first with ``reason``
+        (``erased``, ``purged``) for ``Removals.list_removals``. Returns the count."""
+        ...
+
+    def list_removals(
+        self, sheet_ids: Sequence[str], since: datetime | None = None, page_size: int = 100, token: str | None = None
+    ) -> tuple[list[dict[str, Any]], str | None, str | None]:
+        """A page of removals (sheet id, lead id, reason, time; nothing personal) recorded at or after
+        ``since``: ``(items, continuation, watermark)``. ValueError for a forged token."""
+        ...
+
+    def prune_removals(self, before: datetime, limit: int = 10_000) -> int:
+        """Forget removals recorded before ``before``; how many."""
         ...
 
     def deleted_before(self, sheet_id: str, before: datetime, limit: int) -> list[str]:
@@ -213,6 +225,10 @@ class SyncJobs(Protocol):
         report: dict[str, Any] | None = None,
     ) -> None:
         """Set one sheet's state (MERGE; idempotent)."""
+        ...
+
+    def prune_jobs(self, before: datetime, limit: int = 1000) -> int:
+        """Forget runs created before ``before`` (at most ``limit``), every row of each; how many runs."""
         ...
 
     def get_job(self, run_id: str) -> Job | None:

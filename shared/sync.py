@@ -467,7 +467,7 @@ def _erase_withheld(
     gone = [k for k in candidates if k in identities and is_suppressed(Lead(0, identities[k], {}, {}))]
     if not gone:
         return stored
-    store.delete_leads(sheet_id, gone)
+    store.delete_leads(sheet_id, gone, "erased")
     report.note(Status.WARNING, ReasonCode.ERASED_AGAIN, f"{len(gone)} stored leads of erased people were deleted")
     return {k: v for k, v in stored.items() if k not in set(gone)}
 

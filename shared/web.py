@@ -30,7 +30,7 @@ from typing import Any
 import azure.functions as func
 
 from .adapters.table_codec import MAX_TOKEN_CHARS
-from .contract import HealthParams, LeadParams, LeadsQueryParams
+from .contract import HealthParams, LeadParams, LeadsQueryParams, RemovalsParams
 from .core.leadquery import SORT_FIELDS, parse_sort
 from .core.redact import redact, redact_all
 from .errors import (
@@ -43,7 +43,18 @@ from .errors import (
     UnknownRunError,
     UnknownSheetError,
 )
-from .service import MAX_PAGE, ApprovalRequest, AuditQuery, ErasureRequest, HealthQuery, HealthView, LeadsQuery, SyncRequest, SyncStarted
+from .service import (
+    MAX_PAGE,
+    ApprovalRequest,
+    AuditQuery,
+    ErasureRequest,
+    HealthQuery,
+    HealthView,
+    LeadsQuery,
+    RemovalsQuery,
+    SyncRequest,
+    SyncStarted,
+)
 
 log = logging.getLogger("leadsync")
 
@@ -56,6 +67,7 @@ MAX_CUSTOMER_CHARS = 200
 LEADS_PARAMS = (*LeadsQueryParams.model_fields, "code")
 """Accepted on GET /api/leads, as the contract lists them (``code`` is the function key, read by the host)."""
 LEAD_PARAMS = (*LeadParams.model_fields, "code")
+REMOVALS_PARAMS = (*RemovalsParams.model_fields, "code")
 HEALTH_PARAMS = (*HealthParams.model_fields, "code")
 SYNC_BODY_KEYS = ("sheet", "all", "wait")
 MAX_WAIT = 20
@@ -241,6 +253,22 @@ def parse_leads_query(req: func.HttpRequest) -> LeadsQuery:
         q=q.strip() if q is not None else None,
         sort=sort,
         count=_bool(params, "count"),
+    )
+
+
+def parse_removals_query(req: func.HttpRequest) -> RemovalsQuery:
+    params = _params(req, REMOVALS_PARAMS)
+    sheet, customer = params.get("sheet") or None, params.get("customer") or None
+    if not sheet and not customer:
+        raise InvalidRequestError("give ?customer=NAME or ?sheet=ID")
+    if customer is not None and len(customer) > MAX_CUSTOMER_CHARS:
+        raise InvalidRequestError(f"customer is longer than {MAX_CUSTOMER_CHARS} characters")
+    return RemovalsQuery(
+        sheet_id=_sheet_id(sheet) if sheet else None,
+        customer=customer,
+        since=_opt_time(params, "since"),
+        page_size=_int(params, "page_size", 100, 1, MAX_PAGE),
+        continuation=params.get("continuation") or None,
     )
 
 

@@ -110,6 +110,7 @@ def test_local_server_dispatches_to_registered_functions(make_settings, store) -
             "leads/erasures",
             "leads/erasures/unsuppress",
             "leads/audit",
+            "leads/removals",
             "leads/{id}",
             "leads/reasons",
             "openapi.json",

@@ -7,6 +7,7 @@ ETags) behave as documented, against Azurite with the samples synced.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import azure.functions as func
@@ -37,6 +38,7 @@ PATHS = {
     "erase_person": ("/api/leads/erasures", "post"),
     "unsuppress_person": ("/api/leads/erasures/unsuppress", "post"),
     "audit_trail": ("/api/leads/audit", "get"),
+    "list_removals": ("/api/leads/removals", "get"),
 }
 seen: set[tuple[str, str, int]] = set()
 
@@ -171,6 +173,15 @@ def test_every_route_answers_as_the_document_says(make_settings, store) -> None:
     status, erased, _ = call("erase_person", "POST", body=b'{"email": "Melanie.Dubois@Example.fr"}')
     assert status == 200 and erased["erased"] >= 1 and erased["identifiers"] == ["email"]
     assert call("erase_person", "POST", params={"email": "x@example.com"})[0] == 400
+    status, removals, _ = call("list_removals", params={"customer": "Bright Dental"})
+    assert status == 200 and removals["count"] >= 1 and {r["reason"] for r in removals["items"]} == {"erased"}
+    again = call("list_removals", params={"customer": "Bright Dental", "since": removals["watermark"]})[1]
+    assert again["items"] == removals["items"], "the watermark lies a minute back: a removal may be read twice, never missed"
+    later = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
+    assert call("list_removals", params={"customer": "Bright Dental", "since": later})[1]["count"] == 0
+    assert call("list_removals", params={"sheet": "nope"})[0] == 404
+    assert call("list_removals", params={})[0] == 400
+    assert call("list_removals", params={"customer": "x", "since": "yesterday"})[0] == 400
     assert call("unsuppress_person", "POST", body=b'{"email": "melanie.dubois@example.fr"}')[0] == 200
     status, audit, _ = call("audit_trail", params={"page_size": "5"})
     assert status == 200 and audit["items"][0]["action"] == "unsuppress"

@@ -72,6 +72,7 @@ def test_worker_startup_with_empty_environment() -> None:
         "sync_queue",
         "sync_poison",
         "sync_run",
+        "list_removals",
     }
     for f in fns.values():
         names = [b["name"] for b in f["bindings"] if b["name"] != "$return"]
@@ -110,6 +111,7 @@ def test_worker_startup_with_empty_environment() -> None:
         "unsuppress_person": ("leads/erasures/unsuppress", ["POST"], "FUNCTION"),
         "audit_trail": ("leads/audit", ["GET"], "FUNCTION"),
         "get_lead": ("leads/{id}", ["GET"], "FUNCTION"),
+        "list_removals": ("leads/removals", ["GET"], "FUNCTION"),
         "reasons": ("leads/reasons", ["GET"], "ANONYMOUS"),
         "openapi": ("openapi.json", ["GET"], "ANONYMOUS"),
     }

@@ -174,6 +174,7 @@ def test_a_stored_lead_of_a_suppressed_person_is_deleted_by_the_sync(make_settin
     assert report["alpha"].suppressed == 1 and "erased_again" in report["alpha"].reason_codes
     assert report["alpha"].deleted == 0 and report["alpha"].guard["allowed"]
     assert not any(contacts(e) & set(person1.pairs()) for e in _all_stored(store))
+    assert [x["reason"] for x in _removals(sheet="alpha")["items"]] == ["erased"], "a mirror learns of this deletion too"
 
 
 def test_without_a_key_erasure_is_refused_and_health_says_so(make_settings, tmp_path) -> None:
@@ -415,3 +416,84 @@ def test_privacy_settings_degrade_with_a_message_and_never_show_the_key() -> Non
     assert "LEAD_SYNC_ERASURE_KEY" in (load_settings(env).erasure_problem or "")
     sheet = SheetConfig(id="a", customer="c", source="csv", path="x.csv", retention_days=30)
     assert s.retention(sheet) == 30 and s.retention(SheetConfig(id="b", customer="c", source="csv", path="x.csv")) == 365.0
+
+
+def _removals(**params: str) -> dict:
+    resp = _fn("list_removals")(func.HttpRequest("GET", "/api/leads/removals", body=b"", params=params))
+    assert resp.status_code == 200, resp.get_body()
+    return json.loads(resp.get_body())
+
+
+def test_erased_and_purged_leads_are_listed_as_removals_for_mirrors(make_settings, tmp_path) -> None:
+    """
+    A reader mirroring the leads with updated_since never sees a lead deleted for real, so each
+    erasure and purge is listed at GET /api/leads/removals (sheet, id, reason, time; nothing
+    personal) until LEAD_SYNC_REMOVALS_DAYS have passed.
+    """
+    rt, store, paths = _setup(make_settings, tmp_path)
+    rt.syncs.run(trigger="test")
+    ids = {x["email"]: x["id"] for s in ("alpha", "beta") for x in store.list_leads(sheet_id=s, page_size=100)[0]}
+    start = datetime.now(UTC) - timedelta(seconds=1)
+    assert _removals(customer="Test Customer", since=start.isoformat())["items"] == []
+    assert _post("erase_person", {"phone": "07911 123401"})[0] == 200  # person 1 in both sheets
+    doc = _removals(customer="Test Customer", since=start.isoformat())
+    got = {(x["sheet_id"], x["id"], x["reason"]) for x in doc["items"]}
+    assert got == {("alpha", ids["person1@example.com"], "erased"), ("beta", ids["p.one@work.example"], "erased")}
+    assert all(set(x) == {"sheet_id", "id", "reason", "removed_at"} for x in doc["items"]), "nothing personal"
+    assert "person1" not in json.dumps(doc) and "7911" not in json.dumps(doc)
+    # one sheet, and pages of one across the two partitions
+    assert [x["sheet_id"] for x in _removals(sheet="beta")["items"]] == ["beta"]
+    first = _removals(customer="Test Customer", page_size="1")
+    second = _removals(customer="Test Customer", page_size="1", continuation=first["continuation"])
+    assert {first["items"][0]["sheet_id"], second["items"][0]["sheet_id"]} == {"alpha", "beta"} and second["continuation"] is None
+    assert _removals(customer="Someone Else")["items"] == []
+    # a purge is listed too, as purged
+    write(paths["alpha"], [person(i) for i in range(3, 15)])  # person 2 leaves alpha: soft-deleted
+    rt.syncs.run(trigger="test")
+    rt2 = Runtime(make_settings(*rt.settings.sheets, erasure_key=KEY, retention_days=1), environ={}, store=store)
+    purged = rt2.privacy.purge(now=datetime.now(UTC) + timedelta(days=2))
+    assert purged.purged == 1 and purged.removals_forgotten == 0
+    reasons = {x["id"]: x["reason"] for x in _removals(sheet="alpha")["items"]}
+    assert reasons == {ids["person1@example.com"]: "erased", ids["person2@example.com"]: "purged"}
+    # after LEAD_SYNC_REMOVALS_DAYS (30) the record is forgotten by the purge run
+    later = rt2.privacy.purge(now=datetime.now(UTC) + timedelta(days=31))  # the erasures are 31 days old, the purge 29
+    assert later.removals_forgotten == 2 and [x["reason"] for x in _removals(customer="Test Customer")["items"]] == ["purged"]
+    assert rt2.privacy.purge(now=datetime.now(UTC) + timedelta(days=33)).removals_forgotten == 1
+
+
+def test_a_removal_is_recorded_before_the_lead_is_deleted(make_settings, tmp_path) -> None:
+    """An erasure that fails halfway (storage refuses the delete) has still recorded the removal: a mirror never misses one."""
+    from shared.errors import StoreError
+
+    rt, store, _ = _setup(make_settings, tmp_path)
+    rt.syncs.run(trigger="test")
+    lead = next(x for x in store.list_leads(sheet_id="alpha", page_size=100)[0] if x["email"] == "person5@example.com")
+
+    def refuse(*_a, **_k):
+        raise StoreError("the storage account refused the delete")
+
+    store.leads.submit_transaction = refuse  # type: ignore[method-assign]
+    status, doc = _post("erase_person", {"email": "person5@example.com"})
+    assert status == 503
+    assert [x["id"] for x in _removals(sheet="alpha")["items"]] == [lead["id"]]
+
+
+def test_a_removed_sheets_soft_deleted_leads_follow_the_deployments_retention(make_settings, tmp_path) -> None:
+    """A sheet taken out of the configuration keeps its live leads; the ones it had soft-deleted are purged like any other."""
+    rt, store, paths = _setup(make_settings, tmp_path)
+    rt.syncs.run(trigger="test")
+    write(
+        paths["beta"], [person(i) for i in range(21, 33)] + [["P. One", "p.one@work.example", "+44 (0)7911 123401", ""]]
+    )  # person 20 leaves
+    rt.syncs.run(trigger="test")
+    alpha_only = make_settings(rt.settings.sheets[0], erasure_key=KEY, retention_days=1)
+    after = datetime.now(UTC) + timedelta(days=2)
+    assert [
+        x.sheet_id
+        for x in Runtime(make_settings(rt.settings.sheets[0], erasure_key=KEY), environ={}, store=store).privacy.purge(now=after).sheets
+    ] == []
+    purged = Runtime(alpha_only, environ={}, store=store).privacy.purge(now=after)
+    assert {x.sheet_id: x.purged for x in purged.sheets} == {"alpha": 0, "beta": 1}
+    beta = store.list_leads(sheet_id="beta", include_deleted=True, page_size=100)[0]
+    assert len(beta) == 13 and not any(x["deleted"] for x in beta), "the orphaned sheet's live leads stay"
+    assert _removals(sheet="alpha")["items"] == []

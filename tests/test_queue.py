@@ -133,6 +133,17 @@ def test_job_progress_never_leaves_a_finished_state(azurite, queue_names) -> Non
     assert got["c"].state == "running"
 
 
+def test_old_manual_runs_are_forgotten_by_the_purge_run(make_settings, store) -> None:
+    """Runs older than a week go, every row of them; newer ones stay."""
+    rt = _samples(make_settings, store)
+    now = datetime.now(UTC)
+    rt.jobs.create_job("old", "manual", [f"s{i}" for i in range(150)], now - timedelta(days=8))
+    rt.jobs.create_job("new", "manual", ["a"], now - timedelta(days=6))
+    assert rt.privacy.purge(now=now).runs_forgotten == 1
+    assert rt.jobs.get_job("old") is None and rt.jobs.get_job("new") is not None
+    assert rt.privacy.purge(now=now).runs_forgotten == 0
+
+
 def test_malformed_message_is_reported_and_completed(make_settings, store, caplog) -> None:
     rt = _samples(make_settings, store)
     rt.queue.send("this is not json")

@@ -102,6 +102,23 @@ class TableJobStore:
                     )
                     return
 
+    def prune_jobs(self, before: datetime, limit: int = 1000) -> int:
+        self._ensure()
+        with storage_errors("cannot forget old sync runs"):
+            runs = [
+                e["PartitionKey"]
+                for e in self.table.query_entities(
+                    "RowKey eq @run and created_at lt @before", parameters={"run": RUN_ROW, "before": before}, select=["PartitionKey"]
+                )
+            ][:limit]
+            for run_id in runs:
+                rows = [r["RowKey"] for r in self.table.query_entities("PartitionKey eq @pk", parameters={"pk": run_id}, select=["RowKey"])]
+                # the run's own row last: a prune cut short is found and finished by the next one
+                rows.sort(key=lambda k: k == RUN_ROW)
+                for i in range(0, len(rows), MAX_BATCH):
+                    self.table.submit_transaction([("delete", {"PartitionKey": run_id, "RowKey": k}) for k in rows[i : i + MAX_BATCH]])
+        return len(runs)
+
     def get_job(self, run_id: str) -> Job | None:
         self._ensure()
         try:

@@ -19,7 +19,7 @@ import bisect
 import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
 
@@ -90,12 +90,14 @@ class TableLeadStore:
         self.service = service_client(connection_string, **client_kwargs)
         suppression_table = suppression_table or f"{leads_table[:55]}erased"
         audit_table = audit_table or f"{leads_table[:58]}audit"
-        self.names = (leads_table, state_table, runs_table, suppression_table, audit_table)
+        removals_table = f"{leads_table[:59]}gone"
+        self.names = (leads_table, state_table, runs_table, suppression_table, audit_table, removals_table)
         self.leads = self.service.get_table_client(leads_table)
         self.state = self.service.get_table_client(state_table)
         self.runs = self.service.get_table_client(runs_table)
         self.suppressed = self.service.get_table_client(suppression_table)
         self.audit = self.service.get_table_client(audit_table)
+        self.removals = self.service.get_table_client(removals_table)
         self._ready = not create_tables
         self._create = create_tables
         self.max_lead_bytes = MAX_LEAD_BYTES
@@ -240,7 +242,7 @@ class TableLeadStore:
         # Sorted, and tokens name the sheet they stopped in (not a position): a sheet added to or
         # removed from the configuration during a walk neither skips nor repeats a partition.
         parts = sorted(set(sheet_ids)) if sheet_ids is not None else [sheet_id] if sheet_id else None
-        sdk_token: Any = {k: v for k, v in (state or {}).items() if k in ("PartitionKey", "RowKey")} or None
+        sdk_token: Any = _sdk_token(state)
 
         def fill(query: str, qparams: dict[str, Any], cont: Any, items: list[dict[str, Any]]) -> Any:
             """Read one storage page (at most what the page still needs) into ``items``; the next token."""
@@ -266,27 +268,14 @@ class TableLeadStore:
 
             return self._read_leads(scan)
 
-        index, resume = 0, True
-        if state is not None:
-            at = state.get("s")
-            if not at:
-                raise ValueError(TOKEN_ERROR)
-            index = bisect.bisect_left(parts, at)
-            resume = index < len(parts) and parts[index] == at  # else that sheet left the list: start the next one
+        index, resume = _resume_at(parts, state)
         if not resume:
             sdk_token = None
             state = {k: v for k, v in (state or {}).items() if k != "r"}
         query = " and ".join(["PartitionKey eq @pk", *clauses])
 
         def walk() -> LeadPage:
-            items: list[dict[str, Any]] = []
-            i, cont = index, sdk_token
-            while i < len(parts) and len(items) < page_size:
-                cont = fill(query, params | {"pk": parts[i]}, cont, items)
-                if not cont:
-                    i, cont = i + 1, None
-            more = i < len(parts)
-            return LeadPage(items, encode_token(dict(cont or {}) | {"s": parts[i], "w": watermark}) if more else None, watermark)
+            return _walk(self.leads, parts, index, sdk_token, query, params, page_size, watermark, entity_to_lead)
 
         def sieve() -> LeadPage:
             # Decided per lead: read storage pages of 1,000 and stop at the lead that fills the
@@ -496,10 +485,17 @@ class TableLeadStore:
             if not isinstance(e.__cause__, ResourceNotFoundError):
                 raise
 
-    def delete_leads(self, sheet_id: str, keys: Iterable[str]) -> int:
-        """Delete leads for real (erasure, purge): idempotent, a key already gone counts as deleted."""
+    def delete_leads(self, sheet_id: str, keys: Iterable[str], reason: str = "erased", now: datetime | None = None) -> int:
+        """
+        Delete leads for real (erasure, purge): idempotent, a key already gone counts as deleted.
+        Each removal is recorded first (``list_removals``: the id, ``reason`` and time, nothing
+        personal), so a reader that mirrors the leads learns of every one, even after a failure
+        halfway.
+        """
+        unique = list(dict.fromkeys(keys))
+        self._record_removals(sheet_id, unique, reason, now or datetime.now(UTC))
         ops: Iterator[tuple[str, dict[str, Any], dict[str, Any]]] = (
-            ("delete", {"PartitionKey": sheet_id, "RowKey": k}, {}) for k in dict.fromkeys(keys)
+            ("delete", {"PartitionKey": sheet_id, "RowKey": k}, {}) for k in unique
         )
         written = 0
         for batch in _batches(ops):
@@ -526,6 +522,69 @@ class TableLeadStore:
                             raise
             written += len(batch)
         return written
+
+    def _record_removals(self, sheet_id: str, keys: Sequence[str], reason: str, now: datetime) -> None:
+        for i in range(0, len(keys), MAX_BATCH):
+            rows = [{"PartitionKey": sheet_id, "RowKey": k, "reason": reason, "removed_at": now} for k in keys[i : i + MAX_BATCH]]
+
+            def send(rows: list[dict[str, Any]] = rows) -> Any:
+                return self.removals.submit_transaction([("upsert", r, {"mode": UpdateMode.REPLACE}) for r in rows], **IDEMPOTENT)
+
+            self._call("cannot record the removal of leads (nothing was deleted)", send)
+
+    def list_removals(
+        self, sheet_ids: Sequence[str], since: datetime | None = None, page_size: int = 100, token: str | None = None
+    ) -> LeadPage:
+        """
+        One page of the removals of these sheets' leads (``delete_leads``), recorded at or after
+        ``since`` (storage's commit time, as ``list_leads``'s ``updated_since``), with the
+        watermark to pass back next time. Raises ValueError on a forged token.
+        """
+        state = decode_token(token, extra_keys=("s", "w"))
+        watermark = (state or {}).get("w") or (datetime.now(UTC) - WATERMARK_MARGIN).isoformat()
+        parts = sorted(set(sheet_ids))
+        index, resume = _resume_at(parts, state)
+        query, params = "PartitionKey eq @pk", {}
+        if since is not None:
+            query, params = query + " and Timestamp ge @since", {"since": since}
+
+        def read() -> LeadPage:
+            return _walk(
+                self.removals, parts, index, _sdk_token(state) if resume else None, query, params, page_size, watermark, removal_from_entity
+            )
+
+        try:
+            return self._call("cannot read the removals", read)
+        except StoreError as e:
+            if isinstance(e.__cause__, ResourceNotFoundError):
+                return LeadPage([], None, watermark)
+            raise
+
+    def prune_removals(self, before: datetime, limit: int = 10_000) -> int:
+        """Forget removals recorded before ``before`` (at most ``limit`` per call); how many."""
+
+        def prune() -> int:
+            old = list(
+                self.removals.query_entities("removed_at lt @before", parameters={"before": before}, select=["PartitionKey", "RowKey"])
+            )
+            old = old[:limit]
+            for i in range(0, len(old), MAX_BATCH):
+                chunk = old[i : i + MAX_BATCH]
+                by_sheet: dict[str, list[Any]] = {}
+                for e in chunk:
+                    by_sheet.setdefault(e["PartitionKey"], []).append(e)
+                for rows in by_sheet.values():
+                    try:
+                        self.removals.submit_transaction(
+                            [("delete", {"PartitionKey": r["PartitionKey"], "RowKey": r["RowKey"]}) for r in rows]
+                        )
+                    except TableTransactionError:  # one was forgotten meanwhile (another purge): one by one
+                        for r in rows:
+                            with suppress(ResourceNotFoundError):
+                                self.removals.delete_entity(r["PartitionKey"], r["RowKey"])
+            return len(old)
+
+        return self._call("cannot forget old removals", prune)
 
     def deleted_before(self, sheet_id: str, before: datetime, limit: int) -> list[str]:
         """Keys of the sheet's leads soft-deleted before ``before``, at most ``limit``."""
@@ -640,6 +699,17 @@ def audit_from_entity(e: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def removal_from_entity(e: Mapping[str, Any]) -> dict[str, Any]:
+    """A removal as the API serves it: which lead of which sheet, why and when; nothing personal."""
+    at = e.get("removed_at")
+    return {
+        "sheet_id": e["PartitionKey"],
+        "id": e["RowKey"],
+        "reason": e.get("reason") or "erased",
+        "removed_at": at.astimezone(UTC).isoformat() if isinstance(at, datetime) else None,
+    }
+
+
 class LeadPage(NamedTuple):
     """A page of leads as the API serves them; ``continuation`` is None on the last page."""
 
@@ -658,6 +728,56 @@ class LeaseGrant:
 
     def __bool__(self) -> bool:
         return self.acquired
+
+
+def _sdk_token(state: Mapping[str, Any] | None) -> Any:
+    """The storage SDK's own continuation inside one of our tokens (None to start a partition)."""
+    return {k: v for k, v in (state or {}).items() if k in ("PartitionKey", "RowKey")} or None
+
+
+def _resume_at(parts: Sequence[str], state: Mapping[str, Any] | None) -> tuple[int, bool]:
+    """
+    Where a walk over the sorted partitions ``parts`` goes on: the index of the partition its
+    token names (``s``), and whether that partition is still in the list (else the walk starts
+    the next one). Tokens name a sheet, not a position, so a sheet added to or removed from the
+    configuration during a walk neither skips nor repeats a partition.
+    """
+    if state is None:
+        return 0, True
+    at = state.get("s")
+    if not at:
+        raise ValueError(TOKEN_ERROR)
+    index = bisect.bisect_left(parts, at)
+    return index, index < len(parts) and parts[index] == at
+
+
+def _walk(
+    table: Any,
+    parts: Sequence[str],
+    index: int,
+    sdk_token: Any,
+    query: str,
+    params: dict[str, Any],
+    page_size: int,
+    watermark: str,
+    convert: Callable[[Any], dict[str, Any]],
+) -> LeadPage:
+    """
+    One page of ``table`` read partition after partition from ``parts[index]`` (``query`` with
+    ``@pk``), filled across storage pages and partitions: a page is empty only at the end.
+    """
+    items: list[dict[str, Any]] = []
+    i, cont = index, sdk_token
+    while i < len(parts) and len(items) < page_size:
+        pages: Any = table.query_entities(query, parameters=params | {"pk": parts[i]}, results_per_page=page_size - len(items)).by_page(
+            continuation_token=cont
+        )
+        items += [convert(e) for e in next(pages, [])]
+        cont = pages.continuation_token
+        if not cont:
+            i, cont = i + 1, None
+    more = i < len(parts)
+    return LeadPage(items, encode_token(dict(cont or {}) | {"s": parts[i], "w": watermark}) if more else None, watermark)
 
 
 def odata_filter(f: LeadFilter) -> tuple[list[str], dict[str, Any]]:

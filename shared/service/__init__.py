@@ -15,7 +15,7 @@ documents; ``shared.cli`` maps the same errors to exit codes.
 """
 
 from ..errors import LeadSyncError
-from .inputs import MAX_PAGE, ApprovalRequest, AuditQuery, ErasureRequest, HealthQuery, LeadsQuery, SyncRequest
+from .inputs import MAX_PAGE, ApprovalRequest, AuditQuery, ErasureRequest, HealthQuery, LeadsQuery, RemovalsQuery, SyncRequest
 from .results import (
     ApprovalResult,
     AuditPage,
@@ -25,6 +25,7 @@ from .results import (
     LeadsPage,
     Outcome,
     PurgeResult,
+    RemovalsPage,
     SyncStarted,
     UnsuppressResult,
 )
@@ -46,6 +47,8 @@ __all__ = [
     "LeadsQuery",
     "Outcome",
     "PurgeResult",
+    "RemovalsPage",
+    "RemovalsQuery",
     "Runtime",
     "SyncRequest",
     "SyncStarted",

@@ -62,6 +62,17 @@ class LeadsQuery:
 
 
 @dataclass(frozen=True)
+class RemovalsQuery:
+    """A validated ``GET /api/leads/removals``: a sheet's or a customer's leads deleted for real, since a time."""
+
+    sheet_id: str | None = None
+    customer: str | None = None
+    since: datetime | None = None
+    page_size: int = 100
+    continuation: str | None = None
+
+
+@dataclass(frozen=True)
 class HealthQuery:
     """``GET /api/leads/health/detail``: each sheet's last ``runs`` runs, or one sheet with its history."""
 

@@ -10,8 +10,8 @@ from typing import Any
 from ..core.leadquery import LeadFilter, parse_sort, sort_key
 from ..errors import InvalidRequestError, NotFoundError, UnknownSheetError
 from .deps import Deps
-from .inputs import LeadsQuery
-from .results import LeadsPage
+from .inputs import LeadsQuery, RemovalsQuery
+from .results import LeadsPage, RemovalsPage
 
 WATERMARK_MARGIN = timedelta(seconds=60)
 """As the store's: a sorted walk's watermark lies this far behind its start."""
@@ -80,6 +80,26 @@ class LeadReads:
         more = len(keyed) > query.page_size
         token = encode_sort_token(query.sort or "", list(page[-1][0]), watermark) if more and page else None
         return LeadsPage([x for _, x in page], token, watermark, len(leads) if query.count else None)
+
+    def removals(self, query: RemovalsQuery) -> RemovalsPage:
+        """
+        The leads of a sheet or a customer deleted for real (an erasure, the retention purge)
+        since ``query.since``: what a reader mirroring the leads with ``updated_since`` must also
+        delete. Pass the page's ``watermark`` back as ``since`` next time.
+        """
+        settings = self._deps.settings
+        if query.sheet_id:
+            sheet = settings.sheet(query.sheet_id)
+            if sheet is None:
+                raise UnknownSheetError(query.sheet_id)
+            sheet_ids = [sheet.id] if not query.customer or sheet.customer == query.customer else []
+        else:
+            sheet_ids = [s.id for s in settings.sheets if s.customer == query.customer]
+        try:
+            items, token, watermark = self._deps.read_store.list_removals(sheet_ids, query.since, query.page_size, query.continuation)
+        except ValueError as e:
+            raise InvalidRequestError(str(e)) from e
+        return RemovalsPage(items, token, watermark)
 
     def get(self, sheet_id: str, lead_id: str) -> dict[str, Any]:
         """One lead of a configured sheet (deleted ones too); raises UnknownSheetError or NotFoundError."""

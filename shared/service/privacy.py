@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import contextlib
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .. import telemetry
@@ -15,6 +16,10 @@ from .results import AuditPage, ErasureResult, PurgedSheet, PurgeResult, Unsuppr
 
 if TYPE_CHECKING:
     from ..core.privacy import Identifiers
+
+
+RUNS_KEEP_DAYS = 7
+"""Manual sync runs (``GET /api/leads/runs/{id}``) older than this are forgotten by the purge run."""
 
 
 class Privacy:
@@ -54,7 +59,8 @@ class Privacy:
         for sheet_id, lead_key, fields in store.find_contacts(person.email, person.phone):
             if matches_person(fields, person):
                 found.setdefault(sheet_id, []).append(lead_key)
-        counts = {sheet_id: store.delete_leads(sheet_id, keys) for sheet_id, keys in sorted(found.items())}
+        now = datetime.now(UTC)
+        counts = {sheet_id: store.delete_leads(sheet_id, keys, "erased", now) for sheet_id, keys in sorted(found.items())}
         total = sum(counts.values())
         self._deps.states_changed()
         audit_id = record_audit(
@@ -81,7 +87,10 @@ class Privacy:
     def purge(self, now: datetime | None = None) -> PurgeResult:
         """
         Delete for real the leads soft-deleted longer ago than their sheet's retention (off unless
-        set), at most ``purge_max`` per sheet per run; what is left goes in the next run. A storage
+        set), at most ``purge_max`` per sheet per run; what is left goes in the next run. A sheet
+        removed from the configuration (orphaned) keeps its leads, and those soft-deleted before it
+        was removed follow the deployment's retention. Records of removals older than
+        ``removals_days`` and manual runs older than ``RUNS_KEEP_DAYS`` are forgotten. A storage
         failure while purging ends the run with what was purged so far and the error; a failure to
         record the purge in the audit trail raises ``StoreError``.
         """
@@ -91,16 +100,23 @@ class Privacy:
         s = self._deps.settings
         sheets: list[PurgedSheet] = []
         error: str | None = None
+        forgotten = runs_forgotten = 0
         try:
             store = self._deps.store
-            for sheet in s.sheets:
-                days = s.retention(sheet)
+            retained = [(sheet.id, s.retention(sheet)) for sheet in s.sheets]
+            if s.retention_days is not None:
+                configured = {x.id for x in s.sheets} | {b.id for b in s.broken}
+                retained += [(st.sheet_id, s.retention_days) for st in store.list_states() if st.sheet_id not in configured]
+            for sheet_id, days in retained:
                 cutoff = retention_cutoff(now, days)
                 if cutoff is None or days is None:
                     continue
-                keys = store.deleted_before(sheet.id, cutoff, s.purge_max)
-                n = store.delete_leads(sheet.id, keys) if keys else 0
-                sheets.append(PurgedSheet(sheet.id, days, n, len(keys) >= s.purge_max))
+                keys = store.deleted_before(sheet_id, cutoff, s.purge_max)
+                n = store.delete_leads(sheet_id, keys, "purged", now) if keys else 0
+                sheets.append(PurgedSheet(sheet_id, days, n, len(keys) >= s.purge_max))
+            forgotten = store.prune_removals(now - timedelta(days=s.removals_days))
+            with contextlib.suppress(ConfigError):  # no jobs table configured: nothing to forget
+                runs_forgotten = self._deps.jobs.prune_jobs(now - timedelta(days=RUNS_KEEP_DAYS))
         except (ConfigError, StoreError) as e:
             error = str(e)
         total = sum(x.purged for x in sheets)
@@ -116,7 +132,7 @@ class Privacy:
                 per_sheet={x.sheet_id: x.purged for x in hit},
             )
         telemetry.log_privacy("purge", leads=total, sheets=len(sheets), failed=int(error is not None))
-        return PurgeResult(tuple(sheets), error, audit_id)
+        return PurgeResult(tuple(sheets), error, audit_id, forgotten, runs_forgotten)
 
     def audit(self, query: AuditQuery) -> AuditPage:
         """One page of the audit trail, newest first."""

@@ -44,6 +44,18 @@ class LeadsPage:
 
 
 @dataclass(frozen=True)
+class RemovalsPage:
+    """Leads deleted for real (erasure, purge): sheet id, lead id, reason, time; nothing personal."""
+
+    items: list[dict[str, Any]]
+    continuation: str | None
+    watermark: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"items": self.items, "count": len(self.items), "continuation": self.continuation, "watermark": self.watermark}
+
+
+@dataclass(frozen=True)
 class Enqueued:
     """A run handed to the sync queue: one message per sheet, the last one delayed ``last_delay_s``."""
 
@@ -174,13 +186,23 @@ class PurgeResult:
     sheets: tuple[PurgedSheet, ...]
     error: str | None = None
     audit_id: str | None = None
+    removals_forgotten: int = 0
+    """Records of removals older than ``LEAD_SYNC_REMOVALS_DAYS`` deleted by this run."""
+    runs_forgotten: int = 0
+    """Manual sync runs older than a week deleted by this run."""
 
     @property
     def purged(self) -> int:
         return sum(x.purged for x in self.sheets)
 
     def to_dict(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {"purged": self.purged, "sheets": [x.to_dict() for x in self.sheets], "error": self.error}
+        doc: dict[str, Any] = {
+            "purged": self.purged,
+            "sheets": [x.to_dict() for x in self.sheets],
+            "error": self.error,
+            "removals_forgotten": self.removals_forgotten,
+            "runs_forgotten": self.runs_forgotten,
+        }
         if self.audit_id is not None:
             doc["audit_id"] = self.audit_id
         return doc

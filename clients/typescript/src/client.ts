@@ -8,6 +8,9 @@ import type { components, paths } from "./schema";
 export type Lead = components["schemas"]["Lead"];
 export type LeadsPage = components["schemas"]["LeadsPage"];
 export type LeadsQuery = NonNullable<paths["/api/leads"]["get"]["parameters"]["query"]>;
+export type Removal = components["schemas"]["Removal"];
+export type RemovalsPage = components["schemas"]["RemovalsPage"];
+export type RemovalsQuery = NonNullable<paths["/api/leads/removals"]["get"]["parameters"]["query"]>;
 export type HealthSummary = components["schemas"]["HealthSummary"];
 export type HealthDetail = components["schemas"]["HealthDetail"];
 export type RunReport = components["schemas"]["RunReport"];
@@ -83,6 +86,14 @@ export class LeadSyncClient {
       yield* page.items;
       continuation = page.continuation;
     } while (continuation);
+  }
+
+  /**
+   * Leads deleted for real (an erasure, the retention purge) since `query.since`: a local copy
+   * of the leads deletes them too. Keep each page's `watermark` and pass it as `since` next time.
+   */
+  listRemovals(query: RemovalsQuery): Promise<RemovalsPage> {
+    return this.get<RemovalsPage>("/api/leads/removals", query);
   }
 
   getLead(id: string, sheet: string): Promise<Lead> {

@@ -38,6 +38,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/leads/removals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Leads deleted for real (erasure, retention purge) since a time: what a mirror of the leads must delete too */
+        get: operations["listRemovals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/leads/sync": {
         parameters: {
             query?: never;
@@ -699,6 +716,47 @@ export interface components {
             /** Reasons */
             reasons: components["schemas"]["Reason"][];
         };
+        /**
+         * Removal
+         * @description A lead deleted for real: delete it from any copy (nothing personal is kept here).
+         */
+        Removal: {
+            /** Sheet Id */
+            sheet_id: string;
+            /**
+             * Id
+             * @description The lead's id, as GET /api/leads served it
+             */
+            id: string;
+            /**
+             * Reason
+             * @description erased: a person's erasure (POST /api/leads/erasures, or a sync that met an erased person); purged: soft-deleted longer ago than the retention
+             * @enum {string}
+             */
+            reason: "erased" | "purged";
+            /** Removed At */
+            removed_at: string | null;
+        };
+        /**
+         * RemovalsPage
+         * @description Leads deleted for real since a time, for readers that mirror the leads (kept LEAD_SYNC_REMOVALS_DAYS, 30 by default).
+         */
+        RemovalsPage: {
+            /** Items */
+            items: components["schemas"]["Removal"][];
+            /** Count */
+            count: number;
+            /**
+             * Continuation
+             * @description Pass back as ?continuation= for the next page; null on the last page
+             */
+            continuation: string | null;
+            /**
+             * Watermark
+             * @description Pass back as ?since= next time: it lies a minute back, so a removal may come twice (deleting twice is harmless) but is never missed
+             */
+            watermark: string | null;
+        };
         /** RunReport */
         RunReport: {
             /**
@@ -1124,6 +1182,86 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Lead"];
+                };
+            };
+            /** @description Not modified: the If-None-Match ETag is current */
+            304: {
+                headers: {
+                    /** @description Send it back as If-None-Match: 304 when nothing changed */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A function key is needed */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listRemovals: {
+        parameters: {
+            query?: {
+                /** @description Removals of this customer's sheets */
+                customer?: string;
+                /** @description Removals of one sheet */
+                sheet?: string;
+                /** @description Only removals recorded at or after this (the previous page's watermark) */
+                since?: string;
+                page_size?: number;
+                /** @description The continuation of the previous page, unchanged */
+                continuation?: string;
+                /** @description The function key (or send it as the x-functions-key header) */
+                code?: string;
+            };
+            header?: {
+                /** @description The ETag of a previous answer: 304 when nothing changed */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Leads deleted for real since a time, for readers that mirror the leads (kept LEAD_SYNC_REMOVALS_DAYS, 30 by default). */
+            200: {
+                headers: {
+                    /** @description Send it back as If-None-Match: 304 when nothing changed */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemovalsPage"];
                 };
             };
             /** @description Not modified: the If-None-Match ETag is current */
