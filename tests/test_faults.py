@@ -318,3 +318,65 @@ def test_reads_are_paced_across_all_sheets_of_a_run(api, account, make_settings)
     assert [s.status for s in report.sheets] == ["SUCCESS"] * 3
     gaps = [b - a for a, b in zip(stamps, stamps[1:])]
     assert len(stamps) == 3 and all(g >= 0.19 for g in gaps), gaps
+
+
+def test_table_storage_outage_on_the_queue_path_poisons_then_recovers(own_azurite, azurite, tmp_path, caplog) -> None:
+    """
+    Table Storage hangs while the queue still delivers (two accounts, as LEAD_SYNC_STORAGE apart
+    from AzureWebJobsStorage allows): every delivery fails fast and is retried, the message is
+    poisoned after maxDequeueCount and says so in telemetry, no lead is lost, and the next timer
+    run after storage returns syncs the sheet and clears the poisoned status.
+    """
+    import uuid
+
+    from scripts.queue_worker import Worker
+    from shared.adapters.job_table import TableJobStore
+    from shared.config import StorageTarget
+    from shared.service import Runtime, set_runtime
+
+    path = tmp_path / "leads.csv"
+    _write(path, _rows(50))
+    sheet = csv_sheet("qout", path)
+    quick = {"read_timeout": 1, "connection_timeout": 1, "retry_total": 0}
+    store = TableLeadStore(own_azurite.connection_string, **quick)
+    jobs = TableJobStore(own_azurite.connection_string, **quick)
+    settings = Settings(
+        sheets=(sheet,),
+        storage_connection=own_azurite.connection_string,
+        queue_target=StorageTarget(connection_string=azurite.connection_string),
+        queue_name=f"out-{uuid.uuid4().hex[:10]}",
+        base_dir=tmp_path,
+    )
+
+    class QuickJobs(Runtime):
+        @property
+        def jobs(self):  # type: ignore[override]
+            return jobs
+
+    rt = QuickJobs(settings, environ={}, store=store)
+    set_runtime(rt)
+    rt.syncs.enqueue("timer")
+    Worker.from_host_json(rt.queue, retry_delay=0).run_until_idle()  # type: ignore[arg-type]
+    before = _snapshot(store, "qout")
+    assert len(before) == 50
+
+    _write(path, _rows(20))  # the sheet shrinks meanwhile: nothing may be deleted while storage is away
+    own_azurite.pause()
+    try:
+        rt.syncs.enqueue("timer")
+        worker = Worker.from_host_json(rt.queue, retry_delay=0)  # type: ignore[arg-type]
+        worker.run_until_idle(timeout=240)
+    finally:
+        own_azurite.resume()
+    outcomes = [o for _, o in worker.outcomes]
+    assert outcomes == ["failed"] * 5 + ["poisoned", "poison-read"], outcomes
+    poisoned = [r for r in caplog.records if getattr(r, "event", "") == "sheet_sync" and getattr(r, "reason_codes", "") == "poisoned"]
+    assert poisoned and poisoned[-1].saved is False  # type: ignore[attr-defined]
+    _assert_nothing_lost(before, _snapshot(store, "qout"))
+
+    _write(path, _rows(50))
+    rt.syncs.enqueue("timer")
+    Worker.from_host_json(rt.queue, retry_delay=0).run_until_idle()  # type: ignore[arg-type]
+    state = store.get_state("qout")
+    assert state is not None and state.status != "ERROR" and "poisoned" not in state.reason_codes
+    assert _snapshot(store, "qout") == before
