@@ -53,7 +53,9 @@ class Problem(Closed):
     title: str
     status: int
     detail: str = Field(description="What went wrong and how to fix it, for a person")
-    code: str = Field(description="A stable machine code: invalid_request, unknown_sheet, not_found, conflict, config, store, internal")
+    code: str = Field(
+        description="A stable machine code: invalid_request, unknown_sheet, unknown_run, not_found, conflict, expired, config, store, internal"
+    )
     error: str = Field(description="Deprecated: the same text as detail (clients of the first API version)")
     error_id: str | None = Field(default=None, description="On 500: quote it to support")
 
@@ -165,7 +167,11 @@ class LeadParams(Closed):
 
 
 class Removal(Closed):
-    """A lead deleted for real: delete it from any copy (nothing personal is kept here)."""
+    """
+    A lead deleted for real: delete it from any copy (nothing personal is kept here). A lead can
+    come back under the same id (its row returns to the sheet, or its person is taken off the
+    suppression list): apply a removal to a copy only if removed_at is later than the copy's changed_at.
+    """
 
     sheet_id: SheetId
     id: str = Field(description="The lead's id, as GET /api/leads served it")
@@ -521,7 +527,7 @@ ROUTES: list[Route] = [
         "listRemovals",
         "Leads deleted for real (erasure, retention purge) since a time: what a mirror of the leads must delete too",
         "function",
-        {200: RemovalsPage, 400: Problem, 404: Problem, 503: Problem},
+        {200: RemovalsPage, 400: Problem, 404: Problem, 410: Problem, 503: Problem},
         query=RemovalsParams,
         etag=True,
         tags=("leads", "personal data"),

@@ -115,6 +115,12 @@ class UnknownRunError(LeadSyncError):
         self.run_id = run_id
 
 
+class ExpiredError(LeadSyncError):
+    """What was asked for is older than what is kept (removals before ``LEAD_SYNC_REMOVALS_DAYS``)."""
+
+    code = "expired"
+
+
 class RetryLater(LeadSyncError):
     """A queue message failed for a reason that may pass (storage, Google 5xx): let the queue retry it."""
 

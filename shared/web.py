@@ -36,6 +36,7 @@ from .core.redact import redact, redact_all
 from .errors import (
     ConfigError,
     ConflictError,
+    ExpiredError,
     InvalidRequestError,
     LeadSyncError,
     NotFoundError,
@@ -83,6 +84,7 @@ STATUS: tuple[tuple[type[LeadSyncError], int, str], ...] = (
     (NotFoundError, 404, "Not found"),
     (ConflictError, 409, "Conflict"),
     (UnknownRunError, 404, "Unknown run"),
+    (ExpiredError, 410, "Gone"),
     (ConfigError, 503, "Not configured"),
     (StoreError, 503, "Storage unavailable"),
 )

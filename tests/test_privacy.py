@@ -478,22 +478,62 @@ def test_a_removal_is_recorded_before_the_lead_is_deleted(make_settings, tmp_pat
     assert [x["id"] for x in _removals(sheet="alpha")["items"]] == [lead["id"]]
 
 
-def test_a_removed_sheets_soft_deleted_leads_follow_the_deployments_retention(make_settings, tmp_path) -> None:
-    """A sheet taken out of the configuration keeps its live leads; the ones it had soft-deleted are purged like any other."""
+def test_purge_never_touches_a_sheet_missing_from_the_list(make_settings, tmp_path) -> None:
+    """
+    A sheet missing from the configuration (removed, or a sheet list that could not be read) keeps
+    every lead, soft-deleted ones too, whatever the deployment's retention: purging it by a
+    retention it was never given would lose leads.
+    """
     rt, store, paths = _setup(make_settings, tmp_path)
     rt.syncs.run(trigger="test")
-    write(
-        paths["beta"], [person(i) for i in range(21, 33)] + [["P. One", "p.one@work.example", "+44 (0)7911 123401", ""]]
-    )  # person 20 leaves
-    rt.syncs.run(trigger="test")
-    alpha_only = make_settings(rt.settings.sheets[0], erasure_key=KEY, retention_days=1)
-    after = datetime.now(UTC) + timedelta(days=2)
-    assert [
-        x.sheet_id
-        for x in Runtime(make_settings(rt.settings.sheets[0], erasure_key=KEY), environ={}, store=store).privacy.purge(now=after).sheets
-    ] == []
-    purged = Runtime(alpha_only, environ={}, store=store).privacy.purge(now=after)
-    assert {x.sheet_id: x.purged for x in purged.sheets} == {"alpha": 0, "beta": 1}
+    write(paths["beta"], [person(i) for i in range(21, 33)] + [["P. One", "p.one@work.example", "+44 (0)7911 123401", ""]])
+    rt.syncs.run(trigger="test")  # person 20 leaves beta: soft-deleted
+    after = datetime.now(UTC) + timedelta(days=400)
+    alpha_only = Runtime(make_settings(rt.settings.sheets[0], erasure_key=KEY, retention_days=1), environ={}, store=store)
+    assert [x.sheet_id for x in alpha_only.privacy.purge(now=after).sheets] == ["alpha"]
+    unreadable = Runtime(make_settings(erasure_key=KEY, retention_days=1, sheets_table="nosuchsheets"), environ={}, store=store)
+    assert unreadable.privacy.purge(now=after).purged == 0
     beta = store.list_leads(sheet_id="beta", include_deleted=True, page_size=100)[0]
-    assert len(beta) == 13 and not any(x["deleted"] for x in beta), "the orphaned sheet's live leads stay"
-    assert _removals(sheet="alpha")["items"] == []
+    assert len(beta) == 14 and sum(1 for x in beta if x["deleted"]) == 1
+
+
+def test_purge_waits_for_a_sync_holding_the_sheet(make_settings, tmp_path) -> None:
+    """
+    A purge takes the sheet's sync lease: while a sync holds it (it may be restoring the very lead
+    the purge would pick), the sheet is skipped as busy and purged by the next run.
+    """
+    rt, store, paths = _setup(make_settings, tmp_path)
+    rt.syncs.run(trigger="test")
+    write(paths["alpha"], [person(i) for i in range(2, 15)])  # person 1 leaves alpha: soft-deleted
+    rt.syncs.run(trigger="test")
+    purging = Runtime(make_settings(*rt.settings.sheets, erasure_key=KEY, retention_days=1), environ={}, store=store)
+    later = datetime.now(UTC) + timedelta(days=2)
+    assert store.acquire_lease("alpha", "a-sync", datetime.now(UTC), 600)
+    held = purging.privacy.purge(now=later)
+    assert {x.sheet_id: (x.purged, x.busy) for x in held.sheets} == {"alpha": (0, True), "beta": (0, False)}
+    assert held.to_dict()["sheets"][0]["busy"] is True
+    assert sum(1 for x in store.list_leads(sheet_id="alpha", include_deleted=True, page_size=100)[0] if x["deleted"]) == 1
+    store.release_lease("alpha", "a-sync")
+    assert {x.sheet_id: x.purged for x in purging.privacy.purge(now=later).sheets} == {"alpha": 1, "beta": 0}
+    state = store.get_state("alpha")
+    assert state is not None and not (state.lease and state.lease.owner), "the purge gave the lease back"
+    assert rt.syncs.run(trigger="test").sheets[0].status != "ERROR"
+
+
+def test_removals_of_sheets_removed_from_the_list_are_listed_and_old_ones_are_gone(make_settings, tmp_path) -> None:
+    """An erasure reaches a sheet no longer configured, and a mirror learns of it; a since older than the records kept is 410."""
+    rt, store, _ = _setup(make_settings, tmp_path)
+    rt.syncs.run(trigger="test")
+    beta_id = next(x["id"] for x in store.list_leads(sheet_id="beta", page_size=100)[0] if x["email"] == "p.one@work.example")
+    alpha_only = Runtime(make_settings(rt.settings.sheets[0], erasure_key=KEY), environ={}, store=store)
+    set_runtime(alpha_only)
+    assert _post("erase_person", {"phone": "+44 7911 123401"})[1]["erased"] == 2  # both sheets, beta orphaned
+    listed = {(x["sheet_id"], x["id"]) for x in _removals(customer="Test Customer")["items"]}
+    assert ("beta", beta_id) in listed and len(listed) == 2
+    assert [x["id"] for x in _removals(sheet="beta")["items"]] == [beta_id]
+    old = (datetime.now(UTC) - timedelta(days=31)).isoformat()
+    resp = _fn("list_removals")(
+        func.HttpRequest("GET", "/api/leads/removals", body=b"", params={"customer": "Test Customer", "since": old})
+    )
+    problem = json.loads(resp.get_body())
+    assert resp.status_code == 410 and problem["code"] == "expired" and "read every lead again" in problem["detail"]

@@ -127,3 +127,20 @@ def test_mapping_gives_each_field_once_and_secondaries_only_beside_it(labels: li
     assert len(fields) == len(set(fields))
     for field in m.secondary:
         assert field in m.fields
+
+
+CELLS = st.sampled_from(["#N/A", "#REF!", "Loading...", "LOADING...", " #N/A", "x#", "#", "L", "Lee", "#1 lead", ""]) | st.text(max_size=8)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(CELLS, max_size=6), max_size=8))
+def test_blanking_error_values_blanks_exactly_the_error_cells(grid: list[list[str]]) -> None:
+    """Every error value (and only those) becomes blank; other rows are the very same objects."""
+    from shared.core.rows import blank_error_values, is_error_value
+
+    out, count = blank_error_values(grid)
+    assert count == sum(1 for row in grid for c in row if c and is_error_value(c))
+    for row, got in zip(grid, out, strict=True):
+        assert list(got) == ["" if c and is_error_value(c) else c for c in row]
+        if not any(c and is_error_value(c) for c in row):
+            assert got is row

@@ -445,3 +445,21 @@ def test_wait_parsing_is_a_400_or_a_number_never_a_crash(body_wait, query_wait, 
         except InvalidRequestError:
             continue
         assert 0 <= parsed.wait <= MAX_WAIT and (parsed.sheet_id is not None or parsed.wait == 0)
+
+
+def test_a_progress_update_that_keeps_losing_its_race_says_so(azurite, queue_names) -> None:
+    """The ETag-guarded update gives up after a few lost races with an error, which the use case logs (ids only)."""
+    from azure.core.exceptions import ResourceModifiedError
+
+    from shared.adapters.job_table import TableJobStore
+    from shared.errors import StoreError
+
+    jobs = TableJobStore(azurite.connection_string, queue_names[1])
+    jobs.create_job("r", "manual", ["a"], datetime.now(UTC))
+
+    def lose(*_a, **_k):
+        raise ResourceModifiedError("changed")
+
+    jobs.table.update_entity = lose  # type: ignore[method-assign]
+    with pytest.raises(StoreError, match="changed under this update"):
+        jobs.update_job_sheet("r", "a", "running", datetime.now(UTC))

@@ -11,6 +11,7 @@ back to an unfinished state (``shared.core.jobs.may_follow``).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ from typing import Any
 
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
-from azure.data.tables import UpdateMode
+from azure.data.tables import TableTransactionError, UpdateMode
 
 from ..config import StorageTarget
 from ..core.jobs import FINISHED, Job, JobSheet, may_follow
@@ -101,22 +102,27 @@ class TableJobStore:
                         row, mode=UpdateMode.MERGE, etag=current.metadata["etag"], match_condition=MatchConditions.IfNotModified
                     )
                     return
+            raise StoreError(f"the sheet's progress changed under this update {MAX_ATTEMPTS} times; not recorded: {state}")
 
     def prune_jobs(self, before: datetime, limit: int = 1000) -> int:
         self._ensure()
         with storage_errors("cannot forget old sync runs"):
-            runs = [
-                e["PartitionKey"]
-                for e in self.table.query_entities(
-                    "RowKey eq @run and created_at lt @before", parameters={"run": RUN_ROW, "before": before}, select=["PartitionKey"]
-                )
-            ][:limit]
+            heads = self.table.query_entities(
+                "RowKey eq @run and created_at lt @before", parameters={"run": RUN_ROW, "before": before}, select=["PartitionKey"]
+            )
+            runs = [e["PartitionKey"] for e in itertools.islice(heads, limit)]
             for run_id in runs:
                 rows = [r["RowKey"] for r in self.table.query_entities("PartitionKey eq @pk", parameters={"pk": run_id}, select=["RowKey"])]
                 # the run's own row last: a prune cut short is found and finished by the next one
                 rows.sort(key=lambda k: k == RUN_ROW)
                 for i in range(0, len(rows), MAX_BATCH):
-                    self.table.submit_transaction([("delete", {"PartitionKey": run_id, "RowKey": k}) for k in rows[i : i + MAX_BATCH]])
+                    chunk = rows[i : i + MAX_BATCH]
+                    try:
+                        self.table.submit_transaction([("delete", {"PartitionKey": run_id, "RowKey": k}) for k in chunk])
+                    except TableTransactionError:  # a row went meanwhile (another prune): one by one
+                        for k in chunk:
+                            with contextlib.suppress(ResourceNotFoundError):
+                                self.table.delete_entity(run_id, k)
         return len(runs)
 
     def get_job(self, run_id: str) -> Job | None:

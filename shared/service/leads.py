@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..core.leadquery import LeadFilter, parse_sort, sort_key
-from ..errors import InvalidRequestError, NotFoundError, UnknownSheetError
+from ..errors import ExpiredError, InvalidRequestError, NotFoundError, UnknownSheetError
 from .deps import Deps
 from .inputs import LeadsQuery, RemovalsQuery
 from .results import LeadsPage, RemovalsPage
@@ -86,15 +86,30 @@ class LeadReads:
         The leads of a sheet or a customer deleted for real (an erasure, the retention purge)
         since ``query.since``: what a reader mirroring the leads with ``updated_since`` must also
         delete. Pass the page's ``watermark`` back as ``since`` next time.
+
+        Sheets removed from the configuration count too (found by the customer their state
+        recorded): an erasure reaches their leads, so a mirror must learn of it. A ``since``
+        older than the records kept raises ``ExpiredError``: the reader must read every lead again.
         """
         settings = self._deps.settings
+        if query.since is not None and query.since < datetime.now(UTC) - timedelta(days=settings.removals_days):
+            raise ExpiredError(
+                f"removals are kept {settings.removals_days:g} days (LEAD_SYNC_REMOVALS_DAYS) and since is older: read every lead again "
+                "(GET /api/leads without updated_since), drop local copies it does not list, and start again from its watermark"
+            )
+        configured = {s.id: s.customer for s in settings.sheets}
+        owners = dict(configured)
+        if not (query.sheet_id and query.sheet_id in configured):
+            # Orphaned sheets: not configured any more, but their leads may still be erased.
+            owners.update(
+                {st.sheet_id: st.leads_customer or st.customer or "" for st in self._deps.states() if st.sheet_id not in configured}
+            )
         if query.sheet_id:
-            sheet = settings.sheet(query.sheet_id)
-            if sheet is None:
+            if query.sheet_id not in owners:
                 raise UnknownSheetError(query.sheet_id)
-            sheet_ids = [sheet.id] if not query.customer or sheet.customer == query.customer else []
+            sheet_ids = [query.sheet_id] if not query.customer or owners[query.sheet_id] == query.customer else []
         else:
-            sheet_ids = [s.id for s in settings.sheets if s.customer == query.customer]
+            sheet_ids = [sheet_id for sheet_id, customer in owners.items() if customer == query.customer]
         try:
             items, token, watermark = self._deps.read_store.list_removals(sheet_ids, query.since, query.page_size, query.continuation)
         except ValueError as e:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .. import telemetry
 from ..config import Settings
 from ..errors import ConfigError, InvalidRequestError, StoreError
+from ..ports import LeadStore
 from .audit import record as record_audit
 from .deps import Deps
 from .inputs import AuditQuery, ErasureRequest
@@ -18,6 +20,8 @@ if TYPE_CHECKING:
     from ..core.privacy import Identifiers
 
 
+PURGE_LEASE_SECONDS = 300
+"""A sheet's purge holds its sync lease at most this long (a purge that dies lets it expire)."""
 RUNS_KEEP_DAYS = 7
 """Manual sync runs (``GET /api/leads/runs/{id}``) older than this are forgotten by the purge run."""
 
@@ -87,9 +91,12 @@ class Privacy:
     def purge(self, now: datetime | None = None) -> PurgeResult:
         """
         Delete for real the leads soft-deleted longer ago than their sheet's retention (off unless
-        set), at most ``purge_max`` per sheet per run; what is left goes in the next run. A sheet
-        removed from the configuration (orphaned) keeps its leads, and those soft-deleted before it
-        was removed follow the deployment's retention. Records of removals older than
+        set), at most ``purge_max`` per sheet per run; what is left goes in the next run. Only
+        configured sheets are purged: a sheet missing from the list (removed, or a list that could
+        not be read) keeps every lead, soft-deleted ones too. Each sheet is purged under its sync
+        lease, so a sync that restores a lead cannot run between choosing it and deleting it; a
+        sheet busy with a sync (or left with a dead run's lease) waits for the next run
+        (``busy``). Records of removals older than
         ``removals_days`` and manual runs older than ``RUNS_KEEP_DAYS`` are forgotten. A storage
         failure while purging ends the run with what was purged so far and the error; a failure to
         record the purge in the audit trail raises ``StoreError``.
@@ -103,17 +110,11 @@ class Privacy:
         forgotten = runs_forgotten = 0
         try:
             store = self._deps.store
-            retained = [(sheet.id, s.retention(sheet)) for sheet in s.sheets]
-            if s.retention_days is not None:
-                configured = {x.id for x in s.sheets} | {b.id for b in s.broken}
-                retained += [(st.sheet_id, s.retention_days) for st in store.list_states() if st.sheet_id not in configured]
-            for sheet_id, days in retained:
+            for sheet in s.sheets:
+                days = s.retention(sheet)
                 cutoff = retention_cutoff(now, days)
-                if cutoff is None or days is None:
-                    continue
-                keys = store.deleted_before(sheet_id, cutoff, s.purge_max)
-                n = store.delete_leads(sheet_id, keys, "purged", now) if keys else 0
-                sheets.append(PurgedSheet(sheet_id, days, n, len(keys) >= s.purge_max))
+                if cutoff is not None and days is not None:
+                    sheets.append(self._purge_sheet(store, sheet.id, days, cutoff, now))
             forgotten = store.prune_removals(now - timedelta(days=s.removals_days))
             with contextlib.suppress(ConfigError):  # no jobs table configured: nothing to forget
                 runs_forgotten = self._deps.jobs.prune_jobs(now - timedelta(days=RUNS_KEEP_DAYS))
@@ -133,6 +134,22 @@ class Privacy:
             )
         telemetry.log_privacy("purge", leads=total, sheets=len(sheets), failed=int(error is not None))
         return PurgeResult(tuple(sheets), error, audit_id, forgotten, runs_forgotten)
+
+    def _purge_sheet(self, store: LeadStore, sheet_id: str, days: float, cutoff: datetime, now: datetime) -> PurgedSheet:
+        """One sheet's purge, holding the sheet's lease (taken on the real clock, whatever ``now``)."""
+        state = store.get_state(sheet_id)
+        if state is None:
+            return PurgedSheet(sheet_id, days, 0, False)  # never synced: nothing stored
+        clock = datetime.now(UTC)
+        owner = f"purge-{uuid.uuid4().hex[:12]}"
+        if (state.lease is not None and state.lease.owner) or not store.acquire_lease(sheet_id, owner, clock, PURGE_LEASE_SECONDS):
+            return PurgedSheet(sheet_id, days, 0, True, busy=True)
+        try:
+            keys = store.deleted_before(sheet_id, cutoff, self._deps.settings.purge_max)
+            n = store.delete_leads(sheet_id, keys, "purged", now) if keys else 0
+        finally:
+            store.release_lease(sheet_id, owner)
+        return PurgedSheet(sheet_id, days, n, len(keys) >= self._deps.settings.purge_max)
 
     def audit(self, query: AuditQuery) -> AuditPage:
         """One page of the audit trail, newest first."""

@@ -173,10 +173,15 @@ class PurgedSheet:
     retention_days: float
     purged: int
     more: bool
-    """The run stopped at ``purge_max``: the next run deletes more."""
+    """The run stopped at ``purge_max``, or the sheet was busy: the next run deletes more."""
+    busy: bool = False
+    """A sync held the sheet (or a dead run's lease was left on it): skipped, the next run purges it."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"sheet_id": self.sheet_id, "retention_days": self.retention_days, "purged": self.purged, "more": self.more}
+        doc: dict[str, Any] = {"sheet_id": self.sheet_id, "retention_days": self.retention_days, "purged": self.purged, "more": self.more}
+        if self.busy:
+            doc["busy"] = True
+        return doc
 
 
 @dataclass(frozen=True)

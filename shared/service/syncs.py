@@ -5,7 +5,6 @@ and a manual run that a person starts and follows (``GET /api/leads/runs/{id}``)
 
 from __future__ import annotations
 
-import contextlib
 import time
 import uuid
 from collections.abc import Callable
@@ -176,5 +175,14 @@ def record_progress(deps: Deps, run_id: str, trigger: str, sheet_id: str, state:
     """Best effort: a manual run's progress (timer runs are not tracked: health is their record)."""
     if trigger != "manual" and state not in ("retrying", "failed"):
         return
-    with contextlib.suppress(StoreError, ConfigError):
+    try:
         deps.jobs.update_job_sheet(run_id, sheet_id, state, datetime.now(UTC), **kw)
+    except (StoreError, ConfigError) as e:
+        telemetry.logger.warning(
+            "job_progress_not_recorded run=%s sheet=%s state=%s: %s",
+            run_id[:64],
+            sheet_id,
+            state,
+            type(e).__name__,
+            extra={"event": "job_progress_not_recorded", "sheet_id": sheet_id, "state": state},
+        )

@@ -675,7 +675,7 @@ export interface components {
             detail: string;
             /**
              * Code
-             * @description A stable machine code: invalid_request, unknown_sheet, not_found, conflict, config, store, internal
+             * @description A stable machine code: invalid_request, unknown_sheet, unknown_run, not_found, conflict, expired, config, store, internal
              */
             code: string;
             /**
@@ -718,7 +718,9 @@ export interface components {
         };
         /**
          * Removal
-         * @description A lead deleted for real: delete it from any copy (nothing personal is kept here).
+         * @description A lead deleted for real: delete it from any copy (nothing personal is kept here). A lead can
+         *     come back under the same id (its row returns to the sheet, or its person is taken off the
+         *     suppression list): apply a removal to a copy only if removed_at is later than the copy's changed_at.
          */
         Removal: {
             /** Sheet Id */
@@ -1291,6 +1293,15 @@ export interface operations {
             };
             /** @description An RFC 9457 problem document (``application/problem+json``). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
