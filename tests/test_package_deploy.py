@@ -31,6 +31,7 @@ FUNCTIONS = sorted(
         "health",
         "health_detail",
         "list_leads",
+        "list_removals",
         "manual_sync",
         "openapi",
         "purge_timer",
