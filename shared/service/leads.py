@@ -1,4 +1,4 @@
-"""Use case: read leads (a page of a sheet or a customer, or one lead) for the CRM dashboard."""
+"""Use case: read leads for the CRM dashboard: a page of a sheet or a customer, one lead, and the leads deleted for real."""
 
 from __future__ import annotations
 
