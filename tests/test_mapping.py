@@ -14,7 +14,17 @@ def test_normalize_header_folds_case_accents_and_styles() -> None:
     """camelCase, snake_case, accents and punctuation fold to the same words."""
     assert normalize_header("emailAddress") == normalize_header("email_address") == "email address"
     assert normalize_header("  Téléphone (mobile) ") == "telephone mobile"
-    assert normalize_header("E-Mail") == "e mail"
+    assert normalize_header("E-Mail") == normalize_header("e_mail") == normalize_header("eMail") == "email"
+    assert normalize_header("Telefono e mail") == "telefono e mail", "a spaced 'e' may be the Italian 'and'"
+
+
+def test_normalize_header_keeps_the_marks_that_make_letters_in_other_scripts() -> None:
+    """Accents go; Hangul syllables, Thai and Devanagari vowel signs and kana voicing stay whole words."""
+    assert normalize_header("휴대폰번호") == "휴대폰번호"
+    assert normalize_header("मोबाइल नंबर") == "मोबाइल नंबर"
+    assert normalize_header("เบอร์โทรศัพท์") == "เบอร์โทรศัพท์"
+    assert normalize_header("ガ") == "ガ" and normalize_header("Ηλεκτρονικό") == "ηλεκτρονικο"
+    assert normalize_header("Adresă") == "adresa" and normalize_header("Straße") == "strasse"
 
 
 def test_fuzzy_typos_match_but_ties_are_rejected() -> None:

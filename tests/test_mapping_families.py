@@ -401,3 +401,64 @@ def test_previous_mapping_is_kept_on_a_close_call() -> None:
     samples = [TestPersonOrOrganisation.BUSINESSES, EMAILS]
     assert _fields(["Name", "Email"], samples)["Name"] == "company"
     assert _fields(["Name", "Email"], samples, previous={"Name": "full_name"})["Name"] == "full_name"
+
+
+class TestHeadersReadAsOnePhrase:
+    """Families found by a probe of 59 exports and local sheets (session 3): a header that names one field is read as one."""
+
+    @pytest.mark.parametrize(
+        ("header", "field"),
+        [
+            ("Your E-mail Address", "email"),  # the "e" of e-mail is not the Italian "and"
+            ("Adresă e-mail", "email"),
+            ("Indirizzo e-mail aziendale", "email"),
+            ("What's your first name?", "first_name"),  # "name" inside "first name" is part of it
+            ("Invitee First Name", "first_name"),
+            ("Your Business Name", "company"),
+            ("Person - Email - Work", "email"),  # Pipedrive's path: the person's email, at work
+            ("Person - Phone - Mobile", "phone"),
+            ("Nombre y apellido", "full_name"),  # first and last together: the whole name
+            ("First and last name", "full_name"),
+            ("Phone (incl. country code)", "phone"),  # a filling hint, not the country
+            ("Your Phone # (with area code)", "phone"),
+            ("WhatsApp number (with country code)", "phone"),
+            ("Mobile (z.B. 0171 1234567)", "phone"),
+            ("received_at", "created_at"),  # the time of day after a creation word
+            ("Created date/time", "created_at"),
+            ("휴대폰번호", "phone"),  # Hangul kept whole: the known word inside an unspaced header
+            ("고객상태", "status"),
+        ],
+    )
+    def test_one_field_headers(self, header: str, field: str) -> None:
+        from shared.core.mapping import read_header
+
+        assert [e.field for e in read_header(header).evidence][:1] == [field], read_header(header)
+
+    @pytest.mark.parametrize("header", ["Email or phone", "Name and company", "E-mail e telefone"])
+    def test_two_fields_joined_stay_undecided_by_the_header(self, header: str) -> None:
+        """Two fields joined by 'or'/'and'/'e' are not guessed from the header; the values may decide."""
+        from shared.core.mapping import read_header
+
+        reading = read_header(header)
+        assert not reading.evidence and reading.ambiguous, reading
+
+    def test_no_inside_a_phrase_is_not_number(self) -> None:
+        """'Estágio no funil' (stage in the funnel) is not an identifier; 'Customer No' still is not a lead field."""
+        from shared.core.mapping import read_header
+
+        assert "identifier" not in (read_header("Estágio no funil").refused or "")
+        assert not read_header("Customer No").evidence
+
+    def test_values_decide_a_header_that_names_two_fields(self) -> None:
+        """'Contact (phone or email)' over email addresses is the email column; over phones, the phone."""
+        assert _fields(["Name", "Contact (phone or email)"], [PEOPLE, EMAILS])["Contact (phone or email)"] == "email"
+        phones = ["+44 7911 123456", "+44 7911 123457", "+44 7911 123458", "+44 7911 123459", "+44 7911 123460"]
+        assert _fields(["Name", "Email or phone"], [PEOPLE, phones])["Email or phone"] == "phone"
+
+    def test_dates_under_an_unknown_header_are_the_created_date_when_alone(self) -> None:
+        """'Zeitstempel' (Google Forms, German) over recent dates is created_at; two such columns, or 'Event Time', are not guessed."""
+        dates = ["2026-03-01 10:00", "2026-03-02 11:30", "2026-03-04 09:15", "2026-03-05 16:40", "2026-03-07 08:05"]
+        assert _fields(["Zeitstempel", "Name", "Email"], [dates, PEOPLE, EMAILS])["Zeitstempel"] == "created_at"
+        both = _fields(["Zeitstempel", "Horodateur", "Name"], [dates, dates, PEOPLE])
+        assert both["Zeitstempel"] is None and both["Horodateur"] is None
+        assert _fields(["Event Time", "Name", "Email"], [dates, PEOPLE, EMAILS])["Event Time"] is None

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
@@ -100,6 +100,8 @@ class Weights:
     content_company: float = 62.0
     content_person: float = 50.0
     content_date: float = 55.0
+    headed_date_penalty: float = 10.0
+    """Dates under an unrecognised header: weaker than in a header-less sheet (it may be a follow-up date)."""
     vetoed: float = 60.0
     """Taken off a header candidate whose content contradicts it (no phones under "Phone")."""
     minimum: float = 40.0
@@ -345,6 +347,44 @@ _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _NUMERIC_POSTCODE = re.compile(r"^\d{4,5}$")
 _NUMBER_WORDS = frozenset({"no", "nr", "number", "num", "nummer", "numero", "nro", "n"})
 _CONNECTORS = frozenset({"or", "and", "y", "o", "et", "ou", "und", "oder", "e", "og", "och", "ja", "i", "ve", "или", "и", "atau", "dan"})
+_TIME_WORDS = frozenset(
+    {"time", "at", "on", "timestamp", "utc", "gmt", "hour", "zeit", "uhrzeit", "heure", "hora", "ora", "tijd", "tid", "czas", "aika"}
+)
+"""After a creation phrase, words of the time of day: "Created Date & Time", "received_at"."""
+_DATE_OF_SOMETHING = _TIME_WORDS | {"date", "dates", "datum", "fecha", "data", "tarih", "tarihi", "dato", "paiva", "dia", "datetime"}
+"""Words of an unrecognised header that make its dates those of something else."""
+_HINT_WORDS = frozenset(
+    {
+        "with",
+        "incl",
+        "including",
+        "inkl",
+        "einschl",
+        "mit",
+        "avec",
+        "con",
+        "com",
+        "z",
+        "ze",
+        "met",
+        "med",
+        "e",
+        "eg",
+        "ex",
+        "zb",
+        "bsp",
+        "if",
+        "wenn",
+        "si",
+        "se",
+    }
+)
+"""First words of a bracketed hint that says how to fill a column, not what it is: "Phone
+(incl. country code)", "Your Phone # (with area code)", "Mobile (z.B. 0171...)"."""
+_BRACKETED = re.compile(r"\s*[(\[{]([^()\[\]{}]*)[)\]}]\s*")
+_PATH_DASH = re.compile(r"\s+[-\u2013\u2014]\s+")
+_KIND_LEAVES = frozenset({"work", "home", "mobile", "other", "office", "personal", "private", "main", "primary", "business"})
+"""The last part of "Person - Email - Work" (Pipedrive, Zoho): which of the person's emails."""
 _TRAILING_NOISE = frozenset(
     {"optional", "required", "mandatory", "primary", "main", "principal", "1", "2", "3", "4", "5", "i", "ii", "iii"}
 )
@@ -418,6 +458,8 @@ class HeaderReading:
     refused: str | None = None
     secondary: bool = False
     """The header says it is a further contact ("Billing phone", "Secondary email")."""
+    ambiguous: bool = False
+    """Refused for naming two fields ("Email or phone"): the values may still say which."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -614,6 +656,9 @@ def read_header(label: str | None) -> HeaderReading:
     norm = normalize_header(label)
     if not norm:
         return HeaderReading()
+    parts = _read_parts(label)
+    if parts is not None:
+        return parts
     path = [p for p in _PATH.split(label) if p.strip()]
     if len(path) >= 2 and normalize_header(path[-1]) in _LABEL_LEAVES:
         # JSON paths of API and scraper exports: "primaryCity.name" is the city, "company.name" the company
@@ -660,11 +705,45 @@ def read_header(label: str | None) -> HeaderReading:
         return found
     fuzzy = _fuzzy(norm, label)
     if not fuzzy.evidence:
-        ident = next((w for w in core if w in _IDENTIFIER_WORDS), None)
+        # "ID Number", "Customer No": an identifier; a short "no"/"nr"/"n" only at the end ("Estágio no funil" is a stage)
+        ident = next(
+            (w for k, w in enumerate(core) if w in _IDENTIFIER_WORDS and (w not in _NUMBER_WORDS or k == len(core) - 1 or w == "number")),
+            None,
+        )
         if ident:
             # "ID Number", "account_number", "VAT Number": an identifier, whatever its values
             return HeaderReading(refused=f"header {label!r} names an identifier ({ident!r}), not a lead field")
     return fuzzy
+
+
+def _read_parts(label: str) -> HeaderReading | None:
+    """A header read through one of its parts: without a bracketed filling hint, or a dashed path's field."""
+    hinted = _without_hints(label)
+    if hinted is not None:
+        inner = read_header(hinted)
+        if inner.evidence or inner.refused:
+            why = f"header {label!r} is {hinted!r} with a hint"
+            ev = tuple(Evidence(e.field, e.score - 1.0, f"{why}; {e.reason}", e.source) for e in inner.evidence)
+            return HeaderReading(ev, refused=inner.refused and f"{why}; {inner.refused}", secondary=inner.secondary)
+    dashed = [p for p in _PATH_DASH.split(label) if p.strip()]
+    if len(dashed) >= 3 and normalize_header(dashed[-1]) in _KIND_LEAVES:
+        # "Person - Email - Work", "Person - Phone - Mobile": the person's email (at work)
+        inner = read_header(dashed[-2])
+        if inner.evidence:
+            why = f"header {label!r} is the {dashed[-1].strip()!r} {dashed[-2].strip()!r} of {' - '.join(dashed[:-2])!r}"
+            return HeaderReading(tuple(Evidence(e.field, e.score - 2.0, f"{why}; {e.reason}", e.source) for e in inner.evidence))
+    return None
+
+
+def _without_hints(label: str) -> str | None:
+    """The label without bracketed filling hints ("(incl. country code)"), or None when it has none."""
+    if not any(b in label for b in "([{"):
+        return None
+    hints = [m for m in _BRACKETED.finditer(label) if (normalize_header(m.group(1)).split() or [""])[0] in _HINT_WORDS]
+    if not hints:
+        return None
+    rest = _BRACKETED.sub(lambda m: " " if m in hints or any(h.span() == m.span() for h in hints) else m.group(0), label).strip()
+    return rest if rest and normalize_header(rest) else None
 
 
 def _refused_by_words(core: Sequence[str], label: str) -> str | None:
@@ -720,16 +799,23 @@ def _phrases(words: Sequence[str], label: str) -> HeaderReading | None:
     if len(words) > 8:
         return None
     found: dict[str, Evidence] = {}
+    spans: list[tuple[int, int]] = []
+    """Where the phrases found so far sit: a shorter phrase inside one ("name" in "first name") is part of it."""
     secondary = False
     blocked: list[str] = []
     for n in range(min(4, len(words)), 0, -1):
         for i in range(len(words) - n + 1):
             phrase = " ".join(words[i : i + n])
             f = LOOKUP.get(phrase)
-            if not f or f in found or (n == 1 and len(phrase) <= 2):
+            if not f or (n == 1 and len(phrase) <= 2) or any(a <= i and i + n <= b for a, b in spans):
+                continue
+            if f in found:
+                spans.append((i, i + n))  # "Your Email Address": "email address" is the email too, "address" part of it
                 continue
             before, after = words[:i], words[i + n :]
             after = [w for w in after if w not in _TRAILING_NOISE]
+            if f == "created_at" and after and all(w in _TIME_WORDS for w in after):
+                after = []  # "Created Date & Time", "received_at": when, to the minute
             if n == 1 and phrase == "number" and before:
                 blocked.append(f"the number of {' '.join(before)!r}")  # "Pager number", "Case number"
                 continue
@@ -763,12 +849,18 @@ def _phrases(words: Sequence[str], label: str) -> HeaderReading | None:
             if other > 4:
                 score -= 4.0
             found[f] = Evidence(f, score, f"header {label!r} contains {phrase!r}", "header")
+            spans.append((i, i + n))
     if found:
         ranked = sorted(found.values(), key=lambda e: -e.score)
-        joined = len(ranked) > 1 and any(w in _CONNECTORS for w in words)  # "Email or phone"
+        free = [w for k, w in enumerate(words) if not any(a <= k < b for a, b in spans)]
+        joined = len(ranked) > 1 and any(w in _CONNECTORS for w in free)  # "Email or phone"
+        if joined and {ranked[0].field, ranked[1].field} == {"first_name", "last_name"} and len(ranked) == 2:
+            # "First and last name", "Nombre y apellido", "Vorname und Nachname": the whole name
+            score = min(e.score for e in ranked)
+            return HeaderReading((Evidence("full_name", score, f"header {label!r} names first and last name together", "header"),))
         if len(ranked) > 1 and (joined or ranked[0].score - ranked[1].score < W.tie):
             names = " and ".join(e.field for e in ranked[:2])
-            return HeaderReading(refused=f"header {label!r} names two fields ({names})")
+            return HeaderReading(refused=f"header {label!r} names two fields ({names})", ambiguous=True)
         return HeaderReading((ranked[0],), secondary=secondary)
     if blocked:
         # "Phnoe Number": a typo of a synonym (one edit), not the number of something
@@ -813,8 +905,11 @@ def _by_share(base: float, share: float) -> float:
     return base + 15.0 * max(0.0, min(1.0, (share - CONTENT_SHARE) / (1.0 - CONTENT_SHARE)))
 
 
-def content_evidence(profile: Profile, header_less: bool = False) -> list[Evidence]:
-    """Field candidates from a column's values alone."""
+def content_evidence(profile: Profile, header_less: bool = False, headed: bool = False) -> list[Evidence]:
+    """
+    Field candidates from a column's values alone. ``headed``: the column has a header that was
+    not understood, so weaker signals (dates) count for less than in a sheet with no header.
+    """
     if profile.count < 1:
         return []
     out = []
@@ -832,8 +927,10 @@ def content_evidence(profile: Profile, header_less: bool = False) -> list[Eviden
                 "postcode", W.content_postcode - 10, f"{profile.postcode_numeric:.0%} of values are 4-5 digit codes that repeat", "content"
             )
         )
-    if profile.date >= CONTENT_SHARE and header_less and profile.date_years <= 15:
-        out.append(Evidence("created_at", W.content_date, f"{profile.date:.0%} of values are dates", "content"))
+    if profile.date >= CONTENT_SHARE and (header_less or headed) and profile.date_years <= 15:
+        # "Zeitstempel", "受付日時", "Enq Dt": a column of recent dates under a header not understood
+        score = W.content_date - (W.headed_date_penalty if headed and not header_less else 0.0)
+        out.append(Evidence("created_at", score, f"{profile.date:.0%} of values are dates", "content"))
     if profile.org >= S.org and profile.org > profile.person:
         out.append(
             Evidence(
@@ -944,14 +1041,38 @@ def collect_evidence(
         gated = norm in _GATED or (bool(norm) and norm.split()[-1] in _GATED)
         for e in reading.evidence:
             evidence.extend(confirm(e, profile, role, gated))
-        if not reading.evidence and not reading.refused:
-            for e in content_evidence(profile, header_less or not label):
-                why = (f"header {label!r} not recognised; " if label else "no header; ") + e.reason
-                evidence.append(Evidence(e.field, e.score, why, e.source))
+        if not reading.evidence and (not reading.refused or reading.ambiguous):
+            # Unrecognised, or naming two fields ("Email or phone"): the values decide, if they can
+            # A header that says "time" or "date" of something not understood ("Event Time",
+            # "Opening Balance At") is another date: its values do not make it the created date.
+            headed = bool(label) and not _DATE_OF_SOMETHING.intersection(norm.split())
+            for e in content_evidence(profile, header_less or not label, headed=headed):
+                why = (
+                    f"header {label!r} not recognised; "
+                    if label and not reading.refused
+                    else f"{reading.refused}; "
+                    if label
+                    else "no header; "
+                )
+                evidence.append(Evidence(e.field, e.score, why + e.reason, e.source))
         out.append(ColumnEvidence(i, label, names[i], tuple(evidence), profile, refused=reading.refused, secondary=reading.secondary))
     if header_less:
         out = _name_columns_by_content(out)
-    return out
+    return _one_dated_column(out)
+
+
+def _one_dated_column(cols: list[ColumnEvidence]) -> list[ColumnEvidence]:
+    """Dates under unrecognised headers say "created" only when one column alone has them: of two, neither is sure."""
+    dated = [c for c in cols if c.label and any(e.field == "created_at" and e.source == "content" for e in c.evidence)]
+    if len(dated) < 2:
+        return cols
+    drop = {c.index for c in dated}
+    return [
+        replace(c, evidence=tuple(e for e in c.evidence if not (e.field == "created_at" and e.source == "content")))
+        if c.index in drop
+        else c
+        for c in cols
+    ]
 
 
 def _name_columns_by_content(cols: list[ColumnEvidence]) -> list[ColumnEvidence]:

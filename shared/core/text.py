@@ -18,6 +18,9 @@ TYPED_KINDS = frozenset({NUMBER, DATE, EMAIL, PHONE, URL})
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NON_ALNUM = re.compile(r"[\W_]+")
+_WORD = re.compile(r"(?:[^\W_]|(?<=[^\W_])[\u0300-\u036f\u0900-\u0dff\u0e00-\u0eff\u1000-\u109f\u3099\u309a])+")
+"""A word: letters and digits, with the vowel signs and marks of Indic, Thai, Lao, Myanmar and
+kana that follow them (Python's \\w does not count those marks as word characters)."""
 """Anything but letters and digits of any script: Cyrillic, Greek, CJK and Arabic headers keep their words."""
 
 EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[A-Za-z]{2,}$")
@@ -46,13 +49,30 @@ def normalize_header(text: str) -> str:
     return _normalize_header(text)
 
 
+_E_MAIL = re.compile(r"(?<![^\W\d_])e[-_\u2010\u2011\u2012\u2013]?mail", re.IGNORECASE)
+"""The "e" of "E-Mail", "e_mail", "eMail": one word with "mail", never the Italian/Portuguese "e" (and)."""
+_DECORATED_UP_TO = 0x06FF
+"""Combining marks on letters up to here (Latin, Greek, Cyrillic, Armenian, Hebrew, Arabic) are
+accents or optional vowel points and are dropped; in other scripts (Devanagari, Thai, Hangul,
+kana voicing) they are part of the letter and kept."""
+
+
 @lru_cache(maxsize=4096)
 def _normalize_header(text: str) -> str:
-    text = _CAMEL.sub(" ", text.strip())
+    text = _E_MAIL.sub("email", text.strip())
+    text = _CAMEL.sub(" ", text)
     text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.lower().replace("ß", "ss")
-    return _NON_ALNUM.sub(" ", text).strip()
+    kept: list[str] = []
+    base = 0
+    for ch in text:
+        if unicodedata.combining(ch) or unicodedata.category(ch) == "Mc":
+            if base <= _DECORATED_UP_TO:
+                continue
+        else:
+            base = ord(ch)
+        kept.append(ch)
+    text = unicodedata.normalize("NFC", "".join(kept)).lower().replace("ß", "ss")
+    return " ".join(_WORD.findall(text))
 
 
 def classify(value: str) -> str:
