@@ -456,9 +456,10 @@ class TestHeadersReadAsOnePhrase:
         assert _fields(["Name", "Email or phone"], [PEOPLE, phones])["Email or phone"] == "phone"
 
     def test_dates_under_an_unknown_header_are_the_created_date_when_alone(self) -> None:
-        """'Zeitstempel' (Google Forms, German) over recent dates is created_at; two such columns, or 'Event Time', are not guessed."""
+        """'Tgl Masuk' or 'Enq Dt' over recent dates is created_at; two such columns, or 'Event Time', are not guessed."""
         dates = ["2026-03-01 10:00", "2026-03-02 11:30", "2026-03-04 09:15", "2026-03-05 16:40", "2026-03-07 08:05"]
-        assert _fields(["Zeitstempel", "Name", "Email"], [dates, PEOPLE, EMAILS])["Zeitstempel"] == "created_at"
-        both = _fields(["Zeitstempel", "Horodateur", "Name"], [dates, dates, PEOPLE])
-        assert both["Zeitstempel"] is None and both["Horodateur"] is None
+        assert _fields(["Tgl Masuk", "Name", "Email"], [dates, PEOPLE, EMAILS])["Tgl Masuk"] == "created_at"
+        assert _fields(["Name", "Enq Dt"], [PEOPLE, dates])["Enq Dt"] == "created_at"
+        both = _fields(["Tgl Masuk", "Eingangszeitpunkt", "Name"], [dates, dates, PEOPLE])
+        assert both["Tgl Masuk"] is None and both["Eingangszeitpunkt"] is None
         assert _fields(["Event Time", "Name", "Email"], [dates, PEOPLE, EMAILS])["Event Time"] is None
