@@ -463,3 +463,28 @@ class TestHeadersReadAsOnePhrase:
         both = _fields(["Tgl Masuk", "Eingangszeitpunkt", "Name"], [dates, dates, PEOPLE])
         assert both["Tgl Masuk"] is None and both["Eingangszeitpunkt"] is None
         assert _fields(["Event Time", "Name", "Email"], [dates, PEOPLE, EMAILS])["Event Time"] is None
+
+
+class TestHeldOutFamilies:
+    """Families from a held-out probe of 62 further sheets (session 3)."""
+
+    def test_cjk_headers_read_with_or_without_spaces(self) -> None:
+        """'업체 명' is '업체명' (company); '전화 번호' the phone."""
+        from shared.core.mapping import read_header
+
+        assert read_header("업체 명").evidence[0].field == read_header("업체명").evidence[0].field == "company"
+        assert read_header("전화 번호").evidence[0].field == "phone"
+
+    def test_a_surname_column_pairs_with_single_given_names_beside_it(self) -> None:
+        """'Фамилия' with an unknown 'Име' of given names beside it: first and last name, not the whole name."""
+        given = ["Иван", "Мария", "Петър", "Георги", "Елена"]
+        family = ["Петров", "Иванова", "Георгиев", "Димитров", "Николова"]
+        assert _fields(["Име", "Фамилия", "E"], [given, family, EMAILS]) == {"Име": "first_name", "Фамилия": "last_name", "E": "email"}
+
+    def test_dates_in_utc_and_lead_dates_count(self) -> None:
+        """'... UTC' values are dates; 'Data lead' (the lead's date) is not the date of something else."""
+        from shared.core.text import DATE, classify
+
+        assert classify("2026-03-01 10:22 UTC") == DATE and classify("2026-03-01T10:22:33+0000") == DATE
+        dates = ["2026-03-01 10:00 UTC", "2026-03-02 11:30 UTC", "2026-03-04 09:15 UTC", "2026-03-05 16:40 UTC", "2026-03-07 08:05 UTC"]
+        assert _fields(["Data lead", "Name", "Email"], [dates, PEOPLE, EMAILS])["Data lead"] == "created_at"

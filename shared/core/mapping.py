@@ -689,6 +689,10 @@ def read_header(label: str | None) -> HeaderReading:
     if refusal:
         return HeaderReading(refused=refusal)
     if _is_cjk(norm):
+        # CJK headers are written with or without spaces ("업체 명", "업체명"): read them without
+        norm = norm.replace(" ", "")
+        if norm in LOOKUP:
+            return HeaderReading((_exact(LOOKUP[norm], norm, label, W.exact - 1.0),))
         for bad in _CJK_NOT_LEAD:
             if bad in norm:
                 return HeaderReading(refused=f"header {label!r} names something that is not a lead field ({bad})")
@@ -714,6 +718,15 @@ def read_header(label: str | None) -> HeaderReading:
             # "ID Number", "account_number", "VAT Number": an identifier, whatever its values
             return HeaderReading(refused=f"header {label!r} names an identifier ({ident!r}), not a lead field")
     return fuzzy
+
+
+def _dates_something_else(norm: str) -> bool:
+    """An unrecognised header that says "date" or "time" of something other than the lead's arrival ("Event Time")."""
+    words = norm.split()
+    if not _DATE_OF_SOMETHING.intersection(words):
+        return False
+    rest = [w for w in words if w not in _DATE_OF_SOMETHING and w not in _OF_WORDS and w not in _ARTICLES]
+    return any(w not in _CREATION_WORDS for w in rest)  # "Data lead", "Hora de criação" are the arrival
 
 
 def _read_parts(label: str) -> HeaderReading | None:
@@ -816,6 +829,11 @@ def _phrases(words: Sequence[str], label: str) -> HeaderReading | None:
             after = [w for w in after if w not in _TRAILING_NOISE]
             if f == "created_at" and after and all(w in _TIME_WORDS for w in after):
                 after = []  # "Created Date & Time", "received_at": when, to the minute
+            if f in NAME_FIELDS and phrase in _CREATION_WORDS and before and all(w in _DATE_OF_SOMETHING or w in _OF_WORDS for w in before):
+                # "Data lead", "Fecha contacto", "Date du contact": the date of the lead, not its name
+                found["created_at"] = Evidence("created_at", W.inner_phrase, f"header {label!r} is the date of the {phrase!r}", "header")
+                spans.append((0, i + n))
+                continue
             if n == 1 and phrase == "number" and before:
                 blocked.append(f"the number of {' '.join(before)!r}")  # "Pager number", "Case number"
                 continue
@@ -1045,7 +1063,7 @@ def collect_evidence(
             # Unrecognised, or naming two fields ("Email or phone"): the values decide, if they can
             # A header that says "time" or "date" of something not understood ("Event Time",
             # "Opening Balance At") is another date: its values do not make it the created date.
-            headed = bool(label) and not _DATE_OF_SOMETHING.intersection(norm.split())
+            headed = bool(label) and not _dates_something_else(norm)
             for e in content_evidence(profile, header_less or not label, headed=headed):
                 why = (
                     f"header {label!r} not recognised; "
@@ -1152,7 +1170,8 @@ def _repair_names(chosen: dict[int, Evidence], columns: Sequence[ColumnEvidence]
     - a first name with a generic "Name"/"Nom" column of single words beside it: that column
       is the last name (CRM exports write ``firstName, name``);
     - a first name with an unmapped column of single name words next to it and no last name:
-      that column is the last name;
+      that column is the last name; and a last name with no first name, the first name
+      ("Име" beside "Фамилия", "Pangalan" beside "Apelyido");
     - a lone first or last name column with no full name is the person's whole name.
     """
     chosen = dict(chosen)
@@ -1183,6 +1202,16 @@ def _repair_names(chosen: dict[int, Evidence], columns: Sequence[ColumnEvidence]
                         chosen[j] = Evidence("last_name", W.content_person, why, "content")
                         break
         fields = {e.field: i for i, e in chosen.items()}
+    if "last_name" in fields and "first_name" not in fields and "full_name" not in fields:
+        last = fields["last_name"]
+        for j in (last - 1, last + 1):
+            if 0 <= j < len(columns) and j not in chosen and not columns[j].refused and not columns[j].forced:
+                p = columns[j].profile
+                if p.count and p.name_word >= S.name_words:
+                    why = f"{p.name_word:.0%} of values are single name words, beside last-name column {columns[last].name!r}"
+                    chosen[j] = Evidence("first_name", W.content_person, why, "content")
+                    fields = {e.field: i for i, e in chosen.items()}
+                    break
     if "full_name" in fields or ("first_name" in fields) == ("last_name" in fields):
         return chosen
     field = "first_name" if "first_name" in fields else "last_name"

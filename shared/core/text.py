@@ -28,7 +28,7 @@ _URL_RE = re.compile(r"^(?:https?://|www\.)\S+$|^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+
 _NUMBER_RE = re.compile(r"^[-+(]?[£$€¥]?\s?(?:\d{1,3}(?:[, ]\d{3})+|\d+)?(?:[.,]\d+)?(?:[eE][-+]?\d+)?\)?\s?%?$")
 _PHONE_RE = re.compile(r"^\+?[\d][\d\s().\-/]{7,22}$")
 _DATE_RE = re.compile(
-    r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?\s*(?:Z|[AaPp][Mm]|[+-]\d{2}:?\d{2})?)?$"
+    r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?\s*(?:Z|[AaPp][Mm]|[+-]\d{2}:?\d{2}|UTC|GMT)?)?$"
     r"|^\d{1,2}[ -](?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?[ -,]+\d{2,4}"
     r"|^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,? \d{2,4}"
     r"|^\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?$",
