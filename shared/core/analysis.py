@@ -170,9 +170,16 @@ def analyse_sheet(grid: Grid, options: SheetOptions | None = None, previous: Pre
         essential = {f for g in options.required for f in g}
         lost = [c for c in result.drift if c.kind == "removed" and c.field in essential]
         if lost:
-            gone = ", ".join(f"{c.before!r} ({c.field})" for c in lost)
+            # A header still in the sheet that no longer reads as its field (its values changed, or
+            # a newer release reads it otherwise) is blocked the same way, but said as it is.
+            present = {c.name for c in mapping.columns}
+            gone = ", ".join(
+                f"{c.before!r} ({c.field}{': still there, no longer read as ' + str(c.field) if c.before in present else ''})" for c in lost
+            )
             result.note(
-                Status.ERROR, "essential_column_removed", f"essential column disappeared since the last sync: {gone}; nothing written"
+                Status.ERROR,
+                "essential_column_removed",
+                f"essential column disappeared or changed meaning since the last sync: {gone}; nothing written",
             )
         elif result.drift:
             diff = "; ".join(c.describe() for c in result.drift)

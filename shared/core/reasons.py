@@ -84,8 +84,9 @@ CATALOGUE: dict[ReasonCode, ReasonInfo] = {
     ),
     R.ESSENTIAL_COLUMN_REMOVED: ReasonInfo(
         _E,
-        "a column of an essential field disappeared since the last sync; nothing was written",
-        "restore the column, map its new name in overrides, or accept the change: approve the blocked change id shown in health detail",
+        "a column of an essential field disappeared, or no longer reads as that field, since the last sync; nothing was written",
+        "restore the column, map it in overrides (a column that changed meaning: check its values), or accept the change: "
+        "approve the blocked change id shown in health detail",
     ),
     R.DRIFT: ReasonInfo(
         _W, "columns were renamed, moved, added or removed since the last sync", "nothing, if intended; otherwise fix the sheet"
