@@ -317,3 +317,143 @@ def test_a_taiwanese_lead_sheet() -> None:
     headers = ["姓名", "行動電話", "電子信箱", "公司名稱", "來源", "活動名稱", "填寫時間", "處理狀態", "備註", "縣市"]
     want = ["full_name", "phone", "email", "company", "source", "campaign", "created_at", "status", "notes", "city"]
     assert [c.field for c in map_columns(headers).columns] == want
+
+
+MORE_SOURCE_STATUS_NOTES = [
+    ("Kanał pozyskania", "source"),
+    ("Asal Iklan", "source"),
+    ("Saluran", "source"),
+    ("得知管道", "source"),
+    ("渠道", "source"),
+    ("オリジナルソース", "source"),
+    ("광고매체", "source"),
+    ("ที่มา", "source"),
+    ("Woher kennen Sie uns?", "source"),
+    ("Odkud", "source"),
+    ("Этап сделки", "status"),
+    ("Стадия", "status"),
+    ("Etapa del lead", "status"),
+    ("Esito chiamata", "status"),
+    ("追蹤進度", "status"),
+    ("跟进状态", "status"),
+    ("Progres", "status"),
+    ("ความคืบหน้า", "status"),
+    ("Beschreibung", "notes"),
+    ("Descrição", "notes"),
+    ("Anotações", "notes"),
+    ("Pozn.", "notes"),
+    ("跟进记录", "notes"),
+    ("其他說明", "notes"),
+    ("Nội dung", "notes"),
+    ("รายละเอียดเพิ่มเติม", "notes"),
+    ("Описание", "notes"),
+    ("Functietitel", "job_title"),
+    ("Hora de criação", "created_at"),
+    ("회사이름", "company"),
+    ("업체 명", "company"),
+    ("고객 이름", "full_name"),
+    ("No. Telefon Bimbit", "phone"),
+    ("CMPGN", "campaign"),
+    ("STS", "status"),
+    ("RMKS", "notes"),
+    ("Rmks", "notes"),
+]
+
+
+@pytest.mark.parametrize(("header", "field"), MORE_SOURCE_STATUS_NOTES, ids=[h for h, _ in MORE_SOURCE_STATUS_NOTES])
+def test_more_source_status_and_notes_words(header: str, field: str) -> None:
+    """Acquisition channels, deal stages, call outcomes, descriptions and caps abbreviations are read in the covered languages."""
+    assert _field(header) == field, (header, read_header(header))
+
+
+MORE_LANGUAGES = [
+    (
+        "hr",
+        ["Ime", "Prezime", "Mobitel", "E-pošta", "Tvrtka", "Izvor", "Kampanja", "Status", "Napomena", "Država"],
+        ["first_name", "last_name", "phone", "email", "company", "source", "campaign", "status", "notes", "country"],
+    ),
+    ("hr-full", ["Ime i prezime", "Telefon", "Kompanija", "Datum unosa"], ["full_name", "phone", "company", "created_at"]),
+    (
+        "sr-cyrl",
+        ["Име и презиме", "Телефон", "Фирма", "Извор", "Кампања", "Датум уноса", "Напомена", "Град"],
+        ["full_name", "phone", "company", "source", "campaign", "created_at", "notes", "city"],
+    ),
+    ("sl", ["Ime", "Priimek", "Podjetje", "Vir", "Opombe"], ["first_name", "last_name", "company", "source", "notes"]),
+    (
+        "bg",
+        ["Име", "Фамилия", "Имейл", "Фирма", "Източник", "Бележки", "Населено място"],
+        ["first_name", "last_name", "email", "company", "source", "notes", "city"],
+    ),
+    (
+        "lt",
+        ["Vardas", "Pavardė", "El. paštas", "Telefonas", "Įmonė", "Šaltinis", "Būsena", "Sukūrimo data", "Pastabos"],
+        ["first_name", "last_name", "email", "phone", "company", "source", "status", "created_at", "notes"],
+    ),
+    (
+        "lv",
+        ["Vārds", "Uzvārds", "E-pasts", "Tālrunis", "Uzņēmums", "Avots", "Statuss", "Piezīmes"],
+        ["first_name", "last_name", "email", "phone", "company", "source", "status", "notes"],
+    ),
+    (
+        "et",
+        ["Eesnimi", "Perekonnanimi", "Telefoninumber", "Ettevõte", "Allikas", "Staatus", "Märkused"],
+        ["first_name", "last_name", "phone", "company", "source", "status", "notes"],
+    ),
+    (
+        "fa",
+        ["نام و نام خانوادگی", "موبایل", "ایمیل", "نام شرکت", "نحوه آشنایی", "وضعیت پیگیری", "توضیحات", "شهر"],
+        ["full_name", "phone", "email", "company", "source", "status", "notes", "city"],
+    ),
+    ("fa-split", ["نام", "نام خانوادگی", "تلفن", "منبع"], ["first_name", "last_name", "phone", "source"]),
+    (
+        "ur",
+        ["نام", "موبائل نمبر", "ای میل", "کمپنی کا نام", "ذریعہ", "صورتحال", "تبصرہ"],
+        ["full_name", "phone", "email", "company", "source", "status", "notes"],
+    ),
+    (
+        "bn",
+        ["নাম", "মোবাইল নম্বর", "ইমেইল", "প্রতিষ্ঠানের নাম", "উৎস", "অবস্থা", "মন্তব্য", "তারিখ"],
+        ["full_name", "phone", "email", "company", "source", "status", "notes", "created_at"],
+    ),
+    (
+        "tl",
+        ["Pangalan", "Apelyido", "Numero ng telepono", "Kumpanya", "Pinagmulan", "Petsa", "Paalala"],
+        ["first_name", "last_name", "phone", "company", "source", "created_at", "notes"],
+    ),
+    ("tl-full", ["Buong pangalan", "Email", "Saan mo kami nakita?"], ["full_name", "email", "source"]),
+    (
+        "sw",
+        ["Jina la kwanza", "Jina la mwisho", "Simu", "Barua pepe", "Kampuni", "Chanzo", "Hali", "Maelezo"],
+        ["first_name", "last_name", "phone", "email", "company", "source", "status", "notes"],
+    ),
+    ("sw-full", ["Jina", "Simu", "Tarehe", "Maoni"], ["full_name", "phone", "created_at", "notes"]),
+]
+
+
+@pytest.mark.parametrize(("lang", "headers", "want"), MORE_LANGUAGES, ids=[x[0] for x in MORE_LANGUAGES])
+def test_more_languages_that_had_no_words(lang: str, headers: list[str], want: list[str]) -> None:
+    """Croatian/Serbian/Slovenian, Bulgarian, the Baltic languages, Persian, Urdu, Bengali, Tagalog and Swahili sheets map their columns."""
+    assert [c.field for c in map_columns(headers).columns] == want
+
+
+@pytest.mark.parametrize("header", ["Ime", "Pangalan", "Vardas", "Eesnimi"])
+def test_a_lone_given_name_word_holding_whole_names_is_the_full_name(header: str) -> None:
+    """A given-name header that is the only name column and holds whole names is read as the full name."""
+    assert _fields([header, "Email"], [PEOPLE, EMAILS])[header] == "full_name"
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("Grad Year", None),
+        ("Grad", None),
+        ("Numero", None),
+        ("Number", "phone"),
+        ("Description", "notes"),
+        ("Stage", "status"),
+        ("Date", "created_at"),
+    ],
+)
+def test_new_words_do_not_take_english_headers(header: str, field: str | None) -> None:
+    """Latin 'Grad' (a city in Croatian, a graduate in English) and bare 'Numero' are left unread; English headers keep their meaning."""
+    assert _field(header) == field
