@@ -61,6 +61,8 @@ kana voicing) they are part of the letter and kept."""
 def _normalize_header(text: str) -> str:
     text = _E_MAIL.sub("email", text.strip())
     text = _CAMEL.sub(" ", text)
+    if text.isascii():  # most headers and values: no marks to weigh
+        return _NON_ALNUM.sub(" ", text.lower()).strip()
     text = unicodedata.normalize("NFKD", text)
     kept: list[str] = []
     base = 0
