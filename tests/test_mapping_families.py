@@ -488,3 +488,26 @@ class TestHeldOutFamilies:
         assert classify("2026-03-01 10:22 UTC") == DATE and classify("2026-03-01T10:22:33+0000") == DATE
         dates = ["2026-03-01 10:00 UTC", "2026-03-02 11:30 UTC", "2026-03-04 09:15 UTC", "2026-03-05 16:40 UTC", "2026-03-07 08:05 UTC"]
         assert _fields(["Data lead", "Name", "Email"], [dates, PEOPLE, EMAILS])["Data lead"] == "created_at"
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("How did you first hear about us?", "source"),  # not a first name
+        ("First seen", None),  # a date, not a first name
+        ("Last Seen", None),
+        ("Lead from (FB/Google/Other)", None),  # not the lead's name
+        ("Came in via", None),  # the English "via", not the Italian street
+        ("First", "first_name"),
+        ("Name (Last)", "last_name"),  # Gravity Forms
+        ("Name (First)", "first_name"),
+        ("First and last name", "full_name"),
+        ("Via", "address"),
+        ("Lead", "full_name"),
+    ],
+)
+def test_everyday_words_name_a_field_only_where_they_stand_alone(header: str, field: str | None) -> None:
+    """'first', 'last' and 'lead' are a field as the header's last word; 'via' as its first."""
+    from shared.core.mapping import read_header
+
+    assert ([e.field for e in read_header(header).evidence][:1] or [None]) == [field]

@@ -353,6 +353,11 @@ _TIME_WORDS = frozenset(
 """After a creation phrase, words of the time of day: "Created Date & Time", "received_at"."""
 _DATE_OF_SOMETHING = _TIME_WORDS | {"date", "dates", "datum", "fecha", "data", "tarih", "tarihi", "dato", "paiva", "dia", "datetime"}
 """Words of an unrecognised header that make its dates those of something else."""
+_LAST_WORD_ONLY = frozenset({"first", "last", "lead"})
+"""One-word synonyms that are also everyday words: a field only as the header's last word
+("First", "Name (Last)", "New lead"), never followed by more ("First seen", "Lead from")."""
+_FIRST_WORD_ONLY = frozenset({"via"})
+"""The street word "Via" ("Via Roma 1"), never the English "via" after other words ("Came in via")."""
 _HINT_WORDS = frozenset(
     {
         "with",
@@ -834,6 +839,10 @@ def _phrases(words: Sequence[str], label: str) -> HeaderReading | None:
                 found["created_at"] = Evidence("created_at", W.inner_phrase, f"header {label!r} is the date of the {phrase!r}", "header")
                 spans.append((0, i + n))
                 continue
+            if n == 1 and (
+                (phrase in _LAST_WORD_ONLY and after and after[0] not in _CONNECTORS) or (phrase in _FIRST_WORD_ONLY and before)
+            ):
+                continue  # "How did you first hear", "Last Seen", "Lead from", "Came in via": not a name or a street
             if n == 1 and phrase == "number" and before:
                 blocked.append(f"the number of {' '.join(before)!r}")  # "Pager number", "Case number"
                 continue
