@@ -18,6 +18,18 @@ def approve_blocked(store, sheet_id: str, *, confirm_empty: bool = False, at: da
     return cid
 
 
+TWENTY_PEOPLE = [["Name", "Email"]] + [[f"U{i}", f"u{i}@example.com"] for i in range(20)]
+"""A small sheet whose emptying to one row is a drop the guard blocks (the approval tests)."""
+
+
+def write_rows(path, rows: list[list[str]]) -> None:
+    """Write ``rows`` as a CSV sheet."""
+    import csv
+
+    with path.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+
+
 TOKEN_URL = "https://oauth2.googleapis.com/token"
 """Google's OAuth token endpoint, answered by ``responses`` in the Sheets tests."""
 

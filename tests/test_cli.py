@@ -18,6 +18,7 @@ from shared.cli import inspect_file, main
 from shared.config import load_settings
 from shared.service import Runtime, set_runtime
 from tests.conftest import ROOT, SAMPLES
+from tests.helpers import TWENTY_PEOPLE, write_rows
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in SAMPLES.glob("*.csv")))
@@ -147,12 +148,9 @@ def test_local_server_dispatches_to_registered_functions(make_settings, store) -
 
 def test_cli_approve(azurite, tmp_path) -> None:
     """approve refuses a sheet that was not blocked (exit 1) and approves a blocked one (exit 0)."""
-    import csv as _csv
 
     path = tmp_path / "a.csv"
-    rows = [["Name", "Email"]] + [[f"U{i}", f"u{i}@example.com"] for i in range(20)]
-    with path.open("w", newline="") as f:
-        _csv.writer(f).writerows(rows)
+    write_rows(path, TWENTY_PEOPLE)
     config = tmp_path / "sheets.json"
     config.write_text(json.dumps([{"id": "appr", "customer": "X", "source": "csv", "path": str(path)}]))
     env = {**os.environ, "LEAD_SYNC_STORAGE": azurite.connection_string, "LEAD_SYNC_LEADS_TABLE": "cliappr"}
@@ -164,8 +162,7 @@ def test_cli_approve(azurite, tmp_path) -> None:
 
     assert cli("sync").returncode == 0
     assert cli("approve", "appr").returncode == 1
-    with path.open("w", newline="") as f:
-        _csv.writer(f).writerows(rows[:2])
+    write_rows(path, TWENTY_PEOPLE[:2])
     assert cli("sync").returncode == 1
     shown = cli("approve", "appr")
     assert shown.returncode == 2 and "change" in shown.stderr, "without --change it shows what is blocked and asks for its id"

@@ -21,6 +21,7 @@ from scripts.queue_worker import Worker
 from shared.config import BrokenSheet, load_settings
 from shared.service import Runtime, set_runtime
 from tests.conftest import ROOT, SAMPLES
+from tests.helpers import TWENTY_PEOPLE, write_rows
 
 STARTUP = r"""
 import importlib, inspect, json, sys
@@ -274,12 +275,9 @@ def test_manual_sync_waits_for_a_quick_sheet(make_settings, store) -> None:
 
 def test_approve_endpoint(make_settings, store, tmp_path) -> None:
     """Approving is refused unless the guard blocked the last sync; then it applies once."""
-    import csv
 
     path = tmp_path / "t.csv"
-    rows = [["Name", "Email"]] + [[f"U{i}", f"u{i}@example.com"] for i in range(20)]
-    with path.open("w", newline="") as f:
-        csv.writer(f).writerows(rows)
+    write_rows(path, TWENTY_PEOPLE)
     from tests.conftest import csv_sheet
 
     rt = Runtime(make_settings(csv_sheet("t", path)), environ={}, store=store)
@@ -287,8 +285,7 @@ def test_approve_endpoint(make_settings, store, tmp_path) -> None:
     approve = _fn("approve_drop")
     rt.syncs.run()
     assert approve(_req("POST", "/api/leads/sheets/t/approve", route_params={"sheet": "t"})).status_code == 409
-    with path.open("w", newline="") as f:
-        csv.writer(f).writerows(rows[:2])
+    write_rows(path, TWENTY_PEOPLE[:2])
     blocked = rt.syncs.run().sheets[0]
     assert blocked.status == "ERROR" and blocked.blocked["kind"] == "drop" and blocked.blocked["count"] == 19
     change = blocked.blocked["id"]

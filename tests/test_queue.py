@@ -23,6 +23,7 @@ from shared.core.pacing import Read, backoff_seconds, day_offset, full_check_due
 from shared.errors import SourceRateLimitedError, SourceUnavailableError
 from shared.service import ApprovalRequest, Runtime, SyncRequest, set_runtime
 from tests.conftest import SAMPLES
+from tests.helpers import TWENTY_PEOPLE, write_rows
 
 
 def _samples(make_settings, store, cls: type[Runtime] = Runtime, **kw) -> Runtime:
@@ -390,21 +391,17 @@ def test_sheet_list_from_a_table(azurite, make_settings, monkeypatch, tmp_path) 
 
 def test_guard_and_approval_work_through_the_queue(make_settings, store, tmp_path) -> None:
     """A drop is blocked on the queue path (completed, never retried or poisoned), nothing is written; the approved change applies once."""
-    import csv
 
     from tests.conftest import csv_sheet
 
     path = tmp_path / "t.csv"
-    rows = [["Name", "Email"]] + [[f"U{i}", f"u{i}@example.com"] for i in range(20)]
-    with path.open("w", newline="") as f:
-        csv.writer(f).writerows(rows)
+    write_rows(path, TWENTY_PEOPLE)
     rt = Runtime(make_settings(csv_sheet("t", path)), environ={}, store=store)
     set_runtime(rt)
     worker = Worker.from_host_json(rt.queue, retry_delay=0)  # type: ignore[arg-type]
     rt.syncs.enqueue("timer")
     worker.run_until_idle()
-    with path.open("w", newline="") as f:
-        csv.writer(f).writerows(rows[:2])
+    write_rows(path, TWENTY_PEOPLE[:2])
     rt.syncs.enqueue("timer")
     worker.run_until_idle()
     state = store.get_state("t")
