@@ -757,10 +757,10 @@ def _without_hints(label: str) -> str | None:
     """The label without bracketed filling hints ("(incl. country code)"), or None when it has none."""
     if not any(b in label for b in "([{"):
         return None
-    hints = [m for m in _BRACKETED.finditer(label) if (normalize_header(m.group(1)).split() or [""])[0] in _HINT_WORDS]
+    hints = {m.span() for m in _BRACKETED.finditer(label) if (normalize_header(m.group(1)).split() or [""])[0] in _HINT_WORDS}
     if not hints:
         return None
-    rest = _BRACKETED.sub(lambda m: " " if m in hints or any(h.span() == m.span() for h in hints) else m.group(0), label).strip()
+    rest = _BRACKETED.sub(lambda m: " " if m.span() in hints else m.group(0), label).strip()
     return rest if rest and normalize_header(rest) else None
 
 
