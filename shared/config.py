@@ -56,26 +56,35 @@ SheetId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 class SheetConfig(BaseModel):
     """One sheet to sync."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     id: SheetId
     """Our name for the sheet: letters, digits, ``_`` and ``-``; the leads' partition key."""
     customer: str = Field(min_length=1, max_length=200)
+    """The client company the sheet belongs to; `?customer=` serves all its sheets."""
     source: Literal["google", "csv"] = "google"
+    """Where the rows come from: a Google Sheet (``spreadsheet_id``) or a CSV file (``path``)."""
     spreadsheet_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{10,200}$")
+    """The id in the sheet's URL (``/spreadsheets/d/<id>/``); needed for ``source: google``."""
     worksheet: str | None = Field(default=None, min_length=1, max_length=100)
     """Tab name; the first visible tab when omitted."""
     path: str | None = Field(default=None, min_length=1, max_length=1000)
     """CSV file (``source: csv``), relative to the config file or the app root."""
     required: list[list[str]] | None = Field(default=None, max_length=50)
+    """Essential columns: each group needs one of its fields mapped; default a contact (email or phone)
+    and an identity (a name or company)."""
     overrides: dict[str, str | None] = Field(default_factory=dict, max_length=1000)
     """Header (or column letter) -> canonical field, or ``"ignore"`` to keep it as extra data."""
     max_drop: float | None = Field(default=None, gt=0, le=1)
+    """Largest share of leads one sync may remove before it is blocked (overrides ``LEAD_SYNC_MAX_DROP``)."""
     min_baseline: int | None = Field(default=None, ge=0)
+    """Below this many leads the percentage guard is skipped (overrides ``LEAD_SYNC_MIN_BASELINE``)."""
     phone_region: str | None = None
     """Two-letter region for numbers written without a country code (``UK`` is read as ``GB``)."""
     day_first: bool = True
+    """Read ambiguous dates such as ``03/04/2026`` day first (3 April)."""
     enabled: bool = True
+    """A disabled sheet is not synced; its leads stay stored and served."""
     retention_days: float | None = Field(default=None, gt=0, le=36500)
     """Days a soft-deleted lead of this sheet is kept before the purge timer deletes it for real
     (overrides ``LEAD_SYNC_RETENTION_DAYS``); unset: the deployment's retention, off by default."""

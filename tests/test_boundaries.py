@@ -112,6 +112,7 @@ LAYERS: dict[str, float] = {
     "shared.core": 0,
     "shared.errors": 1,
     "shared.config": 1,
+    "shared.settings_catalog": 1,
     "shared.ports": 1,
     "shared.contract": 1,
     "shared.buildinfo": 1,

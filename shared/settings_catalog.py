@@ -1,0 +1,178 @@
+"""
+The catalogue of every setting Lead Sync reads: name, default and what it does.
+
+``shared.config`` reads the settings; this module says what they are, for people. The
+configuration reference of the documentation site is generated from it (``docs/hooks``), and
+``tests/test_settings_catalog.py`` fails when ``shared/config.py`` reads a name missing here, or
+this lists a name nothing reads, so the two cannot drift apart. Pure data: no I/O, no imports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    default: str
+    meaning: str
+    group: str
+
+
+SHEETS, STORAGE, GOOGLE, SAFETY, SCHEDULE, PRIVACY, TELEMETRY, LOCAL = (
+    "Sheets",
+    "Storage and queue",
+    "Google",
+    "Safety guard",
+    "Schedules and pacing",
+    "Personal data",
+    "Telemetry",
+    "Local development",
+)
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "LEAD_SYNC_SHEETS",
+        "none (health says so)",
+        "The sheet list as a JSON array of sheet entries (see Sheet entry below). One app setting holds about 870 entries "
+        "(values are limited to 128 KiB). For local runs and tests; in Azure the sheets table is the home of the list.",
+        SHEETS,
+    ),
+    Setting(
+        "LEAD_SYNC_SHEETS_FILE",
+        "none",
+        "A path to a file holding the same JSON list (UTF-8, UTF-16 with BOM, or a legacy 8-bit encoding, detected).",
+        SHEETS,
+    ),
+    Setting(
+        "LEAD_SYNC_SHEETS_TABLE",
+        "none",
+        "A table in the storage account holding one entity per sheet; the usual home of the sheet list in Azure. Read on first "
+        "use and every 5 minutes. Fill it with `python -m shared sheets-import sheets.json` (refuses a list with any invalid "
+        "entry). Provisioning never overwrites it.",
+        SHEETS,
+    ),
+    Setting(
+        "LEAD_SYNC_BASE_DIR",
+        "the app's folder",
+        "Folder that relative paths in the sheet list (CSV sources, `LEAD_SYNC_SHEETS_FILE`) are read from.",
+        SHEETS,
+    ),
+    Setting(
+        "LEAD_SYNC_STORAGE",
+        "`AzureWebJobsStorage`",
+        "Table Storage connection string; or identity-based: `LEAD_SYNC_STORAGE__tableServiceUri` (or `__accountName`), "
+        "`__credential=managedidentity`, `__clientId` for a user-assigned identity.",
+        STORAGE,
+    ),
+    Setting(
+        "AzureWebJobsStorage",
+        "none",
+        "The Functions host's storage: the sync queue lives here, and Lead Sync's tables too unless `LEAD_SYNC_STORAGE` is set. "
+        "Connection string, `UseDevelopmentStorage=true`, or identity settings (`__accountName`, `__queueServiceUri`, `__credential`).",
+        STORAGE,
+    ),
+    Setting(
+        "LEAD_SYNC_QUEUE",
+        "`leadsync-sheets`",
+        "The per-sheet sync queue in the `AzureWebJobsStorage` account (its poison queue is `<name>-poison`). The queue trigger "
+        "binds to `%LEAD_SYNC_QUEUE%`, so set it in every deployment.",
+        STORAGE,
+    ),
+    Setting("LEAD_SYNC_LEADS_TABLE", "`leads`", "Table of leads (one partition per sheet).", STORAGE),
+    Setting("LEAD_SYNC_STATE_TABLE", "`syncstate`", "Table of each sheet's sync state and lease.", STORAGE),
+    Setting("LEAD_SYNC_RUNS_TABLE", "`syncruns`", "Table of the run history.", STORAGE),
+    Setting("LEAD_SYNC_JOBS_TABLE", "`syncjobs`", "Table of manual sync runs (`GET /api/leads/runs/{id}`).", STORAGE),
+    Setting(
+        "GOOGLE_SERVICE_ACCOUNT_JSON",
+        "none",
+        "The service-account key (the credential named `default`), JSON or base64 of JSON. Share each sheet with its "
+        "`client_email` as a viewer. In Azure a Key Vault reference.",
+        GOOGLE,
+    ),
+    Setting(
+        "GOOGLE_SERVICE_ACCOUNTS",
+        "none",
+        'More keys: a JSON object name -> key (object, JSON text or base64); a sheet picks one with `"credential": "name"`. '
+        "Reads are paced per key and per Google Cloud project (the key's `project_id`).",
+        GOOGLE,
+    ),
+    Setting("LEAD_SYNC_SHEETS_READS_PER_MINUTE", "`60`", "Sheets read budget of one service account (the pacing plans 90% of it).", GOOGLE),
+    Setting("LEAD_SYNC_PROJECT_READS_PER_MINUTE", "`300`", "Google's read budget per Cloud project (planned at 90%).", GOOGLE),
+    Setting(
+        "LEAD_SYNC_PHONE_REGION",
+        "`GB`",
+        "Default region for phone numbers without a country code (ISO 3166 alpha-2; `UK` is read as `GB`). A sheet's `phone_region` wins.",
+        GOOGLE,
+    ),
+    Setting(
+        "LEAD_SYNC_MAX_DROP", "`0.7`", "Largest share of a sheet's leads one sync may remove before it is blocked for approval.", SAFETY
+    ),
+    Setting(
+        "LEAD_SYNC_MIN_BASELINE",
+        "`10`",
+        "Below this many leads the percentage guard is skipped (an emptied sheet is always blocked).",
+        SAFETY,
+    ),
+    Setting(
+        "LEAD_SYNC_GUARD_WINDOW_DAYS",
+        "`7`",
+        "The guard compares with the largest count of live leads over this many days.",
+        SAFETY,
+    ),
+    Setting(
+        "SYNC_SCHEDULE",
+        "`0 */15 * * * *` (example settings)",
+        "NCRONTAB (six fields, UTC) of the timer that queues every sheet; pacing and staleness follow its real interval.",
+        SCHEDULE,
+    ),
+    Setting(
+        "LEAD_SYNC_STALE_INTERVALS",
+        "`3`",
+        "A sheet with no finished sync for this many `SYNC_SCHEDULE` intervals is WARNING `stale`.",
+        SCHEDULE,
+    ),
+    Setting("PURGE_SCHEDULE", "`0 30 3 * * *` (example settings, Bicep)", "NCRONTAB of the retention purge timer.", SCHEDULE),
+    Setting(
+        "LEAD_SYNC_ERASURE_KEY",
+        "none (erasure answers 503)",
+        "Secret of the suppression list's keyed hashes (HMAC-SHA256). Keep it in Key Vault and never change it: a different key "
+        "makes every sync stop with `suppression_unusable` rather than bring erased people back.",
+        PRIVACY,
+    ),
+    Setting(
+        "LEAD_SYNC_RETENTION_DAYS",
+        "off",
+        "Soft-deleted leads older than this are purged by `purge_timer` (a sheet's `retention_days` wins).",
+        PRIVACY,
+    ),
+    Setting("LEAD_SYNC_PURGE_MAX", "`5000`", "Most leads one purge run deletes per sheet; the rest waits for the next run.", PRIVACY),
+    Setting(
+        "LEAD_SYNC_REMOVALS_DAYS",
+        "`30`",
+        "How long the record of each lead deleted for real (`GET /api/leads/removals`) is kept. Longer than the longest time a "
+        "mirror of the leads may go without reading.",
+        PRIVACY,
+    ),
+    Setting(
+        "APPLICATIONINSIGHTS_CONNECTION_STRING",
+        "off",
+        "Turns telemetry on (Azure Monitor OpenTelemetry, the `leadsync` logger only; counts, never lead data).",
+        TELEMETRY,
+    ),
+    Setting(
+        "LEAD_SYNC_CORS_ORIGINS",
+        "none",
+        "Local server only: allowed browser origins (comma-separated). In Azure CORS is set on the platform.",
+        LOCAL,
+    ),
+    Setting(
+        "LEAD_SYNC_LOCAL_KEY",
+        "none (open)",
+        "Local server only: the function key it requires on keyed routes (`x-functions-key` or `?code=`), as Azure does.",
+        LOCAL,
+    ),
+)
+
+BY_NAME = {s.name: s for s in SETTINGS}
