@@ -102,8 +102,20 @@ class PackageError(Exception):
     pass
 
 
+def project_version(source: Path = ROOT) -> str:
+    """The release version of ``pyproject.toml`` (the one CHANGELOG.md lists)."""
+    import tomllib
+
+    try:
+        return str(tomllib.loads((source / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "0.0.0"
+
+
 def git_version(source: Path = ROOT) -> str:
-    """The commit id; ``dev-<sha>`` when the checkout has local changes; ``dev`` outside git."""
+    """``<release>+<commit>`` (``pyproject.toml``'s version and the commit id), what health reports;
+    ``+dev-<sha>`` when the checkout has local changes; ``+dev`` outside git."""
+    release = project_version(source)
     try:
         sha = subprocess.run(
             ["git", "rev-parse", "--short=12", "HEAD"], cwd=source, capture_output=True, text=True, check=True
@@ -112,8 +124,8 @@ def git_version(source: Path = ROOT) -> str:
             ["git", "status", "--porcelain", "--untracked-files=no"], cwd=source, capture_output=True, text=True, check=True
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        return "dev"
-    return f"dev-{sha}" if dirty else sha
+        return f"{release}+dev"
+    return f"{release}+dev-{sha}" if dirty else f"{release}+{sha}"
 
 
 def funcignore(source: Path):  # -> pathspec.GitIgnoreSpec
@@ -204,8 +216,8 @@ def build(
     """Write ``leadsync-<version>.zip`` and return its path (not proved: see ``prove``)."""
     source = source.resolve()
     version = version or git_version(source)
-    if not version.replace("-", "").replace(".", "").replace("_", "").isalnum():
-        raise PackageError(f"version {version!r}: letters, digits, '.', '-' and '_' only")
+    if not version.replace("-", "").replace(".", "").replace("_", "").replace("+", "").isalnum():
+        raise PackageError(f"version {version!r}: letters, digits, '.', '-', '_' and '+' only")
     files = app_files(source)
     missing = [n for n in ("function_app.py", "host.json", "requirements.txt") if Path(n) not in files]
     if missing:
@@ -267,11 +279,15 @@ def prove(package: Path, source: Path = ROOT) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="scripts/package", description=__doc__.split("\n\n")[0].strip())
-    p.add_argument("--version", help="build version baked into the package (default: the commit id)")
+    p.add_argument("--print-version", action="store_true", help="print the default build version and exit")
+    p.add_argument("--version", help="build version baked into the package (default: <pyproject version>+<commit id>)")
     p.add_argument("--source", type=Path, default=ROOT, help="app folder to package (default: this checkout)")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: dist/)")
     p.add_argument("--no-proof", action="store_true", help="skip the proof (only to build a deliberately broken package in tests)")
     args = p.parse_args(argv)
+    if args.print_version:
+        print(git_version(args.source))
+        return 0
     try:
         path = build(args.version, args.source, args.out)
         size = path.stat().st_size
