@@ -152,9 +152,18 @@ class LocalTarget:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        state.update(server_pid=proc.pid, port=port, version=version, app=str(app))
+        state.update(server_pid=proc.pid, port=port, version=version, app=str(app), log=log.name)
         self._save(state)
+        print(f"deploy: local server for {version} on http://127.0.0.1:{port}/api (log: {log.name})", flush=True)
         return f"http://127.0.0.1:{port}"
+
+    def alive(self) -> str | None:
+        """Why the local server is gone (it exited: its log says why), or None while it runs."""
+        state = self._state()
+        pid = state.get("server_pid")
+        if pid and not self._alive(pid):
+            return f"the server exited at startup: see {state.get('log', 'its log')}"
+        return None
 
     def stop(self) -> None:
         state = self._state()
@@ -198,7 +207,7 @@ def deploy(target, package: Path, releases: Path, key: str | None, deadline: flo
     print(f"deploy: uploading {package.name} (version {version})", flush=True)
     try:
         base = target.upload(package)
-        result = smoke(base, key or getattr(target, "key", None), version, deadline)
+        result = smoke(base, key or getattr(target, "key", None), version, deadline, alive=getattr(target, "alive", None))
     except DeployError as e:
         print(f"deploy: upload failed: {e}", flush=True)
         result = None
@@ -219,7 +228,7 @@ def deploy(target, package: Path, releases: Path, key: str | None, deadline: flo
     print(f"deploy: version {version} FAILED; rolling back to {good}", flush=True)
     try:
         base = target.upload(last_good)
-        back = smoke(base, key or getattr(target, "key", None), good, deadline)
+        back = smoke(base, key or getattr(target, "key", None), good, deadline, alive=getattr(target, "alive", None))
     except DeployError as e:
         print(f"deploy: ROLLBACK upload failed: {e}", flush=True)
         return 2

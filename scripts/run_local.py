@@ -7,12 +7,25 @@ with a queue worker beside it (``scripts/run-local``), so the local API behaves 
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import signal
+import socket
 import sys
 import threading
 
 from scripts.azurite import Azurite
+
+
+def port_problem(port: int, host: str = "127.0.0.1") -> str | None:
+    """One line saying how to serve elsewhere when ``port`` is taken, else None."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError as e:
+            why = "is in use by another program" if e.errno == errno.EADDRINUSE else f"cannot be used ({e.strerror})"
+            return f"run-local: port {port} {why}; choose another with --port N (or PORT=N scripts/run-local)"
+    return None
 
 
 def main() -> int:
@@ -21,6 +34,10 @@ def main() -> int:
     p.add_argument("--config", default="samples/sheets.json")
     p.add_argument("--no-serve", action="store_true", help="sync and exit")
     args = p.parse_args()
+    problem = None if args.no_serve else port_problem(args.port)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     # Stop Azurite too when the run is terminated, not only on Ctrl-C.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 

@@ -23,6 +23,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,21 +63,28 @@ def smoke(
     deadline: float = 120.0,
     customer: str = "smoke-test",
     interval: float = 1.0,
+    alive: Callable[[], str | None] | None = None,
 ) -> Result:
+    """``alive`` (a local target) answers why the server is gone, or None while it runs: a dead
+    server fails the smoke at once instead of after the whole deadline."""
     base = base_url.rstrip("/")
     api = base if base.endswith("/api") else base + "/api"
     r = Result()
     end = time.monotonic() + deadline
     status, doc, text = 0, None, ""
+    gone: str | None = None
     while True:
         status, doc, text = get(f"{api}/leads/health", None)
         version = doc.get("version") if isinstance(doc, dict) else None
         if status == 200 and (expect_version is None or version == expect_version):
             break
-        if time.monotonic() >= end:
+        gone = alive() if alive else None
+        if gone or time.monotonic() >= end:
             break
         time.sleep(interval)
     seen = f"status {status}, version {version!r}" if status else f"no answer ({text})"
+    if gone:
+        seen += f"; {gone}"
     want = f"version {expect_version!r}" if expect_version else "any version"
     if not r.check(
         status == 200 and (expect_version is None or version == expect_version), f"health 200 with {want} within {deadline:.0f}s ({seen})"

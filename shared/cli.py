@@ -103,9 +103,19 @@ def _runtime(config: str | None) -> Runtime:
 
 
 def check_config(config: str | None) -> int:
-    """Validate settings and sheets offline; print every problem; 1 if any, else 0."""
+    """Validate settings and sheets offline; print every problem; 1 if any, else 0.
+
+    With a FILE, missing storage or a missing Google key is a note, not a problem: a sheet list is
+    checked before any deployment exists (a new customer's list, a pull request)."""
+    from .config import NO_GOOGLE_KEY, NO_STORAGE
+
     settings, _ = settings_with_sheets_file(config) if config else (load_settings(), None)
+    deployment_only = {NO_STORAGE, NO_GOOGLE_KEY} if config else set()
+    problems = [p for p in settings.problems if p not in deployment_only]
     for p in settings.problems:
+        if p in deployment_only:
+            print(f"note: {p} (a deployment setting, not needed to check a sheet list)")
+    for p in problems:
         print(f"problem: {p}")
     for w in settings.warnings:
         print(f"warning: {w}")
@@ -115,7 +125,7 @@ def check_config(config: str | None) -> int:
         print(f"ok: {sheet.id} ({sheet.source}{', disabled' if not sheet.enabled else ''})")
     if settings.google_credentials:
         print(f"share each Google sheet (Viewer) with the service account {settings.google_credentials.get('client_email')}")
-    bad = bool(settings.problems or settings.broken)
+    bad = bool(problems or settings.broken)
     print(f"config: {'ERROR' if bad else 'WARNING' if settings.warnings else 'OK'} ({len(settings.sheets)} sheets)")
     return 1 if bad else 0
 

@@ -274,6 +274,9 @@ def load_settings(environ: Mapping[str, str] | None = None, base_dir: Path | Non
         return Settings(problems=(f"settings could not be read ({type(e).__name__}); check every LEAD_SYNC_* setting",))
 
 
+NO_STORAGE = "no storage configured: set LEAD_SYNC_STORAGE or AzureWebJobsStorage"
+NO_GOOGLE_KEY = "GOOGLE_SERVICE_ACCOUNT_JSON is not set: Google sheets cannot be read"
+"""Problems of a deployment, not of a sheet list: ``check-config FILE`` only notes them."""
 MAX_SHEETS_BYTES = 50 * 1024 * 1024
 """A sheets file larger than this is refused (thousands of sheets take a few MB)."""
 TABLE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{2,62}$")
@@ -282,9 +285,40 @@ QUEUE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,54}[a-z0-9]$")
 """Table Storage table names: letters and digits, 3 to 63, starting with a letter."""
 
 
+KEY_VAULT_REFERENCE = re.compile(r"^\s*@Microsoft\.KeyVault\((?P<body>.*)\)\s*$", re.I | re.S)
+
+
+def unresolved_reference(name: str, value: str) -> str | None:
+    """The problem when ``value`` is a Key Vault reference the platform could not resolve.
+
+    App Service hands the reference text itself to the app when it cannot read the secret (no
+    role on the vault, a missing secret, a network rule), so the app sees
+    ``@Microsoft.KeyVault(SecretUri=https://VAULT.vault.azure.net/secrets/NAME/)`` or
+    ``@Microsoft.KeyVault(VaultName=VAULT;SecretName=NAME)`` instead of the key."""
+    match = KEY_VAULT_REFERENCE.match(value)
+    if not match:
+        return None
+    body = match.group("body")
+    parts = {k.strip().lower(): v.strip() for k, _, v in (p.partition("=") for p in body.split(";")) if v}
+    vault, secret = parts.get("vaultname"), parts.get("secretname")
+    uri = re.match(r"https://([A-Za-z0-9-]{1,64})\.vault\.[A-Za-z0-9.]+/secrets/([A-Za-z0-9-]{1,127})", parts.get("secreturi", ""))
+    if uri:
+        vault, secret = uri.group(1), uri.group(2)
+    where = f"secret {secret!r} in Key Vault {vault!r}" if vault and secret else "a Key Vault secret (the reference is malformed)"
+    return (
+        f"{name} is an unresolved Key Vault reference to {where}: check that the secret exists and that the app's "
+        "identity has the Key Vault Secrets User role on the vault, then restart the app (the portal's Environment "
+        "variables page shows the reference's status)"
+    )
+
+
 def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
     problems: list[str] = []
     warnings: list[str] = []
+    unresolved = {name: unresolved_reference(name, value) for name, value in env.items() if "keyvault" in value[:40].lower()}
+    if any(unresolved.values()):
+        problems.extend(msg for msg in unresolved.values() if msg)
+        env = {k: v for k, v in env.items() if not unresolved.get(k)}
     base = base_dir or Path(env.get("LEAD_SYNC_BASE_DIR") or Path(__file__).resolve().parent.parent)
 
     raw_sheets: Any = None
@@ -310,7 +344,7 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
     target = _storage_target(env, problems)
     storage = target.connection_string if target else None
     if target is None:
-        problems.append("no storage configured: set LEAD_SYNC_STORAGE or AzureWebJobsStorage")
+        problems.append(NO_STORAGE)
     elif storage is not None and not _looks_like_connection_string(storage):
         problems.append(
             "LEAD_SYNC_STORAGE (or AzureWebJobsStorage) is not a storage connection string: expected "
@@ -325,7 +359,7 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
     if raw_creds:
         creds, google_problem = _parse_credentials(raw_creds)
     else:
-        google_problem = "GOOGLE_SERVICE_ACCOUNT_JSON is not set: Google sheets cannot be read"
+        google_problem = NO_GOOGLE_KEY
     accounts, account_problems = _parse_accounts(env.get("GOOGLE_SERVICE_ACCOUNTS"), problems)
     default_used = any(s.source == "google" and (s.credential or DEFAULT_CREDENTIAL) == DEFAULT_CREDENTIAL for s in sheets)
     if DEFAULT_CREDENTIAL in accounts and not raw_creds:

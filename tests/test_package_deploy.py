@@ -155,7 +155,8 @@ def test_smoke_fails_when_nothing_answers() -> None:
 
 
 def test_local_deploy_good_then_broken_rolls_back(good_package: Path, broken_package: Path, tmp_path) -> None:
-    """Good build: live and smoked. Broken build: smoke fails, the last good package is back, exit 1."""
+    """Good build: live and smoked, its URL and log named. Broken build: the smoke fails as soon as its
+    server exits, the last good package is back, exit 1."""
     home, releases = tmp_path / "local", tmp_path / "releases"
     common = ["--target", "local", "--local-dir", str(home), "--releases", str(releases), "--deadline", "20"]
     try:
@@ -166,11 +167,15 @@ def test_local_deploy_good_then_broken_rolls_back(good_package: Path, broken_pac
         state = json.loads((home / "state.json").read_text())
         base = f"http://127.0.0.1:{state['port']}"
 
-        # a short deadline for the broken build: its server never answers (the good one answers in ~2 s)
-        second = _deploy(*common[:-1], "8", "--package", str(broken_package))
+        assert f"deploy: local server for good-1 on {base}/api (log: {home / 'server-good-1.log'})" in first.stdout
+
+        # The broken build's server dies at import: the smoke gives up as soon as it has exited (it
+        # names the log), not after the deadline, which is long here to show it.
+        second = _deploy(*common[:-1], "120", "--package", str(broken_package))
         out = second.stdout
         assert second.returncode == 1, out + second.stderr
-        assert "smoke: FAIL health 200 with version 'bad-2' within 8s" in out
+        assert "smoke: FAIL health 200 with version 'bad-2' within 120s" in out
+        assert f"the server exited at startup: see {home / 'server-bad-2.log'}" in out
         assert "ROLLED BACK to good-1" in out
         assert "broken build: fails at import" in (home / "server-bad-2.log").read_text()
         # the last good package is what answers now, and it passes the smoke test by itself
