@@ -13,11 +13,11 @@ param environmentName string
 @description('Azure region that offers Flex Consumption (e.g. uksouth, westeurope, eastus).')
 param location string
 
-@description('LEAD_SYNC_SHEETS for production: JSON list of sheets (README, Settings).')
-param sheetsJson string = '[]'
+// The sheet lists are not parameters: each app reads its own sheets table (LEAD_SYNC_SHEETS_TABLE),
+// filled by `python -m shared sheets-import` or the console, which provisioning never overwrites.
 
-@description('LEAD_SYNC_SHEETS for staging; by default no sheets, so staging never reads a customer sheet.')
-param stagingSheetsJson string = '[]'
+@description('Object id of the operators\' Entra ID group (table data and Key Vault secrets for people); empty for none.')
+param operatorsGroupId string = ''
 
 @description('Origins allowed to call the API from a browser (the CRM dashboard).')
 param corsAllowedOrigins array = []
@@ -91,9 +91,9 @@ module production 'modules/functionapp.bicep' = {
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     keyVaultName: vault.outputs.name
     googleSecretName: googleSecretName
-    sheetsJson: sheetsJson
     syncSchedule: syncSchedule
     timerEnabled: true
+    operatorsGroupId: operatorsGroupId
     tablePrefix: ''
     corsAllowedOrigins: corsAllowedOrigins
   }
@@ -110,9 +110,9 @@ module staging 'modules/functionapp.bicep' = {
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     keyVaultName: vault.outputs.name
     googleSecretName: googleSecretName
-    sheetsJson: stagingSheetsJson
     syncSchedule: syncSchedule
     timerEnabled: false
+    operatorsGroupId: operatorsGroupId
     tablePrefix: 'staging'
     corsAllowedOrigins: corsAllowedOrigins
     maximumInstanceCount: 2

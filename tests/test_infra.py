@@ -96,7 +96,10 @@ def test_function_app_flex_python_identity_https_tls_ftp() -> None:
     plan = _res("modules/functionapp.bicep", "plan")
     assert plan["sku"] == {"tier": "FlexConsumption", "name": "FC1"} and plan["properties"]["reserved"] is True
     app = _res("modules/functionapp.bicep", "app")
-    assert app["identity"] == {"type": "SystemAssigned"}
+    # A user-assigned identity whose roles exist before the app does: the first start cannot race them.
+    assert app["identity"] == {"type": "UserAssigned", "userAssignedIdentities": {"'${identity.id}'": {}}}
+    assert {"blobOwner", "queueContributor", "tableContributor", "secretsUser", "metricsPublisher"} <= set(app["dependsOn"])
+    assert _accessor(app["properties"]["keyVaultReferenceIdentity"]) == ["identity", "id"]
     props = app["properties"]
     assert props["httpsOnly"] is True
     site = props["siteConfig"]
@@ -105,7 +108,8 @@ def test_function_app_flex_python_identity_https_tls_ftp() -> None:
     fac = props["functionAppConfig"]
     assert fac["runtime"] == {"name": "python", "version": "3.11"}
     assert fac["deployment"]["storage"]["type"] == "blobContainer"
-    assert fac["deployment"]["storage"]["authentication"] == {"type": "SystemAssignedIdentity"}
+    auth = fac["deployment"]["storage"]["authentication"]
+    assert auth["type"] == "UserAssignedIdentity" and _accessor(auth["userAssignedIdentityResourceId"]) == ["identity", "id"]
 
 
 def test_storage_has_shared_keys_off() -> None:
@@ -122,13 +126,19 @@ def test_app_settings_use_identities_and_key_vault() -> None:
     assert _accessor(settings["AzureWebJobsStorage__accountName"]) == ["storage", "name"]
     assert settings["AzureWebJobsStorage__credential"] == "managedidentity"
     assert settings["LEAD_SYNC_STORAGE__credential"] == "managedidentity"
+    for name in ("AzureWebJobsStorage__clientId", "LEAD_SYNC_STORAGE__clientId"):
+        assert _accessor(settings[name]) == ["identity", "properties", "clientId"], name
     assert _accessor(settings["LEAD_SYNC_STORAGE__tableServiceUri"]) == ["storage", "properties", "primaryEndpoints", "table"]
     assert re.fullmatch(
         r"@Microsoft\.KeyVault\(SecretUri=\$\{vault\.properties\.vaultUri\}secrets/\$\{googleSecretName\}/\)",
         settings["GOOGLE_SERVICE_ACCOUNT_JSON"],
     )
-    assert settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] == "Authorization=AAD"
-    assert settings["SYNC_SCHEDULE"] == "syncSchedule" and settings["LEAD_SYNC_SHEETS"] == "sheetsJson"
+    assert settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] == "ClientId=${identity.properties.clientId};Authorization=AAD"
+    assert settings["SYNC_SCHEDULE"] == "syncSchedule"
+    # The sheet list is not an app setting (the next provision would revert edits): a table the
+    # operators and the console write, which provisioning never touches.
+    assert "LEAD_SYNC_SHEETS" not in settings and settings["LEAD_SYNC_SHEETS_TABLE"] == "${tablePrefix}sheets"
+    assert not any("sheet" in name.lower() for name in bicep("main.bicep")["parameters"])
     # every Lead Sync setting the template sets is one the app reads (shared/config.py)
     config = (ROOT / "shared" / "config.py").read_text()
     for name in settings:
@@ -139,17 +149,26 @@ def test_app_settings_use_identities_and_key_vault() -> None:
 
 
 def test_role_assignments_give_the_app_identity_what_it_needs() -> None:
-    """Blob owner, queue and table contributor on its storage; secrets user on the vault; metrics publisher on App Insights."""
+    """Blob owner, queue and table contributor on its storage; secrets user on the vault; metrics
+    publisher on App Insights; and, only when a group is named, table data and secrets for the operators."""
     mod = bicep("modules/functionapp.bicep")
     roles_var = mod["variables"]["roles"]["value"]
     assert roles_var == BUILTIN_ROLES
     assigned: dict[str, str] = {}
+    people: dict[str, str] = {}
     for res in mod["resources"].values():
         if res["type"] != "Microsoft.Authorization/roleAssignments":
             continue
         cfg = res["config"]
+        if "condition" in cfg:  # for people: only when operatorsGroupId is set
+            assert cfg["condition"]["operator"]["type"] == "not"
+            cfg = cfg["config"]
+            props = cfg["properties"]
+            assert props["principalId"] == "operatorsGroupId" and props["principalType"] == "Group"
+            people[_accessor(props["roleDefinitionId"]["function"]["parameters"]["resource_name_1"])[1]] = cfg["scope"]
+            continue
         props = cfg["properties"]
-        assert _accessor(props["principalId"]) == ["app", "identity", "principalId"]
+        assert _accessor(props["principalId"]) == ["identity", "properties", "principalId"]
         assert props["principalType"] == "ServicePrincipal"
         fn = props["roleDefinitionId"]["function"]
         assert fn["type"] == "subscription_resource_id" and fn["parameters"]["resource_type"] == "Microsoft.Authorization/roleDefinitions"
@@ -162,6 +181,7 @@ def test_role_assignments_give_the_app_identity_what_it_needs() -> None:
         "keyVaultSecretsUser": "vault",
         "monitoringMetricsPublisher": "appInsights",
     }
+    assert people == {"storageTableDataContributor": "storage", "keyVaultSecretsUser": "vault"}
 
 
 def test_key_vault_rbac_and_monitoring_without_local_auth() -> None:

@@ -25,9 +25,6 @@ param keyVaultName string
 @description('Name of the Key Vault secret with the Google service-account key (JSON).')
 param googleSecretName string
 
-@description('LEAD_SYNC_SHEETS: JSON list of the sheets to sync.')
-param sheetsJson string
-
 @description('NCRONTAB schedule of the sync timer (six fields, UTC).')
 param syncSchedule string
 
@@ -47,6 +44,9 @@ param instanceMemoryMB int = 2048
 @description('Upper bound on scale-out, so a traffic spike cannot run up the bill.')
 param maximumInstanceCount int = 40
 
+@description('Object id of the operators\' Entra ID group: Storage Table Data Contributor on this app\'s account (read leads and state, edit the sheets table) and Key Vault Secrets User. Empty: no role for people.')
+param operatorsGroupId string = ''
+
 var deploymentContainer = 'app-package'
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
@@ -54,6 +54,13 @@ var roles = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+}
+// A user-assigned identity, created and given its roles before the app exists, so the app's first
+// start (and its first timer run) never races the role assignments as a system identity would.
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: 'id-${name}'
+  location: location
+  tags: tags
 }
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
@@ -135,15 +142,24 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   //checkov:skip=CKV_AZURE_13:App Service Authentication is configured per customer (Entra ID or APIM in front); the template keeps the API reachable for the dashboard.
   dependsOn: [
     packages
+    blobOwner
+    queueContributor
+    tableContributor
+    secretsUser
+    metricsPublisher
   ]
   identity: {
-    type: 'SystemAssigned'
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identity.id}': {}
+    }
   }
   //checkov:skip=CKV_AZURE_212:Scale to zero is the point of Flex Consumption; a cold start costs seconds and the dashboard retries.
   //checkov:skip=CKV_AZURE_213:Health-check eviction is an App Service feature for fixed instance pools; here the smoke test and the API-failure alert watch GET /api/leads/health.
   //checkov:skip=CKV_AZURE_222:Public network access is needed: the CRM dashboard and GitHub's runners call the API over the internet.
   properties: {
     serverFarmId: plan.id
+    keyVaultReferenceIdentity: identity.id
     httpsOnly: true
     publicNetworkAccess: 'Enabled'
     functionAppConfig: {
@@ -152,7 +168,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           type: 'blobContainer'
           value: '${storage.properties.primaryEndpoints.blob}${deploymentContainer}'
           authentication: {
-            type: 'SystemAssignedIdentity'
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identity.id
           }
         }
       }
@@ -184,6 +201,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           name: 'AzureWebJobsStorage__credential'
           value: 'managedidentity'
         }
+        {
+          name: 'AzureWebJobsStorage__clientId'
+          value: identity.properties.clientId
+        }
         // Lead Sync's own tables: the same account, read by shared/config.py with the same convention.
         {
           name: 'LEAD_SYNC_STORAGE__tableServiceUri'
@@ -192,6 +213,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'LEAD_SYNC_STORAGE__credential'
           value: 'managedidentity'
+        }
+        {
+          name: 'LEAD_SYNC_STORAGE__clientId'
+          value: identity.properties.clientId
         }
         {
           name: 'LEAD_SYNC_LEADS_TABLE'
@@ -215,9 +240,11 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           name: 'LEAD_SYNC_QUEUE'
           value: 'leadsync-sheets'
         }
+        // The sheet list lives in this table (python -m shared sheets-import, or the console);
+        // provisioning never writes it, so a later `azd provision` cannot revert an edit.
         {
-          name: 'LEAD_SYNC_SHEETS'
-          value: sheetsJson
+          name: 'LEAD_SYNC_SHEETS_TABLE'
+          value: '${tablePrefix}sheets'
         }
         {
           name: 'SYNC_SCHEDULE'
@@ -248,7 +275,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         }
         {
           name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
-          value: 'Authorization=AAD'
+          value: 'ClientId=${identity.properties.clientId};Authorization=AAD'
         }
       ]
     }
@@ -256,51 +283,51 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
 }
 
 resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, app.id, roles.storageBlobDataOwner)
+  name: guid(storage.id, identity.id, roles.storageBlobDataOwner)
   scope: storage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
-    principalId: app.identity.principalId
+    principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
   }
 }
 
 resource queueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, app.id, roles.storageQueueDataContributor)
+  name: guid(storage.id, identity.id, roles.storageQueueDataContributor)
   scope: storage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
-    principalId: app.identity.principalId
+    principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
   }
 }
 
 resource tableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, app.id, roles.storageTableDataContributor)
+  name: guid(storage.id, identity.id, roles.storageTableDataContributor)
   scope: storage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
-    principalId: app.identity.principalId
+    principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
   }
 }
 
 resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, app.id, roles.keyVaultSecretsUser)
+  name: guid(vault.id, identity.id, roles.keyVaultSecretsUser)
   scope: vault
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
-    principalId: app.identity.principalId
+    principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
   }
 }
 
 resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(appInsights.id, app.id, roles.monitoringMetricsPublisher)
+  name: guid(appInsights.id, identity.id, roles.monitoringMetricsPublisher)
   scope: appInsights
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
-    principalId: app.identity.principalId
+    principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
   }
 }
@@ -308,5 +335,28 @@ resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' =
 output name string = app.name
 output id string = app.id
 output defaultHostName string = app.properties.defaultHostName
-output principalId string = app.identity.principalId
+// People: the operators' group reads and edits the tables (leads, state, the sheet list) and reads
+// the Key Vault secrets, with shared keys off (nobody could read the tables otherwise).
+resource operatorsTables 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(operatorsGroupId)) {
+  name: guid(storage.id, operatorsGroupId, roles.storageTableDataContributor)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
+    principalId: operatorsGroupId
+    principalType: 'Group'
+  }
+}
+
+resource operatorsSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(operatorsGroupId)) {
+  name: guid(vault.id, storage.id, operatorsGroupId, roles.keyVaultSecretsUser)
+  scope: vault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    principalId: operatorsGroupId
+    principalType: 'Group'
+  }
+}
+
+output principalId string = identity.properties.principalId
+output clientId string = identity.properties.clientId
 output storageAccountName string = storage.name
