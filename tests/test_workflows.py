@@ -26,7 +26,7 @@ def test_actionlint_passes() -> None:
     exe = shutil.which("actionlint", path=str(Path(sys.executable).parent))
     assert exe, "actionlint is missing from the venv: run scripts/bootstrap"
     files = sorted(str(p) for p in WORKFLOWS.glob("*.yml"))
-    assert len(files) == 3
+    assert len(files) == 4
     proc = subprocess.run([exe, *files], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
@@ -49,7 +49,10 @@ def test_main_goes_test_package_staging_production_with_oidc_and_no_secrets() ->
     assert deploy["on"]["push"]["branches"] == ["main"]
     jobs = deploy["jobs"]
     assert jobs["package"]["needs"] == "test"
-    assert jobs["staging"]["needs"] == "package" and jobs["staging"]["with"]["target"] == "staging"
+    assert set(jobs["staging"]["needs"]) == {"package", "infra"} and jobs["staging"]["with"]["target"] == "staging"
+    # the infrastructure is applied before any app is deployed, through the same what-if workflow PRs run
+    assert jobs["infra"]["needs"] == "test" and jobs["infra"]["uses"] == "./.github/workflows/infra.yml"
+    assert jobs["infra"]["with"]["mode"] == "deploy" and jobs["infra"]["permissions"]["id-token"] == "write"
     assert set(jobs["production"]["needs"]) == {"package", "staging"} and jobs["production"]["with"]["target"] == "production"
     assert "scripts/package --version" in jobs["package"]["steps"][-2]["run"]
     target = _load("deploy-target.yml")
@@ -62,6 +65,30 @@ def test_main_goes_test_package_staging_production_with_oidc_and_no_secrets() ->
     assert any("scripts/deploy --target" in s.get("run", "") for s in steps)
     for path in WORKFLOWS.glob("*.yml"):
         assert not re.search(r"\$\{\{[^}]*secrets\.", path.read_text()), f"{path.name} uses a secret; OIDC and variables only"
+
+
+def test_pull_requests_see_the_infrastructure_what_if_and_main_applies_it() -> None:
+    """infra.yml: a what-if on pull requests that touch infra/ (its result in the run summary); with
+    mode deploy, the template is applied after the same what-if; no sheet list among the parameters."""
+    infra = _load("infra.yml")
+    assert infra["on"]["pull_request"]["paths"][0] == "infra/**"
+    steps = infra["jobs"]["infra"]["steps"]
+    what_if = next(s for s in steps if "what-if" in s.get("run", ""))
+    assert "az deployment sub what-if" in what_if["run"] and "GITHUB_STEP_SUMMARY" in what_if["run"]
+    deploy = next(s for s in steps if "deployment sub create" in s.get("run", ""))
+    assert deploy["if"] == "env.MODE == 'deploy'"
+    assert "sheet" not in (what_if["run"] + deploy["run"]).lower()
+
+
+def test_every_action_is_pinned_by_commit_sha() -> None:
+    """Third-party actions are pinned to a full commit SHA (a tag can be moved); Dependabot keeps them current."""
+    for path in WORKFLOWS.glob("*.yml"):
+        for ref in re.findall(r"uses:\s*([^\s#]+)", path.read_text()):
+            if ref.startswith("./"):
+                continue
+            assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", ref), f"{path.name}: {ref} is not pinned by SHA"
+    dependabot = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
+    assert {u["package-ecosystem"] for u in dependabot["updates"]} == {"pip", "npm", "github-actions"}
 
 
 def test_manual_rollback_to_a_chosen_version() -> None:
