@@ -127,6 +127,7 @@ module alerts 'modules/alerts.bicep' = {
     tags: tags
     applicationInsightsId: monitoring.outputs.applicationInsightsId
     appName: production.outputs.name
+    appHostName: production.outputs.defaultHostName
     scheduleIntervalMinutes: scheduleIntervalMinutes
     alertEmails: alertEmails
     alertWebhookUrl: alertWebhookUrl

@@ -316,3 +316,23 @@ def test_checkov_finds_nothing_unexplained() -> None:
     for c in doc["results"]["skipped_checks"]:
         assert len(skips.get(c["check_id"], "")) >= 30, f"{c['check_id']} is skipped without a reason"
     assert proc.returncode == 0
+
+
+def test_alert_text_links_to_the_health_detail_that_answers_it() -> None:
+    """The per-sheet alerts' text names the production app's health detail for the alert's sheet, and
+    every alert carries it in its payload (customProperties), so a person goes straight to the cause."""
+    mod = bicep("modules/alerts.bicep")
+    health = mod["variables"]["healthDetail"]["value"]
+    assert health == "https://${appHostName}/api/leads/health/detail"
+    assert str(mod["variables"]["context"]["value"]["healthDetail"]).startswith("${healthDetail}?sheet=")
+    rules = {n: r["config"] for n, r in mod["resources"].items() if r["type"] == "Microsoft.Insights/scheduledQueryRules"}
+    assert len(rules) == 4
+    for name in ("sheetError", "guardBlocked"):
+        assert "${healthDetail}?sheet=SHEET" in rules[name]["properties"]["description"], name
+    for name, rule in rules.items():
+        assert rule["properties"]["actions"]["customProperties"] == "context", name
+    assert _accessor(bicep("main.bicep")["modules"]["alerts"]["config"]["params"]["appHostName"]) == [
+        "production",
+        "outputs",
+        "defaultHostName",
+    ]

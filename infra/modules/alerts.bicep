@@ -21,10 +21,20 @@ param alertEmails array
 @secure()
 param alertWebhookUrl string = ''
 
+@description('Production app host name: the alert text links to its health detail, which answers the alert.')
+param appHostName string
+
 @description('Failed requests or function invocations in 15 minutes that raise the API alert.')
 param failureThreshold int = 5
 
 var interval = 'PT${scheduleIntervalMinutes}M'
+// Where a person reads what happened (function key needed); the alert's `sheet` dimension fills in the id.
+var healthDetail = 'https://${appHostName}/api/leads/health/detail'
+// Static context added to every alert payload (common alert schema, customProperties).
+var context = {
+  healthDetail: '${healthDetail}?sheet=<the sheet dimension of this alert>'
+  runbook: 'docs/operations.md in the Lead Sync repository'
+}
 var heartbeatWindow = 'PT${scheduleIntervalMinutes * 2}M'
 
 resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
@@ -85,7 +95,7 @@ resource sheetError 'Microsoft.Insights/scheduledQueryRules@2022-06-15' = {
   tags: tags
   properties: {
     displayName: 'Lead Sync: a sheet failed to sync'
-    description: 'A sheet ended a sync in ERROR (bad setting, unshared sheet, missing essential column, storage). Health names the cause: GET /api/leads/health?sheet=ID.'
+    description: 'A sheet ended a sync in ERROR (bad setting, unshared sheet, missing essential column, storage). The cause and its fix: ${healthDetail}?sheet=SHEET (SHEET is the alert\'s sheet dimension; function key).'
     severity: 2
     enabled: true
     scopes: [
@@ -121,6 +131,7 @@ resource sheetError 'Microsoft.Insights/scheduledQueryRules@2022-06-15' = {
       actionGroups: [
         actionGroup.id
       ]
+      customProperties: context
     }
   }
 }
@@ -131,7 +142,7 @@ resource guardBlocked 'Microsoft.Insights/scheduledQueryRules@2022-06-15' = {
   tags: tags
   properties: {
     displayName: 'Lead Sync: a drop of leads is blocked, awaiting approval'
-    description: 'A sheet lost more leads than its limit (or came back empty); nothing was written. Check the sheet, then approve with POST /api/leads/sheets/{sheet}/approve or fix the sheet.'
+    description: 'A sheet lost more leads than its limit (or came back empty); nothing was written. The blocked change and its evidence: ${healthDetail}?sheet=SHEET (the alert\'s sheet dimension). Fix the sheet, or approve that change (runbook: A blocked sheet).'
     severity: 1
     enabled: true
     scopes: [
@@ -167,6 +178,7 @@ resource guardBlocked 'Microsoft.Insights/scheduledQueryRules@2022-06-15' = {
       actionGroups: [
         actionGroup.id
       ]
+      customProperties: context
     }
   }
 }
@@ -204,6 +216,7 @@ resource heartbeat 'Microsoft.Insights/scheduledQueryRules@2022-06-15' = {
       actionGroups: [
         actionGroup.id
       ]
+      customProperties: context
     }
   }
 }
@@ -242,6 +255,7 @@ resource apiFailures 'Microsoft.Insights/scheduledQueryRules@2022-06-15' = {
       actionGroups: [
         actionGroup.id
       ]
+      customProperties: context
     }
   }
 }
