@@ -74,7 +74,7 @@ PROVIDED_BY = {
     "google": "google-auth",
     "requests": "requests",
     "pydantic": "pydantic",
-    "phonenumbers": "phonenumbers",
+    "phonenumbers": "phonenumberslite",
     "rapidfuzz": "rapidfuzz",
     "charset_normalizer": "charset-normalizer",
     "opentelemetry": "azure-monitor-opentelemetry",
