@@ -1,7 +1,7 @@
 """
 Build the deployment package ``dist/leadsync-<version>.zip`` once, and prove it before upload.
 
-- Dependencies: ``requirements.txt`` with the exact versions of ``constraints.txt``, installed as
+- Dependencies: ``requirements.lock`` (``requirements.txt`` at the versions of ``constraints.txt``, with hashes: ``scripts/lock``), installed with ``--require-hashes`` as
   wheels for Linux x86-64 / CPython 3.11 into ``.python_packages/lib/site-packages`` (where the
   Functions host looks), so Azure runs no remote build and installs nothing from version ranges.
   rapidfuzz 3.14 ships only ``manylinux_2_28`` wheels, so both ``manylinux2014`` and
@@ -156,8 +156,8 @@ def app_files(source: Path) -> list[Path]:
 
 def site_packages(source: Path, cache: Path) -> Path:
     """The Linux/CPython 3.11 dependency tree for ``source``'s requirements, built once per hash."""
-    req, con = source / "requirements.txt", source / "constraints.txt"
-    digest = hashlib.sha256(req.read_bytes() + b"\0" + con.read_bytes() + " ".join(PLATFORM_ARGS).encode()).hexdigest()[:16]
+    lock = source / "requirements.lock"
+    digest = hashlib.sha256(lock.read_bytes() + " ".join(PLATFORM_ARGS).encode()).hexdigest()[:16]
     target = cache / f"site-packages-{digest}"
     if (target / ".complete").exists():
         return target
@@ -175,10 +175,11 @@ def site_packages(source: Path, cache: Path) -> Path:
         "--target",
         str(tmp),
         *PLATFORM_ARGS,
+        # Every file must match a hash in the lock (scripts/lock): nothing from version ranges,
+        # nothing that changed on the index since the tests ran.
+        "--require-hashes",
         "-r",
-        str(req),
-        "-c",
-        str(con),
+        str(lock),
     ]
     print(f"package: installing dependencies for Linux x86-64 / CPython 3.11 ({' '.join(PLATFORM_ARGS)})", file=sys.stderr, flush=True)
     proc = subprocess.run(cmd, capture_output=True, text=True)

@@ -9,6 +9,7 @@ install between them.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -206,3 +207,26 @@ def test_deploy_without_a_last_good_package_exits_2(broken_package: Path, tmp_pa
         assert r.returncode == 2 and "no last good package" in r.stdout
     finally:
         _deploy("--target", "local", "--local-dir", str(home), "--stop", timeout=60)
+
+
+def _pins(text: str) -> dict[str, str]:
+    return {m.group(1).lower().replace("_", "-"): m.group(2) for m in re.finditer(r"^([A-Za-z0-9_.-]+)==([^\s\\;]+)", text, re.M)}
+
+
+def test_the_hashed_lock_is_the_tested_versions() -> None:
+    """requirements.lock (what scripts/package installs with --require-hashes) pins exactly the
+    versions of constraints.txt, covers every requirement, and has a hash for each; after changing
+    requirements.txt or constraints.txt, scripts/lock rewrites it."""
+    lock_text = (ROOT / "requirements.lock").read_text()
+    lock = _pins(lock_text)
+    tested = _pins((ROOT / "constraints.txt").read_text())
+    wanted = {
+        re.split(r"[<>=!~\[ ;]", line.strip(), maxsplit=1)[0].lower().replace("_", "-")
+        for line in (ROOT / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert wanted <= set(lock), f"not in requirements.lock (run scripts/lock): {sorted(wanted - set(lock))}"
+    differ = {name: (v, tested.get(name)) for name, v in lock.items() if tested.get(name) != v}
+    assert not differ, f"requirements.lock and constraints.txt disagree (run scripts/lock): {differ}"
+    blocks = re.split(r"\n(?=[A-Za-z])", lock_text.split("\n", 3)[3])
+    assert all("--hash=sha256:" in b for b in blocks if re.match(r"[A-Za-z]", b))
