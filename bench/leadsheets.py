@@ -1,20 +1,28 @@
 """
 Header and mapping accuracy on lead sheets, against baselines measured in the same run.
 
-Two sets, reported on separate lines:
+Real labelled sets, printed side by side (each skipped when its folder is absent):
 
-- **real**: the labelled lead and contact sheets in ``../shared/corpora/leads`` (CRM and ad
-  exports, scraped listings, contact-app exports in 13 languages; skipped when absent, or set
-  ``LEAD_SYNC_LEADS``). Scored as its README describes: header exact (predicted first header
-  row equals the label), core-field F1 over full_name, first_name, last_name, email, phone and
-  company, and the same F1 over every lead field. A field counts as found in a sheet when any
-  of its labelled columns is mapped to it; a mapped column is wrong when its label is another
-  field. Baselines: the messytables header rule, and a naive keyword mapper (the first field
-  whose synonym is a substring of the header, first column wins) on the messytables row.
-- **synthetic**: seeded messy sheets from ``bench/synth.py``. Their header words come from the
-  same vocabulary the mapper uses, so they measure layouts, not vocabulary.
+- **shared**: ``../shared/corpora/leads`` (or ``LEAD_SYNC_LEADS``), the corpus the mapping rules
+  were developed on.
+- **dev** and **frozen**: ``bench/corpus/leads/{dev,frozen}`` (or ``LEAD_SYNC_HELDOUT``), real
+  sheets from other sources split by a hash of their provenance (see its README). Rules may be
+  written from dev; frozen is held out: only its scores are printed, never its mistakes.
 
-    .venv/bin/python -m bench.leadsheets [--n 500] [--seed 1] [--misses]
+Scores, as the shared corpus README describes: header exact (predicted first header row equals
+the label), core-field F1 over full_name, first_name, last_name, email, phone and company, and
+the same F1 over every lead field (a field counts as found in a sheet when any of its labelled
+columns is mapped to it; a mapped column is wrong when its label is another field). **Key-columns
+accuracy**: of the columns labelled with a core field or mapped to one, the share whose mapping
+equals the label (column by column, so two phone columns count twice). Dev and frozen are also
+broken down by language and by kind (core F1). Baseline: the messytables header rule, then a
+naive keyword mapper (the first field whose synonym is a substring of the header, first column
+wins).
+
+**synthetic**: seeded messy sheets from ``bench/synth.py``. Their header words come from the
+same vocabulary the mapper uses, so they measure layouts, not vocabulary.
+
+    .venv/bin/python -m bench.leadsheets [--part dev|frozen|shared|all] [--n 500] [--seed 1] [--misses]
 """
 
 from __future__ import annotations
@@ -38,19 +46,21 @@ from shared.core.vocabulary import SYNONYMS
 
 ROOT = Path(__file__).resolve().parent.parent
 LEADS = Path(os.environ.get("LEAD_SYNC_LEADS", ROOT.parent / "shared" / "corpora" / "leads"))
+HELDOUT = Path(os.environ.get("LEAD_SYNC_HELDOUT", ROOT / "bench" / "corpus" / "leads"))
+PARTS = {"shared": LEADS, "dev": HELDOUT / "dev", "frozen": HELDOUT / "frozen"}
 CORE_FIELDS = ("full_name", "first_name", "last_name", "email", "phone", "company")
 ALL_FIELDS = CANONICAL_FIELDS
 
 Predict = Callable[[list[list[str]], dict[str, Any]], tuple[int | None, dict[int, str | None]]]
 
 
-def load_real() -> list[tuple[str, list[list[str]], dict[str, Any]]]:
-    """The labelled real lead sheets: (file name, grid, label)."""
-    labels = json.loads((LEADS / "labels.json").read_text(encoding="utf-8"))
+def load_real(folder: Path = LEADS) -> list[tuple[str, list[list[str]], dict[str, Any]]]:
+    """The labelled real lead sheets in ``folder`` (``labels.json`` + ``files/``): (file name, grid, label)."""
+    labels = json.loads((folder / "labels.json").read_text(encoding="utf-8"))
     csv.field_size_limit(1 << 26)
     out = []
     for name in sorted(labels):
-        with (LEADS / "files" / name).open(encoding="utf-8", newline="") as f:
+        with (folder / "files" / name).open(encoding="utf-8", newline="") as f:
             out.append((name, [list(r) for r in csv.reader(f)], labels[name]))
     return out
 
@@ -88,11 +98,16 @@ def score(tables: Sequence[tuple[str, list[list[str]], dict[str, Any]]], predict
     """Header exact rate, core and all-field F1, and each sheet's mistakes."""
     exact = 0
     counts = {"core": [0, 0, 0], "all": [0, 0, 0]}
+    key_right = key_total = 0
     misses: list[str] = []
     for name, grid, label in tables:
         row, mapped = predict(grid, label)
         exact += row == label["header_row"]
         want = {c["index"]: c["field"] for c in label["columns"]}
+        for i in set(want) | set(mapped):
+            if want.get(i) in CORE_FIELDS or mapped.get(i) in CORE_FIELDS:
+                key_total += 1
+                key_right += mapped.get(i) == want.get(i, "other")
         for key, fields in (("core", CORE_FIELDS), ("all", ALL_FIELDS)):
             c = counts[key]
             for f in fields:
@@ -117,6 +132,7 @@ def score(tables: Sequence[tuple[str, list[list[str]], dict[str, Any]]], predict
         "header": exact / n if n else 0.0,
         "core": f1(*counts["core"]),
         "all": f1(*counts["all"]),
+        "key": key_right / key_total if key_total else 0.0,
         "misses": misses,
     }
 
@@ -157,26 +173,68 @@ def measure(n: int, seed: int, show: bool = False) -> dict[str, float]:
     }
 
 
+def available(part: str) -> bool:
+    return (PARTS[part] / "labels.json").exists()
+
+
+def by(
+    tables: Sequence[tuple[str, list[list[str]], dict[str, Any]]], key: str
+) -> dict[str, list[tuple[str, list[list[str]], dict[str, Any]]]]:
+    groups: dict[str, list[tuple[str, list[list[str]], dict[str, Any]]]] = {}
+    for t in tables:
+        groups.setdefault(str(t[2].get(key, "?")), []).append(t)
+    return groups
+
+
+def report_real(parts: Sequence[str], show_misses: bool) -> None:
+    """Shared, dev and frozen scores side by side; breakdowns for dev and frozen; dev's wrong columns."""
+    loaded = {}
+    for part in parts:
+        if available(part):
+            loaded[part] = load_real(PARTS[part])
+        else:
+            print(f"{part} lead sheets: skipped ({PARTS[part]} not found)")
+    if not loaded:
+        return
+    results = {p: score(t, ours) for p, t in loaded.items()}
+    naive = {p: score(t, naive_keywords) for p, t in loaded.items()}
+    names = list(loaded)
+    print("REAL lead sheets (lead-sync; baseline = messytables header row + first synonym inside each header)")
+    print(f"{'':<22}" + "".join(f"{p + f' ({len(loaded[p])})':>16}" for p in names))
+    for key, title in (("header", "header exact"), ("core", "core-field F1"), ("all", "all-field F1"), ("key", "key-columns acc")):
+        fmt = "{:>16.1%}" if key in ("header", "key") else "{:>16.3f}"
+        print(f"{title:<22}" + "".join(fmt.format(results[p][key]) for p in names))
+    for key, title in (("header", "  baseline header"), ("core", "  baseline core F1"), ("all", "  baseline all F1")):
+        fmt = "{:>16.1%}" if key == "header" else "{:>16.3f}"
+        print(f"{title:<22}" + "".join(fmt.format(naive[p][key]) for p in names))
+    for part in ("dev", "frozen"):
+        if part not in loaded:
+            continue
+        for key in ("language", "kind"):
+            cells = []
+            for group, tables in sorted(by(loaded[part], key).items(), key=lambda kv: (-len(kv[1]), kv[0])):
+                cells.append(f"{group} {score(tables, ours)['core']:.2f} ({len(tables)})")
+            print(f"{part} core F1 by {key}: " + ", ".join(cells))
+    if "dev" in loaded:
+        print(f"dev wrong columns and headers ({len(results['dev']['misses'])}):")
+        for line in results["dev"]["misses"]:
+            print("  " + line)
+    if show_misses and "shared" in loaded:
+        print(f"shared wrong columns and headers ({len(results['shared']['misses'])}):")
+        for line in results["shared"]["misses"]:
+            print("  " + line)
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
+    p.add_argument("--part", choices=["dev", "frozen", "shared", "all"], default="all")
     p.add_argument("--n", type=int, default=500)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--misses", action="store_true")
+    p.add_argument("--misses", action="store_true", help="also list the shared corpus's and the synthetic sheets' mistakes")
     args = p.parse_args()
-    if (LEADS / "labels.json").exists():
-        tables = load_real()
-        r = score(tables, ours)
-        b = score(tables, naive_keywords)
-        print(f"REAL lead sheets: {len(tables)} labelled files ({LEADS})")
-        print(f"{'method':<34}{'header exact':>13}{'core F1':>9}{'all F1':>8}")
-        print(f"{'lead-sync':<34}{r['header']:>13.1%}{r['core']:>9.3f}{r['all']:>8.3f}")
-        print(f"{'baseline: messytables + keywords':<34}{b['header']:>13.1%}{b['core']:>9.3f}{b['all']:>8.3f}")
-        print("  (baseline: messytables header rule, then the first synonym found inside each header)")
-        if args.misses:
-            for line in r["misses"]:
-                print("  " + line)
-    else:
-        print(f"real lead sheets: skipped ({LEADS} not found)")
+    report_real(["shared", "dev", "frozen"] if args.part == "all" else [args.part], args.misses)
+    if args.part != "all":
+        return 0
     m = measure(args.n, args.seed, args.misses)
     print(f"SYNTHETIC lead sheets: {args.n} (seed {args.seed}; header words from our own vocabulary)")
     print(
