@@ -60,7 +60,7 @@ def good_package(dist: Path) -> Path:
 def broken_package(dist: Path, tmp_path_factory) -> Path:
     """The same app and dependencies, but function_app raises at import (a bad merge, say)."""
     src = tmp_path_factory.mktemp("broken-src")
-    for rel in pkg.app_files(ROOT) + [Path(".funcignore"), Path("constraints.txt")]:
+    for rel in pkg.app_files(ROOT) + [Path(".funcignore"), Path("constraints.txt"), Path("requirements.lock")]:
         (src / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ROOT / rel, src / rel)
     app = src / "function_app.py"
