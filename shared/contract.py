@@ -370,6 +370,7 @@ class SheetReport(Closed):
     suppressed: int
     invalid_values: int
     duplicates: int
+    carried: int = Field(description="Rows that kept a stored lead's id through a phone, a name or the rest of the row (an email change)")
     written: int
     truncated: int
     guard: dict[str, Any] | None

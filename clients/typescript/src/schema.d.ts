@@ -929,6 +929,11 @@ export interface components {
             invalid_values: number;
             /** Duplicates */
             duplicates: number;
+            /**
+             * Carried
+             * @description Rows that kept a stored lead's id through a phone, a name or the rest of the row (an email change)
+             */
+            carried: number;
             /** Written */
             written: number;
             /** Truncated */
