@@ -318,3 +318,45 @@ def test_the_second_attribute_rule() -> None:
     assert not may_carry(t({"phone": "+1"}), t({"full_name": "Ann Lee", "phone": "+1"}), "p")  # the name gone: no evidence
     assert names_agree(("ann", "lee", "marie"), ("ann", "lee")) and not names_agree(("ann",), ("ann", "lee"))
     assert Traits((), "", (), "", "") == t({})
+
+
+def test_the_carry_limit_is_a_setting_per_deployment_and_per_sheet() -> None:
+    """LEAD_SYNC_MAX_CARRY sets the default (a bad value is a problem naming it, never a crash); a
+    sheet's max_carry overrides it; a sheet's max_carry outside 0..1 makes that sheet broken."""
+    from shared.config import load_settings
+
+    good = {"id": "s1", "customer": "C", "spreadsheet_id": "abcdefghijklmnop"}
+    s = load_settings({"LEAD_SYNC_MAX_CARRY": "0.35", "LEAD_SYNC_SHEETS": json.dumps([good, {**good, "id": "s2", "max_carry": 0}])})
+    assert s.policy(s.sheets[0]).max_carry == 0.35 and s.policy(s.sheets[1]).max_carry == 0
+    assert load_settings({}).max_carry == 0.2
+    for bad in ("2", "lots", "nan"):
+        b = load_settings({"LEAD_SYNC_MAX_CARRY": bad})
+        assert b.max_carry == 0.2 and any("LEAD_SYNC_MAX_CARRY" in p for p in b.problems)
+    broken = load_settings({"LEAD_SYNC_SHEETS": json.dumps([{**good, "max_carry": 1.5}])})
+    assert not broken.sheets and "max_carry" in broken.broken[0].error
+
+
+def test_the_carry_check_counts_against_the_larger_sheet_and_skips_tiny_ones() -> None:
+    """More than max_carry of the sheet is blocked ('more than': exactly the limit passes); the
+    share is of the larger of the high-water mark, stored and incoming; tiny sheets are not checked."""
+    from shared.core.guard import GuardPolicy, check_carries
+
+    policy = GuardPolicy(max_carry=0.2, min_baseline=10)
+    assert check_carries(4, 20, 20, 20, policy).allowed
+    blocked = check_carries(5, 20, 20, 20, policy)
+    assert not blocked.allowed and blocked.code == "carry_over_limit" and "25%" in blocked.reason
+    assert check_carries(5, 10, 10, 30, policy).allowed, "5 of 30 incoming is 17%"
+    assert check_carries(3, 5, 5, 5, policy).allowed, "below the minimum baseline"
+    assert check_carries(0, 100, 100, 100, GuardPolicy(max_carry=0.0)).allowed
+    assert not check_carries(1, 100, 100, 100, GuardPolicy(max_carry=0.0)).allowed
+
+
+@given(st.integers(0, 500), st.integers(0, 500), st.integers(0, 500), st.floats(0, 1))
+def test_an_allowed_run_never_carries_more_than_the_limit(carried: int, stored: int, incoming: int, limit: float) -> None:
+    """Whatever the numbers, an allowed run on a checked sheet carries at most the limit's share."""
+    from shared.core.guard import GuardPolicy, check_carries
+
+    d = check_carries(carried, stored, stored, incoming, GuardPolicy(max_carry=limit, min_baseline=10))
+    size = max(stored, incoming)
+    if d.allowed and size >= 10:
+        assert carried <= limit * size + 1e-9
