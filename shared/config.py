@@ -24,7 +24,7 @@ Settings (app settings in Azure, ``Values`` in local.settings.json):
   ``AzureWebJobsStorage`` account (its poison queue is ``<name>-poison``);
   ``LEAD_SYNC_PROJECT_READS_PER_MINUTE`` (300): Google's read budget per Cloud project;
   ``LEAD_SYNC_JOBS_TABLE`` (``syncjobs``): the per-sheet progress of manual syncs;
-- ``LEAD_SYNC_MAX_DROP`` (0.7), ``LEAD_SYNC_MIN_BASELINE`` (10), ``LEAD_SYNC_PHONE_REGION``
+- ``LEAD_SYNC_MAX_DROP`` (0.7), ``LEAD_SYNC_MIN_BASELINE`` (10), ``LEAD_SYNC_MAX_CARRY`` (0.2), ``LEAD_SYNC_PHONE_REGION``
   (GB), ``LEAD_SYNC_SHEETS_READS_PER_MINUTE`` (60), ``LEAD_SYNC_LEADS_TABLE`` (leads),
   ``LEAD_SYNC_STATE_TABLE`` (syncstate), ``LEAD_SYNC_RUNS_TABLE`` (syncruns).
 """
@@ -79,6 +79,8 @@ class SheetConfig(BaseModel):
     """Largest share of leads one sync may remove before it is blocked (overrides ``LEAD_SYNC_MAX_DROP``)."""
     min_baseline: int | None = Field(default=None, ge=0)
     """Below this many leads the percentage guard is skipped (overrides ``LEAD_SYNC_MIN_BASELINE``)."""
+    max_carry: float | None = Field(default=None, ge=0, le=1)
+    """Largest share of leads that may keep a stored id through a phone or name in one sync (overrides ``LEAD_SYNC_MAX_CARRY``)."""
     phone_region: str | None = None
     """Two-letter region for numbers written without a country code (``UK`` is read as ``GB``)."""
     day_first: bool = True
@@ -178,6 +180,7 @@ class Settings:
     """Why the Google key cannot be used (not set, malformed, incomplete), for each Google sheet."""
     max_drop: float = 0.7
     min_baseline: int = 10
+    max_carry: float = 0.2
     phone_region: str = "GB"
     reads_per_minute: int = 60
     leads_table: str = "leads"
@@ -262,6 +265,7 @@ class Settings:
         return GuardPolicy(
             max_drop=sheet.max_drop if sheet.max_drop is not None else self.max_drop,
             min_baseline=sheet.min_baseline if sheet.min_baseline is not None else self.min_baseline,
+            max_carry=sheet.max_carry if sheet.max_carry is not None else self.max_carry,
         )
 
 
@@ -370,6 +374,9 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
 
     max_drop = _number(env, "LEAD_SYNC_MAX_DROP", 0.7, float, problems, 0.0, 1.0, "0.7 (block drops over 70%)")
     min_baseline = _number(env, "LEAD_SYNC_MIN_BASELINE", 10, int, problems, 0, 10**9, "10")
+    max_carry = _number(
+        env, "LEAD_SYNC_MAX_CARRY", 0.2, float, problems, 0.0, 1.0, "0.2 (block runs where over 20% of leads keep an id by phone or name)"
+    )
     reads = _number(env, "LEAD_SYNC_SHEETS_READS_PER_MINUTE", 60, int, problems, 1, 6000, "60")
     project_reads = _number(env, "LEAD_SYNC_PROJECT_READS_PER_MINUTE", 300, int, problems, 1, 60000, "300")
     stale_after = _number(env, "LEAD_SYNC_STALE_INTERVALS", 3, int, problems, 1, 10_000, "3")
@@ -421,6 +428,7 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
         google_problem=google_problem,
         max_drop=max_drop,
         min_baseline=min_baseline,
+        max_carry=max_carry,
         phone_region=region,
         reads_per_minute=reads,
         leads_table=tables["LEAD_SYNC_LEADS_TABLE"],

@@ -253,7 +253,10 @@ class RunSummary(Closed):
 
 class BlockedChange(Closed):
     id: str = Field(description="Approve exactly this change: POST /api/leads/sheets/{sheet}/approve {'change': id}")
-    kind: str = Field(description="drop (leads removed), empty (the sheet came back empty) or columns (essential columns removed)")
+    kind: str = Field(
+        description="drop (leads removed), empty (the sheet came back empty), columns (essential columns removed) "
+        "or carry (too many rows would keep a stored lead's id through a phone or name; preview items are {id, to, row})"
+    )
     count: int
     at: Timestamp
     reason: str
@@ -367,6 +370,7 @@ class SheetReport(Closed):
     suppressed: int
     invalid_values: int
     duplicates: int
+    carried: int = Field(description="Rows that kept a stored lead's id through a phone, a name or the rest of the row (an email change)")
     written: int
     truncated: int
     guard: dict[str, Any] | None

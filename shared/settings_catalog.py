@@ -116,6 +116,14 @@ SETTINGS: tuple[Setting, ...] = (
         SAFETY,
     ),
     Setting(
+        "LEAD_SYNC_MAX_CARRY",
+        "`0.2`",
+        "Largest share of a sheet's leads that may keep a stored id through a fallback key (phone, name with company) in one "
+        "sync; over it the sync is blocked for approval (`identity_blocked`): a pasted-over list sharing old phone numbers "
+        "must not silently take over the old leads.",
+        SAFETY,
+    ),
+    Setting(
         "LEAD_SYNC_GUARD_WINDOW_DAYS",
         "`7`",
         "The guard compares with the largest count of live leads over this many days.",

@@ -31,8 +31,8 @@ from typing import Any
 from .config import BrokenSheet, Settings, SheetConfig
 from .core.analysis import PreviousSync, SheetAnalysis, SheetOptions, analyse_sheet
 from .core.fit import fit_lead
-from .core.guard import change_id, check_data_loss
-from .core.identity import KeyedLead, assign_keys, base_key, keep_identities, signatures
+from .core.guard import change_id, check_carries, check_data_loss
+from .core.identity import Carry, KeyedLead, assign_keys, base_key, resolve_identities
 from .core.models import HeaderMatch, Lead, Status
 from .core.pacing import full_check_due
 from .core.plan import StoredLead, plan_changes
@@ -103,6 +103,8 @@ class SheetReport:
     suppressed: int = 0
     invalid_values: int = 0
     duplicates: int = 0
+    carried: int = 0
+    """Rows that kept a stored lead's id through a phone, a name or the rest of the row (an email change)."""
     written: int = 0
     truncated: int = 0
     guard: dict[str, Any] | None = None
@@ -319,9 +321,7 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
     stored = store.load_index(sheet.id)
     if withheld:
         stored = _erase_withheld(withheld, stored, store, sheet.id, report, is_suppressed)
-    keyed, kept = _keep_identities(keyed, stored, store, sheet.id)
-    if kept:
-        report.note(Status.SUCCESS, ReasonCode.IDENTITY_KEPT, f"{kept} leads whose email changed kept their id")
+    keyed, carried = _keep_identities(keyed, stored, store, sheet.id, report)
     if renamed_customer:
         # The sheet now belongs to another customer name: every lead is rewritten to carry it.
         stored = {k: replace(v, fingerprint="") for k, v in stored.items()}
@@ -332,20 +332,25 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
     known = [n for n in (high, state.baseline if state.last_success_at else None) if n is not None]
     # Suppressed rows are neither kept nor lost: they count as present for the guard.
     incoming = len(keyed) + report.suppressed
-    decision = check_data_loss(max(known) if known else None, active, incoming, len(plan.deleted), settings.policy(sheet))
-    report.guard = {"allowed": decision.allowed, "code": decision.code, "reason": decision.reason, **decision.numbers}
+    policy = settings.policy(sheet)
+    decision = check_data_loss(max(known) if known else None, active, incoming, len(plan.deleted), policy)
+    carry = check_carries(len(carried), max(known) if known else None, active, incoming, policy)
+    report.guard = {"allowed": decision.allowed and carry.allowed, "code": decision.code, "reason": decision.reason, **decision.numbers}
+    report.guard.update(carry.numbers)
+    if not carry.allowed:
+        report.guard.update(carry_code=carry.code, carry_reason=carry.reason)
     applied_approval = False
-    cid = ""
-    if not decision.allowed:
-        kind = "empty" if decision.code == "empty_sheet" else "drop"
-        cid = change_id(kind, plan.deleted)
+    cid = reason = ""
+    if not decision.allowed or not carry.allowed:
+        blocked = _guarded_change(decision.code if not decision.allowed else None, carry.allowed, plan.deleted, carried, stored, now)
+        reason = "; ".join(d.reason.removesuffix("; blocked") for d in (decision, carry) if not d.allowed) + "; blocked"
+        cid = blocked.id
         if approval is not None and approval.change_id == cid:
             report.guard["allowed"] = True
             applied_approval = True  # recorded as applied once the writes below succeed
         else:
-            first = sorted(plan.deleted, key=lambda k: (stored[k].row or 0, k))[:20]
-            preview = tuple({"id": k, "row": stored[k].row} for k in first)
-            _block(run, BlockedChange(cid, kind, len(plan.deleted), now, decision.reason, preview), decision.reason)
+            code = ReasonCode.GUARD_BLOCKED if not decision.allowed else ReasonCode.IDENTITY_BLOCKED
+            _block(run, replace(blocked, reason=reason), reason, code)
             return
 
     first_seen = {k: s.first_seen for k, s in stored.items() if s.first_seen is not None}
@@ -365,7 +370,7 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
         _approved(
             run,
             now,
-            f"a person approved this change ({cid}): {decision.reason.removesuffix('; blocked')}",
+            f"a person approved this change ({cid}): {reason.removesuffix('; blocked')}",
             ReasonCode.APPROVED,
             Status.SUCCESS,
         )
@@ -393,10 +398,33 @@ def _columns_change_id(analysis: SheetAnalysis, options: SheetOptions) -> str:
     return change_id("columns", [*lost, analysis.header_fingerprint])
 
 
-def _block(run: _Run, blocked: BlockedChange, message: str | None = None) -> None:
+def _guarded_change(
+    drop: str | None, carries_allowed: bool, deleted: list[str], carried: list[Carry], stored: dict[str, StoredLead], now: datetime
+) -> BlockedChange:
+    """
+    The change a person approves when the guard blocks: ``drop``/``empty`` (leads would
+    disappear) or ``carry`` (too many rows would keep another lead's id). Its id is the digest of
+    exactly what it applies: the removed ids, and the carries (old id -> new key) when they are
+    over the limit too. The preview lists ids and rows only (no PII): removed leads first, then
+    carries as ``{"id": old, "to": new, "row": n}``.
+    """
+    kind = ("empty" if drop == "empty_sheet" else "drop") if drop else "carry"
+    items = list(deleted)
+    if not carries_allowed:
+        items += [f"{c.old}>{c.new}" for c in carried]
+    removed = sorted(deleted, key=lambda k: (stored[k].row or 0, k))[:20] if drop else []
+    preview: list[dict[str, Any]] = [{"id": k, "row": stored[k].row} for k in removed]
+    if not carries_allowed:
+        first = sorted(carried, key=lambda c: (c.row, c.old))[: 20 - len(preview)]
+        preview += [{"id": c.old, "to": c.new, "row": c.row + 1} for c in first]
+    count = len(deleted) if drop else len(carried)
+    return BlockedChange(change_id(kind, items), kind, count, now, "", tuple(preview))
+
+
+def _block(run: _Run, blocked: BlockedChange, message: str | None = None, code: ReasonCode = ReasonCode.GUARD_BLOCKED) -> None:
     """Record the change a person must approve; nothing is written."""
     if message is not None:
-        run.report.note(Status.ERROR, ReasonCode.GUARD_BLOCKED, f"{message}; change {blocked.id}")
+        run.report.note(Status.ERROR, code, f"{message}; change {blocked.id}")
     else:
         run.report.messages[-1] += f" (change {blocked.id})"
     run.report.blocked = blocked.to_dict()
@@ -472,19 +500,34 @@ def _erase_withheld(
     return {k: v for k, v in stored.items() if k not in set(gone)}
 
 
-def _keep_identities(keyed: list[KeyedLead], stored: dict[str, StoredLead], store: LeadStore, sheet_id: str) -> tuple[list[KeyedLead], int]:
-    """Leads whose email changed keep their stored id (``identity.keep_identities``)."""
+def _keep_identities(
+    keyed: list[KeyedLead], stored: dict[str, StoredLead], store: LeadStore, sheet_id: str, report: SheetReport
+) -> tuple[list[KeyedLead], list[Carry]]:
+    """
+    Which stored id each row keeps (``identity.resolve_identities``): an email change keeps the
+    lead's id only when a second attribute agrees; carries and refusals are counted and noted.
+    """
     aliases = {s.content_key: k for k, s in stored.items() if s.content_key}
+    fps = {k: s.fingerprint for k, s in stored.items()}
     incoming = {k.key for k in keyed}
-    if not aliases and all(k.key in stored for k in keyed):
-        return keyed, 0
+    if not aliases and all(k.key in stored for k in keyed) and all(k.key[0] not in "pnr" or fps[k.key] == k.fingerprint for k in keyed):
+        return keyed, []
     missing = {k: s.signatures for k, s in stored.items() if not s.deleted and k not in incoming}
-    lacking = [k for k, sigs in missing.items() if not sigs]
-    if lacking and any(k.key not in stored for k in keyed):
-        # Leads written before signatures were stored: read their identity fields instead.
-        for key, ident in store.load_identities(sheet_id, lacking).items():
-            missing[key] = signatures(Lead(0, ident, {}, {}))
-    return keep_identities(keyed, set(stored), aliases, missing)
+
+    def load(keys: set[str]) -> dict[str, dict[str, str]]:
+        return store.load_identities(sheet_id, keys, include_deleted=True)
+
+    found = resolve_identities(keyed, fps, aliases, missing, load)
+    report.carried = len(found.carried)
+    if found.carried:
+        report.note(Status.SUCCESS, ReasonCode.IDENTITY_KEPT, f"{len(found.carried)} leads whose email changed kept their id")
+    if found.refused:
+        report.note(
+            Status.SUCCESS,
+            ReasonCode.IDENTITY_NOT_CARRIED,
+            f"{found.refused} rows share a phone or a name with a stored lead but no second attribute: kept as new leads",
+        )
+    return found.keyed, found.carried
 
 
 def _fit(upserts: list[KeyedLead], max_bytes: int, report: SheetReport) -> tuple[list[KeyedLead], dict[str, tuple[str, ...]]]:

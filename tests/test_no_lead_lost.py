@@ -305,7 +305,9 @@ def test_a_corrected_email_keeps_the_lead_id(tmp_path, store, make_settings) -> 
 
 
 def test_spreadsheet_error_values_are_blank_and_keep_ids(tmp_path, store, make_settings) -> None:
-    """#N/A and #REF! appearing in the email column: counted, blank for keys, every lead keeps its id."""
+    """#N/A and #REF! appearing in the email column: counted, blank for keys, every lead keeps its id.
+    Four of 15 stored emails would be blanked (27% carries, over the 20% limit): blocked until a
+    person approves exactly that change, then applied as updates of the same ids."""
     rows = _people(15)
     path, sync = _setup(tmp_path, store, make_settings, "errs", rows)
     sync()
@@ -316,6 +318,10 @@ def test_spreadsheet_error_values_are_blank_and_keep_ids(tmp_path, store, make_s
     report = sync()
     assert report.error_values == 4 and "error_values" in report.reason_codes
     assert report.added == 0 and report.deleted == 0 and report.invalid_values == 0 and _live(store, "errs") == before
+    assert "identity_blocked" in report.reason_codes and report.blocked["kind"] == "carry" and report.carried == 4
+    approve_blocked(store, "errs")
+    applied = sync()
+    assert (applied.added, applied.deleted, applied.updated, applied.carried) == (0, 0, 4, 4) and _live(store, "errs") == before
 
 
 # 7. no stuck sheet
@@ -338,13 +344,19 @@ def test_a_removed_phone_column_can_be_accepted_and_the_sheet_syncs_again(tmp_pa
 
 
 def test_required_can_drop_any_group(tmp_path, store, make_settings) -> None:
-    """A sheet whose required groups name no contact field: removing its phone column is drift (WARNING), not a stuck ERROR."""
+    """A sheet whose required groups name no contact field: removing its phone column is drift, not a
+    stuck ERROR. Every lead then keeps its id by name and company (a carry of the whole sheet, so
+    blocked until approved, as its stored phones are overwritten), then the sheet is WARNING drift."""
     rows = [["Name", "Company", "Phone"]] + [[f"User {i}", f"Firm {i} Ltd", f"07911 {100000 + i}"] for i in range(12)]
     path, sync = _setup(tmp_path, store, make_settings, "req", rows, required=[["full_name"]])
     assert sync().added == 12
     _write(path, [r[:2] for r in rows])
+    blocked = sync()
+    assert "drift" in blocked.reason_codes and blocked.blocked["kind"] == "carry" and blocked.carried == 12
+    approve_blocked(store, "req")
     report = sync()
-    assert report.status == "WARNING" and "drift" in report.reason_codes and report.updated == 12
+    assert report.status == "WARNING" and "drift" in report.reason_codes and report.updated == 12 and report.deleted == 0
+    assert sync().status == "SUCCESS"
 
 
 def test_every_error_says_what_clears_it(tmp_path, store, make_settings) -> None:

@@ -9,6 +9,10 @@ high-water mark) or what storage holds now, whichever is larger: a sheet that er
 steps just under the limit is blocked at the step where the total drop passes it, and a sheet
 whose sync state was lost is compared with its stored leads.
 
+Identity carries are guarded the same way: a row that keeps a stored lead's id through a phone
+or a name (``identity.resolve_identities``) overwrites what was stored under it, so a run whose
+carries pass a share of the sheet (``max_carry``) is blocked too.
+
 A person approves one blocked change by its id (``change_id``): the digest of exactly what it
 would remove. The next run applies it only if it would remove that same set.
 """
@@ -26,6 +30,8 @@ class GuardPolicy:
     """Largest share of leads that may disappear in one sync (0.7 = 70%)."""
     min_baseline: int = 10
     """Below this many leads the percentage check is skipped (tiny sheets swing wildly)."""
+    max_carry: float = 0.2
+    """Largest share of the sheet's leads that may keep another row's stored id in one sync (0.2 = 20%)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +87,32 @@ def check_data_loss(
             numbers,
         )
     return GuardDecision(True, f"{drop:.0%} drop is within the {policy.max_drop:.0%} limit", "ok", numbers)
+
+
+def check_carries(carried: int, baseline: int | None, active_stored: int, incoming: int, policy: GuardPolicy) -> GuardDecision:
+    """
+    Decide whether this sync's identity carries may be applied.
+
+    Args:
+        carried: rows that took a stored lead's id through a phone, a name or the rest of the row.
+        baseline, active_stored, incoming: as for ``check_data_loss``; the share is of the larger
+            of the sheet before and now, and is not checked below ``min_baseline``.
+    """
+    size = max(baseline or 0, active_stored, incoming)
+    numbers = {"carried": float(carried), "max_carry": policy.max_carry}
+    if not carried or size < policy.min_baseline:
+        return GuardDecision(True, f"{carried} identity carries", "ok", numbers)
+    share = carried / size
+    numbers["carry"] = round(share, 4)
+    if share > policy.max_carry:
+        return GuardDecision(
+            False,
+            f"{share:.0%} of the sheet's leads ({carried} of {size}) would keep the id of a stored lead whose email changed; "
+            f"limit is {policy.max_carry:.0%}; blocked",
+            "carry_over_limit",
+            numbers,
+        )
+    return GuardDecision(True, f"{share:.0%} identity carries are within the {policy.max_carry:.0%} limit", "ok", numbers)
 
 
 def change_id(kind: str, items: Iterable[str]) -> str:

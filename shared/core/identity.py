@@ -13,14 +13,22 @@ Keys are hex hashes, so they hold only characters Table Storage allows in a RowK
 PII into logs or URLs. Two rows with the same key in one sheet are both kept: the one whose
 content sorts first keeps the plain key, the others get the key plus a content suffix
 (``assign_keys``), and the duplicates are reported.
+
+Only the email is a person's own identifier. A phone (a switchboard, a recycled number), a name
+with a company (namesakes at one firm) or the rest of a row are shared by different people, so
+a lead's id passes to a row through one of them only when a second attribute agrees
+(``may_carry``); otherwise the row is a new lead and the stored one leaves through the guard.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 from collections import Counter
+from collections.abc import Callable, Mapping
 from itertools import chain
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .models import Lead
 
@@ -127,57 +135,274 @@ def signatures(lead: Lead) -> tuple[str, ...]:
     return tuple(out)
 
 
-def keep_identities(
-    keyed: list[KeyedLead], stored_keys: set[str], aliases: dict[str, str], missing: dict[str, tuple[str, ...]]
-) -> tuple[list[KeyedLead], int]:
+FALLBACK = frozenset("pnr")
+"""Key kinds that other people can share: phone, name with company, rest of the row."""
+
+_TOKEN = re.compile(r"[^\W_]+")
+_LEGAL = frozenset(
+    [
+        "ltd",
+        "limited",
+        "inc",
+        "incorporated",
+        "llc",
+        "llp",
+        "lp",
+        "plc",
+        "gmbh",
+        "mbh",
+        "ag",
+        "kg",
+        "sa",
+        "sas",
+        "sarl",
+        "srl",
+        "spa",
+        "bv",
+        "nv",
+        "co",
+        "corp",
+        "corporation",
+        "company",
+        "the",
+        "pty",
+        "ab",
+        "oy",
+        "as",
+        "kk",
+    ]
+)
+_ROLES = frozenset(
+    [
+        "info",
+        "sales",
+        "contact",
+        "contacts",
+        "hello",
+        "admin",
+        "office",
+        "enquiries",
+        "enquiry",
+        "inquiries",
+        "support",
+        "team",
+        "mail",
+        "email",
+        "reception",
+        "accounts",
+        "accounting",
+        "marketing",
+        "hr",
+        "jobs",
+        "careers",
+        "help",
+        "service",
+        "noreply",
+        "donotreply",
+        "webmaster",
+        "billing",
+        "orders",
+        "general",
+        "bookings",
+    ]
+)
+"""Local parts that name a role, not a person: two people's ``info@`` agree on nothing."""
+
+
+def _tokens(text: str | None) -> tuple[str, ...]:
+    """Words of ``text`` folded for comparison (case, accents, punctuation), in sorted order (word order ignored)."""
+    if not text:
+        return ()
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().replace("ß", "ss")
+    return tuple(sorted(_TOKEN.findall(plain)))
+
+
+class Traits(NamedTuple):
+    """What identifies a person besides the key, normalised for comparison (never stored or logged)."""
+
+    name: tuple[str, ...]
+    local: str
+    company: tuple[str, ...]
+    phone: str
+    email: str
+
+
+def traits(fields: Mapping[str, str]) -> Traits:
+    """The comparable attributes of a lead's (or a stored lead's) identity fields."""
+    name = fields.get("full_name") or " ".join(v for v in (fields.get("first_name"), fields.get("last_name")) if v)
+    email = (fields.get("email") or "").strip().casefold()
+    local = email.rsplit("@", 1)[0].split("+", 1)[0] if "@" in email else ""
+    local = "".join(ch for ch in local if ch not in "._-")
+    company = tuple(t for t in _tokens(fields.get("company")) if t not in _LEGAL)
+    return Traits(_tokens(name), "" if local in _ROLES else local, company, fields.get("phone") or "", email)
+
+
+def names_agree(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Same words in any order, or one name's words (two at least) all in the other (a middle name added)."""
+    if a == b:
+        return bool(a)
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return len(short) >= 2 and not (Counter(short) - Counter(long))
+
+
+def _same(a: object, b: object, agree: Callable[[Any, Any], bool] | None = None) -> bool | None:
+    """True or False when both sides hold the attribute, None when either lacks it."""
+    if not a or not b:
+        return None
+    return agree(a, b) if agree is not None else a == b
+
+
+def may_carry(new: Traits, old: Traits, basis: str) -> bool:
     """
-    Keep a lead's id when its email changes (corrected, added, or turned into ``#N/A``).
+    May a row (``new``) take a stored lead's id (``old``) that it shares through ``basis`` (the
+    kind of fallback key or signature: ``p`` phone, ``n`` name with company, ``r`` rest of row)?
+
+    Only when a second attribute agrees: the name (case, accents and word order aside), else the
+    email's local part (``ann.lee@old`` and ``annlee@new``; role addresses such as ``info@`` say
+    nothing), else the company while neither name nor local part disagrees. A name that
+    disagrees is another person whatever else matches. Name with company needs a contact to
+    agree too (namesakes at one firm), unless one side has no contact at all. A stored lead that holds nothing the row lacks (a phone
+    alone, a name and company alone) is carried: nothing of it would be lost.
+    """
+    name = _same(new.name, old.name, names_agree)
+    if name is False:
+        return False
+    local, phone = _same(new.local, old.local), _same(new.phone, old.phone)
+    if basis == "n":
+        # Name and company are the basis: a contact must agree, or one side hold none at all
+        # (a lead without contacts, a row whose contact columns are gone).
+        return bool(local or phone) or (not old.email and not old.phone) or (not new.email and not new.phone)
+    if name or local:
+        return True
+    if _same(new.company, old.company) and local is not False:
+        return True
+    return not old.name and not old.email and not old.company
+
+
+class Carry(NamedTuple):
+    """A row that took a stored lead's id through a fallback key (ids only: no PII)."""
+
+    old: str
+    """The stored lead's id, which the row keeps."""
+    new: str
+    """The key the row's content gives."""
+    row: int
+    """0-based row of the lead in the sheet."""
+
+
+class Identities(NamedTuple):
+    keyed: list[KeyedLead]
+    """The leads with the ids they keep (``content_key`` set on those that keep an older id)."""
+    carried: list[Carry]
+    """Ids newly carried in this sync (aliases found before are not counted again)."""
+    refused: int
+    """Rows that shared a fallback key or signature with a stored lead but no second attribute:
+    each is a new lead (its own key) and the stored one is missing (soft-deleted, guarded)."""
+
+
+def _split_key(key: str, taken: set[str], t: Traits) -> str:
+    """A key of its own for a row that shares a fallback key with another person: derived from its traits (stable)."""
+    base = f"{key}-i{_h(repr((t.name, t.local, t.company)), 4)}"
+    out, n = base, 1
+    while out in taken:
+        n += 1
+        out = f"{base}-{n}"
+    return out
+
+
+def resolve_identities(
+    keyed: list[KeyedLead],
+    stored: Mapping[str, str],
+    aliases: Mapping[str, str],
+    missing: Mapping[str, tuple[str, ...]],
+    load: Callable[[set[str]], Mapping[str, Mapping[str, str]]],
+) -> Identities:
+    """
+    Which stored id each row keeps.
 
     Args:
         keyed: this sync's leads with the keys their content gives.
-        stored_keys: every key stored for the sheet.
+        stored: every stored key of the sheet (soft-deleted too) -> its fingerprint.
         aliases: content key -> stored id, for leads that kept an id before.
-        missing: stored live leads that this sync's keys do not reach -> their signatures.
+        missing: stored live leads that this sync's keys do not reach -> their signatures
+            (empty for leads written before signatures existed).
+        load: reads the identity fields of the given stored ids (called at most once).
 
-    A new key that is an alias takes its id. Otherwise a new lead and a missing stored lead that
-    share a signature (phone, then name and company, then the rest of the row), one to one and
-    unambiguously, are the same lead: the new one takes the stored id and is an update.
-
-    Returns:
-        The leads with kept ids (``content_key`` set on those), and how many were matched in
-        this sync (aliases found before are not counted again).
+    1. A row whose fallback key (``p``/``n``/``r``) is stored with other content must agree with
+       the stored lead on a second attribute (``may_carry``); otherwise it gets a key of its own
+       and the stored lead is missing.
+    2. A new key that is an alias takes its id (under the same rule when its content changed).
+    3. A new row and a missing stored lead that share a signature (phone, then name and
+       company, then the rest of the row), one to one and unambiguously, and agree on a second
+       attribute, are the same lead: the row takes the stored id and is an update.
     """
+    present = {k.key for k in keyed}
+    direct = [i for i, k in enumerate(keyed) if k.key[0] in FALLBACK and stored.get(k.key, k.fingerprint) != k.fingerprint]
+    via_alias = {
+        t
+        for k in keyed
+        if k.key not in stored and (t := aliases.get(k.key)) is not None and k.key[0] in FALLBACK and stored.get(t) != k.fingerprint
+    }
+    new_sigs = {s for k in keyed if k.key not in stored for s in signatures(k.lead)} if missing else set()
+    lacking = {key for key, sigs in missing.items() if not sigs}
+    wanted = {keyed[i].key for i in direct} | via_alias
+    if new_sigs:
+        wanted |= lacking | {key for key, sigs in missing.items() if key not in present and new_sigs.intersection(sigs)}
+    idents = load(wanted) if wanted else {}
+
+    def agrees(k: KeyedLead, old_key: str, basis: str) -> bool:
+        old = idents.get(old_key)
+        return old is not None and may_carry(traits(k.lead.fields), traits(old), basis)
+
     out = list(keyed)
+    refused = 0
+    for i in direct:
+        k = out[i]
+        if k.key in idents and not agrees(k, k.key, k.key[0]):
+            out[i] = k._replace(key=_split_key(k.key, present | set(stored), traits(k.lead.fields)))
+            present.add(out[i].key)
+            refused += 1
     taken: set[str] = set()
-    incoming = {k.key for k in keyed}
+    incoming = {k.key for k in out}
     for i, k in enumerate(out):
         target = aliases.get(k.key)
-        if k.key not in stored_keys and target is not None and target not in taken and target not in incoming:
-            out[i] = k._replace(key=target, content_key=k.key)
-            taken.add(target)
-    aliased = len(taken)
+        if k.key in stored or target is None or target in taken or target in incoming:
+            continue
+        if k.key[0] in FALLBACK and stored.get(target) != k.fingerprint and not agrees(k, target, k.key[0]):
+            refused += 1
+            continue
+        out[i] = k._replace(key=target, content_key=k.key)
+        taken.add(target)
     if not missing:
-        return out, 0
+        return Identities(out, [], refused)
+    sigs_of = {key: sigs or (signatures(Lead(0, dict(idents[key]), {}, {})) if key in idents else ()) for key, sigs in missing.items()}
     present = {k.key for k in out}
-    open_missing = {key: sigs for key, sigs in missing.items() if key not in present and key not in taken}
     by_sig: dict[str, list[str]] = {}
-    for key, sigs in open_missing.items():
-        for sig in sigs:
-            by_sig.setdefault(sig, []).append(key)
+    for key, sigs in sigs_of.items():
+        if key not in present and key not in taken:
+            for sig in sigs:
+                by_sig.setdefault(sig, []).append(key)
     claims: dict[str, list[int]] = {}
     for i, k in enumerate(out):
-        if k.key in stored_keys or k.key in taken:
+        if k.key in stored or k.key in taken:
             continue
+        disagreed = False
         for sig in signatures(k.lead):
             owners = by_sig.get(sig, [])
-            if len(owners) == 1:
-                claims.setdefault(owners[0], []).append(i)
-                break
             if len(owners) > 1:
                 break  # ambiguous at the strongest shared signature: no guess
+            if len(owners) == 1:
+                if agrees(k, owners[0], sig[0]):
+                    claims.setdefault(owners[0], []).append(i)
+                    disagreed = False
+                    break
+                disagreed = True  # another person sharing a phone or a name: try the weaker signatures
+        refused += disagreed
+    carried: list[Carry] = []
     for key, idx in claims.items():
         if len(idx) == 1:
             k = out[idx[0]]
             out[idx[0]] = k._replace(key=key, content_key=k.key)
-            taken.add(key)
-    return out, len(taken) - aliased
+            carried.append(Carry(key, k.key, k.lead.row))
+    return Identities(out, sorted(carried), refused)

@@ -33,6 +33,8 @@ class ReasonCode(str, enum.Enum):
     TRUNCATED = "truncated"
     CUSTOMER_RENAMED = "customer_renamed"
     IDENTITY_KEPT = "identity_kept"
+    IDENTITY_NOT_CARRIED = "identity_not_carried"
+    IDENTITY_BLOCKED = "identity_blocked"
     GUARD_BLOCKED = "guard_blocked"
     APPROVED = "approved"
     APPROVAL_LAPSED = "approval_lapsed"
@@ -112,7 +114,22 @@ CATALOGUE: dict[ReasonCode, ReasonInfo] = {
     ),
     R.CUSTOMER_RENAMED: ReasonInfo(_S, "the sheet's customer name changed; its leads were rewritten with it", "nothing"),
     R.IDENTITY_KEPT: ReasonInfo(
-        _S, "leads whose email changed kept their id (matched on phone, name and company, or the rest of the row)", "nothing"
+        _S,
+        "leads whose email changed kept their id (matched on phone, name and company, or the rest of the row, "
+        "and a second attribute agreeing: name, email local part or company); counted as `carried`",
+        "nothing",
+    ),
+    R.IDENTITY_NOT_CARRIED: ReasonInfo(
+        _S,
+        "rows shared a phone, or a name and company, with a stored lead but no second attribute (another person): "
+        "each is a new lead and the stored one left the sheet (soft-deleted, under the guard)",
+        "nothing, if the people were replaced; otherwise fix the rows",
+    ),
+    R.IDENTITY_BLOCKED: ReasonInfo(
+        _E,
+        "more rows than allowed (max_carry, 20% by default) would keep the id of a stored lead whose email changed; nothing was written",
+        "if the emails really changed, approve the blocked change id shown in health detail (its preview lists old and new ids); "
+        "otherwise fix the sheet",
     ),
     R.GUARD_BLOCKED: ReasonInfo(
         _E,

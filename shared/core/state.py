@@ -27,6 +27,7 @@ REPORT_COUNTS = (
     "suppressed",
     "invalid_values",
     "duplicates",
+    "carried",
     "written",
     "truncated",
 )
@@ -70,7 +71,8 @@ class BlockedChange:
     """
     What a blocked sync would have done, named by a digest so that a person approves exactly
     that change: ``kind`` is ``drop`` (leads would disappear), ``empty`` (the sheet returned no
-    leads) or ``columns`` (essential columns disappeared).
+    leads), ``columns`` (essential columns disappeared) or ``carry`` (too many rows would keep a
+    stored lead's id through a phone or a name).
     """
 
     id: str

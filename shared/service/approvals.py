@@ -1,4 +1,4 @@
-"""Use case: a person approves exactly one blocked change of a sheet (a large drop, lost columns, an emptied sheet)."""
+"""Use case: a person approves exactly one blocked change of a sheet (a large drop, lost columns, an emptied sheet, too many identity carries)."""
 
 from __future__ import annotations
 
@@ -30,9 +30,8 @@ class Approvals:
         blocked = state.blocked if state else None
         if state is None or blocked is None:
             raise ConflictError("nothing to approve: the last sync of this sheet was not blocked")
-        what = (
-            f"{blocked.kind} {blocked.id}: {blocked.count} {'columns' if blocked.kind == 'columns' else 'leads'} ({blocked.reason[:200]})"
-        )
+        unit = {"columns": "columns", "carry": "leads keeping another row's id"}.get(blocked.kind, "leads")
+        what = f"{blocked.kind} {blocked.id}: {blocked.count} {unit} ({blocked.reason[:200]})"
         if request.change_id is None:
             raise InvalidRequestError(f'name the blocked change you approve, e.g. {{"change": "{blocked.id}"}}; it is {what}')
         if request.change_id != blocked.id:

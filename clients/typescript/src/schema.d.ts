@@ -338,7 +338,7 @@ export interface components {
             id: string;
             /**
              * Kind
-             * @description drop (leads removed), empty (the sheet came back empty) or columns (essential columns removed)
+             * @description drop (leads removed), empty (the sheet came back empty), columns (essential columns removed) or carry (too many rows would keep a stored lead's id through a phone or name; preview items are {id, to, row})
              */
             kind: string;
             /** Count */
@@ -710,7 +710,7 @@ export interface components {
          * ReasonCode
          * @enum {string}
          */
-        ReasonCode: "empty_sheet" | "no_header" | "low_confidence_header" | "mapping_needs_review" | "missing_columns" | "essential_column_removed" | "drift" | "rows_above_header" | "invalid_values" | "rows_skipped" | "error_values" | "not_leads" | "duplicates" | "truncated" | "customer_renamed" | "identity_kept" | "guard_blocked" | "approved" | "approval_lapsed" | "columns_accepted" | "suppressed" | "erased_again" | "suppression_unusable" | "busy" | "interrupted" | "recovering" | "stale" | "never_synced" | "orphaned" | "poisoned" | "source_rate_limited" | "internal" | "config" | "source" | "source_auth" | "source_not_found" | "source_unavailable" | "source_format" | "store";
+        ReasonCode: "empty_sheet" | "no_header" | "low_confidence_header" | "mapping_needs_review" | "missing_columns" | "essential_column_removed" | "drift" | "rows_above_header" | "invalid_values" | "rows_skipped" | "error_values" | "not_leads" | "duplicates" | "truncated" | "customer_renamed" | "identity_kept" | "identity_not_carried" | "identity_blocked" | "guard_blocked" | "approved" | "approval_lapsed" | "columns_accepted" | "suppressed" | "erased_again" | "suppression_unusable" | "busy" | "interrupted" | "recovering" | "stale" | "never_synced" | "orphaned" | "poisoned" | "source_rate_limited" | "internal" | "config" | "source" | "source_auth" | "source_not_found" | "source_unavailable" | "source_format" | "store";
         /** Reasons */
         Reasons: {
             /** Reasons */
@@ -929,6 +929,11 @@ export interface components {
             invalid_values: number;
             /** Duplicates */
             duplicates: number;
+            /**
+             * Carried
+             * @description Rows that kept a stored lead's id through a phone, a name or the rest of the row (an email change)
+             */
+            carried: number;
             /** Written */
             written: number;
             /** Truncated */
