@@ -186,9 +186,10 @@ class Settings:
     project_reads_per_minute: int = 300
     base_dir: Path = field(default_factory=Path.cwd)
     sync_schedule: str | None = None
-    """The timer's NCRONTAB (``SYNC_SCHEDULE``); health uses its period to call a sheet stale."""
+    """The timer's NCRONTAB (``SYNC_SCHEDULE``, read by ``core.schedule``): pacing spreads a run over
+    the time to the next fire, and health counts fires to call a sheet stale."""
     stale_after: int = 3
-    """A sheet with no completed sync for this many timer periods is WARNING ``stale``."""
+    """A sheet with no completed sync for this many timer fires is WARNING ``stale``."""
     appinsights_connection: str | None = None
     """``APPLICATIONINSIGHTS_CONNECTION_STRING``: telemetry is on when it is set."""
     guard_window: timedelta = timedelta(days=7)
@@ -216,12 +217,6 @@ class Settings:
                 "never change it afterwards, or the suppression list no longer matches)"
             )
         return None
-
-    @property
-    def stale_limit(self) -> timedelta:
-        from .core.schedule import schedule_period
-
-        return schedule_period(self.sync_schedule) * self.stale_after
 
     @property
     def poison_queue_name(self) -> str:

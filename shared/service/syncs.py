@@ -83,10 +83,11 @@ class Syncs:
             )
         return {x.id: plan.delays.get(x.id, 0.0) for x in sheets}
 
-    def enqueue(self, trigger: str = "timer", only: str | None = None, run_id: str | None = None) -> Enqueued:
+    def enqueue(self, trigger: str = "timer", only: str | None = None, run_id: str | None = None, now: datetime | None = None) -> Enqueued:
         """
         Put one message per enabled sheet (or only ``only``) on the sync queue, each delayed to its
-        turn in the interval (timer) or as soon as the budget allows (manual). Returns at once.
+        turn in the interval up to the timer's next fire (timer) or as soon as the budget allows
+        (manual). Returns at once.
         """
         from ..core.messages import SyncMessage
 
@@ -97,7 +98,7 @@ class Syncs:
         t0 = time.perf_counter()
         run_id = run_id or uuid.uuid4().hex
         sheets = [x for x in rt.settings.sheets if (x.id == only if only else x.enabled)]
-        interval = interval_seconds(rt.settings) if trigger == "timer" else 0.0
+        interval = interval_seconds(rt.settings, now or datetime.now(UTC)) if trigger == "timer" else 0.0
         delays = self.plan(sheets, min(interval, 3600.0))
         broken = [b for b in rt.settings.broken if only in (None, b.id)]
         if broken:
@@ -164,11 +165,11 @@ class Syncs:
         return job
 
 
-def interval_seconds(settings: Settings) -> float:
-    """The timer's period (``SYNC_SCHEDULE``)."""
-    from ..core.schedule import schedule_period
+def interval_seconds(settings: Settings, now: datetime) -> float:
+    """The real time from ``now`` to the timer's next fire (``SYNC_SCHEDULE``): what a run is paced over."""
+    from ..core.schedule import interval_after
 
-    return schedule_period(settings.sync_schedule).total_seconds()
+    return interval_after(settings.sync_schedule, now).total_seconds()
 
 
 def record_progress(deps: Deps, run_id: str, trigger: str, sheet_id: str, state: str, **kw: Any) -> None:
