@@ -262,8 +262,9 @@ def load_settings(environ: Mapping[str, str] | None = None, base_dir: Path | Non
 
 MAX_SHEETS_BYTES = 50 * 1024 * 1024
 """A sheets file larger than this is refused (thousands of sheets take a few MB)."""
-TABLE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{2,62}$")
-QUEUE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,54}[a-z0-9]$")
+TABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{2,62}\Z")
+QUEUE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{1,54}[a-z0-9]\Z")
+"""Names are matched from their start (``match``) to ``\\Z``: ``$`` would also match before a trailing newline."""
 """Storage queue names: 3-63 lowercase letters, digits and single hyphens; 56 leaves room for ``-poison``."""
 """Table Storage table names: letters and digits, 3 to 63, starting with a letter."""
 
@@ -573,7 +574,7 @@ def _parse_accounts(raw: str | None, problems: list[str]) -> tuple[dict[str, dic
     accounts: dict[str, dict[str, Any]] = {}
     bad: dict[str, str] = {}
     for name, value in doc.items():
-        if not re.match(r"^[A-Za-z0-9_.-]{1,64}$", str(name)):
+        if not re.match(r"[A-Za-z0-9_.-]{1,64}\Z", str(name)):
             problems.append(f"GOOGLE_SERVICE_ACCOUNTS: {str(name)[:40]!r} is not a credential name (letters, digits, '_', '.', '-')")
             continue
         text = json.dumps(value) if isinstance(value, dict) else value if isinstance(value, str) else ""

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from .config import SheetConfig
 from .core.identity import KeyedLead
-from .core.jobs import Job
+from .core.jobs import Job, JobSheet
 from .core.leadquery import LeadFilter
 from .core.models import Grid
 from .core.plan import StoredLead
@@ -211,7 +211,7 @@ class SyncJobs(Protocol):
     """The per-sheet progress of manual sync runs (``GET /api/leads/runs/{id}``); raises ``StoreError``."""
 
     def create_job(self, run_id: str, trigger: str, sheet_ids: Sequence[str], now: datetime) -> None:
-        """Record a run with every sheet ``queued``."""
+        """Record a run with every sheet ``queued``: the only way a run (or a sheet of it) comes to exist."""
         ...
 
     def update_job_sheet(
@@ -223,8 +223,13 @@ class SyncJobs(Protocol):
         status: str | None = None,
         error: str | None = None,
         report: dict[str, Any] | None = None,
-    ) -> None:
-        """Set one sheet's state (MERGE; idempotent)."""
+        deliveries: int | None = None,
+    ) -> bool:
+        """Set one sheet's state (MERGE; idempotent) in a run that lists it; False when nothing was written."""
+        ...
+
+    def get_job_sheet(self, run_id: str, sheet_id: str) -> JobSheet | None:
+        """One sheet of a run, or None when the run does not exist or does not list it."""
         ...
 
     def prune_jobs(self, before: datetime, limit: int = 1000) -> int:

@@ -817,8 +817,12 @@ def storage_errors(what: str) -> Iterator[None]:
         raise StoreError(f"{what}: {_short(e)}") from e
 
 
-def _table_missing(e: BaseException | None) -> bool:
+def table_missing(e: BaseException | None) -> bool:
+    """Whether the SDK's error says the table itself does not exist (not only the entity)."""
     return isinstance(e, ResourceNotFoundError) and "TableNotFound" in (getattr(e, "error_code", None) or str(e))
+
+
+_table_missing = table_missing
 
 
 def _batches(ops: Iterable[tuple[str, dict[str, Any], dict[str, Any]]]) -> Iterator[list[Any]]:

@@ -96,8 +96,17 @@ class Syncs:
         if only is not None and not rt.known(only):
             raise UnknownSheetError(only)
         t0 = time.perf_counter()
-        run_id = run_id or uuid.uuid4().hex
         sheets = [x for x in rt.settings.sheets if (x.id == only if only else x.enabled)]
+        if run_id is None:
+            # The run's record comes first, here: the queue worker acts only on a message whose run
+            # exists and lists its sheet, so a message written by anyone else changes nothing.
+            run_id = uuid.uuid4().hex
+            try:
+                rt.jobs.create_job(run_id, trigger, [x.id for x in sheets], datetime.now(UTC))
+            except (StoreError, ConfigError):
+                telemetry.log_run(Status.ERROR.value, len(sheets), len(sheets), int((time.perf_counter() - t0) * 1000), trigger)
+                telemetry.flush()
+                raise
         interval = interval_seconds(rt.settings, now or datetime.now(UTC)) if trigger == "timer" else 0.0
         delays = self.plan(sheets, min(interval, 3600.0))
         broken = [b for b in rt.settings.broken if only in (None, b.id)]
@@ -173,9 +182,13 @@ def interval_seconds(settings: Settings, now: datetime) -> float:
 
 
 def record_progress(deps: Deps, run_id: str, trigger: str, sheet_id: str, state: str, **kw: Any) -> None:
-    """Best effort: a manual run's progress (timer runs are not tracked: health is their record)."""
-    if trigger != "manual" and state not in ("retrying", "failed"):
-        return
+    """
+    Best effort: a sheet's progress in its run (a run that does not list the sheet is left as it
+    is: only ``start`` and ``enqueue`` create runs). Only manual runs keep each sheet's report:
+    health is the record of the others.
+    """
+    if trigger != "manual":
+        kw.pop("report", None)
     try:
         deps.jobs.update_job_sheet(run_id, sheet_id, state, datetime.now(UTC), **kw)
     except (StoreError, ConfigError) as e:
