@@ -818,8 +818,13 @@ def storage_errors(what: str) -> Iterator[None]:
 
 
 def table_missing(e: BaseException | None) -> bool:
-    """Whether the SDK's error says the table itself does not exist (not only the entity)."""
-    return isinstance(e, ResourceNotFoundError) and "TableNotFound" in (getattr(e, "error_code", None) or str(e))
+    """
+    Whether the SDK's error says the table itself does not exist (not only the entity): a 404
+    ``TableNotFound``, also from a transaction (``TableTransactionError`` is no ``ResourceNotFoundError``).
+    """
+    if not isinstance(e, ResourceNotFoundError | TableTransactionError):
+        return False
+    return "TableNotFound" in (getattr(e, "error_code", None) or "") or "table specified does not exist" in str(e)
 
 
 _table_missing = table_missing
