@@ -105,6 +105,10 @@ class SyncStates(Protocol):
         """Take the sheet's lease unless another owner holds an unexpired one (ETag-guarded)."""
         ...
 
+    def renew_lease(self, sheet_id: str, owner: str, now: datetime, ttl_seconds: int) -> bool:
+        """Push the lease ``owner`` holds to ``now + ttl_seconds`` (the run's heartbeat); False when another holds it."""
+        ...
+
     def release_lease(self, sheet_id: str, owner: str) -> None:
         """Give the lease back if ``owner`` still holds it; never raises (a lease expires by itself)."""
         ...

@@ -405,6 +405,32 @@ class TableLeadStore:
 
         return self._call("cannot take the sheet lease", take)
 
+    def renew_lease(self, sheet_id: str, owner: str, now: datetime, ttl_seconds: int) -> bool:
+        """The heartbeat of a running sync: push its lease to ``now + ttl_seconds`` (ETag-guarded); False once it is not the holder."""
+        until = now + timedelta(seconds=ttl_seconds)
+
+        def renew() -> bool:
+            for _ in range(3):  # the run saves its state meanwhile (another ETag): read again
+                try:
+                    current = self.state.get_entity(STATE_PK, sheet_id)
+                except ResourceNotFoundError as e:
+                    if _table_missing(e):
+                        raise
+                    return False
+                if current.get("lease_owner") != owner:
+                    return False
+                with suppress(ResourceModifiedError):
+                    self.state.update_entity(
+                        {"PartitionKey": STATE_PK, "RowKey": sheet_id, "lease_until": until},
+                        mode=UpdateMode.MERGE,
+                        etag=current.metadata["etag"],
+                        match_condition=MatchConditions.IfNotModified,
+                    )
+                    return True
+            return True  # still the holder, renewed by the next beat
+
+        return self._call("cannot renew the sheet lease", renew)
+
     def release_lease(self, sheet_id: str, owner: str) -> None:
         try:
             current = self.state.get_entity(STATE_PK, sheet_id)

@@ -135,8 +135,22 @@ class QueueWorker:
             return Outcome.UNKNOWN
         try:
             entry: JobSheet | None = rt.jobs.get_job_sheet(msg.run_id, sheet.id)
-        except (StoreError, ConfigError) as e:
-            raise RetryLater(f"sheet {sheet.id}: cannot check the poisoned message's run: {e}") from e
+        except (StoreError, ConfigError):
+            # Storage is away (the likely reason every delivery failed): nothing can be checked or
+            # saved, but the sheet-ERROR alert still fires, marked unverified and unsaved.
+            telemetry.log_sheet(
+                {
+                    "sheet_id": sheet.id,
+                    "status": Status.ERROR.value,
+                    "reason_codes": ReasonCode.POISONED.value,
+                    "trigger": msg.trigger,
+                    "saved": False,
+                    "verified": False,
+                    "poison_delivery": dequeue_count,
+                }
+            )
+            telemetry.flush()
+            return Outcome.POISONED
         if entry is None or entry.state not in ("running", "retrying"):
             why = (
                 "its run does not exist or does not list the sheet"
@@ -177,6 +191,7 @@ class QueueWorker:
                 "reason_codes": ReasonCode.POISONED.value,
                 "trigger": msg.trigger,
                 "saved": saved,
+                "verified": True,
                 "deliveries": entry.deliveries or 0,
                 "poison_delivery": dequeue_count,
             }
