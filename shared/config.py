@@ -36,6 +36,7 @@ import codecs
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -629,6 +630,7 @@ def _parse_sheets(raw: Any, problems: list[str]) -> tuple[tuple[SheetConfig, ...
     sheets: list[SheetConfig] = []
     broken: list[BrokenSheet] = []
     seen: set[str] = set()
+    sources: dict[tuple[str, str, str], SheetConfig] = {}
     for n, item in enumerate(raw):
         raw_id = item.get("id") if isinstance(item, dict) else None
         ident = raw_id if isinstance(raw_id, str) and 0 < len(raw_id) <= 64 else f"#{n + 1}"
@@ -646,29 +648,39 @@ def _parse_sheets(raw: Any, problems: list[str]) -> tuple[tuple[SheetConfig, ...
         if sheet.id in seen:
             broken.append(BrokenSheet(ident, customer, f"duplicate sheet id {sheet.id!r} (entry {n + 1}): give each sheet its own id"))
             continue
+        first = sources.get(source_key(sheet))
+        if first is not None:
+            # The same tab (or file) under a second entry would serve the same people twice,
+            # possibly to another customer: the later entry is refused, naming the first.
+            message = (
+                f"entry {n + 1} reads the same {_describe_source(sheet)} as sheet {first.id!r} (customer {first.customer!r}): "
+                "one source is synced by one entry only; remove this entry, or point it at its own tab or file"
+            )
+            broken.append(BrokenSheet(ident, customer, message))
+            problems.append(f"sheet {sheet.id!r}: {message}")
+            continue
+        sources[source_key(sheet)] = sheet
         seen.add(sheet.id)
         sheets.append(sheet)
-    _report_shared_sources(sheets, problems)
     return tuple(sheets), tuple(broken)
 
 
-def _report_shared_sources(sheets: list[SheetConfig], problems: list[str]) -> None:
-    """One spreadsheet tab (or CSV file) configured twice serves the same people under two entries."""
-    by_source: dict[tuple[str, ...], list[str]] = {}
-    for s in sheets:
-        where: tuple[str, ...] = (s.source, s.spreadsheet_id or "", s.worksheet or "") if s.source == "google" else (s.source, s.path or "")
-        by_source.setdefault(where, []).append(s.id)
-    for where, ids in by_source.items():
-        if len(ids) > 1:
-            what = (
-                f"spreadsheet {where[1]}" + (f" tab {where[2]!r}" if len(where) > 2 and where[2] else "")
-                if where[0] == "google"
-                else f"file {Path(where[1]).name}"
-            )
-            problems.append(
-                f"sheets {', '.join(repr(i) for i in ids)} all read {what}: the same leads would be served under each "
-                "entry (and customer); remove the extra entries or point each at its own tab"
-            )
+def source_key(sheet: SheetConfig) -> tuple[str, str, str]:
+    """
+    What a sheet reads, compared the way the source names it: a spreadsheet id exactly and its
+    tab without case, width or surrounding spaces (Google refuses two tabs named alike), a CSV
+    file by its normalised path.
+    """
+    if sheet.source == "google":
+        tab = unicodedata.normalize("NFKC", sheet.worksheet or "").strip().casefold()
+        return ("google", sheet.spreadsheet_id or "", tab)
+    return ("csv", os.path.normpath(unicodedata.normalize("NFC", sheet.path or "").strip()), "")
+
+
+def _describe_source(sheet: SheetConfig) -> str:
+    if sheet.source == "google":
+        return f"spreadsheet {sheet.spreadsheet_id}" + (f" tab {sheet.worksheet!r}" if sheet.worksheet else " (first tab)")
+    return f"file {Path(sheet.path or '').name}"
 
 
 def _parse_credentials(raw: str) -> tuple[dict[str, Any] | None, str | None]:

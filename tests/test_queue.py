@@ -395,7 +395,7 @@ def test_sheet_list_from_a_table(azurite, make_settings, monkeypatch, tmp_path) 
     twin = {"id": "zz-twin", "customer": "N", "spreadsheet_id": "1NNNNNNNNNNNNN"}  # same spreadsheet: one config problem
     write_sheet_entries(StorageTarget(connection_string=azurite.connection_string), table, [twin])
     for _ in range(3):
-        assert sum("all read" in p for p in rt.settings.problems) == 1, "re-reads replace the list's problems, never pile them up"
+        assert sum("reads the same" in p for p in rt.settings.problems) == 1, "re-reads replace the list's problems, never pile them up"
 
 
 def test_guard_and_approval_work_through_the_queue(make_settings, store, tmp_path) -> None:
