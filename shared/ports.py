@@ -37,6 +37,10 @@ class LeadRecords(Protocol):
         """Every stored lead of the sheet (deleted ones too) by key: fingerprint, deleted, first seen."""
         ...
 
+    def count_active(self, sheet_id: str) -> int:
+        """How many live (not soft-deleted) leads of the sheet storage holds (keys only are read)."""
+        ...
+
     def load_identities(self, sheet_id: str, keys: Iterable[str], include_deleted: bool = False) -> dict[str, dict[str, str]]:
         """Email, phone, names and company of the given live leads (to recognise a lead whose email changed)."""
         ...

@@ -347,6 +347,7 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
         and not full_check_due(sheet.id, state.full_check_at, now, FULL_CHECK_EVERY)
         and state.blocked is None
         and not run.recovering
+        and _storage_matches(store, state, report)
     ):
         # Same leads with the same content as the last successful sync: nothing to write,
         # nothing can disappear, so the stored index need not even be read.
@@ -420,6 +421,25 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
         blocked=None,
         high_water=record_high_water(history, now, len(keyed), settings.guard_window),
     )
+
+
+def _storage_matches(store: LeadStore, state: SheetState, report: SheetReport) -> bool:
+    """
+    Whether storage still holds the live leads the last sync left (``state.baseline``), counted
+    over their keys: rows deleted (or added) in the table behind the app's back make this run
+    compare in full at once, instead of at the daily full comparison.
+    """
+    if state.baseline is None:
+        return False  # a state written before counts were kept: compare once
+    stored = store.count_active(state.sheet_id)
+    if stored == state.baseline:
+        return True
+    report.note(
+        Status.WARNING,
+        ReasonCode.STORAGE_DRIFT,
+        f"storage held {stored} live leads of this sheet where the last sync left {state.baseline}: compared in full and repaired",
+    )
+    return False
 
 
 def _essential(options: SheetOptions) -> set[str]:

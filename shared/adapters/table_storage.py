@@ -149,6 +149,17 @@ class TableLeadStore:
 
         return self._call("cannot read stored leads", read)
 
+    def count_active(self, sheet_id: str) -> int:
+        """Live leads of the sheet, counted over their keys only (``select`` RowKey, pages of 1,000)."""
+
+        def count() -> int:
+            rows = self.leads.query_entities(
+                "PartitionKey eq @pk and deleted eq false", parameters={"pk": sheet_id}, select=["RowKey"], results_per_page=1000
+            )
+            return sum(1 for _ in rows)
+
+        return self._call("cannot count stored leads", count)
+
     def load_identities(self, sheet_id: str, keys: Iterable[str], include_deleted: bool = False) -> dict[str, dict[str, str]]:
         """The identity fields (email, phone, names, company, further emails and phones) of the given stored leads."""
         wanted = set(keys)
