@@ -30,6 +30,8 @@ TABLE = [
     ("0 0 9 * * Mon", T, timedelta(days=4, hours=23), timedelta(days=1)),  # weekly: the gap is capped at a day
     ("0 0 */2 * * *", T + 30 * M, 90 * M, 120 * M),
     ("0 0,30 9-17 * * *", T.replace(hour=17, minute=30), timedelta(hours=15, minutes=30), 30 * M),
+    # a timer that fired a moment early (clock skew) is paced over its own interval, not the milliseconds left
+    ("0 */15 * * * *", T - timedelta(milliseconds=1), 15 * M + timedelta(milliseconds=1), 15 * M),
 ]
 
 
@@ -90,10 +92,11 @@ def test_the_next_fire_is_a_fire_and_nothing_fires_before_it(minute_step: int, f
     """For any stepped-minute, hour-range schedule: the next fire matches the fields, and no minute between ``at`` and it does."""
     last = min(23, first + span)
     expression = f"0 */{minute_step} {first}-{last} * * *"
-    to_next = schedule.interval_after(expression, at)
-    fire = at + to_next
-    assert timedelta(0) < to_next <= timedelta(days=1)
+    fire = schedule.next_fire(expression, at)
+    assert fire is not None and timedelta(0) < fire - at <= timedelta(days=1)
     assert fire.second == 0 and fire.minute % minute_step == 0 and first <= fire.hour <= last
+    later = schedule.next_fire(expression, at + schedule.EARLY)
+    assert later is not None and schedule.interval_after(expression, at) == later - at
 
     def fires(t: datetime) -> bool:
         return t.second == 0 and t.minute % minute_step == 0 and first <= t.hour <= last
@@ -101,7 +104,7 @@ def test_the_next_fire_is_a_fire_and_nothing_fires_before_it(minute_step: int, f
     probe = at.replace(second=0, microsecond=0) + M
     while probe < fire:
         assert not fires(probe), probe
-        probe += M if to_next < timedelta(hours=2) else timedelta(minutes=minute_step)
+        probe += M if fire - at < timedelta(hours=2) else timedelta(minutes=minute_step)
 
 
 @pytest.mark.parametrize(
@@ -116,6 +119,16 @@ def test_the_next_fire_is_a_fire_and_nothing_fires_before_it(minute_step: int, f
 def test_a_range_of_one_value_is_that_value(expression: str, fire: datetime) -> None:
     """``N-N`` means N (croniter 7.0.0 alone reads it as every value: found by the property test above)."""
     assert schedule.next_fire(expression, datetime(2020, 1, 1, tzinfo=UTC)) == fire
+
+
+class _Jobs:
+    """Records the runs the timer creates."""
+
+    def __init__(self) -> None:
+        self.runs: list[str] = []
+
+    def create_job(self, run_id, trigger, sheet_ids, now):  # type: ignore[no-untyped-def]
+        self.runs.append(run_id)
 
 
 class _Queue:
@@ -146,6 +159,7 @@ def test_the_timer_paces_a_run_over_the_real_time_to_the_next_fire(expression: s
     rt = Runtime(Settings(sheets=sheets, sync_schedule=expression, storage_connection="x"), environ={})
     queue = _Queue()
     rt._queue = queue  # type: ignore[assignment]
+    rt._jobs = _Jobs()  # type: ignore[assignment]
     out = rt.syncs.enqueue("timer", now=at)
     delays = [d for _, d in queue.sent]
     assert len(delays) == 60 and out.sheets == tuple(s.id for s in sheets)

@@ -28,6 +28,9 @@ from typing import Any
 DAILY = timedelta(days=1)
 SAMPLE_FIRES = 500
 """How many consecutive fires ``shortest_interval`` compares (a week of every-20-minutes)."""
+EARLY = timedelta(seconds=2)
+"""A fire this close ahead of ``now`` is the one being run (a timer that fired a little early, clock
+skew): the run is paced up to the fire after it, never squeezed into a few milliseconds."""
 MAX_STALE_FIRES = 1000
 """``is_stale`` walks back at most this many fires (a larger count is read as this many)."""
 
@@ -79,8 +82,8 @@ def next_fire(expression: str | None, after: datetime) -> datetime | None:
 
 
 def interval_after(expression: str | None, now: datetime) -> timedelta:
-    """The real time from ``now`` to the next fire (``DAILY`` when the expression cannot be read)."""
-    fire = next_fire(expression, now)
+    """The real time from ``now`` to the next fire more than ``EARLY`` ahead (``DAILY`` when the expression cannot be read)."""
+    fire = next_fire(expression, now + EARLY)
     return DAILY if fire is None else fire - now
 
 
