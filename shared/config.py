@@ -36,6 +36,7 @@ import codecs
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -198,9 +199,10 @@ class Settings:
     project_reads_per_minute: int = 300
     base_dir: Path = field(default_factory=Path.cwd)
     sync_schedule: str | None = None
-    """The timer's NCRONTAB (``SYNC_SCHEDULE``); health uses its period to call a sheet stale."""
+    """The timer's NCRONTAB (``SYNC_SCHEDULE``, read by ``core.schedule``): pacing spreads a run over
+    the time to the next fire, and health counts fires to call a sheet stale."""
     stale_after: int = 3
-    """A sheet with no completed sync for this many timer periods is WARNING ``stale``."""
+    """A sheet with no completed sync for this many timer fires is WARNING ``stale``."""
     appinsights_connection: str | None = None
     """``APPLICATIONINSIGHTS_CONNECTION_STRING``: telemetry is on when it is set."""
     guard_window: timedelta = timedelta(days=7)
@@ -228,12 +230,6 @@ class Settings:
                 "never change it afterwards, or the suppression list no longer matches)"
             )
         return None
-
-    @property
-    def stale_limit(self) -> timedelta:
-        from .core.schedule import schedule_period
-
-        return schedule_period(self.sync_schedule) * self.stale_after
 
     @property
     def poison_queue_name(self) -> str:
@@ -283,8 +279,9 @@ NO_GOOGLE_KEY = "GOOGLE_SERVICE_ACCOUNT_JSON is not set: Google sheets cannot be
 """Problems of a deployment, not of a sheet list: ``check-config FILE`` only notes them."""
 MAX_SHEETS_BYTES = 50 * 1024 * 1024
 """A sheets file larger than this is refused (thousands of sheets take a few MB)."""
-TABLE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{2,62}$")
-QUEUE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,54}[a-z0-9]$")
+TABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{2,62}\Z")
+QUEUE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{1,54}[a-z0-9]\Z")
+"""Names are matched from their start (``match``) to ``\\Z``: ``$`` would also match before a trailing newline."""
 """Storage queue names: 3-63 lowercase letters, digits and single hyphens; 56 leaves room for ``-poison``."""
 """Table Storage table names: letters and digits, 3 to 63, starting with a letter."""
 
@@ -629,7 +626,7 @@ def _parse_accounts(raw: str | None, problems: list[str]) -> tuple[dict[str, dic
     accounts: dict[str, dict[str, Any]] = {}
     bad: dict[str, str] = {}
     for name, value in doc.items():
-        if not re.match(r"^[A-Za-z0-9_.-]{1,64}$", str(name)):
+        if not re.match(r"[A-Za-z0-9_.-]{1,64}\Z", str(name)):
             problems.append(f"GOOGLE_SERVICE_ACCOUNTS: {str(name)[:40]!r} is not a credential name (letters, digits, '_', '.', '-')")
             continue
         text = json.dumps(value) if isinstance(value, dict) else value if isinstance(value, str) else ""
@@ -684,6 +681,7 @@ def _parse_sheets(raw: Any, problems: list[str]) -> tuple[tuple[SheetConfig, ...
     sheets: list[SheetConfig] = []
     broken: list[BrokenSheet] = []
     seen: set[str] = set()
+    sources: dict[tuple[str, str, str], SheetConfig] = {}
     for n, item in enumerate(raw):
         raw_id = item.get("id") if isinstance(item, dict) else None
         ident = raw_id if isinstance(raw_id, str) and 0 < len(raw_id) <= 64 else f"#{n + 1}"
@@ -701,29 +699,39 @@ def _parse_sheets(raw: Any, problems: list[str]) -> tuple[tuple[SheetConfig, ...
         if sheet.id in seen:
             broken.append(BrokenSheet(ident, customer, f"duplicate sheet id {sheet.id!r} (entry {n + 1}): give each sheet its own id"))
             continue
+        first = sources.get(source_key(sheet))
+        if first is not None:
+            # The same tab (or file) under a second entry would serve the same people twice,
+            # possibly to another customer: the later entry is refused, naming the first.
+            message = (
+                f"entry {n + 1} reads the same {_describe_source(sheet)} as sheet {first.id!r} (customer {first.customer!r}): "
+                "one source is synced by one entry only; remove this entry, or point it at its own tab or file"
+            )
+            broken.append(BrokenSheet(ident, customer, message))
+            problems.append(f"sheet {sheet.id!r}: {message}")
+            continue
+        sources[source_key(sheet)] = sheet
         seen.add(sheet.id)
         sheets.append(sheet)
-    _report_shared_sources(sheets, problems)
     return tuple(sheets), tuple(broken)
 
 
-def _report_shared_sources(sheets: list[SheetConfig], problems: list[str]) -> None:
-    """One spreadsheet tab (or CSV file) configured twice serves the same people under two entries."""
-    by_source: dict[tuple[str, ...], list[str]] = {}
-    for s in sheets:
-        where: tuple[str, ...] = (s.source, s.spreadsheet_id or "", s.worksheet or "") if s.source == "google" else (s.source, s.path or "")
-        by_source.setdefault(where, []).append(s.id)
-    for where, ids in by_source.items():
-        if len(ids) > 1:
-            what = (
-                f"spreadsheet {where[1]}" + (f" tab {where[2]!r}" if len(where) > 2 and where[2] else "")
-                if where[0] == "google"
-                else f"file {Path(where[1]).name}"
-            )
-            problems.append(
-                f"sheets {', '.join(repr(i) for i in ids)} all read {what}: the same leads would be served under each "
-                "entry (and customer); remove the extra entries or point each at its own tab"
-            )
+def source_key(sheet: SheetConfig) -> tuple[str, str, str]:
+    """
+    What a sheet reads, compared the way the source names it: a spreadsheet id exactly and its
+    tab without case, width or surrounding spaces (Google refuses two tabs named alike), a CSV
+    file by its normalised path.
+    """
+    if sheet.source == "google":
+        tab = unicodedata.normalize("NFKC", sheet.worksheet or "").strip().casefold()
+        return ("google", sheet.spreadsheet_id or "", tab)
+    return ("csv", os.path.normpath(unicodedata.normalize("NFC", sheet.path or "").strip()), "")
+
+
+def _describe_source(sheet: SheetConfig) -> str:
+    if sheet.source == "google":
+        return f"spreadsheet {sheet.spreadsheet_id}" + (f" tab {sheet.worksheet!r}" if sheet.worksheet else " (first tab)")
+    return f"file {Path(sheet.path or '').name}"
 
 
 def _parse_credentials(raw: str) -> tuple[dict[str, Any] | None, str | None]:

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from .config import SheetConfig
 from .core.identity import KeyedLead
-from .core.jobs import Job
+from .core.jobs import Job, JobSheet
 from .core.leadquery import LeadFilter
 from .core.models import Grid
 from .core.plan import StoredLead
@@ -35,6 +35,10 @@ class LeadRecords(Protocol):
 
     def load_index(self, sheet_id: str) -> dict[str, StoredLead]:
         """Every stored lead of the sheet (deleted ones too) by key: fingerprint, deleted, first seen."""
+        ...
+
+    def count_active(self, sheet_id: str) -> int:
+        """How many live (not soft-deleted) leads of the sheet storage holds (keys only are read)."""
         ...
 
     def load_identities(self, sheet_id: str, keys: Iterable[str], include_deleted: bool = False) -> dict[str, dict[str, str]]:
@@ -103,6 +107,10 @@ class SyncStates(Protocol):
 
     def acquire_lease(self, sheet_id: str, owner: str, now: datetime, ttl_seconds: int) -> LeaseResult:
         """Take the sheet's lease unless another owner holds an unexpired one (ETag-guarded)."""
+        ...
+
+    def renew_lease(self, sheet_id: str, owner: str, now: datetime, ttl_seconds: int) -> bool:
+        """Push the lease ``owner`` holds to ``now + ttl_seconds`` (the run's heartbeat); False when another holds it."""
         ...
 
     def release_lease(self, sheet_id: str, owner: str) -> None:
@@ -211,7 +219,7 @@ class SyncJobs(Protocol):
     """The per-sheet progress of manual sync runs (``GET /api/leads/runs/{id}``); raises ``StoreError``."""
 
     def create_job(self, run_id: str, trigger: str, sheet_ids: Sequence[str], now: datetime) -> None:
-        """Record a run with every sheet ``queued``."""
+        """Record a run with every sheet ``queued``: the only way a run (or a sheet of it) comes to exist."""
         ...
 
     def update_job_sheet(
@@ -223,8 +231,13 @@ class SyncJobs(Protocol):
         status: str | None = None,
         error: str | None = None,
         report: dict[str, Any] | None = None,
-    ) -> None:
-        """Set one sheet's state (MERGE; idempotent)."""
+        deliveries: int | None = None,
+    ) -> bool:
+        """Set one sheet's state (MERGE; idempotent) in a run that lists it; False when nothing was written."""
+        ...
+
+    def get_job_sheet(self, run_id: str, sheet_id: str) -> JobSheet | None:
+        """One sheet of a run, or None when the run does not exist or does not list it."""
         ...
 
     def prune_jobs(self, before: datetime, limit: int = 1000) -> int:

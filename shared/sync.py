@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 import traceback
 import uuid
@@ -53,8 +54,11 @@ from .ports import LeadStore, SheetSource
 
 log = logging.getLogger("leadsync")
 
-LEASE_SECONDS = 600
-"""A crashed run's lease expires after this; longer than any sync takes."""
+LEASE_SECONDS = 60
+"""A run's lease lasts this long past its last heartbeat: a run killed mid-write (kill -9, host
+restart) frees its sheet within about a minute, and health shows the sheet ``interrupted``."""
+HEARTBEAT_SECONDS = 15.0
+"""How often a running sync renews its lease (``LeaseHeartbeat``): several beats per lease."""
 RECENT_RUNS = 10
 """Runs kept inline in a sheet's state, so health needs one query for every sheet."""
 RUN_HISTORY = timedelta(days=30)
@@ -203,6 +207,7 @@ def sync_sheet(
         report.duration_ms = int((time.perf_counter() - t0) * 1000)
         return report
     run = _Run(sheet, report, SheetState(sheet.id), started)
+    heartbeat = LeaseHeartbeat(store, sheet.id, owner, clock).start()
     try:
         run.state = store.get_state(sheet.id) or SheetState(sheet.id)
         if grant.replaced is not None:
@@ -227,8 +232,41 @@ def sync_sheet(
         except Exception as e:
             report.note(Status.ERROR, ReasonCode.INTERNAL, f"status not saved: {type(e).__name__}")
         finally:
+            heartbeat.stop()
             store.release_lease(sheet.id, owner)
     return report
+
+
+class LeaseHeartbeat:
+    """
+    Renews a running sync's lease every ``HEARTBEAT_SECONDS`` (a daemon thread), so the lease
+    can be short: a run that dies stops beating and its sheet is free ``LEASE_SECONDS`` later.
+    A failed renewal is tried again at the next beat; a lease found taken by another stops it.
+    """
+
+    def __init__(self, store: LeadStore, sheet_id: str, owner: str, clock: Callable[[], datetime]) -> None:
+        self.store, self.sheet_id, self.owner, self.clock = store, sheet_id, owner, clock
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"lease-{sheet_id}", daemon=True)
+        self.lost = False
+
+    def start(self) -> LeaseHeartbeat:
+        self._thread.start()
+        return self
+
+    def _beat(self) -> None:
+        while not self._stop.wait(HEARTBEAT_SECONDS):
+            try:
+                if not self.store.renew_lease(self.sheet_id, self.owner, self.clock(), LEASE_SECONDS):
+                    self.lost = True
+                    log.warning("lease_lost %s", self.sheet_id)
+                    return
+            except Exception as e:  # storage may fail for a beat: the next one tries again
+                log.warning("lease_not_renewed %s %s", self.sheet_id, type(e).__name__)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
 
 
 def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Settings, clock: Callable[[], datetime]) -> None:
@@ -311,6 +349,7 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
         and not full_check_due(sheet.id, state.full_check_at, now, FULL_CHECK_EVERY)
         and state.blocked is None
         and not run.recovering
+        and _storage_matches(store, state, report)
     ):
         # Same leads with the same content as the last successful sync: nothing to write,
         # nothing can disappear, so the stored index need not even be read.
@@ -387,6 +426,25 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
         blocked=None,
         high_water=record_high_water(history, now, len(keyed), settings.guard_window),
     )
+
+
+def _storage_matches(store: LeadStore, state: SheetState, report: SheetReport) -> bool:
+    """
+    Whether storage still holds the live leads the last sync left (``state.baseline``), counted
+    over their keys: rows deleted (or added) in the table behind the app's back make this run
+    compare in full at once, instead of at the daily full comparison.
+    """
+    if state.baseline is None:
+        return False  # a state written before counts were kept: compare once
+    stored = store.count_active(state.sheet_id)
+    if stored == state.baseline:
+        return True
+    report.note(
+        Status.WARNING,
+        ReasonCode.STORAGE_DRIFT,
+        f"storage held {stored} live leads of this sheet where the last sync left {state.baseline}: compared in full and repaired",
+    )
+    return False
 
 
 def _essential(options: SheetOptions) -> set[str]:

@@ -63,7 +63,7 @@ MAX_BODY_BYTES = 16 * 1024
 """Request bodies are small JSON objects; anything larger is refused before parsing."""
 MAX_PARAM_CHARS = 512
 """Longest query parameter value accepted (a continuation token has its own, larger limit)."""
-SHEET_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+SHEET_ID = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")  # \Z: "$" would accept a trailing newline
 MAX_CUSTOMER_CHARS = 200
 LEADS_PARAMS = (*LeadsQueryParams.model_fields, "code")
 """Accepted on GET /api/leads, as the contract lists them (``code`` is the function key, read by the host)."""
@@ -73,7 +73,7 @@ HEALTH_PARAMS = (*HealthParams.model_fields, "code")
 SYNC_BODY_KEYS = ("sheet", "all", "wait")
 MAX_WAIT = 20
 """``wait`` (seconds) of a single-sheet manual sync is capped here (the front end gives up at 230 s)."""
-RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+RUN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
 # Table Storage holds Edm.DateTime from 1601-01-01: earlier instants cannot be compared with.
 EARLIEST = datetime(1601, 1, 1, tzinfo=UTC)
 TRUE, FALSE = ("1", "true", "yes"), ("0", "false", "no", "")

@@ -22,6 +22,7 @@ ALLOWED_IMPORTS = {
     "unicodedata",
     "phonenumbers",
     "rapidfuzz",
+    "croniter",
 }
 BANNED_CALLS = {"open", "print", "input", "now", "utcnow", "today", "time", "getenv", "perf_counter"}
 
@@ -76,6 +77,7 @@ PROVIDED_BY = {
     "pydantic": "pydantic",
     "phonenumbers": "phonenumberslite",
     "rapidfuzz": "rapidfuzz",
+    "croniter": "croniter",
     "charset_normalizer": "charset-normalizer",
     "opentelemetry": "azure-monitor-opentelemetry",
 }

@@ -26,6 +26,7 @@ from shared.adapters.csv_source import CsvSource
 from shared.adapters.google_sheets import GoogleSheetsSource, RateLimiter
 from shared.adapters.table_storage import TableLeadStore
 from shared.config import Settings, SheetConfig
+from shared.errors import StoreError
 from shared.sync import LEASE_SECONDS, sync_sheet
 from tests.conftest import ROOT, csv_sheet
 from tests.helpers import TOKEN_URL
@@ -361,9 +362,11 @@ def test_table_storage_outage_on_the_queue_path_poisons_then_recovers(own_azurit
     assert len(before) == 50
 
     _write(path, _rows(20))  # the sheet shrinks meanwhile: nothing may be deleted while storage is away
+    rt.syncs.enqueue("timer")  # the run is recorded, its message waits in the queue's own account
     own_azurite.pause()
     try:
-        rt.syncs.enqueue("timer")
+        with pytest.raises(StoreError, match="cannot record the sync run"):
+            rt.syncs.enqueue("timer")  # a timer firing during the outage fails fast: its run cannot be recorded
         worker = Worker.from_host_json(rt.queue, retry_delay=0)  # type: ignore[arg-type]
         worker.run_until_idle(timeout=240)
     finally:

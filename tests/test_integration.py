@@ -56,6 +56,8 @@ def test_a_deferred_delivery_neither_lapses_an_approval_nor_hides_a_blocked_shee
     _write(path, _people(20))
     rt = Runtime(make_settings(csv_sheet("t", path)), environ={}, store=store)
     set_runtime(rt)
+    for run in ("r0", "r1", "r2"):
+        rt.jobs.create_job(run, "timer", ["t"], datetime.now(UTC))
     assert rt.worker.handle(SyncMessage("t", "r0", "timer").to_json()) == "done"
     _write(path, _people(2))
     rt.worker.handle(SyncMessage("t", "r1", "timer").to_json())

@@ -393,12 +393,14 @@ def test_leads_of_a_removed_sheet_stay_and_are_not_served_unless_asked(tmp_path,
 
 
 def test_one_spreadsheet_configured_twice_is_a_configuration_problem() -> None:
+    """The second entry is refused (a broken sheet), naming the first and the spreadsheet (issue 18)."""
     sheets = [
         {"id": "x1", "customer": "A", "spreadsheet_id": "1AbCdEfGhIjKlMn"},
         {"id": "x2", "customer": "B", "spreadsheet_id": "1AbCdEfGhIjKlMn"},
     ]
     s = load_settings({"LEAD_SYNC_SHEETS": json.dumps(sheets), "LEAD_SYNC_STORAGE": "UseDevelopmentStorage=true"})
-    assert any("'x1', 'x2'" in p and "1AbCdEfGhIjKlMn" in p for p in s.problems)
+    assert any("'x2'" in p and "'x1'" in p and "1AbCdEfGhIjKlMn" in p for p in s.problems)
+    assert [x.id for x in s.sheets] == ["x1"] and [b.id for b in s.broken] == ["x2"]
 
 
 # 9. every run leaves a trace

@@ -79,6 +79,7 @@ def test_messages_are_base64_json_as_the_trigger_expects(make_settings, store) -
 def test_duplicate_delivery_does_no_harm(make_settings, store) -> None:
     """The same message twice: the second sync finds the sheet unchanged and writes nothing; an overlapping one is 'busy'."""
     rt = _samples(make_settings, store)
+    rt.jobs.create_job("r1", "timer", ["bright-dental"], datetime.now(UTC))
     msg = SyncMessage("bright-dental", "r1", "timer").to_json()
     rt.queue.send(msg)
     rt.queue.send(msg)
@@ -127,11 +128,13 @@ def test_job_progress_never_leaves_a_finished_state(azurite, queue_names) -> Non
         jobs.update_job_sheet("r", "a", late, now, error="late")
     jobs.update_job_sheet("r", "b", "failed", now, error="poisoned")
     jobs.update_job_sheet("r", "b", "done", now, status="WARNING")
-    jobs.update_job_sheet("r", "c", "running", now)  # a row the run never created is written as given
+    # a sheet the run does not list, or a run that does not exist: nothing is written (issue 18)
+    assert jobs.update_job_sheet("r", "c", "running", now) is False
+    assert jobs.update_job_sheet("nope", "a", "done", now, status="SUCCESS") is False
     got = {x.sheet_id: x for x in jobs.get_job("r").sheets}  # type: ignore[union-attr]
     assert (got["a"].state, got["a"].status, got["a"].error) == ("done", "SUCCESS", None)
     assert (got["b"].state, got["b"].status) == ("done", "WARNING")
-    assert got["c"].state == "running"
+    assert "c" not in got and jobs.get_job("nope") is None
 
 
 def test_old_manual_runs_are_forgotten_by_the_purge_run(make_settings, store) -> None:
@@ -161,6 +164,7 @@ def test_poisoned_sheet_is_error_in_health_and_telemetry(make_settings, store, c
     """A sheet failing transiently on every delivery goes to the poison queue; health says ERROR 'poisoned' with the last error."""
     source = FailingSource(SourceUnavailableError("Google Sheets kept failing after 4 attempts: HTTP 503"))
     rt = _samples(make_settings, store, _with_source(source))
+    rt.jobs.create_job("r2", "timer", ["bright-dental", "acme-facebook"], datetime.now(UTC))
     rt.queue.send(SyncMessage("bright-dental", "r2", "timer").to_json())
     rt.queue.send(SyncMessage("acme-facebook", "r2", "timer").to_json())
     worker = Worker.from_host_json(rt.queue, retry_delay=0)  # type: ignore[arg-type]
@@ -173,6 +177,7 @@ def test_poisoned_sheet_is_error_in_health_and_telemetry(make_settings, store, c
     state = store.get_state("bright-dental")
     assert state is not None and state.status == "ERROR" and state.reason_codes == ("poisoned",)
     assert "HTTP 503" in state.messages[0] and "To fix" in state.messages[0]
+    assert "the worker last saw delivery 5" in state.messages[0], "the poison handler says which delivery count it saw"
     assert store.get_state("acme-facebook").status in ("SUCCESS", "WARNING"), "the other sheet is unaffected"
     rt.states_changed()
     health = rt.health.detail().doc
@@ -199,6 +204,7 @@ def test_rate_limited_sheet_is_put_back_with_a_delay(make_settings, store) -> No
     source = FailingSource(SourceRateLimitedError("Google Sheets answered 429 (read quota): the sync is deferred"))
     rt = _samples(make_settings, store, _with_source(source))
     fn = registered("sync_queue")
+    rt.jobs.create_job("r3", "timer", ["bright-dental"], datetime.now(UTC))
     rt.queue.send(SyncMessage("bright-dental", "r3", "timer").to_json())
     (m,) = rt.queue.receive(1)  # type: ignore[attr-defined]
     fn(as_function_message(m))  # returns: the host deletes the message
@@ -212,8 +218,11 @@ def test_rate_limited_sheet_is_put_back_with_a_delay(make_settings, store) -> No
 
 
 def test_unknown_sheet_message_completes(make_settings, store) -> None:
+    """A run's sheet removed from the configuration before its message came: the message completes, the run says failed."""
     rt = _samples(make_settings, store)
-    assert rt.worker.handle(SyncMessage("gone-sheet", "r4", "timer").to_json()) == "unknown"
+    rt.jobs.create_job("r4", "manual", ["gone-sheet"], datetime.now(UTC))
+    assert rt.worker.handle(SyncMessage("gone-sheet", "r4", "manual").to_json()) == "unknown"
+    assert rt.syncs.status("r4").sheets[0].state == "failed"
 
 
 def test_settings_choose_queue_and_credentials() -> None:
@@ -386,7 +395,7 @@ def test_sheet_list_from_a_table(azurite, make_settings, monkeypatch, tmp_path) 
     twin = {"id": "zz-twin", "customer": "N", "spreadsheet_id": "1NNNNNNNNNNNNN"}  # same spreadsheet: one config problem
     write_sheet_entries(StorageTarget(connection_string=azurite.connection_string), table, [twin])
     for _ in range(3):
-        assert sum("all read" in p for p in rt.settings.problems) == 1, "re-reads replace the list's problems, never pile them up"
+        assert sum("reads the same" in p for p in rt.settings.problems) == 1, "re-reads replace the list's problems, never pile them up"
 
 
 def test_guard_and_approval_work_through_the_queue(make_settings, store, tmp_path) -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from azure.data.tables import UpdateMode
 
 from shared.adapters.csv_source import CsvSource, read_csv
 from shared.adapters.table_storage import TableLeadStore
@@ -263,24 +264,36 @@ def test_no_lead_pii_in_report_logs(make_settings, store, tmp_path, name) -> Non
 
 
 def test_unchanged_sheet_skips_the_index_but_a_daily_full_check_repairs_storage(make_settings, store, tmp_path) -> None:
-    """An unchanged re-sync reads no index; within a day a full comparison restores a lead erased by other hands."""
+    """
+    An unchanged re-sync reads no index (only counts the live keys); a lead erased by other hands
+    changes the count and is restored at once (issue 18); a lead edited by other hands keeps the
+    count and is repaired by the full comparison within a day.
+    """
     path = tmp_path / "u.csv"
     _write(path, [["Name", "Email"]] + [[f"U{i}", f"u{i}@example.com"] for i in range(12)])
     sheet = csv_sheet("unchanged", path)
     settings = make_settings(sheet)
     t0 = datetime(2026, 11, 1, tzinfo=UTC)
     sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: t0)
-    victim = next(iter(store.load_index("unchanged")))
-    store.leads.delete_entity("unchanged", victim)  # someone erases a lead in storage directly
+    victim, edited = list(store.load_index("unchanged"))[:2]
 
     calls = []
     real = store.load_index
     store.load_index = lambda sid: calls.append(sid) or real(sid)  # type: ignore[method-assign]
-    quick = sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: t0 + timedelta(hours=1))
+    quick = sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: t0 + timedelta(minutes=30))
     assert quick.unchanged == 12 and quick.written == 0 and calls == []
 
-    full = sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: t0 + timedelta(hours=25))
-    assert calls == ["unchanged"] and full.added == 1 and len(_active(store, "unchanged")) == 12
+    store.leads.delete_entity("unchanged", victim)  # someone erases a lead in storage directly
+    at_once = sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: t0 + timedelta(hours=1))
+    assert calls == ["unchanged"] and at_once.added == 1 and "storage_drift" in at_once.reason_codes
+    assert len(_active(store, "unchanged")) == 12
+    calls.clear()
+
+    store.leads.upsert_entity({"PartitionKey": "unchanged", "RowKey": edited, "fp": "edited"}, mode=UpdateMode.MERGE)
+    quick = sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: t0 + timedelta(hours=2))
+    assert quick.unchanged == 12 and calls == [], "the count matches: no comparison yet"
+    full = sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: t0 + timedelta(hours=26))
+    assert calls == ["unchanged"] and full.updated == 1
 
 
 def test_a_bug_in_one_sheet_is_reported_without_pii_and_others_sync(make_settings, store, tmp_path) -> None:

@@ -6,6 +6,12 @@ per sheet its state (``shared.core.jobs``). A run is one partition, so creating 
 transactions of 100 rows and reading it is one partition query. Updates MERGE one row and are
 idempotent, so a duplicate delivery writes the same thing twice; a finished sheet is never sent
 back to an unfinished state (``shared.core.jobs.may_follow``).
+
+Only ``create_job`` (the service that starts a run) adds rows: an update of a run, or of a sheet
+the run does not list, that does not exist changes nothing and says so (``False``), so a message
+written to the queue by someone else cannot make a run appear. A table that disappeared is
+created again on the call that finds it missing (a store built with ``create=False``, the
+reader, creates nothing and reads it as empty).
 """
 
 from __future__ import annotations
@@ -13,19 +19,21 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
 from azure.data.tables import TableTransactionError, UpdateMode
 
 from ..config import StorageTarget
-from ..core.jobs import FINISHED, Job, JobSheet, may_follow
+from ..core.jobs import Job, JobSheet, may_follow
 from ..errors import StoreError
 from .table_client import service_client
-from .table_storage import MAX_BATCH, storage_errors
+from .table_storage import MAX_BATCH, storage_errors, table_missing
+
+T = TypeVar("T")
 
 RUN_ROW = "~run"
 MAX_ATTEMPTS = 3
@@ -43,6 +51,7 @@ class TableJobStore:
         self.service, self.name = service, table
         self.table = service.get_table_client(table)
         self._ready = not create
+        self._create = create
 
     def _ensure(self) -> None:
         if self._ready:
@@ -51,13 +60,52 @@ class TableJobStore:
             self.service.create_table(self.name)
         self._ready = True
 
-    def create_job(self, run_id: str, trigger: str, sheet_ids: Sequence[str], now: datetime) -> None:
+    def _call(self, what: str, fn: Callable[[], T]) -> T:
+        """
+        One storage call with errors mapped to ``StoreError``. A table that disappeared (deleted
+        by hand, storage restored) is created again and the call tried once more, so the app
+        recovers without a restart instead of failing every call for good.
+        """
         self._ensure()
+        try:
+            with storage_errors(what):
+                return fn()
+        except StoreError as e:
+            if not self._create or not table_missing(e.__cause__):
+                raise
+        self._ready = False
+        self._ensure()
+        with storage_errors(what):
+            return fn()
+
+    def create_job(self, run_id: str, trigger: str, sheet_ids: Sequence[str], now: datetime) -> None:
+        """Record a run and every sheet it lists (``queued``): the only way a run comes to exist."""
         rows: list[dict[str, Any]] = [{"PartitionKey": run_id, "RowKey": RUN_ROW, "trigger": trigger, "created_at": now}]
         rows += [{"PartitionKey": run_id, "RowKey": s, "state": "queued", "updated_at": now} for s in sheet_ids]
-        with storage_errors("cannot record the sync run"):
+
+        def write() -> None:
             for i in range(0, len(rows), MAX_BATCH):
                 self.table.submit_transaction([("upsert", r, {"mode": UpdateMode.REPLACE}) for r in rows[i : i + MAX_BATCH]])
+
+        self._call("cannot record the sync run", write)
+
+    def get_job_sheet(self, run_id: str, sheet_id: str) -> JobSheet | None:
+        """One sheet of a run (one point read), or None when the run does not exist or does not list the sheet."""
+
+        def read() -> JobSheet | None:
+            try:
+                return _sheet(self.table.get_entity(run_id, sheet_id))
+            except ResourceNotFoundError as e:
+                if table_missing(e):
+                    raise
+                return None
+
+        try:
+            return self._call("cannot read the sync run", read)
+        except StoreError as e:
+            if isinstance(e.__cause__, ResourceNotFoundError):
+                return None  # the reader found no table: no run was ever recorded
+            raise
 
     def update_job_sheet(
         self,
@@ -68,68 +116,85 @@ class TableJobStore:
         status: str | None = None,
         error: str | None = None,
         report: dict[str, Any] | None = None,
-    ) -> None:
-        self._ensure()
+        deliveries: int | None = None,
+    ) -> bool:
+        """
+        Set one sheet's state in a run that lists it; False (nothing written) when the run does
+        not exist or does not list the sheet, or when a finished sheet would go back.
+        """
         row: dict[str, Any] = {"PartitionKey": run_id, "RowKey": sheet_id, "state": state, "updated_at": now}
         if status is not None:
             row["status"] = status
         if error is not None:
             row["error"] = error[:2000]
+        if deliveries is not None:
+            row["deliveries"] = deliveries
         if report is not None:
             text = json.dumps(report, ensure_ascii=False, default=str)
             if len(text) > MAX_REPORT_CHARS:
                 keep = {k: report[k] for k in ("sheet_id", "status", "reason_codes") if k in report}
                 text = json.dumps(keep | {"truncated": True}, ensure_ascii=False, default=str)
             row["report"] = text
-        with storage_errors("cannot record the sheet's progress"):
-            if state in FINISHED:
-                self.table.upsert_entity(row, mode=UpdateMode.MERGE)
-                return
-            # Not finished: only over a sheet that is not finished either (``may_follow``), checked
-            # and written under the row's ETag so a finish recorded in between is never undone.
+
+        def write() -> bool:
+            # Checked and written under the row's ETag: the row must exist (only ``create_job``
+            # adds rows), and a finish recorded in between is never undone (``may_follow``).
             for _ in range(MAX_ATTEMPTS):
                 try:
                     current = self.table.get_entity(run_id, sheet_id)
-                except ResourceNotFoundError:
-                    with contextlib.suppress(ResourceExistsError):
-                        self.table.create_entity(row)
-                        return
-                    continue
+                except ResourceNotFoundError as e:
+                    if table_missing(e):
+                        raise
+                    return False
                 if not may_follow(str(current.get("state", "queued")), state):
-                    return
-                with contextlib.suppress(ResourceModifiedError):
+                    return False
+                try:
                     self.table.update_entity(
                         row, mode=UpdateMode.MERGE, etag=current.metadata["etag"], match_condition=MatchConditions.IfNotModified
                     )
-                    return
+                    return True
+                except ResourceModifiedError:
+                    continue
+                except ResourceNotFoundError as e:
+                    if table_missing(e):
+                        raise
+                    return False  # the run was forgotten (pruned) meanwhile
             raise StoreError(f"the sheet's progress changed under this update {MAX_ATTEMPTS} times; not recorded: {state}")
 
+        try:
+            return self._call("cannot record the sheet's progress", write)
+        except StoreError as e:
+            if table_missing(e.__cause__):
+                return False  # a reader's store (create=False) found no table: no run exists
+            raise
+
     def prune_jobs(self, before: datetime, limit: int = 1000) -> int:
-        self._ensure()
-        with storage_errors("cannot forget old sync runs"):
-            heads = self.table.query_entities(
-                "RowKey eq @run and created_at lt @before", parameters={"run": RUN_ROW, "before": before}, select=["PartitionKey"]
-            )
-            runs = [e["PartitionKey"] for e in itertools.islice(heads, limit)]
-            for run_id in runs:
-                rows = [r["RowKey"] for r in self.table.query_entities("PartitionKey eq @pk", parameters={"pk": run_id}, select=["RowKey"])]
-                # the run's own row last: a prune cut short is found and finished by the next one
-                rows.sort(key=lambda k: k == RUN_ROW)
-                for i in range(0, len(rows), MAX_BATCH):
-                    chunk = rows[i : i + MAX_BATCH]
-                    try:
-                        self.table.submit_transaction([("delete", {"PartitionKey": run_id, "RowKey": k}) for k in chunk])
-                    except TableTransactionError:  # a row went meanwhile (another prune): one by one
-                        for k in chunk:
-                            with contextlib.suppress(ResourceNotFoundError):
-                                self.table.delete_entity(run_id, k)
+        return self._call("cannot forget old sync runs", lambda: self._prune(before, limit))
+
+    def _prune(self, before: datetime, limit: int) -> int:
+        heads = self.table.query_entities(
+            "RowKey eq @run and created_at lt @before", parameters={"run": RUN_ROW, "before": before}, select=["PartitionKey"]
+        )
+        runs = [e["PartitionKey"] for e in itertools.islice(heads, limit)]
+        for run_id in runs:
+            rows = [r["RowKey"] for r in self.table.query_entities("PartitionKey eq @pk", parameters={"pk": run_id}, select=["RowKey"])]
+            # the run's own row last: a prune cut short is found and finished by the next one
+            rows.sort(key=lambda k: k == RUN_ROW)
+            for i in range(0, len(rows), MAX_BATCH):
+                chunk = rows[i : i + MAX_BATCH]
+                try:
+                    self.table.submit_transaction([("delete", {"PartitionKey": run_id, "RowKey": k}) for k in chunk])
+                except TableTransactionError:  # a row went meanwhile (another prune): one by one
+                    for k in chunk:
+                        with contextlib.suppress(ResourceNotFoundError):
+                            self.table.delete_entity(run_id, k)
         return len(runs)
 
     def get_job(self, run_id: str) -> Job | None:
-        self._ensure()
         try:
-            with storage_errors("cannot read the sync run"):
-                rows = list(self.table.query_entities("PartitionKey eq @pk", parameters={"pk": run_id}))
+            rows = self._call(
+                "cannot read the sync run", lambda: list(self.table.query_entities("PartitionKey eq @pk", parameters={"pk": run_id}))
+            )
         except StoreError as e:
             if isinstance(e.__cause__, ResourceNotFoundError):
                 return None  # no run was ever recorded: the table does not exist yet
@@ -149,7 +214,16 @@ def _sheet(r: dict[str, Any]) -> JobSheet:
             report = json.loads(r["report"])
         except ValueError:
             report = None
-    return JobSheet(str(r["RowKey"]), str(r.get("state", "queued")), r.get("status"), _utc(r.get("updated_at")), r.get("error"), report)
+    deliveries = r.get("deliveries")
+    return JobSheet(
+        str(r["RowKey"]),
+        str(r.get("state", "queued")),
+        r.get("status"),
+        _utc(r.get("updated_at")),
+        r.get("error"),
+        report,
+        deliveries if isinstance(deliveries, int) and not isinstance(deliveries, bool) else None,
+    )
 
 
 def _utc(v: Any) -> datetime | None:

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from typing import Any
 
-from azure.core.exceptions import AzureError, ResourceExistsError
+from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFoundError
 from azure.storage.queue import QueueClient, QueueMessage, TextBase64DecodePolicy, TextBase64EncodePolicy
 
 from ..config import StorageTarget
@@ -73,10 +73,18 @@ class StorageQueue:
         self._ready = True
 
     def send(self, text: str, delay: float = 0.0) -> None:
-        """Enqueue one message, invisible for ``delay`` seconds."""
+        """Enqueue one message, invisible for ``delay`` seconds; a queue deleted meanwhile is created again."""
         self.ensure()
+        timeout = max(0, min(MAX_DELAY, int(round(delay))))
         with queue_errors("cannot enqueue a sync message"):
-            self.queue.send_message(text, visibility_timeout=max(0, min(MAX_DELAY, int(round(delay)))))
+            try:
+                self.queue.send_message(text, visibility_timeout=timeout)
+            except ResourceNotFoundError as e:
+                if "QueueNotFound" not in (getattr(e, "error_code", None) or ""):
+                    raise
+                self._ready = False
+                self.ensure()
+                self.queue.send_message(text, visibility_timeout=timeout)
 
     def send_many(self, messages: Iterable[tuple[str, float]]) -> int:
         """Enqueue many messages (a few threads: one request each). Raises the first failure."""

@@ -149,6 +149,17 @@ class TableLeadStore:
 
         return self._call("cannot read stored leads", read)
 
+    def count_active(self, sheet_id: str) -> int:
+        """Live leads of the sheet, counted over their keys only (``select`` RowKey, pages of 1,000)."""
+
+        def count() -> int:
+            rows = self.leads.query_entities(
+                "PartitionKey eq @pk and deleted eq false", parameters={"pk": sheet_id}, select=["RowKey"], results_per_page=1000
+            )
+            return sum(1 for _ in rows)
+
+        return self._call("cannot count stored leads", count)
+
     def load_identities(self, sheet_id: str, keys: Iterable[str], include_deleted: bool = False) -> dict[str, dict[str, str]]:
         """The identity fields (email, phone, names, company, further emails and phones) of the given stored leads."""
         wanted = set(keys)
@@ -404,6 +415,32 @@ class TableLeadStore:
             return LeaseGrant(True, left)
 
         return self._call("cannot take the sheet lease", take)
+
+    def renew_lease(self, sheet_id: str, owner: str, now: datetime, ttl_seconds: int) -> bool:
+        """The heartbeat of a running sync: push its lease to ``now + ttl_seconds`` (ETag-guarded); False once it is not the holder."""
+        until = now + timedelta(seconds=ttl_seconds)
+
+        def renew() -> bool:
+            for _ in range(3):  # the run saves its state meanwhile (another ETag): read again
+                try:
+                    current = self.state.get_entity(STATE_PK, sheet_id)
+                except ResourceNotFoundError as e:
+                    if _table_missing(e):
+                        raise
+                    return False
+                if current.get("lease_owner") != owner:
+                    return False
+                with suppress(ResourceModifiedError):
+                    self.state.update_entity(
+                        {"PartitionKey": STATE_PK, "RowKey": sheet_id, "lease_until": until},
+                        mode=UpdateMode.MERGE,
+                        etag=current.metadata["etag"],
+                        match_condition=MatchConditions.IfNotModified,
+                    )
+                    return True
+            return True  # still the holder, renewed by the next beat
+
+        return self._call("cannot renew the sheet lease", renew)
 
     def release_lease(self, sheet_id: str, owner: str) -> None:
         try:
@@ -817,8 +854,17 @@ def storage_errors(what: str) -> Iterator[None]:
         raise StoreError(f"{what}: {_short(e)}") from e
 
 
-def _table_missing(e: BaseException | None) -> bool:
-    return isinstance(e, ResourceNotFoundError) and "TableNotFound" in (getattr(e, "error_code", None) or str(e))
+def table_missing(e: BaseException | None) -> bool:
+    """
+    Whether the SDK's error says the table itself does not exist (not only the entity): a 404
+    ``TableNotFound``, also from a transaction (``TableTransactionError`` is no ``ResourceNotFoundError``).
+    """
+    if not isinstance(e, ResourceNotFoundError | TableTransactionError):
+        return False
+    return "TableNotFound" in (getattr(e, "error_code", None) or "") or "table specified does not exist" in str(e)
+
+
+_table_missing = table_missing
 
 
 def _batches(ops: Iterable[tuple[str, dict[str, Any], dict[str, Any]]]) -> Iterator[list[Any]]:

@@ -35,6 +35,8 @@ class JobSheet:
     updated_at: datetime | None = None
     error: str | None = None
     report: dict[str, Any] | None = None
+    deliveries: int | None = None
+    """The queue's delivery count of the sheet's message when the worker last recorded a failure."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"sheet_id": self.sheet_id, "state": self.state}

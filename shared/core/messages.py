@@ -18,7 +18,8 @@ from typing import Any
 VERSION = 1
 MAX_MESSAGE_CHARS = 4096
 """Far more than a valid message needs; Azure queues take 64 KiB."""
-ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+ID = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
+"""A sheet or run id; anchored with ``\\Z`` (``$`` would also match before a trailing newline)."""
 TRIGGERS = ("timer", "manual", "cli", "local")
 MAX_ATTEMPT = 100
 

@@ -46,6 +46,7 @@ class ReasonCode(str, enum.Enum):
     BUSY = "busy"
     INTERRUPTED = "interrupted"
     RECOVERING = "recovering"
+    STORAGE_DRIFT = "storage_drift"
     STALE = "stale"
     NEVER_SYNCED = "never_synced"
     ORPHANED = "orphaned"
@@ -150,6 +151,12 @@ CATALOGUE: dict[ReasonCode, ReasonInfo] = {
         "nothing: the next run recovers; look at the host's logs if it repeats",
     ),
     R.RECOVERING: ReasonInfo(_W, "this run followed an interrupted run", "nothing"),
+    R.STORAGE_DRIFT: ReasonInfo(
+        _W,
+        "storage held another number of the sheet's leads than the last sync left (rows deleted or added behind the app's "
+        "back); this run compared the sheet with storage in full and repaired it",
+        "nothing; if it recurs, find what changes the leads table outside the app",
+    ),
     R.STALE: ReasonInfo(
         _W, "no sync of the sheet finished for several timer periods", "check that the timer runs and the function app is up"
     ),

@@ -15,7 +15,6 @@ from .deps import Deps
 from .inputs import HealthQuery
 from .privacy import privacy_status
 from .results import HealthView
-from .syncs import interval_seconds
 
 
 class Health:
@@ -80,12 +79,13 @@ class Health:
                 continue
             sheets.append({"sheet_id": b.id, "customer": b.customer, "status": "ERROR", "messages": [b.error], "reason_codes": ["config"]})
         now = datetime.now(UTC)
+        stale_before = self._stale_before(now)
         for sheet in s.sheets:
             if sheet_id not in (None, sheet.id):
                 continue
             st = states.get(sheet.id)
             entry = self._sheet_health(sheet, st, query.runs, with_runs=sheet_id is not None)
-            self._mark_stale(entry, st, now)
+            self._mark_stale(entry, st, now, stale_before)
             if st is not None and st.lease_expired(now):
                 _warn(entry, "interrupted", "the last run did not finish (killed, timed out or restarted); the next run recovers")
             sheets.append(entry)
@@ -119,10 +119,15 @@ class Health:
         s = self._deps.settings
         if self._pacing_warning is None or self._pacing_warning[0] is not s:
             self._pacing_warning = (s, [])
+            from ..core import schedule
+
+            if s.sync_schedule and (why := schedule.problem(s.sync_schedule)):
+                self._pacing_warning[1].append(f"{why}; health treats the schedule as daily, so staleness is reported late")
             if s.sync_schedule and any(x.source == "google" for x in s.sheets):
                 from ..core.pacing import Read, plan_reads
 
-                interval = min(interval_seconds(s), 3600.0)
+                # The tightest gap between two fires: every interval must fit its reads.
+                interval = min(schedule.shortest_interval(s.sync_schedule, datetime.now(UTC)).total_seconds(), 3600.0)
                 reads = [
                     Read(x.id, s.credential_name(x), s.project_of(s.credential_name(x)))
                     for x in s.sheets
@@ -138,18 +143,25 @@ class Health:
                     )
         return list(self._pacing_warning[1])
 
-    def _mark_stale(self, entry: dict[str, Any], st: SheetState | None, now: datetime) -> None:
-        """WARNING ``stale`` when an enabled sheet's last finished run is older than the limit."""
+    def _stale_before(self, now: datetime) -> datetime:
+        """A sheet whose last finished run is older than this let ``stale_after`` timer fires pass."""
+        from ..core.schedule import stale_before
+
+        s = self._deps.settings
+        return stale_before(s.sync_schedule, now, s.stale_after)
+
+    def _mark_stale(self, entry: dict[str, Any], st: SheetState | None, now: datetime, stale_before: datetime) -> None:
+        """WARNING ``stale`` when ``stale_after`` timer fires passed since an enabled sheet's last finished run."""
         s = self._deps.settings
         last = st.last_run_at if st else None
-        if not entry.get("enabled", True) or last is None or now - last <= s.stale_limit:
+        if not entry.get("enabled", True) or last is None or last >= stale_before:
             return
         hours = (now - last).total_seconds() / 3600
         _warn(
             entry,
             "stale",
             (
-                f"no sync of this sheet has finished for {hours:.1f} h (more than {s.stale_after} timer periods): "
+                f"no sync of this sheet has finished for {hours:.1f} h ({s.stale_after} timer fires since): "
                 "check that the sync timer runs (SYNC_SCHEDULE, the function app's state) and the run history"
             ),
         )

@@ -106,6 +106,9 @@ class Outcome(StrEnum):
     MALFORMED = "malformed"
     UNKNOWN = "unknown"
     """The message names a sheet that is not configured (any more)."""
+    REFUSED = "refused"
+    """The message names a run that does not exist or does not list its sheet (not sent by the
+    service that starts runs), or a poisoned copy of a sheet's message whose run already finished."""
     POISONED = "poisoned"
 
 

@@ -83,10 +83,11 @@ class Syncs:
             )
         return {x.id: plan.delays.get(x.id, 0.0) for x in sheets}
 
-    def enqueue(self, trigger: str = "timer", only: str | None = None, run_id: str | None = None) -> Enqueued:
+    def enqueue(self, trigger: str = "timer", only: str | None = None, run_id: str | None = None, now: datetime | None = None) -> Enqueued:
         """
         Put one message per enabled sheet (or only ``only``) on the sync queue, each delayed to its
-        turn in the interval (timer) or as soon as the budget allows (manual). Returns at once.
+        turn in the interval up to the timer's next fire (timer) or as soon as the budget allows
+        (manual). Returns at once.
         """
         from ..core.messages import SyncMessage
 
@@ -95,9 +96,18 @@ class Syncs:
         if only is not None and not rt.known(only):
             raise UnknownSheetError(only)
         t0 = time.perf_counter()
-        run_id = run_id or uuid.uuid4().hex
         sheets = [x for x in rt.settings.sheets if (x.id == only if only else x.enabled)]
-        interval = interval_seconds(rt.settings) if trigger == "timer" else 0.0
+        if run_id is None:
+            # The run's record comes first, here: the queue worker acts only on a message whose run
+            # exists and lists its sheet, so a message written by anyone else changes nothing.
+            run_id = uuid.uuid4().hex
+            try:
+                rt.jobs.create_job(run_id, trigger, [x.id for x in sheets], datetime.now(UTC))
+            except (StoreError, ConfigError):
+                telemetry.log_run(Status.ERROR.value, len(sheets), len(sheets), int((time.perf_counter() - t0) * 1000), trigger)
+                telemetry.flush()
+                raise
+        interval = interval_seconds(rt.settings, now or datetime.now(UTC)) if trigger == "timer" else 0.0
         delays = self.plan(sheets, min(interval, 3600.0))
         broken = [b for b in rt.settings.broken if only in (None, b.id)]
         if broken:
@@ -164,17 +174,21 @@ class Syncs:
         return job
 
 
-def interval_seconds(settings: Settings) -> float:
-    """The timer's period (``SYNC_SCHEDULE``)."""
-    from ..core.schedule import schedule_period
+def interval_seconds(settings: Settings, now: datetime) -> float:
+    """The real time from ``now`` to the timer's next fire (``SYNC_SCHEDULE``): what a run is paced over."""
+    from ..core.schedule import interval_after
 
-    return schedule_period(settings.sync_schedule).total_seconds()
+    return interval_after(settings.sync_schedule, now).total_seconds()
 
 
 def record_progress(deps: Deps, run_id: str, trigger: str, sheet_id: str, state: str, **kw: Any) -> None:
-    """Best effort: a manual run's progress (timer runs are not tracked: health is their record)."""
-    if trigger != "manual" and state not in ("retrying", "failed"):
-        return
+    """
+    Best effort: a sheet's progress in its run (a run that does not list the sheet is left as it
+    is: only ``start`` and ``enqueue`` create runs). Only manual runs keep each sheet's report:
+    health is the record of the others.
+    """
+    if trigger != "manual":
+        kw.pop("report", None)
     try:
         deps.jobs.update_job_sheet(run_id, sheet_id, state, datetime.now(UTC), **kw)
     except (StoreError, ConfigError) as e:
