@@ -91,6 +91,11 @@ def _tables(connection: str, names: list[str]) -> dict[str, list[dict[str, Any]]
     out: dict[str, list[dict[str, Any]]] = {}
     for label, name in zip(("leads", "state", "runs", "jobs"), names, strict=True):
         rows = [dict(e) for e in service.get_table_client(name).list_entities()]
+        if label == "jobs":
+            # Runs are partitions with random ids: order them by their trigger (timer, then manual), not by id.
+            trigger = {e["PartitionKey"]: str(e.get("trigger", "")) for e in rows if e["RowKey"] == "~run"}
+            out[label] = sorted(rows, key=lambda e: (trigger.get(e["PartitionKey"], "") != "timer", e["PartitionKey"], e["RowKey"]))
+            continue
         out[label] = sorted(rows, key=lambda e: (e["PartitionKey"], e["RowKey"] if label != "runs" else ""))
     return out
 

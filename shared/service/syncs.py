@@ -87,7 +87,9 @@ class Syncs:
         """
         Put one message per enabled sheet (or only ``only``) on the sync queue, each delayed to its
         turn in the interval up to the timer's next fire (timer) or as soon as the budget allows
-        (manual). Returns at once.
+        (manual). Returns at once. Without ``run_id`` the run is recorded here first (every sheet
+        ``queued``); a ``run_id`` must name a run already recorded (``start``), or the worker
+        refuses its messages.
         """
         from ..core.messages import SyncMessage
 
