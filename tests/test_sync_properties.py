@@ -73,7 +73,11 @@ def make_machine(connection: str) -> type[RuleBasedStateMachine]:  # noqa: C901 
             removed = was - live
             if removed and self.last is not None and "approved" in self.last.reason_codes:
                 kinds = {"drop", "empty"}
-                assert self.approved in {change_id(kind, removed) for kind in kinds}, "an approval applied to another set"
+                # A change whose identity carries were over the limit too also digests the carries
+                # (old id > new key), which this model does not know: only runs without carries
+                # are checked against the removed set (tests/test_identity_takeover.py pins carries).
+                if not self.last.carried:
+                    assert self.approved in {change_id(kind, removed) for kind in kinds}, "an approval applied to another set"
                 self.high = len(live)
             elif removed:
                 mark = max(self.high, len(was))
