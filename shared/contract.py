@@ -104,6 +104,14 @@ def parse_query_time(value: Any) -> Any:
     return max(when, EARLIEST)
 
 
+def _json_integer(value: Any) -> Any:
+    """JSON Schema's integer: 14.0 is one (a number with no fraction), true is not."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]
 QueryBool = Annotated[bool, BeforeValidator(_query_bool), WithJsonSchema({"type": "boolean"})]
 QueryInt = Annotated[int, BeforeValidator(_query_int)]
 QueryTime = Annotated[
@@ -454,7 +462,7 @@ class SyncBody(Closed):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"oneOf": [{"required": ["sheet"]}, {"required": ["all"]}]})
 
-    wait: int = Field(
+    wait: JsonInt = Field(
         default=0,
         ge=0,
         le=20,
