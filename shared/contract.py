@@ -117,7 +117,7 @@ QueryInt = Annotated[int, BeforeValidator(_query_int)]
 QueryTime = Annotated[
     datetime,
     BeforeValidator(parse_query_time),
-    WithJsonSchema({"type": "string", "anyOf": [{"format": "date-time"}, {"format": "date"}]}),
+    WithJsonSchema({"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}]}),
 ]
 QueryText = Annotated[str, Field(min_length=1, max_length=512)]
 
@@ -460,7 +460,15 @@ class HealthParams(Closed):
 class SyncBody(Closed):
     """``{"sheet": ID}`` syncs one sheet; ``{"all": true}`` every sheet; ``wait`` (one sheet) waits for it."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"oneOf": [{"required": ["sheet"]}, {"required": ["all"]}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["sheet"], "properties": {"sheet": {"type": "string"}}},
+                {"required": ["all"], "properties": {"all": {"const": True}}},
+            ]
+        },
+    )
 
     wait: JsonInt = Field(
         default=0,
@@ -560,7 +568,20 @@ class ApprovalResult(Closed):
 class ErasureBody(Closed):
     """A person, by email and/or phone in any format (normalised as the sync normalises them)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [{"required": ["email"]}, {"required": ["phone"]}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            # allOf around anyOf: generated TypeScript reads it as "these keys, and at least one of them".
+            "allOf": [
+                {
+                    "anyOf": [
+                        {"required": ["email"], "properties": {"email": {"type": "string"}}},
+                        {"required": ["phone"], "properties": {"phone": {"type": "string"}}},
+                    ]
+                }
+            ]
+        },
+    )
 
     email: NotBlank = Field(default=None, max_length=320)  # type: ignore[assignment]
     phone: NotBlank = Field(default=None, max_length=320)  # type: ignore[assignment]

@@ -11,7 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A page of leads of a customer or a sheet, filtered, searched and sorted */
+        /** A page of leads of a customer, a sheet or every sheet, filtered, searched and sorted */
         get: operations["listLeads"];
         put?: never;
         post?: never;
@@ -113,7 +113,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Overall sync health (anonymous; nothing operational) */
+        /** Overall sync health (anonymous; nothing operational; the query string is ignored) */
         get: operations["health"];
         put?: never;
         post?: never;
@@ -229,31 +229,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** ApprovalBody */
-        ApprovalBody: {
-            /**
-             * Change
-             * @description The blocked change id shown in health detail
-             */
-            change?: string | null;
-            /**
-             * By
-             * @description Who approves, when no identity header says it
-             * @default
-             */
-            by?: string;
-            /**
-             * Reason
-             * @default
-             */
-            reason?: string;
-            /**
-             * Confirm Empty
-             * @description Needed to approve a change that empties the sheet
-             * @default false
-             */
-            confirm_empty?: boolean;
-        };
         /** ApprovalNow */
         ApprovalNow: {
             /** Change Id */
@@ -371,16 +346,6 @@ export interface components {
             sheet_id: string;
             /** Leads */
             leads: number;
-        };
-        /**
-         * ErasureBody
-         * @description A person, by email and/or phone in any format (normalised as the sync normalises them).
-         */
-        ErasureBody: {
-            /** Email */
-            email?: string | null;
-            /** Phone */
-            phone?: string | null;
         };
         /** ErasureResult */
         ErasureResult: {
@@ -949,29 +914,6 @@ export interface components {
             started_at: string | null;
         };
         /**
-         * SyncBody
-         * @description ``{"sheet": ID}`` syncs one sheet; ``{"all": true}`` every sheet; ``wait`` (one sheet) waits for it.
-         */
-        SyncBody: {
-            /**
-             * Wait
-             * @description Seconds to wait for a single sheet's sync (200 with its report)
-             * @default 0
-             */
-            wait?: number;
-            /**
-             * Sheet
-             * @description One sheet id (not with all)
-             */
-            sheet?: string;
-            /**
-             * All
-             * @description true: every sheet (not with sheet)
-             * @constant
-             */
-            all?: true;
-        };
-        /**
          * SyncRun
          * @description A manual sync handed to the queue, sheet by sheet.
          */
@@ -1034,6 +976,73 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** ApprovalBody */
+        ApprovalBody: {
+            /**
+             * Change
+             * @description The blocked change id shown in health detail (and in the sync's report)
+             */
+            change: string;
+            /**
+             * By
+             * @description Who approves, when no identity header says it
+             * @default
+             */
+            by?: string;
+            /**
+             * Reason
+             * @default
+             */
+            reason?: string;
+            /**
+             * Confirm Empty
+             * @description Needed to approve a change that empties the sheet
+             * @default false
+             */
+            confirm_empty?: boolean;
+        };
+        /**
+         * ErasureBody
+         * @description A person, by email and/or phone in any format (normalised as the sync normalises them).
+         */
+        ErasureBody: {
+            /** Email */
+            email?: string;
+            /** Phone */
+            phone?: string;
+        } & ({
+            email: string;
+        } | {
+            phone: string;
+        });
+        /**
+         * SyncBody
+         * @description ``{"sheet": ID}`` syncs one sheet; ``{"all": true}`` every sheet; ``wait`` (one sheet) waits for it.
+         */
+        SyncBody: {
+            /**
+             * Wait
+             * @description Seconds to wait for a single sheet's sync (200 with its report); a sync of every sheet answers at once
+             * @default 0
+             */
+            wait?: number;
+            /**
+             * Sheet
+             * @description One sheet id (not with all)
+             */
+            sheet?: string;
+            /**
+             * All
+             * @description true: every sheet (not with sheet)
+             * @constant
+             */
+            all?: true;
+        } & ({
+            sheet: string;
+        } | {
+            /** @constant */
+            all: true;
+        });
     };
     responses: never;
     parameters: never;
@@ -1053,13 +1062,13 @@ export interface operations {
                 /** @description Same as sheet (older name) */
                 sheet_id?: string;
                 page_size?: number;
-                /** @description The continuation of the previous page, unchanged */
+                /** @description The continuation of the previous page, unchanged (an opaque value this API issued) */
                 continuation?: string;
-                /** @description Also leads removed from the sheet (soft-deleted) */
+                /** @description Also leads removed from the sheet (soft-deleted). Default: true with updated_since (deletions are changes), else false */
                 include_deleted?: boolean;
-                /** @description With customer: also leads of sheets no longer configured */
+                /** @description Also leads of sheets no longer configured (a customer's, or every one's) */
                 include_orphaned?: boolean;
-                /** @description Only leads whose changed_at is at or after this */
+                /** @description Only leads whose changed_at is at or after this: writes, soft deletions and restores (deleted leads included unless include_deleted=false) */
                 updated_since?: string;
                 /** @description Lead status, exactly as stored (server-side filter) */
                 status?: string;
@@ -1102,8 +1111,8 @@ export interface operations {
             /** @description LeadsPage */
             200: {
                 headers: {
-                    /** @description Send it back as If-None-Match: 304 when nothing changed */
-                    ETag?: string;
+                    /** @description Send it back as If-None-Match: 304 when nothing changed. A page's ETag covers its items and where its continuation leads */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1113,13 +1122,13 @@ export interface operations {
             /** @description Not modified: the If-None-Match ETag is current */
             304: {
                 headers: {
-                    /** @description Send it back as If-None-Match: 304 when nothing changed */
-                    ETag?: string;
+                    /** @description Send it back as If-None-Match: 304 when nothing changed. A page's ETag covers its items and where its continuation leads */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description The request is not one this route takes: problem.detail says what to change */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1128,14 +1137,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A function key is needed */
+            /** @description A function key is needed (the Functions host answers with an empty body; the local server with a problem document) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description No such sheet, lead or run */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1144,7 +1155,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Storage or a setting is unavailable: problem.detail names it */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1178,8 +1198,8 @@ export interface operations {
             /** @description One lead as stored by the last sync of its sheet. Fields the sheet does not have are null. */
             200: {
                 headers: {
-                    /** @description Send it back as If-None-Match: 304 when nothing changed */
-                    ETag?: string;
+                    /** @description Send it back as If-None-Match: 304 when nothing changed. A page's ETag covers its items and where its continuation leads */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1189,13 +1209,13 @@ export interface operations {
             /** @description Not modified: the If-None-Match ETag is current */
             304: {
                 headers: {
-                    /** @description Send it back as If-None-Match: 304 when nothing changed */
-                    ETag?: string;
+                    /** @description Send it back as If-None-Match: 304 when nothing changed. A page's ETag covers its items and where its continuation leads */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description The request is not one this route takes: problem.detail says what to change */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1204,14 +1224,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A function key is needed */
+            /** @description A function key is needed (the Functions host answers with an empty body; the local server with a problem document) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description No such sheet, lead or run */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1220,7 +1242,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Storage or a setting is unavailable: problem.detail names it */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1241,7 +1272,7 @@ export interface operations {
                 /** @description Only removals recorded at or after this (the previous page's watermark) */
                 since?: string;
                 page_size?: number;
-                /** @description The continuation of the previous page, unchanged */
+                /** @description The continuation of the previous page, unchanged (an opaque value this API issued) */
                 continuation?: string;
                 /** @description The function key (or send it as the x-functions-key header) */
                 code?: string;
@@ -1258,8 +1289,8 @@ export interface operations {
             /** @description Leads deleted for real since a time, for readers that mirror the leads (kept LEAD_SYNC_REMOVALS_DAYS, 30 by default). */
             200: {
                 headers: {
-                    /** @description Send it back as If-None-Match: 304 when nothing changed */
-                    ETag?: string;
+                    /** @description Send it back as If-None-Match: 304 when nothing changed. A page's ETag covers its items and where its continuation leads */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1269,13 +1300,13 @@ export interface operations {
             /** @description Not modified: the If-None-Match ETag is current */
             304: {
                 headers: {
-                    /** @description Send it back as If-None-Match: 304 when nothing changed */
-                    ETag?: string;
+                    /** @description Send it back as If-None-Match: 304 when nothing changed. A page's ETag covers its items and where its continuation leads */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description The request is not one this route takes: problem.detail says what to change */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1284,14 +1315,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A function key is needed */
+            /** @description A function key is needed (the Functions host answers with an empty body; the local server with a problem document) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description No such sheet, lead or run */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1300,7 +1333,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description Gone: what was asked for is no longer kept */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -1309,7 +1342,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Storage or a setting is unavailable: problem.detail names it */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1330,7 +1372,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["SyncBody"];
             };
@@ -1339,6 +1381,8 @@ export interface operations {
             /** @description RunReport */
             200: {
                 headers: {
+                    /** @description Where to follow the run: GET /api/leads/runs/{run} */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1348,13 +1392,15 @@ export interface operations {
             /** @description A manual sync handed to the queue, sheet by sheet. */
             202: {
                 headers: {
+                    /** @description Where to follow the run: GET /api/leads/runs/{run} */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SyncRun"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description The request is not one this route takes: problem.detail says what to change */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1363,14 +1409,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A function key is needed */
+            /** @description A function key is needed (the Functions host answers with an empty body; the local server with a problem document) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description No such sheet, lead or run */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1379,7 +1427,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description The request conflicts with the current state (a sync running, a different blocked change) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1388,7 +1436,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Storage or a setting is unavailable: problem.detail names it */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1423,7 +1480,7 @@ export interface operations {
                     "application/json": components["schemas"]["SyncRun"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description The request is not one this route takes: problem.detail says what to change */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1432,14 +1489,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A function key is needed */
+            /** @description A function key is needed (the Functions host answers with an empty body; the local server with a problem document) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description No such sheet, lead or run */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1448,7 +1507,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Storage or a setting is unavailable: problem.detail names it */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1472,7 +1540,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["ApprovalBody"];
             };
@@ -1487,7 +1555,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApprovalResult"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description The request is not one this route takes: problem.detail says what to change */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1496,14 +1564,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A function key is needed */
+            /** @description A function key is needed (the Functions host answers with an empty body; the local server with a problem document) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description No such sheet, lead or run */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1512,7 +1582,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description The request conflicts with the current state (a sync running, a different blocked change) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1521,7 +1591,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Storage or a setting is unavailable: problem.detail names it */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1547,8 +1626,8 @@ export interface operations {
             /** @description What anyone may know: nothing about customers, sheets or messages. */
             200: {
                 headers: {
-                    /** @description Send it back as If-None-Match: 304 when nothing changed */
-                    ETag?: string;
+                    /** @description Send it back as If-None-Match: 304 when nothing changed. A page's ETag covers its items and where its continuation leads */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1558,11 +1637,20 @@ export interface operations {
             /** @description Not modified: the If-None-Match ETag is current */
             304: {
                 headers: {
-                    /** @description Send it back as If-None-Match: 304 when nothing changed */
-                    ETag?: string;
+                    /** @description Send it back as If-None-Match: 304 when nothing changed. A page's ETag covers its items and where its continuation leads */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description What anyone may know: nothing about customers, sheets or messages. */
             503: {
@@ -1597,8 +1685,8 @@ export interface operations {
             /** @description HealthDetail */
             200: {
                 headers: {
-                    /** @description Send it back as If-None-Match: 304 when nothing changed */
-                    ETag?: string;
+                    /** @description Send it back as If-None-Match: 304 when nothing changed. A page's ETag covers its items and where its continuation leads */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1608,13 +1696,13 @@ export interface operations {
             /** @description Not modified: the If-None-Match ETag is current */
             304: {
                 headers: {
-                    /** @description Send it back as If-None-Match: 304 when nothing changed */
-                    ETag?: string;
+                    /** @description Send it back as If-None-Match: 304 when nothing changed. A page's ETag covers its items and where its continuation leads */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description The request is not one this route takes: problem.detail says what to change */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1623,15 +1711,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A function key is needed */
+            /** @description A function key is needed (the Functions host answers with an empty body; the local server with a problem document) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description No such sheet, lead or run */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1660,7 +1759,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["ErasureBody"];
             };
@@ -1675,7 +1774,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErasureResult"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description The request is not one this route takes: problem.detail says what to change */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1684,14 +1783,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A function key is needed */
+            /** @description A function key is needed (the Functions host answers with an empty body; the local server with a problem document) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Storage or a setting is unavailable: problem.detail names it */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1712,7 +1822,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["ErasureBody"];
             };
@@ -1727,7 +1837,7 @@ export interface operations {
                     "application/json": components["schemas"]["UnsuppressResult"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description The request is not one this route takes: problem.detail says what to change */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1736,14 +1846,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A function key is needed */
+            /** @description A function key is needed (the Functions host answers with an empty body; the local server with a problem document) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Storage or a setting is unavailable: problem.detail names it */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1777,7 +1898,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditPage"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description The request is not one this route takes: problem.detail says what to change */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1786,14 +1907,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A function key is needed */
+            /** @description A function key is needed (the Functions host answers with an empty body; the local server with a problem document) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Storage or a setting is unavailable: problem.detail names it */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1819,8 +1951,8 @@ export interface operations {
             /** @description Reasons */
             200: {
                 headers: {
-                    /** @description Send it back as If-None-Match: 304 when nothing changed */
-                    ETag?: string;
+                    /** @description Send it back as If-None-Match: 304 when nothing changed. A page's ETag covers its items and where its continuation leads */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1830,11 +1962,29 @@ export interface operations {
             /** @description Not modified: the If-None-Match ETag is current */
             304: {
                 headers: {
-                    /** @description Send it back as If-None-Match: 304 when nothing changed */
-                    ETag?: string;
+                    /** @description Send it back as If-None-Match: 304 when nothing changed. A page's ETag covers its items and where its continuation leads */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request is not one this route takes: problem.detail says what to change */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1853,8 +2003,8 @@ export interface operations {
             /** @description The OpenAPI 3.1 document itself. */
             200: {
                 headers: {
-                    /** @description Send it back as If-None-Match: 304 when nothing changed */
-                    ETag?: string;
+                    /** @description Send it back as If-None-Match: 304 when nothing changed. A page's ETag covers its items and where its continuation leads */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1864,11 +2014,29 @@ export interface operations {
             /** @description Not modified: the If-None-Match ETag is current */
             304: {
                 headers: {
-                    /** @description Send it back as If-None-Match: 304 when nothing changed */
-                    ETag?: string;
+                    /** @description Send it back as If-None-Match: 304 when nothing changed. A page's ETag covers its items and where its continuation leads */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request is not one this route takes: problem.detail says what to change */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
