@@ -14,7 +14,7 @@ Every answer is validated against its contract model (``shared.web.document``). 
 import azure.functions as func
 
 from shared.service import get_runtime
-from shared.web import guarded, health_response, ok_cached, parse_health_query, parse_no_params
+from shared.web import guarded, health_response, ok_cached, parse_health_query, parse_no_params, probe_response
 
 bp = func.Blueprint()
 
@@ -23,7 +23,7 @@ bp = func.Blueprint()
 @bp.route(route="leads/health", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 @guarded
 def health(req: func.HttpRequest) -> func.HttpResponse:
-    return health_response(req, "health", get_runtime().health.summary())
+    return probe_response(req, get_runtime().health.summary())
 
 
 @bp.function_name("health_detail")

@@ -475,6 +475,15 @@ def health_response(req: func.HttpRequest, operation_id: str, view: HealthView, 
     return cached_json(req, status, document(operation_id, status, doc), volatile=("checked_at",))
 
 
+def probe_response(req: func.HttpRequest, view: HealthView) -> func.HttpResponse:
+    """
+    The anonymous health probe's answer, the one document not validated here: a probe answers
+    right after a cold start, and validating would load pydantic and the contract for it. Its
+    shape (a few fixed fields, nothing operational) is checked against the contract by the tests.
+    """
+    return cached_json(req, 200 if view.storage_ok else 503, view.doc, volatile=("checked_at",))
+
+
 def sync_started_response(started: SyncStarted) -> func.HttpResponse:
     """202 with the run and where to follow it; 200 with the report when a waited sync finished (both with Location)."""
     location = f"/api/leads/runs/{started.run_id}"

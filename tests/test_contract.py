@@ -453,3 +453,92 @@ def test_the_local_servers_own_errors_are_problem_documents() -> None:
     schema = {"$ref": "#/components/schemas/Problem", "components": openapi()["components"]}
     for body in (_NOT_FOUND, _problem(401, "unauthorized", "Unauthorized", "a function key is needed")):
         jsonschema.Draft202012Validator(schema).validate(json.loads(body))
+
+
+LAZY = r"""
+import json, sys
+import azure.functions as func
+import function_app
+loaded = {"import": "shared.contract" in sys.modules}
+import health_http
+req = func.HttpRequest(method="GET", url="/api/leads/health", params={}, body=b"")
+status = health_http.health.build().get_user_function()(req).status_code
+loaded["health"] = "shared.contract" in sys.modules
+import leads_http
+leads_http.list_leads.build().get_user_function()(func.HttpRequest(method="GET", url="/api/leads", params={"page_size": "0"}, body=b""))
+loaded["leads"] = "shared.contract" in sys.modules
+print(json.dumps({"loaded": loaded, "status": status}))
+"""
+
+
+def test_the_contract_is_loaded_by_the_first_request_that_needs_it() -> None:
+    """
+    Importing function_app and answering the anonymous health probe never load shared.contract
+    (issue 20: it cost 29 ms of every cold start, for lists of parameter names); the first
+    request that parses a query does.
+    """
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    proc = subprocess.run(
+        [sys.executable, "-c", LAZY], cwd=ROOT, env={"PATH": os.environ.get("PATH", "")}, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["loaded"] == {"import": False, "health": False, "leads": True}, out
+    assert out["status"] in (200, 503)
+
+
+def test_a_pages_etag_covers_where_its_continuation_leads(make_settings, store) -> None:
+    """
+    Two reads of one page answer one ETag although each first page's continuation carries its own
+    clock; the same items with another continuation, or none, answer another ETag: a reader whose
+    last page gains a next page gets 200 with it, not a 304 that hides it (issue 18).
+    """
+    import time
+
+    from shared.web import PAGE_VOLATILE, etag_of
+
+    _runtime(make_settings, store).syncs.run(trigger="test", only="bright-dental")
+    params = {"sheet": "bright-dental", "page_size": "2"}
+    first = call("list_leads", params=params)
+    time.sleep(1.1)  # the next walk's watermark (and so its token) differs
+    second = call("list_leads", params=params)
+    assert first[1]["continuation"] and first[1]["continuation"] != second[1]["continuation"]
+    assert first[2]["ETag"] == second[2]["ETag"], "the clock in a token is not a change"
+    assert call("list_leads", params=params, headers={"If-None-Match": first[2]["ETag"]})[0] == 304
+    page = first[1]
+    last = {**page, "continuation": None}
+    assert etag_of(last, PAGE_VOLATILE) != etag_of(page, PAGE_VOLATILE), (
+        "a page that became the last one (or stopped being it) changes its ETag"
+    )
+    elsewhere = call("list_leads", params=params | {"continuation": page["continuation"]})[1]
+    moved = {**page, "continuation": elsewhere["continuation"]}
+    assert elsewhere["continuation"] and etag_of(moved, PAGE_VOLATILE) != etag_of(page, PAGE_VOLATILE)
+
+
+def test_an_incremental_read_learns_that_a_lead_left_its_sheet(make_settings, store, tmp_path) -> None:
+    """
+    A mirror that reads GET /api/leads?updated_since=<watermark> and nothing else sees the lead
+    that left the sheet, marked deleted (issue 18: it needed include_deleted=true, which the
+    README did not ask for); include_deleted=false leaves it out.
+    """
+    from tests.conftest import csv_sheet
+    from tests.helpers import TWENTY_PEOPLE, write_rows
+
+    path = tmp_path / "t.csv"
+    write_rows(path, TWENTY_PEOPLE)
+    rt = Runtime(make_settings(csv_sheet("t", path)), environ={}, store=store)
+    set_runtime(rt)
+    rt.syncs.run(only="t")
+    mark = call("list_leads", params={"sheet": "t", "page_size": "100"})[1]["watermark"]
+    write_rows(path, [row for row in TWENTY_PEOPLE if row[0] != "U7"])
+    assert rt.syncs.run(only="t").sheets[0].deleted == 1
+    changes = call("list_leads", params={"sheet": "t", "updated_since": mark, "page_size": "100"})[1]["items"]
+    gone = [x for x in changes if x["deleted"]]
+    assert len(gone) == 1 and gone[0]["email"] == "u7@example.com"
+    live = call("list_leads", params={"sheet": "t", "updated_since": mark, "include_deleted": "false", "page_size": "100"})[1]["items"]
+    assert not any(x["deleted"] for x in live)
