@@ -207,7 +207,8 @@ def make_server(  # noqa: C901 - the request handler class is defined inside, wi
             self.send_header("Content-Type", mimetype)
             self.send_header("Content-Length", str(len(body)))
             for k, v in (headers or {}).items():
-                if k.lower() not in ("content-type", "content-length"):
+                # CORS headers are the server's business here (_cors), as the platform's on Azure.
+                if k.lower() not in ("content-type", "content-length") and not k.lower().startswith("access-control-"):
                     self.send_header(k, v)
             self._cors()
             self.end_headers()

@@ -14,9 +14,12 @@ Errors are problem details (RFC 9457, ``application/problem+json``): ``type``, `
 ``status``, ``detail`` and a stable ``code``; ``error`` repeats ``detail`` for clients written
 against the first version of the API.
 
-CORS for the dashboard is configured on the platform (``az functionapp cors add``, and
-``host.json`` for the local host), not here: App Service CORS overrides headers set in code. The
-local server adds the same headers from ``LEAD_SYNC_CORS_ORIGINS``.
+CORS for the dashboard: which origins may call is the platform's (infra's ``corsAllowedOrigins``,
+``az functionapp cors add``; ``Host.CORS`` in local.settings.json for Core Tools), and the platform
+answers preflights. The platform has no setting for the response headers a page may read, so
+every answer here says ``Access-Control-Expose-Headers: ETag, Location`` itself (harmless without
+CORS): a dashboard on another origin polls with its ETags and follows a started sync's Location.
+The local server does all of it from ``LEAD_SYNC_CORS_ORIGINS``.
 """
 
 from __future__ import annotations
@@ -85,6 +88,10 @@ STATUS: tuple[tuple[type[LeadSyncError], int, str], ...] = (
 """Error type -> (status, title); the first match wins. Anything else is 500."""
 
 
+EXPOSE = {"Access-Control-Expose-Headers": "ETag, Location"}
+"""On every answer: a page on another (allowed) origin may read these (CORS hides any other)."""
+
+
 def json_response(
     status: int, payload: Mapping[str, Any], headers: Mapping[str, str] | None = None, mimetype: str = "application/json"
 ) -> func.HttpResponse:
@@ -92,7 +99,7 @@ def json_response(
         json.dumps(payload, ensure_ascii=False, default=str),
         status_code=status,
         mimetype=mimetype,
-        headers={"Cache-Control": "no-store", **(headers or {})},
+        headers={"Cache-Control": "no-store", **EXPOSE, **(headers or {})},
     )
 
 
@@ -450,7 +457,7 @@ def cached_json(req: func.HttpRequest, status: int, payload: Mapping[str, Any], 
     etag = etag_of(payload, volatile)
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}  # lead data: no shared cache keeps it
     if status == 200 and _etag_matches(req.headers.get("if-none-match"), etag):
-        return func.HttpResponse(status_code=304, headers=headers)
+        return func.HttpResponse(status_code=304, headers={**EXPOSE, **headers})
     return json_response(status, payload, headers)
 
 
