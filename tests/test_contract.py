@@ -320,6 +320,15 @@ QUERY_ROUTES = {
 CHECKER = jsonschema.Draft202012Validator.FORMAT_CHECKER
 
 
+def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Any:
+    """JSON Schema patterns are ECMA-262: a final ``$`` is the end of the text (Python's also matches before a final newline)."""
+    if isinstance(instance, str) and not re.search(pattern[:-1] + r"\Z" if pattern.endswith("$") else pattern, instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+ECMA = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _ecma_pattern})
+
+
 def _valid_by_document(path: str, params: dict[str, str]) -> bool:
     """
     Whether the document says this query string is valid, read as a generator reads it: a boolean
@@ -327,8 +336,8 @@ def _valid_by_document(path: str, params: dict[str, str]) -> bool:
     """
     declared = {p["name"]: p["schema"] for p in openapi()["paths"][path]["get"]["parameters"] if p["in"] == "query"}
     for name, text in params.items():
-        if name not in declared:
-            return False
+        if name not in declared or text.encode("utf-8", "surrogatepass").decode("utf-8", "replace") != text:
+            return False  # unknown, or text no URL can carry (a lone surrogate: not UTF-8)
         schema = declared[name]
         value: Any = text
         if schema.get("type") == "boolean":
@@ -339,7 +348,7 @@ def _valid_by_document(path: str, params: dict[str, str]) -> bool:
             if not re.fullmatch(r"[+-]?[0-9]+", text):
                 return False
             value = int(text)
-        if not jsonschema.Draft202012Validator(schema, format_checker=CHECKER).is_valid(value):
+        if not ECMA(schema, format_checker=CHECKER).is_valid(value):
             return False
     return True
 
@@ -544,3 +553,42 @@ def test_an_incremental_read_learns_that_a_lead_left_its_sheet(make_settings, st
     assert len(gone) == 1 and gone[0]["email"] == "u7@example.com"
     live = call("list_leads", params={"sheet": "t", "updated_since": mark, "include_deleted": "false", "page_size": "100"})[1]["items"]
     assert not any(x["deleted"] for x in live)
+
+
+BODY_ROUTES = {"SyncBody": "syncNow", "ApprovalBody": "approveChange", "ErasureBody": "erasePerson"}
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 30)
+    | st.floats(allow_nan=False)
+    | st.sampled_from([0.0, 14.0, 2.5])
+    | st.text(max_size=8)
+    | st.sampled_from(["acme-facebook", "d1a2b3", " ", "", "a@b.co", "+44 7911 123456", "x\n", "\ud800"]),
+    lambda c: st.lists(c, max_size=2) | st.dictionaries(st.text(max_size=3), c, max_size=2),
+    max_leaves=4,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(model=st.sampled_from(sorted(BODY_ROUTES)), data=st.data())
+def test_a_body_is_accepted_exactly_when_the_document_says_it_is_valid(model: str, data: st.DataObject) -> None:
+    """
+    Each body model enforces its documented schema and nothing else: types without coercion,
+    ranges, patterns, unknown keys, and the one-of rules (sheet or all; email and/or phone).
+    """
+    import shared.contract as contract
+    from shared.web import body_of
+
+    doc = openapi()
+    schema = {"$ref": f"#/components/schemas/{model}", "components": doc["components"]}
+    names = list(doc["components"]["schemas"][model]["properties"])
+    body = data.draw(st.dictionaries(st.sampled_from([*names, "x"]), JSON_VALUES, max_size=4))
+    raw = json.dumps(body).encode()
+    refusal = ""
+    try:
+        body_of(_req("POST", body=raw), getattr(contract, model))
+    except InvalidRequestError as e:
+        refusal = str(e) or "(no message)"
+    encodable = "\\ud800" not in raw.decode()  # a lone surrogate: no UTF-8 text, refused on every route
+    valid = encodable and ECMA(schema, format_checker=CHECKER).is_valid(body)
+    assert (not refusal) == valid, (model, body, refusal)
