@@ -5,12 +5,14 @@ import azure.functions as func
 from shared.core.redact import redact_all
 from shared.service import get_runtime
 from shared.web import (
+    PAGE_VOLATILE,
     guarded,
     ok,
     ok_cached,
     parse_approval,
     parse_lead_request,
     parse_leads_query,
+    parse_no_params,
     parse_removals_query,
     parse_sync_request,
     route_run_id,
@@ -24,8 +26,8 @@ bp = func.Blueprint()
 @bp.route(route="leads", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 @guarded
 def list_leads(req: func.HttpRequest) -> func.HttpResponse:
-    # The continuation embeds the walk's watermark (a clock): both are left out of the ETag.
-    return ok_cached(req, get_runtime().leads.page(parse_leads_query(req)).to_dict(), volatile=("watermark", "continuation"))
+    # The watermark is a clock, left out of the ETag; the continuation counts by where it leads.
+    return ok_cached(req, "listLeads", get_runtime().leads.page(parse_leads_query(req)).to_dict(), volatile=PAGE_VOLATILE)
 
 
 @bp.function_name("list_removals")
@@ -33,7 +35,7 @@ def list_leads(req: func.HttpRequest) -> func.HttpResponse:
 @guarded
 def list_removals(req: func.HttpRequest) -> func.HttpResponse:
     """Leads erased or purged since ``?since=``: a mirror of the leads deletes them too."""
-    return ok_cached(req, get_runtime().leads.removals(parse_removals_query(req)).to_dict(), volatile=("watermark", "continuation"))
+    return ok_cached(req, "listRemovals", get_runtime().leads.removals(parse_removals_query(req)).to_dict(), volatile=PAGE_VOLATILE)
 
 
 # Literal routes (leads/health, leads/reasons, leads/removals, leads/sync) win over this one: the host's router
@@ -43,7 +45,7 @@ def list_removals(req: func.HttpRequest) -> func.HttpResponse:
 @guarded
 def get_lead(req: func.HttpRequest) -> func.HttpResponse:
     sheet_id, lead_id = parse_lead_request(req)
-    return ok_cached(req, get_runtime().leads.get(sheet_id, lead_id))
+    return ok_cached(req, "getLead", get_runtime().leads.get(sheet_id, lead_id))
 
 
 @bp.function_name("manual_sync")
@@ -58,11 +60,13 @@ def manual_sync(req: func.HttpRequest) -> func.HttpResponse:
 @bp.route(route="leads/runs/{run}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 @guarded
 def sync_run(req: func.HttpRequest) -> func.HttpResponse:
-    return ok(redact_all(get_runtime().syncs.status(route_run_id(req)).to_dict()))
+    run_id = route_run_id(req)
+    parse_no_params(req)
+    return ok("syncRun", redact_all(get_runtime().syncs.status(run_id).to_dict()))
 
 
 @bp.function_name("approve_drop")
 @bp.route(route="leads/sheets/{sheet}/approve", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 @guarded
 def approve_drop(req: func.HttpRequest) -> func.HttpResponse:
-    return ok(redact_all(get_runtime().approvals.approve(parse_approval(req)).to_dict()))
+    return ok("approveChange", redact_all(get_runtime().approvals.approve(parse_approval(req)).to_dict()))

@@ -80,6 +80,10 @@ def _problem(status: int, code: str, title: str, detail: str) -> bytes:
 
 
 _NOT_FOUND = _problem(404, "not_found", "Not found", "no such route")
+CORS_EXPOSE = "ETag, Location"
+"""Response headers a page on another origin may read: the ETag to poll with, the Location of a started sync."""
+CORS_ALLOW_HEADERS = "content-type, x-functions-key, if-none-match"
+"""Request headers a page on another origin may send: a JSON body, the function key, the ETag it has."""
 
 
 def make_server(  # noqa: C901 - the request handler class is defined inside, with the routes it closes over
@@ -103,9 +107,14 @@ def make_server(  # noqa: C901 - the request handler class is defined inside, wi
         protocol_version = "HTTP/1.0"
 
         def _cors(self) -> None:
+            """
+            CORS for a dashboard on another origin: it may read the ETag (to poll with
+            If-None-Match) and the Location of a started sync, as on Azure (infra sets the same).
+            """
             origin = self.headers.get("Origin") if self.headers else None
             if origin and (origin in allowed or "*" in allowed):
                 self.send_header("Access-Control-Allow-Origin", origin if "*" not in allowed else "*")
+                self.send_header("Access-Control-Expose-Headers", CORS_EXPOSE)
                 self.send_header("Vary", "Origin")
 
         def _authorised(self, auth: str, params: dict[str, str]) -> bool:
@@ -154,14 +163,19 @@ def make_server(  # noqa: C901 - the request handler class is defined inside, wi
                 self.send_response(204)
                 self._cors()
                 self.send_header("Access-Control-Allow-Methods", ", ".join(sorted({m for m, _, _, _ in matches})))
-                self.send_header("Access-Control-Allow-Headers", "content-type, x-functions-key")
+                self.send_header("Access-Control-Allow-Headers", CORS_ALLOW_HEADERS)
+                self.send_header("Access-Control-Max-Age", "600")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return None
             hit = next(((mm, fn, auth) for m, mm, fn, auth in matches if m == self.command), None)
             if hit is None:
+                methods = ", ".join(sorted({m for m, _, _, _ in matches}))
                 return self._send(
-                    405, _problem(405, "method_not_allowed", "Method not allowed", "method not allowed"), "application/problem+json"
+                    405,
+                    _problem(405, "method_not_allowed", "Method not allowed", f"this route answers {methods}"),
+                    "application/problem+json",
+                    {"Allow": methods},
                 )
             match, fn, auth = hit
             params = dict(parse_qsl(url.query, keep_blank_values=True))
@@ -193,7 +207,8 @@ def make_server(  # noqa: C901 - the request handler class is defined inside, wi
             self.send_header("Content-Type", mimetype)
             self.send_header("Content-Length", str(len(body)))
             for k, v in (headers or {}).items():
-                if k.lower() not in ("content-type", "content-length"):
+                # CORS headers are the server's business here (_cors), as the platform's on Azure.
+                if k.lower() not in ("content-type", "content-length") and not k.lower().startswith("access-control-"):
                     self.send_header(k, v)
             self._cors()
             self.end_headers()

@@ -3,22 +3,26 @@ The HTTP contract: pydantic models of every request and response, the route regi
 OpenAPI 3.1 document generated from both (served at ``GET /api/openapi.json``).
 
 This module is part of the HTTP edge (like ``shared.web``): it names status codes. The models are
-the single source of the document; handlers still build plain dicts, and the tests validate every
-route's real responses against the generated document, so a handler that drifts from its model
-fails there.
+the single source of each route's shapes: ``shared.web`` parses query strings and bodies with the
+query and body models (unknown names, types, ranges, patterns and the one-of rules of bodies are
+theirs), and answers by validating the use case's document against the response model, so a
+route has nothing besides its models that could drift from the document.
 
 Adding a route: append a ``Route`` to ``ROUTES`` (path, method, operation id, auth, query model,
-body model, response models by status). Models are built at import (cheap); the document is
-generated on first use and cached (``openapi``), so importing ``function_app`` stays fast.
+body model, response models by status, headers). The document is generated on first use and
+cached (``openapi``). ``shared.web`` and the triggers import this module (and pydantic) only when a
+request needs it, so importing ``function_app`` stays fast and a health probe never loads it.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
 from .core.models import CANONICAL_FIELDS
 from .core.reasons import ReasonCode
@@ -35,12 +39,97 @@ DateOrTimestamp = Annotated[
     ),
 ]
 SHEET_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+LEAD_ID_PATTERN = r"^[^/\\#?\x00-\x1f\x7f]+$"
+"""A lead id as this API serves them: no path separators, query or fragment marks, or control characters."""
 SheetId = Annotated[str, Field(pattern=SHEET_PATTERN)]
 SyncStatus = Literal["SUCCESS", "WARNING", "ERROR"]
 
 
 class Closed(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+# query parameter types: a query string carries text, and each type says which text it accepts
+# (exactly what its JSON schema says: a generator or a client can rely on the document alone)
+
+
+def _query_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise ValueError("must be true or false")
+
+
+def _query_int(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]{1,12}", value):
+        return int(value)
+    raise ValueError("must be a whole number")
+
+
+EARLIEST = datetime(1601, 1, 1, tzinfo=UTC)
+"""Table Storage holds Edm.DateTime from 1601-01-01: an earlier time filters as this one."""
+_DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2}))?")
+TIME_MESSAGE = "must be an RFC 3339 date-time with its offset (2026-11-29T10:00:00Z) or a date (2026-11-29, midnight UTC)"
+
+
+def parse_query_time(value: Any) -> Any:
+    """
+    An RFC 3339 date-time (``Z`` or an offset) or a full date (midnight UTC) as an aware UTC
+    datetime. Times outside Table Storage's range filter as its ends: nothing is stored before
+    1601 or after 9999, so "since 1500" means "since ever" and is answered, not refused.
+    """
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _DATE_TIME.fullmatch(value):
+        raise ValueError(TIME_MESSAGE)
+    text = value.upper().replace("Z", "+00:00")
+    if "." in text:  # fromisoformat takes at most 6 digits of a fraction
+        head, _, rest = text.partition(".")
+        digits = re.match(r"[0-9]+", rest)
+        assert digits is not None
+        text = head + "." + (digits.group(0) + "000000")[:6] + rest[digits.end() :]
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(TIME_MESSAGE) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    try:
+        when = when.astimezone(UTC)
+    except OverflowError:
+        return datetime.max.replace(tzinfo=UTC)
+    return max(when, EARLIEST)
+
+
+def _json_integer(value: Any) -> Any:
+    """JSON Schema's integer: 14.0 is one (a number with no fraction), true is not."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]
+QueryBool = Annotated[bool, BeforeValidator(_query_bool), WithJsonSchema({"type": "boolean"})]
+QueryInt = Annotated[int, BeforeValidator(_query_int)]
+QueryTime = Annotated[
+    datetime,
+    BeforeValidator(parse_query_time),
+    WithJsonSchema({"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}]}),
+]
+QueryText = Annotated[str, Field(min_length=1, max_length=512)]
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+NotBlank = Annotated[str, AfterValidator(_not_blank), Field(json_schema_extra={"pattern": r"\S"})]
+"""Text with something besides white space (the pattern is read as Python reads ``\\s``, like ``str.strip``)."""
 
 
 # errors
@@ -130,40 +219,67 @@ SortKey = Literal[
 
 
 class LeadsQueryParams(Closed):
-    """Query parameters of ``GET /api/leads`` (at least one of customer or sheet)."""
+    """
+    Query parameters of ``GET /api/leads``. Without customer or sheet: every configured sheet.
 
-    customer: str | None = Field(default=None, max_length=200, description="Leads of this customer's sheets")
+    With ``updated_since`` (an incremental read) soft-deleted leads are served too, as changes
+    marked ``deleted``, unless ``include_deleted=false`` says otherwise: a mirror learns that a
+    lead left its sheet from the same read that tells it what changed.
+    """
+
+    customer: str | None = Field(default=None, min_length=1, max_length=200, description="Leads of this customer's sheets")
     sheet: SheetId | None = Field(default=None, description="Leads of one sheet")
     sheet_id: SheetId | None = Field(default=None, description="Same as sheet (older name)")
-    page_size: int = Field(default=100, ge=1, le=1000)
-    continuation: str | None = Field(default=None, max_length=4096, description="The continuation of the previous page, unchanged")
-    include_deleted: bool = Field(default=False, description="Also leads removed from the sheet (soft-deleted)")
-    include_orphaned: bool = Field(default=False, description="With customer: also leads of sheets no longer configured")
-    updated_since: Timestamp | None = Field(default=None, description="Only leads whose changed_at is at or after this")
-    status: str | None = Field(default=None, max_length=512, description="Lead status, exactly as stored (server-side filter)")
-    source: str | None = Field(default=None, max_length=512, description="Lead source, exactly as stored (server-side filter)")
-    campaign: str | None = Field(default=None, max_length=512, description="Campaign, exactly as stored (server-side filter)")
-    created_from: Timestamp | None = Field(default=None, description="created_at at or after (a date-only created_at is midnight UTC)")
-    created_to: Timestamp | None = Field(default=None, description="created_at before")
-    updated_from: Timestamp | None = Field(default=None, description="updated_at at or after (server-side filter)")
-    updated_to: Timestamp | None = Field(default=None, description="updated_at before (server-side filter)")
-    has_invalid: bool | None = Field(default=None, description="Only leads with (true) or without (false) invalid values")
-    duplicate: bool | None = Field(default=None, description="Only duplicates of another lead (true) or only first occurrences (false)")
-    deleted: bool | None = Field(default=None, description="Only deleted (true) or only live (false) leads; true implies include_deleted")
-    q: str | None = Field(
+    page_size: QueryInt = Field(default=100, ge=1, le=1000)
+    continuation: str | None = Field(
         default=None,
         min_length=1,
+        max_length=4096,
+        description="The continuation of the previous page, unchanged (an opaque value this API issued)",
+        json_schema_extra={"format": "continuation"},
+    )
+    include_deleted: QueryBool | None = Field(
+        default=None,
+        description="Also leads removed from the sheet (soft-deleted). Default: true with updated_since (deletions are changes), else false",
+    )
+    include_orphaned: QueryBool = Field(
+        default=False, description="Also leads of sheets no longer configured (a customer's, or every one's)"
+    )
+    updated_since: QueryTime | None = Field(
+        default=None,
+        description="Only leads whose changed_at is at or after this: writes, soft deletions and restores (deleted leads included unless include_deleted=false)",
+    )
+    status: QueryText | None = Field(default=None, description="Lead status, exactly as stored (server-side filter)")
+    source: QueryText | None = Field(default=None, description="Lead source, exactly as stored (server-side filter)")
+    campaign: QueryText | None = Field(default=None, description="Campaign, exactly as stored (server-side filter)")
+    created_from: QueryTime | None = Field(default=None, description="created_at at or after (a date-only created_at is midnight UTC)")
+    created_to: QueryTime | None = Field(default=None, description="created_at before")
+    updated_from: QueryTime | None = Field(default=None, description="updated_at at or after (server-side filter)")
+    updated_to: QueryTime | None = Field(default=None, description="updated_at before (server-side filter)")
+    has_invalid: QueryBool | None = Field(default=None, description="Only leads with (true) or without (false) invalid values")
+    duplicate: QueryBool | None = Field(
+        default=None, description="Only duplicates of another lead (true) or only first occurrences (false)"
+    )
+    deleted: QueryBool | None = Field(
+        default=None, description="Only deleted (true) or only live (false) leads; true implies include_deleted"
+    )
+    q: NotBlank | None = Field(
+        default=None,
         max_length=200,
         description="Search name, email, company (case- and accent-insensitive substring) and phone (any format, normalised as the sync does)",
     )
     sort: SortKey | None = Field(default=None, description="Order by a field; '-' for descending. Ties break on sheet and id")
-    count: bool = Field(default=False, description="Also return total, the number of matching leads")
+    count: QueryBool = Field(default=False, description="Also return total, the number of matching leads")
 
 
 class LeadParams(Closed):
     """Query parameters of ``GET /api/leads/{id}``."""
 
     sheet: SheetId = Field(description="The lead's sheet")
+
+
+class NoParams(Closed):
+    """A route that takes no query parameters (a typo is refused, not ignored)."""
 
 
 class Removal(Closed):
@@ -194,13 +310,19 @@ class RemovalsPage(Closed):
 
 
 class RemovalsParams(Closed):
-    """Query parameters of ``GET /api/leads/removals`` (at least one of customer or sheet)."""
+    """Query parameters of ``GET /api/leads/removals``. Without customer or sheet: every sheet's."""
 
-    customer: str | None = Field(default=None, max_length=200, description="Removals of this customer's sheets")
+    customer: str | None = Field(default=None, min_length=1, max_length=200, description="Removals of this customer's sheets")
     sheet: SheetId | None = Field(default=None, description="Removals of one sheet")
-    since: Timestamp | None = Field(default=None, description="Only removals recorded at or after this (the previous page's watermark)")
-    page_size: int = Field(default=100, ge=1, le=1000)
-    continuation: str | None = Field(default=None, max_length=4096, description="The continuation of the previous page, unchanged")
+    since: QueryTime | None = Field(default=None, description="Only removals recorded at or after this (the previous page's watermark)")
+    page_size: QueryInt = Field(default=100, ge=1, le=1000)
+    continuation: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=4096,
+        description="The continuation of the previous page, unchanged (an opaque value this API issued)",
+        json_schema_extra={"format": "continuation"},
+    )
 
 
 # reasons
@@ -332,7 +454,7 @@ class HealthDetail(Closed):
 
 class HealthParams(Closed):
     sheet: SheetId | None = Field(default=None, description="One sheet, with up to 50 runs from its history")
-    runs: int = Field(default=5, ge=0, le=50, description="Recent runs per sheet")
+    runs: QueryInt = Field(default=5, ge=0, le=50, description="Recent runs per sheet")
 
 
 # sync and approval
@@ -341,9 +463,30 @@ class HealthParams(Closed):
 class SyncBody(Closed):
     """``{"sheet": ID}`` syncs one sheet; ``{"all": true}`` every sheet; ``wait`` (one sheet) waits for it."""
 
-    wait: int = Field(default=0, ge=0, le=20, description="Seconds to wait for a single sheet's sync (200 with its report)")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["sheet"], "properties": {"sheet": {"type": "string"}}},
+                {"required": ["all"], "properties": {"all": {"const": True}}},
+            ]
+        },
+    )
+
+    wait: JsonInt = Field(
+        default=0,
+        ge=0,
+        le=20,
+        description="Seconds to wait for a single sheet's sync (200 with its report); a sync of every sheet answers at once",
+    )
     sheet: SheetId = Field(default=None, description="One sheet id (not with all)")  # type: ignore[assignment]
     all: Literal[True] = Field(default=None, description="true: every sheet (not with sheet)")  # type: ignore[arg-type]
+
+    @model_validator(mode="after")
+    def _one_of(self) -> SyncBody:
+        if (self.sheet is None) == (self.all is None):
+            raise ValueError('give {"sheet": ID} for one sheet or {"all": true} for every sheet, not both')
+        return self
 
 
 class SheetReport(Closed):
@@ -409,7 +552,7 @@ class SyncRun(Closed):
 
 
 class ApprovalBody(Closed):
-    change: str | None = Field(default=None, description="The blocked change id shown in health detail")
+    change: str = Field(pattern=SHEET_PATTERN, description="The blocked change id shown in health detail (and in the sync's report)")
     by: str = Field(default="", max_length=200, description="Who approves, when no identity header says it")
     reason: str = Field(default="", max_length=1000)
     confirm_empty: bool = Field(default=False, description="Needed to approve a change that empties the sheet")
@@ -429,8 +572,29 @@ class ApprovalResult(Closed):
 class ErasureBody(Closed):
     """A person, by email and/or phone in any format (normalised as the sync normalises them)."""
 
-    email: str | None = Field(default=None, max_length=320)
-    phone: str | None = Field(default=None, max_length=320)
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            # allOf around anyOf: generated TypeScript reads it as "these keys, and at least one of them".
+            "allOf": [
+                {
+                    "anyOf": [
+                        {"required": ["email"], "properties": {"email": {"type": "string"}}},
+                        {"required": ["phone"], "properties": {"phone": {"type": "string"}}},
+                    ]
+                }
+            ]
+        },
+    )
+
+    email: NotBlank = Field(default=None, max_length=320)  # type: ignore[assignment]
+    phone: NotBlank = Field(default=None, max_length=320)  # type: ignore[assignment]
+
+    @model_validator(mode="after")
+    def _any_of(self) -> ErasureBody:
+        if self.email is None and self.phone is None:
+            raise ValueError('give the person\'s "email" and/or "phone"')
+        return self
 
 
 class ErasedSheet(Closed):
@@ -483,9 +647,13 @@ class OpenApiDocument(BaseModel):
 # routes
 
 
+LOCATION = "Location"
+ETAG = "ETag"
+
+
 @dataclass(frozen=True)
 class Route:
-    """One HTTP route of the API: what the document says of it."""
+    """One HTTP route of the API: what the document says of it, and what ``shared.web`` parses with."""
 
     method: str
     path: str
@@ -493,11 +661,15 @@ class Route:
     summary: str
     auth: Literal["anonymous", "function"]
     responses: dict[int, type[BaseModel]]
-    query: type[BaseModel] | None = None
+    """Status -> document model (a 304 is added for ``etag`` routes; 500 and 401 for every route that can answer them)."""
+    query: type[BaseModel] | None = NoParams
+    """The query model: unknown names are refused with 400. None: the route ignores its query string (health probes)."""
     body: type[BaseModel] | None = None
     path_params: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     """name -> (description, JSON schema)"""
     etag: bool = False
+    headers: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    """Status -> response headers always sent besides the ETag (Location)."""
     tags: tuple[str, ...] = ()
 
 
@@ -506,7 +678,7 @@ ROUTES: list[Route] = [
         "get",
         "/api/leads",
         "listLeads",
-        "A page of leads of a customer or a sheet, filtered, searched and sorted",
+        "A page of leads of a customer, a sheet or every sheet, filtered, searched and sorted",
         "function",
         {200: LeadsPage, 400: Problem, 404: Problem, 503: Problem},
         query=LeadsQueryParams,
@@ -521,7 +693,9 @@ ROUTES: list[Route] = [
         "function",
         {200: Lead, 400: Problem, 404: Problem, 503: Problem},
         query=LeadParams,
-        path_params={"id": ("The lead id (from GET /api/leads)", {"type": "string", "minLength": 1, "maxLength": 512})},
+        path_params={
+            "id": ("The lead id (from GET /api/leads)", {"type": "string", "minLength": 1, "maxLength": 512, "pattern": LEAD_ID_PATTERN})
+        },
         etag=True,
         tags=("leads",),
     ),
@@ -544,6 +718,7 @@ ROUTES: list[Route] = [
         "function",
         {200: RunReport, 202: SyncRun, 400: Problem, 404: Problem, 409: Problem, 503: Problem},
         body=SyncBody,
+        headers={200: (LOCATION,), 202: (LOCATION,)},
         tags=("sync",),
     ),
     Route(
@@ -553,7 +728,7 @@ ROUTES: list[Route] = [
         "A manual sync's progress, sheet by sheet",
         "function",
         {200: SyncRun, 400: Problem, 404: Problem, 503: Problem},
-        path_params={"run": ("The run id that POST /api/leads/sync answered", {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"})},
+        path_params={"run": ("The run id that POST /api/leads/sync answered", {"type": "string", "pattern": SHEET_PATTERN})},
         tags=("sync",),
     ),
     Route(
@@ -571,9 +746,10 @@ ROUTES: list[Route] = [
         "get",
         "/api/leads/health",
         "health",
-        "Overall sync health (anonymous; nothing operational)",
+        "Overall sync health (anonymous; nothing operational; the query string is ignored)",
         "anonymous",
         {200: HealthSummary, 503: HealthSummary},
+        query=None,
         etag=True,
         tags=("health",),
     ),
@@ -624,7 +800,7 @@ ROUTES: list[Route] = [
         "reasons",
         "The reason codes of health and run reports: status, meaning and what to do",
         "anonymous",
-        {200: Reasons},
+        {200: Reasons, 400: Problem},
         etag=True,
         tags=("meta",),
     ),
@@ -634,37 +810,52 @@ ROUTES: list[Route] = [
         "openapi",
         "This document",
         "anonymous",
-        {200: OpenApiDocument},
+        {200: OpenApiDocument, 400: Problem},
         etag=True,
         tags=("meta",),
     ),
 ]
 
-ETAG_HEADERS = {
-    "ETag": {"description": "Send it back as If-None-Match: 304 when nothing changed", "schema": {"type": "string"}},
+ROUTE_BY_ID = {r.operation_id: r for r in ROUTES}
+
+HEADERS: dict[str, dict[str, Any]] = {
+    ETAG: {
+        "description": "Send it back as If-None-Match: 304 when nothing changed. A page's ETag covers its items and where its continuation leads",
+        "required": True,
+        "schema": {"type": "string"},
+    },
+    LOCATION: {"description": "Where to follow the run: GET /api/leads/runs/{run}", "required": True, "schema": {"type": "string"}},
 }
 
 
-def _parameters(route: Route, schemas: dict[str, Any]) -> list[dict[str, Any]]:
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    out: list[dict[str, Any]] = []
+    for name, prop in schema.get("properties", {}).items():
+        prop = dict(prop)
+        text = prop.pop("description", None)
+        prop.pop("title", None)
+        if "anyOf" in prop and any(
+            k.get("type") == "null" for k in prop["anyOf"]
+        ):  # X | None: a query parameter is absent rather than null
+            kinds = [k for k in prop["anyOf"] if k.get("type") != "null"]
+            prop = {**{k: v for k, v in prop.items() if k != "anyOf"}, **(kinds[0] if len(kinds) == 1 else {"anyOf": kinds})}
+        if prop.get("default", 0) is None:
+            prop.pop("default")
+        param = {"name": name, "in": "query", "required": name in schema.get("required", []), "schema": prop}
+        if text:
+            param["description"] = text
+        out.append(param)
+    return out
+
+
+def _parameters(route: Route) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True, "description": text, "schema": schema}
         for name, (text, schema) in route.path_params.items()
     ]
     if route.query is not None:
-        schema = route.query.model_json_schema(ref_template="#/components/schemas/{model}")
-        for name, prop in schema.get("properties", {}).items():
-            prop = dict(prop)
-            text = prop.pop("description", None)
-            prop.pop("title", None)
-            if "anyOf" in prop:  # X | None: a query parameter is absent rather than null
-                kinds = [k for k in prop["anyOf"] if k.get("type") != "null"]
-                prop = {**{k: v for k, v in prop.items() if k != "anyOf"}, **(kinds[0] if len(kinds) == 1 else {"anyOf": kinds})}
-                if prop.get("default", 0) is None:
-                    prop.pop("default")
-            param = {"name": name, "in": "query", "required": name in schema.get("required", []), "schema": prop}
-            if text:
-                param["description"] = text
-            out.append(param)
+        out += _query_parameters(route.query)
     if route.auth == "function":
         out.append(
             {
@@ -701,43 +892,68 @@ def _ref(model: type[BaseModel]) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
+def _response(route: Route, status: int, model: type[BaseModel] | None, description: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {"description": description}
+    if model is not None:
+        kind = "application/problem+json" if model is Problem else "application/json"
+        entry["content"] = {kind: {"schema": _ref(model)}}
+    names = ((ETAG,) if route.etag and status in (200, 304) else ()) + route.headers.get(status, ())
+    if names:
+        entry["headers"] = {name: HEADERS[name] for name in names}
+    return entry
+
+
+ERROR_TEXT = {
+    400: "The request is not one this route takes: problem.detail says what to change",
+    401: "A function key is needed (the Functions host answers with an empty body; the local server with a problem document)",
+    404: "No such sheet, lead or run",
+    409: "The request conflicts with the current state (a sync running, a different blocked change)",
+    410: "Gone: what was asked for is no longer kept",
+    500: "An unexpected error: quote problem.error_id to support",
+    503: "Storage or a setting is unavailable: problem.detail names it",
+}
+
+
 @functools.cache
 def openapi() -> dict[str, Any]:
     """The OpenAPI 3.1 document of ``ROUTES`` (built once per process)."""
     from pydantic.json_schema import models_json_schema
 
-    models: set[type[BaseModel]] = set()
+    models: set[type[BaseModel]] = {Problem}
     for r in ROUTES:
         models.update(r.responses.values())
-        if r.body is not None:
-            models.add(r.body)
     _, defs = models_json_schema(
         [(m, "serialization") for m in sorted(models, key=lambda m: m.__name__)], ref_template="#/components/schemas/{model}"
     )
-    schemas: dict[str, Any] = _without_null_defaults(dict(defs.get("$defs", {})))
+    bodies = [r.body for r in ROUTES if r.body is not None]
+    _, body_defs = models_json_schema(
+        [(m, "validation") for m in sorted(set(bodies), key=lambda m: m.__name__)], ref_template="#/components/schemas/{model}"
+    )
+    schemas: dict[str, Any] = _without_null_defaults(dict(defs.get("$defs", {})) | dict(body_defs.get("$defs", {})))
     paths: dict[str, Any] = {}
     for r in ROUTES:
         op: dict[str, Any] = {"operationId": r.operation_id, "summary": r.summary, "tags": list(r.tags)}
-        params = _parameters(r, schemas)
+        params = _parameters(r)
         if params:
             op["parameters"] = params
         if r.body is not None:
-            op["requestBody"] = {"required": False, "content": {"application/json": {"schema": _ref(r.body)}}}
+            op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(r.body)}}}
         responses: dict[str, Any] = {}
-        for status, model in sorted(r.responses.items()):
-            kind = "application/problem+json" if model is Problem else "application/json"
-            entry: dict[str, Any] = {"description": model.__doc__.strip().splitlines()[0] if model.__doc__ else model.__name__}
-            entry["content"] = {kind: {"schema": _ref(model)}}
-            if r.etag and status == 200:
-                entry["headers"] = ETAG_HEADERS
-            responses[str(status)] = entry
-        if r.etag:
-            responses["304"] = {"description": "Not modified: the If-None-Match ETag is current", "headers": ETAG_HEADERS}
+        answers: dict[int, type[BaseModel] | None] = dict(r.responses)
+        answers[500] = Problem
         if r.auth == "function":
-            op["security"] = [{"functionKey": []}, {"functionKeyQuery": []}]
-            responses["401"] = {"description": "A function key is needed"}
-        else:
-            op["security"] = []
+            answers[401] = Problem
+        if r.etag:
+            answers[304] = None
+        for status, model in sorted(answers.items()):
+            if status == 304:
+                text = "Not modified: the If-None-Match ETag is current"
+            elif model is Problem:
+                text = ERROR_TEXT.get(status, model.__name__)
+            else:
+                text = model.__doc__.strip().splitlines()[0] if model and model.__doc__ else (model.__name__ if model else "")
+            responses[str(status)] = _response(r, status, model, text)
+        op["security"] = [{"functionKey": []}, {"functionKeyQuery": []}] if r.auth == "function" else []
         op["responses"] = responses
         paths.setdefault(r.path, {})[r.method] = op
     return {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 from shared.core.state import Approval
 
@@ -50,3 +51,25 @@ def service_account_info() -> dict:
         "client_id": "1",
         "token_uri": TOKEN_URL,
     }
+
+
+def compile_typescript_client(out: Path) -> Path:
+    """
+    clients/typescript compiled to ES modules in ``out`` (tsc, no bundler), runnable by node
+    (``out/node_modules`` links the repository's) and by a browser (import ``openapi-fetch`` via an
+    import map). Returns the path of client.js.
+    """
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    tsc = subprocess.run(
+        [str(root / "node_modules/.bin/tsc"), "-p", str(root / "clients/typescript"), "--noEmit", "false", "--outDir", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert tsc.returncode == 0, tsc.stdout[-3000:]
+    (out / "package.json").write_text('{"type": "module"}\n')
+    if not (out / "node_modules").exists():
+        (out / "node_modules").symlink_to(root / "node_modules")
+    return out / "client.js"

@@ -131,16 +131,19 @@ def test_local_server_dispatches_to_registered_functions(make_settings, store) -
         status, headers, body = _get(root + "/leads?sheet=bright-dental&page_size=2", headers={"Origin": "http://localhost:3000"})
         assert status == 200 and json.loads(body)["count"] == 2
         assert headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
-        status, headers, _ = _get(root + "/leads", headers={"Origin": "http://evil.example"})
+        assert headers["Access-Control-Expose-Headers"] == "ETag, Location", "a dashboard reads the ETag and a sync's Location"
+        status, headers, _ = _get(root + "/leads?page_size=0", headers={"Origin": "http://evil.example"})
         assert status == 400 and "Access-Control-Allow-Origin" not in headers
         status, _, body = _get(root + "/leads/health")
         assert status == 200 and json.loads(body)["status"] in ("SUCCESS", "WARNING")
-        status, _, _ = _get(root + "/leads/sheets/bright-dental/approve", "POST")
+        status, _, _ = _get(root + "/leads/sheets/bright-dental/approve", "POST", b'{"change": "d1"}')
         assert status == 409
-        assert _get(root + "/leads/health", "POST")[0] == 405
+        status, headers, _ = _get(root + "/leads/health", "POST")
+        assert status == 405 and headers["Allow"] == "GET", "a 405 says which methods the route answers"
         assert _get(root + "/nothing")[0] == 404
         status, headers, _ = _get(root + "/leads", "OPTIONS", headers={"Origin": "http://localhost:3000"})
         assert status == 204 and "GET" in headers["Access-Control-Allow-Methods"]
+        assert "if-none-match" in headers["Access-Control-Allow-Headers"] and "x-functions-key" in headers["Access-Control-Allow-Headers"]
     finally:
         server.shutdown()
         server.server_close()

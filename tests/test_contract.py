@@ -7,6 +7,7 @@ ETags) behave as documented, against Azurite with the samples synced.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,13 +19,14 @@ from hypothesis import strategies as st
 from openapi_spec_validator import validate
 
 from shared.config import SheetConfig, load_settings
-from shared.contract import ROUTES, openapi, response_schema
+from shared.contract import ROUTES, LeadsQueryParams, openapi, response_schema
 from shared.core.reasons import ReasonCode
 from shared.errors import InvalidRequestError
 from shared.service import Runtime, set_runtime
-from shared.web import LEADS_PARAMS, parse_leads_query
+from shared.web import parse_leads_query
 from tests.conftest import SAMPLES
 
+LEADS_PARAMS = (*LeadsQueryParams.model_fields, "code")
 PATHS = {
     "list_leads": ("/api/leads", "get"),
     "get_lead": ("/api/leads/{id}", "get"),
@@ -69,6 +71,8 @@ def call(name: str, method: str = "GET", params=None, body: bytes = b"", route_p
     assert str(resp.status_code) in documented, (name, resp.status_code, resp.get_body()[:300])
     seen.add((path, verb, resp.status_code))
     hdrs = dict(resp.headers)
+    # A dashboard on another origin may read the ETag and Location of every answer (the platform's CORS cannot say so).
+    assert hdrs.get("Access-Control-Expose-Headers") == "ETag, Location", (name, hdrs)
     if resp.status_code == 304:
         assert resp.get_body() == b"" and hdrs.get("ETag")
         return 304, None, hdrs
@@ -167,8 +171,9 @@ def test_every_route_answers_as_the_document_says(make_settings, store) -> None:
     assert status == 200 and one["id"] == lead["id"]
     assert call("get_lead", params={"sheet": lead["sheet_id"]}, route_params={"id": "nope"})[0] == 404
     assert call("get_lead", route_params={"id": lead["id"]})[0] == 400
-    assert call("approve_drop", "POST", route_params={"sheet": "bright-dental"}, body=b"{}")[0] == 409
-    assert call("approve_drop", "POST", route_params={"sheet": "nope"}, body=b"{}")[0] == 404
+    assert call("approve_drop", "POST", route_params={"sheet": "bright-dental"}, body=b'{"change": "d1"}')[0] == 409
+    assert call("approve_drop", "POST", route_params={"sheet": "bright-dental"}, body=b"{}")[0] == 400
+    assert call("approve_drop", "POST", route_params={"sheet": "nope"}, body=b'{"change": "d1"}')[0] == 404
     assert call("approve_drop", "POST", route_params={"sheet": "bright-dental"}, body=b'{"x": 1}')[0] == 400
     status, erased, _ = call("erase_person", "POST", body=b'{"email": "Melanie.Dubois@Example.fr"}')
     assert status == 200 and erased["erased"] >= 1 and erased["identifiers"] == ["email"]
@@ -180,7 +185,7 @@ def test_every_route_answers_as_the_document_says(make_settings, store) -> None:
     later = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
     assert call("list_removals", params={"customer": "Bright Dental", "since": later})[1]["count"] == 0
     assert call("list_removals", params={"sheet": "nope"})[0] == 404
-    assert call("list_removals", params={})[0] == 400
+    assert call("list_removals", params={})[0] == 200, "no customer or sheet: every sheet's removals"
     assert call("list_removals", params={"customer": "x", "since": "yesterday"})[0] == 400
     assert call("unsuppress_person", "POST", body=b'{"email": "melanie.dubois@example.fr"}')[0] == 200
     status, audit, _ = call("audit_trail", params={"page_size": "5"})
@@ -305,26 +310,112 @@ def test_etags_answer_304_when_nothing_changed(make_settings, store) -> None:
     assert call("get_lead", params={"sheet": "bright-dental"}, route_params={"id": lead["id"]}, headers={"If-None-Match": strong})[0] == 200
 
 
-@settings(max_examples=150, deadline=None)
-@given(
-    st.dictionaries(
-        st.sampled_from([*LEADS_PARAMS, "x"]),
-        st.one_of(
-            st.text(max_size=40),
-            st.sampled_from(["true", "false", "-created_at", "name", "2026-01-01T00:00:00Z", "0001-01-01", "1000", "Acme Roofing"]),
-        ),
-        max_size=6,
-    )
+QUERY_ROUTES = {
+    "list_leads": ("/api/leads", "parse_leads_query"),
+    "list_removals": ("/api/leads/removals", "parse_removals_query"),
+    "health_detail": ("/api/leads/health/detail", "parse_health_query"),
+    "audit_trail": ("/api/leads/audit", "parse_audit_query"),
+    "reasons": ("/api/leads/reasons", "parse_no_params"),
+}
+CHECKER = jsonschema.Draft202012Validator.FORMAT_CHECKER
+
+
+def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Any:
+    """JSON Schema patterns are ECMA-262: a final ``$`` is the end of the text (Python's also matches before a final newline)."""
+    if isinstance(instance, str) and not re.search(pattern[:-1] + r"\Z" if pattern.endswith("$") else pattern, instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+ECMA = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _ecma_pattern})
+
+
+def _valid_by_document(path: str, params: dict[str, str]) -> bool:
+    """
+    Whether the document says this query string is valid, read as a generator reads it: a boolean
+    is ``true``/``false``, an integer its digits, a string is checked against its schema and formats.
+    """
+    declared = {p["name"]: p["schema"] for p in openapi()["paths"][path]["get"]["parameters"] if p["in"] == "query"}
+    for name, text in params.items():
+        if name not in declared or text.encode("utf-8", "surrogatepass").decode("utf-8", "replace") != text:
+            return False  # unknown, or text no URL can carry (a lone surrogate: not UTF-8)
+        schema = declared[name]
+        value: Any = text
+        if schema.get("type") == "boolean":
+            if text not in ("true", "false"):
+                return False
+            value = text == "true"
+        elif schema.get("type") == "integer":
+            if not re.fullmatch(r"[+-]?[0-9]+", text):
+                return False
+            value = int(text)
+        if not ECMA(schema, format_checker=CHECKER).is_valid(value):
+            return False
+    return True
+
+
+VALUES = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(
+        [
+            "true",
+            "false",
+            "True",
+            "1",
+            "0",
+            "",
+            " ",
+            "-created_at",
+            "name",
+            "2026-01-01T00:00:00Z",
+            "2026-01-01T00:00:00",
+            "2026-02-30",
+            "2026-01-01",
+            "0001-01-01T00:00:00+14:00",
+            "9999-12-31T23:59:59-14:00",
+            "1000",
+            "+5",
+            "5.0",
+            "50",
+            "51",
+            "Acme Roofing",
+            "acme\n",
+            "acme-facebook",
+            "a" * 65,
+            "\ud800",
+            "s.e30",
+            " x ",
+        ]
+    ),
 )
-def test_parsing_leads_queries_never_crashes(params: dict[str, str]) -> None:
-    """Any query string parses into a LeadsQuery or raises InvalidRequestError (a 400 naming the fix)."""
+
+
+@settings(max_examples=400, deadline=None)
+@given(route=st.sampled_from(sorted(QUERY_ROUTES)), data=st.data())
+def test_a_query_string_is_accepted_exactly_when_the_document_says_it_is_valid(route: str, data: st.DataObject) -> None:
+    """
+    The server enforces the document and nothing else: a query string that the document's
+    parameters accept parses, and one they refuse is a 400 naming the fix (never a crash).
+    """
+    import shared.web as web
+
+    path, parser = QUERY_ROUTES[route]
+    names = [p["name"] for p in openapi()["paths"][path]["get"]["parameters"] if p["in"] == "query" and p["name"] != "code"]
+    params = data.draw(st.dictionaries(st.sampled_from([*names, "x", "Sheet"]), VALUES, max_size=5))
+    refusal = ""
     try:
-        q = parse_leads_query(_req("GET", params))
+        getattr(web, parser)(_req("GET", params))
     except InvalidRequestError as e:
-        assert str(e)  # noqa: PT017 - a fuzz test: either outcome is checked
-        return
-    assert q.sheet_id or q.customer
-    assert q.sort is None or q.sort.lstrip("-") in ("created_at", "updated_at", "name", "company", "changed_at")
+        refusal = str(e) or "(no message)"
+    assert (not refusal) == _valid_by_document(path, params), (params, refusal)
+
+
+def test_an_incremental_read_serves_soft_deletions_unless_told_not_to() -> None:
+    """updated_since alone includes deleted leads (deletions are changes); include_deleted=false opts out; no updated_since: live only."""
+    since = {"sheet": "s", "updated_since": "2026-01-01T00:00:00Z"}
+    assert parse_leads_query(_req("GET", since)).lead_filter().include_deleted
+    assert not parse_leads_query(_req("GET", since | {"include_deleted": "false"})).lead_filter().include_deleted
+    assert not parse_leads_query(_req("GET", {"sheet": "s"})).lead_filter().include_deleted
+    assert parse_leads_query(_req("GET", {"sheet": "s", "deleted": "true"})).lead_filter().include_deleted
 
 
 @settings(max_examples=200, deadline=None)
@@ -373,3 +464,131 @@ def test_the_local_servers_own_errors_are_problem_documents() -> None:
     schema = {"$ref": "#/components/schemas/Problem", "components": openapi()["components"]}
     for body in (_NOT_FOUND, _problem(401, "unauthorized", "Unauthorized", "a function key is needed")):
         jsonschema.Draft202012Validator(schema).validate(json.loads(body))
+
+
+LAZY = r"""
+import json, sys
+import azure.functions as func
+import function_app
+loaded = {"import": "shared.contract" in sys.modules}
+import health_http
+req = func.HttpRequest(method="GET", url="/api/leads/health", params={}, body=b"")
+status = health_http.health.build().get_user_function()(req).status_code
+loaded["health"] = "shared.contract" in sys.modules
+import leads_http
+leads_http.list_leads.build().get_user_function()(func.HttpRequest(method="GET", url="/api/leads", params={"page_size": "0"}, body=b""))
+loaded["leads"] = "shared.contract" in sys.modules
+print(json.dumps({"loaded": loaded, "status": status}))
+"""
+
+
+def test_the_contract_is_loaded_by_the_first_request_that_needs_it() -> None:
+    """
+    Importing function_app and answering the anonymous health probe never load shared.contract
+    (issue 20: it cost 29 ms of every cold start, for lists of parameter names); the first
+    request that parses a query does.
+    """
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    proc = subprocess.run(
+        [sys.executable, "-c", LAZY], cwd=ROOT, env={"PATH": os.environ.get("PATH", "")}, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["loaded"] == {"import": False, "health": False, "leads": True}, out
+    assert out["status"] in (200, 503)
+
+
+def test_a_pages_etag_covers_where_its_continuation_leads(make_settings, store) -> None:
+    """
+    Two reads of one page answer one ETag although each first page's continuation carries its own
+    clock; the same items with another continuation, or none, answer another ETag: a reader whose
+    last page gains a next page gets 200 with it, not a 304 that hides it (issue 18).
+    """
+    import time
+
+    from shared.web import PAGE_VOLATILE, etag_of
+
+    _runtime(make_settings, store).syncs.run(trigger="test", only="bright-dental")
+    params = {"sheet": "bright-dental", "page_size": "2"}
+    first = call("list_leads", params=params)
+    time.sleep(1.1)  # the next walk's watermark (and so its token) differs
+    second = call("list_leads", params=params)
+    assert first[1]["continuation"] and first[1]["continuation"] != second[1]["continuation"]
+    assert first[2]["ETag"] == second[2]["ETag"], "the clock in a token is not a change"
+    assert call("list_leads", params=params, headers={"If-None-Match": first[2]["ETag"]})[0] == 304
+    page = first[1]
+    last = {**page, "continuation": None}
+    assert etag_of(last, PAGE_VOLATILE) != etag_of(page, PAGE_VOLATILE), (
+        "a page that became the last one (or stopped being it) changes its ETag"
+    )
+    elsewhere = call("list_leads", params=params | {"continuation": page["continuation"]})[1]
+    moved = {**page, "continuation": elsewhere["continuation"]}
+    assert elsewhere["continuation"] and etag_of(moved, PAGE_VOLATILE) != etag_of(page, PAGE_VOLATILE)
+
+
+def test_an_incremental_read_learns_that_a_lead_left_its_sheet(make_settings, store, tmp_path) -> None:
+    """
+    A mirror that reads GET /api/leads?updated_since=<watermark> and nothing else sees the lead
+    that left the sheet, marked deleted (issue 18: it needed include_deleted=true, which the
+    README did not ask for); include_deleted=false leaves it out.
+    """
+    from tests.conftest import csv_sheet
+    from tests.helpers import TWENTY_PEOPLE, write_rows
+
+    path = tmp_path / "t.csv"
+    write_rows(path, TWENTY_PEOPLE)
+    rt = Runtime(make_settings(csv_sheet("t", path)), environ={}, store=store)
+    set_runtime(rt)
+    rt.syncs.run(only="t")
+    mark = call("list_leads", params={"sheet": "t", "page_size": "100"})[1]["watermark"]
+    write_rows(path, [row for row in TWENTY_PEOPLE if row[0] != "U7"])
+    assert rt.syncs.run(only="t").sheets[0].deleted == 1
+    changes = call("list_leads", params={"sheet": "t", "updated_since": mark, "page_size": "100"})[1]["items"]
+    gone = [x for x in changes if x["deleted"]]
+    assert len(gone) == 1 and gone[0]["email"] == "u7@example.com"
+    live = call("list_leads", params={"sheet": "t", "updated_since": mark, "include_deleted": "false", "page_size": "100"})[1]["items"]
+    assert not any(x["deleted"] for x in live)
+
+
+BODY_ROUTES = {"SyncBody": "syncNow", "ApprovalBody": "approveChange", "ErasureBody": "erasePerson"}
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 30)
+    | st.floats(allow_nan=False)
+    | st.sampled_from([0.0, 14.0, 2.5])
+    | st.text(max_size=8)
+    | st.sampled_from(["acme-facebook", "d1a2b3", " ", "", "a@b.co", "+44 7911 123456", "x\n", "\ud800"]),
+    lambda c: st.lists(c, max_size=2) | st.dictionaries(st.text(max_size=3), c, max_size=2),
+    max_leaves=4,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(model=st.sampled_from(sorted(BODY_ROUTES)), data=st.data())
+def test_a_body_is_accepted_exactly_when_the_document_says_it_is_valid(model: str, data: st.DataObject) -> None:
+    """
+    Each body model enforces its documented schema and nothing else: types without coercion,
+    ranges, patterns, unknown keys, and the one-of rules (sheet or all; email and/or phone).
+    """
+    import shared.contract as contract
+    from shared.web import body_of
+
+    doc = openapi()
+    schema = {"$ref": f"#/components/schemas/{model}", "components": doc["components"]}
+    names = list(doc["components"]["schemas"][model]["properties"])
+    body = data.draw(st.dictionaries(st.sampled_from([*names, "x"]), JSON_VALUES, max_size=4))
+    raw = json.dumps(body).encode()
+    refusal = ""
+    try:
+        body_of(_req("POST", body=raw), getattr(contract, model))
+    except InvalidRequestError as e:
+        refusal = str(e) or "(no message)"
+    encodable = "\\ud800" not in raw.decode()  # a lone surrogate: no UTF-8 text, refused on every route
+    valid = encodable and ECMA(schema, format_checker=CHECKER).is_valid(body)
+    assert (not refusal) == valid, (model, body, refusal)

@@ -139,12 +139,28 @@ def test_an_id_with_anything_after_it_is_refused(field: str, tail: str) -> None:
 @given(st.from_regex(r"[A-Za-z0-9_-]{1,64}", fullmatch=True), st.sampled_from(["\n", "\r", "\t", " ", "\n\n"]))
 def test_every_id_pattern_is_anchored_at_its_end(ident: str, tail: str) -> None:
     """Each id and name pattern accepts an id and refuses the same id followed by whitespace."""
-    from shared import config, web
-    from shared.core import messages
+    import azure.functions as func
+    from pydantic import TypeAdapter, ValidationError
 
-    for pattern in (messages.ID, web.SHEET_ID, web.RUN_ID):
-        assert pattern.match(ident)
-        assert not pattern.match(ident + tail), pattern.pattern
+    from shared import config, web
+    from shared.contract import SheetId
+    from shared.core import messages
+    from shared.errors import InvalidRequestError
+
+    assert messages.ID.match(ident)
+    assert not messages.ID.match(ident + tail), messages.ID.pattern
+    # HTTP: the contract's sheet id (queries and bodies) and its path parameters (runs, approvals)
+    TypeAdapter(SheetId).validate_python(ident)
+    with pytest.raises(ValidationError):
+        TypeAdapter(SheetId).validate_python(ident + tail)
+    for operation, name in (("syncRun", "run"), ("approveChange", "sheet")):
+        for value, ok in ((ident, True), (ident + tail, False)):
+            req = func.HttpRequest("GET", "http://x/api", body=b"", route_params={name: value})
+            if ok:
+                assert web.route_param(req, operation, name) == value
+            else:
+                with pytest.raises(InvalidRequestError):
+                    web.route_param(req, operation, name)
     name = "a" + ident.replace("_", "").replace("-", "")[:60] + "bc"
     assert config.TABLE_NAME.match(name) and not config.TABLE_NAME.match(name + tail)
     q = name.lower()[:60]

@@ -41,12 +41,12 @@ class LeadReads:
         elif query.include_orphaned:
             sheet_ids = None  # scan by the customer each lead carries: configured and removed sheets alike
         else:
-            # Only the partitions of this customer's configured sheets are read.
-            sheet_ids = [s.id for s in settings.sheets if s.customer == query.customer]
+            # Only the partitions of this customer's configured sheets (every configured sheet without a customer) are read.
+            sheet_ids = [s.id for s in settings.sheets if query.customer is None or s.customer == query.customer]
         lead_filter = query.lead_filter(settings.phone_region or "GB")
         if query.sort or query.count:
             if sheet_ids is None:
-                raise InvalidRequestError("sort and count work on configured sheets: leave out include_orphaned")
+                sheet_ids = self._with_orphaned(query.customer)
             return self._sorted(query, sheet_ids, lead_filter)
         try:
             items, token, watermark = self._deps.read_store.list_leads(
@@ -59,6 +59,15 @@ class LeadReads:
         except ValueError as e:
             raise InvalidRequestError(str(e)) from e
         return LeadsPage(items, token, watermark)
+
+    def _with_orphaned(self, customer: str | None) -> list[str]:
+        """The customer's (or every) configured sheet, and the sheets no longer configured that the sync state remembers for it."""
+        configured = {s.id: s.customer for s in self._deps.settings.sheets}
+        ids = [sheet_id for sheet_id, owner in configured.items() if customer is None or owner == customer]
+        for st in self._deps.states():
+            if st.sheet_id not in configured and (customer is None or (st.leads_customer or st.customer) == customer):
+                ids.append(st.sheet_id)
+        return ids
 
     def _sorted(self, query: LeadsQuery, sheet_ids: list[str], lead_filter: LeadFilter) -> LeadsPage:
         sort = parse_sort(query.sort or "changed_at") if query.sort else None
@@ -109,7 +118,7 @@ class LeadReads:
                 raise UnknownSheetError(query.sheet_id)
             sheet_ids = [query.sheet_id] if not query.customer or owners[query.sheet_id] == query.customer else []
         else:
-            sheet_ids = [sheet_id for sheet_id, customer in owners.items() if customer == query.customer]
+            sheet_ids = [sheet_id for sheet_id, customer in owners.items() if query.customer is None or customer == query.customer]
         try:
             items, token, watermark = self._deps.read_store.list_removals(sheet_ids, query.since, query.page_size, query.continuation)
         except ValueError as e:

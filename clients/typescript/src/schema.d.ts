@@ -11,7 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A page of leads of a customer or a sheet, filtered, searched and sorted */
+        /** A page of leads of a customer, a sheet or every sheet, filtered, searched and sorted */
         get: operations["listLeads"];
         put?: never;
         post?: never;
@@ -113,7 +113,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Overall sync health (anonymous; nothing operational) */
+        /** Overall sync health (anonymous; nothing operational; the query string is ignored) */
         get: operations["health"];
         put?: never;
         post?: never;
@@ -229,31 +229,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** ApprovalBody */
-        ApprovalBody: {
-            /**
-             * Change
-             * @description The blocked change id shown in health detail
-             */
-            change?: string | null;
-            /**
-             * By
-             * @description Who approves, when no identity header says it
-             * @default
-             */
-            by?: string;
-            /**
-             * Reason
-             * @default
-             */
-            reason?: string;
-            /**
-             * Confirm Empty
-             * @description Needed to approve a change that empties the sheet
-             * @default false
-             */
-            confirm_empty?: boolean;
-        };
         /** ApprovalNow */
         ApprovalNow: {
             /** Change Id */
@@ -371,16 +346,6 @@ export interface components {
             sheet_id: string;
             /** Leads */
             leads: number;
-        };
-        /**
-         * ErasureBody
-         * @description A person, by email and/or phone in any format (normalised as the sync normalises them).
-         */
-        ErasureBody: {
-            /** Email */
-            email?: string | null;
-            /** Phone */
-            phone?: string | null;
         };
         /** ErasureResult */
         ErasureResult: {
@@ -954,29 +919,6 @@ export interface components {
             started_at: string | null;
         };
         /**
-         * SyncBody
-         * @description ``{"sheet": ID}`` syncs one sheet; ``{"all": true}`` every sheet; ``wait`` (one sheet) waits for it.
-         */
-        SyncBody: {
-            /**
-             * Wait
-             * @description Seconds to wait for a single sheet's sync (200 with its report)
-             * @default 0
-             */
-            wait?: number;
-            /**
-             * Sheet
-             * @description One sheet id (not with all)
-             */
-            sheet?: string;
-            /**
-             * All
-             * @description true: every sheet (not with sheet)
-             * @constant
-             */
-            all?: true;
-        };
-        /**
          * SyncRun
          * @description A manual sync handed to the queue, sheet by sheet.
          */
@@ -1039,6 +981,73 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** ApprovalBody */
+        ApprovalBody: {
+            /**
+             * Change
+             * @description The blocked change id shown in health detail (and in the sync's report)
+             */
+            change: string;
+            /**
+             * By
+             * @description Who approves, when no identity header says it
+             * @default
+             */
+            by?: string;
+            /**
+             * Reason
+             * @default
+             */
+            reason?: string;
+            /**
+             * Confirm Empty
+             * @description Needed to approve a change that empties the sheet
+             * @default false
+             */
+            confirm_empty?: boolean;
+        };
+        /**
+         * ErasureBody
+         * @description A person, by email and/or phone in any format (normalised as the sync normalises them).
+         */
+        ErasureBody: {
+            /** Email */
+            email?: string;
+            /** Phone */
+            phone?: string;
+        } & ({
+            email: string;
+        } | {
+            phone: string;
+        });
+        /**
+         * SyncBody
+         * @description ``{"sheet": ID}`` syncs one sheet; ``{"all": true}`` every sheet; ``wait`` (one sheet) waits for it.
+         */
+        SyncBody: {
+            /**
+             * Wait
+             * @description Seconds to wait for a single sheet's sync (200 with its report); a sync of every sheet answers at once
+             * @default 0
+             */
+            wait?: number;
+            /**
+             * Sheet
+             * @description One sheet id (not with all)
+             */
+            sheet?: string;
+            /**
+             * All
+             * @description true: every sheet (not with sheet)
+             * @constant
+             */
+            all?: true;
+        } & ({
+            sheet: string;
+        } | {
+            /** @constant */
+            all: true;
+        });
     };
     responses: never;
     parameters: never;
@@ -1058,13 +1067,13 @@ export interface operations {
                 /** @description Same as sheet (older name) */
                 sheet_id?: string;
                 page_size?: number;
-                /** @description The continuation of the previous page, unchanged */
+                /** @description The continuation of the previous page, unchanged (an opaque value this API issued) */
                 continuation?: string;
-                /** @description Also leads removed from the sheet (soft-deleted) */
+                /** @description Also leads removed from the sheet (soft-deleted). Default: true with updated_since (deletions are changes), else false */
                 include_deleted?: boolean;
-                /** @description With customer: also leads of sheets no longer configured */
+                /** @description Also leads of sheets no longer configured (a customer's, or every one's) */
                 include_orphaned?: boolean;
-                /** @description Only leads whose changed_at is at or after this */
+                /** @description Only leads whose changed_at is at or after this: writes, soft deletions and restores (deleted leads included unless include_deleted=false) */
                 updated_since?: string;
                 /** @description Lead status, exactly as stored (server-side filter) */
                 status?: string;
@@ -1107,8 +1116,8 @@ export interface operations {
             /** @description LeadsPage */
             200: {
                 headers: {
-                    /** @description Send it back as If-None-Match: 304 when nothing changed */
-                    ETag?: string;
+                    /** @description Send it back as If-None-Match: 304 when nothing changed. A page's ETag covers its items and where its continuation leads */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1118,13 +1127,13 @@ export interface operations {
             /** @description Not modified: the If-None-Match ETag is current */
             304: {
                 headers: {
-                    /** @description Send it back as If-None-Match: 304 when nothing changed */
-                    ETag?: string;
+                    /** @description Send it back as If-None-Match: 304 when nothing changed. A page's ETag covers its items and where its continuation leads */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description The request is not one this route takes: problem.detail says what to change */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1133,14 +1142,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A function key is needed */
+            /** @description A function key is needed (the Functions host answers with an empty body; the local server with a problem document) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description No such sheet, lead or run */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1149,7 +1160,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Storage or a setting is unavailable: problem.detail names it */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1183,8 +1203,8 @@ export interface operations {
             /** @description One lead as stored by the last sync of its sheet. Fields the sheet does not have are null. */
             200: {
                 headers: {
-                    /** @description Send it back as If-None-Match: 304 when nothing changed */
-                    ETag?: string;
+                    /** @description Send it back as If-None-Match: 304 when nothing changed. A page's ETag covers its items and where its continuation leads */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1194,13 +1214,13 @@ export interface operations {
             /** @description Not modified: the If-None-Match ETag is current */
             304: {
                 headers: {
-                    /** @description Send it back as If-None-Match: 304 when nothing changed */
-                    ETag?: string;
+                    /** @description Send it back as If-None-Match: 304 when nothing changed. A page's ETag covers its items and where its continuation leads */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description The request is not one this route takes: problem.detail says what to change */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1209,14 +1229,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A function key is needed */
+            /** @description A function key is needed (the Functions host answers with an empty body; the local server with a problem document) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description No such sheet, lead or run */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1225,7 +1247,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Storage or a setting is unavailable: problem.detail names it */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1246,7 +1277,7 @@ export interface operations {
                 /** @description Only removals recorded at or after this (the previous page's watermark) */
                 since?: string;
                 page_size?: number;
-                /** @description The continuation of the previous page, unchanged */
+                /** @description The continuation of the previous page, unchanged (an opaque value this API issued) */
                 continuation?: string;
                 /** @description The function key (or send it as the x-functions-key header) */
                 code?: string;
@@ -1263,8 +1294,8 @@ export interface operations {
             /** @description Leads deleted for real since a time, for readers that mirror the leads (kept LEAD_SYNC_REMOVALS_DAYS, 30 by default). */
             200: {
                 headers: {
-                    /** @description Send it back as If-None-Match: 304 when nothing changed */
-                    ETag?: string;
+                    /** @description Send it back as If-None-Match: 304 when nothing changed. A page's ETag covers its items and where its continuation leads */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1274,13 +1305,13 @@ export interface operations {
             /** @description Not modified: the If-None-Match ETag is current */
             304: {
                 headers: {
-                    /** @description Send it back as If-None-Match: 304 when nothing changed */
-                    ETag?: string;
+                    /** @description Send it back as If-None-Match: 304 when nothing changed. A page's ETag covers its items and where its continuation leads */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description The request is not one this route takes: problem.detail says what to change */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1289,14 +1320,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A function key is needed */
+            /** @description A function key is needed (the Functions host answers with an empty body; the local server with a problem document) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description No such sheet, lead or run */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1305,7 +1338,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description Gone: what was asked for is no longer kept */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -1314,7 +1347,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Storage or a setting is unavailable: problem.detail names it */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1335,7 +1377,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["SyncBody"];
             };
@@ -1344,6 +1386,8 @@ export interface operations {
             /** @description RunReport */
             200: {
                 headers: {
+                    /** @description Where to follow the run: GET /api/leads/runs/{run} */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1353,13 +1397,15 @@ export interface operations {
             /** @description A manual sync handed to the queue, sheet by sheet. */
             202: {
                 headers: {
+                    /** @description Where to follow the run: GET /api/leads/runs/{run} */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SyncRun"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description The request is not one this route takes: problem.detail says what to change */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1368,14 +1414,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A function key is needed */
+            /** @description A function key is needed (the Functions host answers with an empty body; the local server with a problem document) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description No such sheet, lead or run */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1384,7 +1432,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description The request conflicts with the current state (a sync running, a different blocked change) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1393,7 +1441,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Storage or a setting is unavailable: problem.detail names it */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1428,7 +1485,7 @@ export interface operations {
                     "application/json": components["schemas"]["SyncRun"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description The request is not one this route takes: problem.detail says what to change */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1437,14 +1494,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A function key is needed */
+            /** @description A function key is needed (the Functions host answers with an empty body; the local server with a problem document) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description No such sheet, lead or run */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1453,7 +1512,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Storage or a setting is unavailable: problem.detail names it */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1477,7 +1545,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["ApprovalBody"];
             };
@@ -1492,7 +1560,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApprovalResult"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description The request is not one this route takes: problem.detail says what to change */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1501,14 +1569,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A function key is needed */
+            /** @description A function key is needed (the Functions host answers with an empty body; the local server with a problem document) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description No such sheet, lead or run */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1517,7 +1587,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description The request conflicts with the current state (a sync running, a different blocked change) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1526,7 +1596,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Storage or a setting is unavailable: problem.detail names it */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1552,8 +1631,8 @@ export interface operations {
             /** @description What anyone may know: nothing about customers, sheets or messages. */
             200: {
                 headers: {
-                    /** @description Send it back as If-None-Match: 304 when nothing changed */
-                    ETag?: string;
+                    /** @description Send it back as If-None-Match: 304 when nothing changed. A page's ETag covers its items and where its continuation leads */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1563,11 +1642,20 @@ export interface operations {
             /** @description Not modified: the If-None-Match ETag is current */
             304: {
                 headers: {
-                    /** @description Send it back as If-None-Match: 304 when nothing changed */
-                    ETag?: string;
+                    /** @description Send it back as If-None-Match: 304 when nothing changed. A page's ETag covers its items and where its continuation leads */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description What anyone may know: nothing about customers, sheets or messages. */
             503: {
@@ -1602,8 +1690,8 @@ export interface operations {
             /** @description HealthDetail */
             200: {
                 headers: {
-                    /** @description Send it back as If-None-Match: 304 when nothing changed */
-                    ETag?: string;
+                    /** @description Send it back as If-None-Match: 304 when nothing changed. A page's ETag covers its items and where its continuation leads */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1613,13 +1701,13 @@ export interface operations {
             /** @description Not modified: the If-None-Match ETag is current */
             304: {
                 headers: {
-                    /** @description Send it back as If-None-Match: 304 when nothing changed */
-                    ETag?: string;
+                    /** @description Send it back as If-None-Match: 304 when nothing changed. A page's ETag covers its items and where its continuation leads */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description The request is not one this route takes: problem.detail says what to change */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1628,15 +1716,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A function key is needed */
+            /** @description A function key is needed (the Functions host answers with an empty body; the local server with a problem document) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description No such sheet, lead or run */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1665,7 +1764,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["ErasureBody"];
             };
@@ -1680,7 +1779,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErasureResult"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description The request is not one this route takes: problem.detail says what to change */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1689,14 +1788,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A function key is needed */
+            /** @description A function key is needed (the Functions host answers with an empty body; the local server with a problem document) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Storage or a setting is unavailable: problem.detail names it */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1717,7 +1827,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["ErasureBody"];
             };
@@ -1732,7 +1842,7 @@ export interface operations {
                     "application/json": components["schemas"]["UnsuppressResult"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description The request is not one this route takes: problem.detail says what to change */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1741,14 +1851,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A function key is needed */
+            /** @description A function key is needed (the Functions host answers with an empty body; the local server with a problem document) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Storage or a setting is unavailable: problem.detail names it */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1782,7 +1903,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditPage"];
                 };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description The request is not one this route takes: problem.detail says what to change */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1791,14 +1912,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A function key is needed */
+            /** @description A function key is needed (the Functions host answers with an empty body; the local server with a problem document) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description An RFC 9457 problem document (``application/problem+json``). */
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Storage or a setting is unavailable: problem.detail names it */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1824,8 +1956,8 @@ export interface operations {
             /** @description Reasons */
             200: {
                 headers: {
-                    /** @description Send it back as If-None-Match: 304 when nothing changed */
-                    ETag?: string;
+                    /** @description Send it back as If-None-Match: 304 when nothing changed. A page's ETag covers its items and where its continuation leads */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1835,11 +1967,29 @@ export interface operations {
             /** @description Not modified: the If-None-Match ETag is current */
             304: {
                 headers: {
-                    /** @description Send it back as If-None-Match: 304 when nothing changed */
-                    ETag?: string;
+                    /** @description Send it back as If-None-Match: 304 when nothing changed. A page's ETag covers its items and where its continuation leads */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request is not one this route takes: problem.detail says what to change */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1858,8 +2008,8 @@ export interface operations {
             /** @description The OpenAPI 3.1 document itself. */
             200: {
                 headers: {
-                    /** @description Send it back as If-None-Match: 304 when nothing changed */
-                    ETag?: string;
+                    /** @description Send it back as If-None-Match: 304 when nothing changed. A page's ETag covers its items and where its continuation leads */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1869,11 +2019,29 @@ export interface operations {
             /** @description Not modified: the If-None-Match ETag is current */
             304: {
                 headers: {
-                    /** @description Send it back as If-None-Match: 304 when nothing changed */
-                    ETag?: string;
+                    /** @description Send it back as If-None-Match: 304 when nothing changed. A page's ETag covers its items and where its continuation leads */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request is not one this route takes: problem.detail says what to change */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
