@@ -353,7 +353,7 @@ def sheet_page(ctx: Ctx, sheet: str, errors: Mapping[str, str] | None = None, st
     stored_error = None
     try:
         items, _, _ = rt.read_store.list_leads(sheet_id=sheet, page_size=5)
-        stored = items[:5]
+        stored = sorted(items[:5], key=lambda lead: lead.get("row") or 0)
     except (StoreError, ConfigError, ValueError) as e:
         stored_error = str(e)
     editable, etag, edit_note = False, "", None
