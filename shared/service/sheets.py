@@ -79,7 +79,13 @@ class SheetAdmin:
         ``PREVIEW_LEADS`` leads as they would be stored. Nothing is written. A sheet that cannot be
         read raises ``InvalidFieldError`` on ``spreadsheet``, naming the address to share it with.
         """
-        return self._analyse(_config(draft.entry()))
+        sheet = _config(draft.entry())
+        self._new_id(draft.sheet_id)
+        return self._analyse(sheet)
+
+    def _new_id(self, sheet_id: str) -> None:
+        if self._deps.known(sheet_id):
+            raise InvalidFieldError("sheet_id", f"sheet id {sheet_id!r} is already in the sheet list: choose another")
 
     def inspect(self, sheet_id: str) -> SheetPreview:
         """A configured sheet read now, as ``preview`` reads a new one (the console's sheet page)."""
@@ -132,8 +138,7 @@ class SheetAdmin:
         entry = draft.entry()
         _config(entry)
         rt = self._deps
-        if rt.known(draft.sheet_id):
-            raise InvalidFieldError("sheet_id", f"sheet id {draft.sheet_id!r} is already in the sheet list: choose another")
+        self._new_id(draft.sheet_id)
         etag = self._entries().put_entry(entry, None)
         audit_id = record_audit(rt.store, "sheet_added", draft.actor, [draft.sheet_id], {}, before=None, after=entry)
         rt.sheets_changed()
