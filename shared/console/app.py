@@ -45,8 +45,8 @@ log = logging.getLogger("leadsync.console")
 
 BASE = "/api/console"
 MAX_FORM_BYTES = 64 * 1024
-PAGE_SIZE = 100
-"""Sheets per overview page (each page stays far below 100 KB)."""
+PAGE_SIZE = 50
+"""Sheets per overview page (a page stays well below 100 KB, sparklines included)."""
 SHEET_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 SPREADSHEET_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]{10,200})")

@@ -100,15 +100,15 @@ def sparkline(runs: Sequence[Mapping[str, Any]], width: int = 96, height: int = 
     values = [int((r.get("counts") or {}).get("leads") or 0) for r in points]
     top = max(values) or 1
     step = (width - 6) / max(len(values) - 1, 1)
-    xy = [(3 + i * step, height - 3 - (v / top) * (height - 6)) for i, v in enumerate(values)]
-    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
+    xy = [(round(3 + i * step), round(height - 3 - (v / top) * (height - 6))) for i, v in enumerate(values)]
+    line = " ".join(f"{x},{y}" for x, y in xy)
     dots = "".join(
-        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2" fill="{STATUS_COLOURS.get(str(r.get("status")), "#57606a")}"/>'
+        f'<circle cx="{x}" cy="{y}" r="2" fill="{STATUS_COLOURS.get(str(r.get("status")), "#57606a")}"/>'
         for (x, y), r in zip(xy, points, strict=True)
     )
     worst = sum(1 for r in points if r.get("status") == "ERROR")
     label = f"{len(values)} runs, leads from {min(values)} to {max(values)}, {worst} failed"
     return Markup(
-        f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}">'
-        f'<polyline points="{line}" fill="none" stroke="#57606a" stroke-width="1.2"/>{dots}</svg>'
+        f'<svg class="spark" width="{width}" height="{height}" role="img" aria-label="{escape(label)}">'
+        f'<polyline points="{line}" fill="none" stroke="#57606a"/>{dots}</svg>'
     )
