@@ -13,8 +13,11 @@ param environmentName string
 @description('Azure region that offers Flex Consumption (e.g. uksouth, westeurope, eastus).')
 param location string
 
-@description('LEAD_SYNC_SHEETS for production: JSON list of sheets (README, Settings).')
-param sheetsJson string = '[]'
+@description('LEAD_SYNC_SHEETS for production: JSON list of sheets (README, Settings); empty: the sheet list lives in the sheets table, edited from the console.')
+param sheetsJson string = ''
+
+@description('Client id of the Entra ID app registration for the operator console (infra/console-app-roles.json); empty: no console sign-in.')
+param consoleClientId string = ''
 
 @description('LEAD_SYNC_SHEETS for staging; by default no sheets, so staging never reads a customer sheet.')
 param stagingSheetsJson string = '[]'
@@ -96,6 +99,7 @@ module production 'modules/functionapp.bicep' = {
     timerEnabled: true
     tablePrefix: ''
     corsAllowedOrigins: corsAllowedOrigins
+    consoleClientId: consoleClientId
   }
 }
 

@@ -350,3 +350,14 @@ def test_dev_server_strips_client_principals_and_injects_the_development_one() -
     assert p is not None and p.name == "dev@example.com" and p.roles == {"LeadSync.Reader", "LeadSync.Privacy"}
     assert dev_principal("  ") is None and dev_principal("x") == ("x", ())
     assert console_redirect("/console/sheets/a") == "/api/console/sheets/a" and console_redirect("/consoles") is None
+
+
+def test_in_azure_a_signed_out_person_is_sent_to_sign_in(rt: Runtime) -> None:
+    """With LEAD_SYNC_CONSOLE_LOGIN (Azure), a signed-out GET is redirected to Entra ID sign-in and back; a POST stays 401."""
+    from dataclasses import replace
+
+    rt.settings = replace(rt.settings, console_login="/.auth/login/aad")
+    resp = call("GET", "/sheets/acme?run=abc", who=None)
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == "/.auth/login/aad?post_login_redirect_uri=/api/console/sheets/acme%3Frun%3Dabc"
+    assert call("POST", "/sheets/acme/sync", who=None).status_code == 401

@@ -180,6 +180,9 @@ def _handle(req: func.HttpRequest) -> Page:
     settings = get_runtime().settings
     principal = parse_principal(dict(req.headers.items())) if settings.console_signed_in else None
     if principal is None:
+        if settings.console_signed_in and settings.console_login and req.method.upper() == "GET" and settings.console_login.startswith("/"):
+            back = quote(path + (f"?{urlsplit(req.url).query}" if urlsplit(req.url).query else ""), safe="/")
+            return Page(302, "", "text/plain", {"Location": f"{settings.console_login}?post_login_redirect_uri={back}"})
         why = (
             "Sign in first: open /.auth/login/aad?post_login_redirect_uri=/api/console."
             if settings.console_signed_in
