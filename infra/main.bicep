@@ -13,8 +13,8 @@ param environmentName string
 @description('Azure region that offers Flex Consumption (e.g. uksouth, westeurope, eastus).')
 param location string
 
-@description('LEAD_SYNC_SHEETS for production: JSON list of sheets (README, Settings); empty: the sheet list lives in the sheets table, edited from the console.')
-param sheetsJson string = ''
+@description('LEAD_SYNC_SHEETS for production: JSON list of sheets (README, Settings); set it empty to keep the sheet list in the sheets table (import it with `python -m shared sheets-import FILE`), where the console edits it.')
+param sheetsJson string = '[]'
 
 @description('Client id of the Entra ID app registration for the operator console (infra/console-app-roles.json); empty: no console sign-in.')
 param consoleClientId string = ''

@@ -219,7 +219,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           value: 'leadsync-sheets'
         }
         {
-          // Empty: the sheet list lives in the sheets table below (the console edits it; `python -m shared sheets-import`).
+          // Empty: the sheet list lives in the sheets table below (imported with `python -m shared sheets-import`; the console edits it).
           name: 'LEAD_SYNC_SHEETS'
           value: sheetsJson
         }
