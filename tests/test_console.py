@@ -361,3 +361,42 @@ def test_in_azure_a_signed_out_person_is_sent_to_sign_in(rt: Runtime) -> None:
     assert resp.status_code == 302
     assert resp.headers["Location"] == "/.auth/login/aad?post_login_redirect_uri=/api/console/sheets/acme%3Frun%3Dabc"
     assert call("POST", "/sheets/acme/sync", who=None).status_code == 401
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["spreadsheet", "customer", "sheet_id", "worksheet", "phone_region", "required", "ov.0", "ovkey.0"]),
+        st.text(max_size=80),
+    )
+)
+def test_onboarding_form_parsing_fails_only_with_a_field_error(form: dict[str, str]) -> None:
+    """Whatever the form holds, parsing yields a draft or an InvalidFieldError naming one of the form's fields."""
+    from shared.console.app import parse_draft
+    from shared.errors import InvalidFieldError
+
+    try:
+        draft = parse_draft(form, "ann")
+    except InvalidFieldError as e:
+        assert e.field in ("spreadsheet", "customer", "sheet_id", "worksheet", "phone_region", "required", "overrides")
+    else:
+        assert re.fullmatch(r"[A-Za-z0-9_-]{1,64}", draft.sheet_id) and re.fullmatch(r"[A-Za-z0-9_-]{10,200}", draft.spreadsheet_id)
+
+
+def test_a_google_sheet_is_read_for_its_page_only_on_request(rt: Runtime, account) -> None:
+    """The sheet page shows a Google sheet's mapping as of its last sync without a Google read; "Read the sheet now" reads it once and shows reasons and confidence."""
+    from dataclasses import replace
+
+    import responses
+
+    rt.sheet_entries.put_entry({"id": "g1", "customer": "Globex", "spreadsheet_id": "1GlobexLeadsSheet0123456789"}, None)
+    rt.settings = replace(rt.settings, google_credentials=account)
+    values = {"values": [["Name", "Email"], ["Ann Lee", "ann@example.com"]]}
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as google:
+        google.add_passthru(re.compile(r"http://127\.0\.0\.1[:/]"))
+        google.add(responses.POST, "https://oauth2.googleapis.com/token", json={"access_token": "t", "expires_in": 3600})
+        reads = google.add(responses.GET, re.compile(r"https://sheets\.googleapis\.com/.*"), json=values)
+        page = text(call("GET", "/sheets/g1"))
+        assert reads.call_count == 0 and "Read the sheet now" in page
+        page = text(call("GET", "/sheets/g1?read=1"))
+        assert reads.call_count == 1 and "is a synonym of email" in page

@@ -37,6 +37,7 @@ from ..errors import (
 )
 from ..service import ApprovalRequest, AuditQuery, ErasureRequest, HealthQuery, SyncRequest, get_runtime
 from ..service.inputs import SheetDraft, SheetEdit
+from ..service.sheets import column_letter
 from . import csrf
 from .principal import OPERATOR, PRIVACY, READER, ROLES, Principal, parse_principal
 from .render import SECURITY_HEADERS, STATIC, render
@@ -346,12 +347,20 @@ def sheet_page(ctx: Ctx, sheet: str, errors: Mapping[str, str] | None = None, st
     doc = rt.health.detail(HealthQuery(runs=20, sheet_id=sheet)).doc
     entry: dict[str, Any] = doc["sheets"][0] if doc.get("sheets") else {"sheet_id": sheet}
     config = rt.settings.sheet(sheet)
-    inspection, inspect_error = None, None
-    if config is not None:
+    inspection, inspect_error, stored_mapping = None, None, []
+    # A Google read costs quota the syncs share: a Google sheet is read on request; a file always.
+    read_now = config is not None and (config.source == "csv" or ctx.q("read") == "1")
+    if read_now:
         try:
             inspection = rt.sheet_admin.inspect(sheet)
         except LeadSyncError as e:
             inspect_error = str(e)
+    else:
+        try:
+            state = rt.read_store.get_state(sheet)
+        except (StoreError, ConfigError):
+            state = None
+        stored_mapping = [{"letter": column_letter(i), "header": name, "field": f} for i, name, f in (state.mapping if state else ())]
     stored: list[dict[str, Any]] = []
     stored_error = None
     try:
@@ -388,6 +397,8 @@ def sheet_page(ctx: Ctx, sheet: str, errors: Mapping[str, str] | None = None, st
         config=config,
         inspection=inspection,
         inspect_error=inspect_error,
+        read_now=read_now,
+        stored_mapping=stored_mapping,
         evidence=evidence,
         stored=stored,
         stored_error=stored_error,
