@@ -292,7 +292,7 @@ def test_erasure_asks_first_then_erases_and_records_the_signed_in_user(rt: Runti
     assert resp.status_code == 200 and "acme</strong> (1)" in text(resp)
     assert len(rt.store.list_leads(sheet_id="acme", page_size=100)[0]) == 20
     resp = call("POST", "/privacy/erase", form={"email": "u5@example.com", "step": "erase"})
-    assert "Erased 1 leads" in text(resp)
+    assert "Erased 1 lead" in text(resp)
     assert len(rt.store.list_leads(sheet_id="acme", include_deleted=True, page_size=100)[0]) == 19
     record = rt.store.list_audit(1)[0][0]
     assert record["action"] == "erasure" and record["actor"] == "ann@example.com" and "u5@" not in json.dumps(record)
@@ -400,3 +400,26 @@ def test_a_google_sheet_is_read_for_its_page_only_on_request(rt: Runtime, accoun
         assert reads.call_count == 0 and "Read the sheet now" in page
         page = text(call("GET", "/sheets/g1?read=1"))
         assert reads.call_count == 1 and "is a synonym of email" in page
+
+
+def test_sync_now_is_followed_until_done_then_the_sheet_page_shows_the_result(rt: Runtime) -> None:
+    """Sync now queues a run and shows its progress (polled); once the worker finished it, the poll sends the page back to the sheet."""
+    from scripts.queue_worker import Worker
+
+    resp = call("POST", "/sheets/acme/sync", who=OLLIE)
+    location = resp.headers["Location"]
+    assert resp.status_code == 303 and "run=" in location
+    run = location.split("run=")[1]
+    page = text(call("GET", f"/runs/{run}?sheet=acme"))
+    assert "queued" in page and f"/runs/{run}?sheet=acme" in page  # polls itself again
+    assert 'hx-get="/api/console/runs/' in text(call("GET", f"/sheets/acme?run={run}"))
+    Worker.from_host_json(rt.queue).run_until_idle(idle_seconds=0.5)  # type: ignore[arg-type]
+    req = func.HttpRequest(
+        "GET",
+        f"http://127.0.0.1/api/console/runs/{run}?sheet=acme",
+        headers=_headers(ANN) | {"HX-Request": "true"},
+        params={"sheet": "acme"},
+        body=b"",
+    )
+    done = _fn("console_item")(req)
+    assert done.headers["HX-Redirect"] == "/api/console/sheets/acme?notice=synced"

@@ -162,12 +162,16 @@ def test_onboard_a_sheet_with_an_override_preview_save_and_first_sync(console: C
     page.get_by_role("button", name="Preview again").click()
     page.get_by_text("What the app found").wait_for()
     preview = page.locator("table.preview").inner_text()
-    assert "campaign wave 0" in re.sub(r"\s+", " ", preview)
+    assert "campaign" in page.locator("table.preview thead").inner_text()
+    assert "wave 0" in page.locator("table.preview tbody tr").first.inner_text()
     assert len(page.locator("table.preview tbody tr").all()) == 20
     shot(page, "onboard")
     page.get_by_role("button", name="Save and start the first sync").click()
     page.wait_for_url(re.compile(r"/api/console/sheets/globex\?"))
-    page.locator("#progress", has_text="done").wait_for(timeout=60_000)
+    page.locator("#progress").wait_for()  # the first sync's progress, polled until it is done
+    page.get_by_text("Sync finished").wait_for(timeout=60_000)
+    assert page.locator("#progress").count() == 0 and "24 leads stored" in page.inner_text("main")
+    shot(page, "sheet-first-sync")
     entry = console.runtime.sheet_admin.entry("globex").entry
     assert entry["overrides"] == {"Comments": "campaign"} and entry["spreadsheet_id"] == SPREADSHEET
     added = next(a for a in audit(console.runtime) if a["action"] == "sheet_added")
@@ -176,6 +180,7 @@ def test_onboard_a_sheet_with_an_override_preview_save_and_first_sync(console: C
     page.goto(f"{console.base}/console?q=globex")
     row = page.locator("table.sheets tbody tr", has_text="Globex")
     assert "24" in row.inner_text()
+    shot(page, "overview-onboarded")
     state = console.runtime.store.get_state("globex")
     assert state is not None and state.baseline == 24
 
@@ -227,11 +232,11 @@ def test_erase_a_person_from_the_privacy_page_and_the_audit_shows_it(console: Co
     page.get_by_role("region", name="Erase a person").get_by_label("Email").fill("U3@Example.com")
     page.get_by_role("button", name="Find their leads").click()
     confirm = page.locator("form.confirm")
-    assert "1 leads" in confirm.inner_text() and "acme (1)" in confirm.inner_text()
+    assert "1 lead " in confirm.inner_text() and "acme (1)" in confirm.inner_text()
     assert len(console.runtime.store.list_leads(sheet_id="acme", page_size=100)[0]) == 20  # nothing erased yet
     shot(page, "privacy-confirm")
     confirm.get_by_role("button", name="Erase").click()
-    page.get_by_text("Erased 1 leads").wait_for()
+    page.get_by_text("Erased 1 lead").wait_for()
     emails = {lead["email"] for lead in console.runtime.store.list_leads(sheet_id="acme", include_deleted=True, page_size=100)[0]}
     assert "u3@example.com" not in emails and len(emails) == 19
     row = page.locator("table.audit tbody tr").first

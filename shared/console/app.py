@@ -74,6 +74,7 @@ NOTICES = {
     "saved": "Sheet saved. Its first sync has started.",
     "saved_nosync": "Sheet saved. The next timer run syncs it.",
     "sync": "Sync started.",
+    "synced": "Sync finished: the page shows its result.",
 }
 
 
@@ -444,7 +445,11 @@ def run_progress(ctx: Ctx, run: str) -> Page:
     if not RUN_ID.match(run):
         raise InvalidRequestError("a run id is 1-64 letters, digits, '_' or '-'")
     job = get_runtime().syncs.status(run)
-    return _html(ctx, "progress.html", run_id=run, job=job.to_dict(), nav="")
+    sheet = ctx.q("sheet")
+    if job.state == "done" and SHEET_ID.match(sheet) and ctx.req.headers.get("hx-request"):
+        # htmx polled it to the end: show the sheet page again, with the run's result.
+        return Page(200, "", "text/html", {"HX-Redirect": f"{BASE}/sheets/{sheet}?notice=synced"})
+    return _html(ctx, "progress.html", run_id=run, job=job.to_dict(), sheet_id=sheet if SHEET_ID.match(sheet) else "", nav="")
 
 
 def _edit(ctx: Ctx, sheet: str, **change: Any) -> SheetEdit:
