@@ -161,7 +161,6 @@ def test_onboard_a_sheet_with_an_override_preview_save_and_first_sync(console: C
     comments.get_by_label("Field for column E").select_option("campaign")
     page.get_by_role("button", name="Preview again").click()
     page.get_by_text("What the app found").wait_for()
-    preview = page.locator("table.preview").inner_text()
     assert "campaign" in page.locator("table.preview thead").inner_text()
     assert "wave 0" in page.locator("table.preview tbody tr").first.inner_text()
     assert len(page.locator("table.preview tbody tr").all()) == 20

@@ -100,7 +100,8 @@ def sparkline(runs: Sequence[Mapping[str, Any]], width: int = 96, height: int = 
     values = [int((r.get("counts") or {}).get("leads") or 0) for r in points]
     top = max(values) or 1
     step = (width - 6) / max(len(values) - 1, 1)
-    xy = [(round(3 + i * step), round(height - 3 - (v / top) * (height - 6))) for i, v in enumerate(values)]
+    left = 3 if len(values) > 1 else width - 3  # a single run sits at the right, where the latest run is
+    xy = [(round(left + i * step), round(height - 3 - (v / top) * (height - 6))) for i, v in enumerate(values)]
     line = " ".join(f"{x},{y}" for x, y in xy)
     dots = "".join(
         f'<circle cx="{x}" cy="{y}" r="2" fill="{STATUS_COLOURS.get(str(r.get("status")), "#57606a")}"/>'
