@@ -426,3 +426,24 @@ def test_sync_now_is_followed_until_done_then_the_sheet_page_shows_the_result(rt
     )
     done = _fn("console_item")(req)
     assert done.headers["HX-Redirect"] == "/api/console/sheets/acme?notice=synced"
+
+
+def test_with_nothing_configured_every_page_answers_in_words_never_500() -> None:
+    """No storage, no sheets, no keys: every console page and action answers a page saying what is missing (no 500)."""
+    from shared.config import Settings
+
+    set_runtime(Runtime(Settings(console_signed_in=True, console_key=KEY, problems=("no storage configured",)), environ={}))
+    for path in ("", "?show=blocked&sort=-leads&page=9", "/sheets/nope", "/onboard", "/privacy", "/settings", "/runs/abc"):
+        resp = call("GET", path)
+        assert resp.status_code < 500 or resp.status_code == 503, (path, resp.status_code)
+        assert "Something went wrong" not in text(resp), path
+    for path, form in (
+        ("/sheets/nope/sync", {}),
+        ("/sheets/nope/approve", {"change": "abc"}),
+        ("/sheets/nope/pause", {"etag": "x"}),
+        ("/onboard", {"spreadsheet": "1GlobexLeadsSheet0123456789", "customer": "Globex", "action": "save"}),
+        ("/privacy/erase", {"email": "a@example.com", "step": "erase"}),
+        ("/privacy/unsuppress", {"email": "a@example.com"}),
+    ):
+        resp = call("POST", path, form=form)
+        assert resp.status_code in (400, 404, 409, 503), (path, resp.status_code, text(resp)[-500:])
