@@ -68,6 +68,16 @@ def _compile(route: str) -> re.Pattern[str]:
     return re.compile(f"^{out}$")
 
 
+def _dev_principal() -> Any:
+    """The stand-in for App Service Authentication (``scripts/dev_principal.py``), as a module or beside this file."""
+    import importlib
+
+    try:
+        return importlib.import_module("scripts.dev_principal")
+    except ImportError:  # run as a file (scripts/deploy --target local): this folder is on the path
+        return importlib.import_module("dev_principal")
+
+
 MAX_LOCAL_BODY = 1024 * 1024
 """The local server refuses bodies larger than this (413), like the host's request limits."""
 CLIENT_TIMEOUT = 10.0
@@ -95,7 +105,8 @@ def make_server(  # noqa: C901 - the request handler class is defined inside, wi
 
     import azure.functions as func
 
-    from scripts.dev_principal import console_redirect, platform_headers
+    easy_auth = _dev_principal()
+    console_redirect, platform_headers = easy_auth.console_redirect, easy_auth.platform_headers
 
     routes = http_routes()
     compiled = [(m, _compile(r), fn, auth) for m, r, _, fn, auth in routes]
