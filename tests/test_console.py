@@ -447,3 +447,19 @@ def test_with_nothing_configured_every_page_answers_in_words_never_500() -> None
     ):
         resp = call("POST", path, form=form)
         assert resp.status_code in (400, 404, 409, 503), (path, resp.status_code, text(resp)[-500:])
+
+
+def test_times_read_in_words() -> None:
+    """Instants show as UTC minutes and as 'how long ago'; a missing or unreadable one is 'never'."""
+    from datetime import UTC, datetime, timedelta
+
+    from shared.console.render import ago, when
+
+    now = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    assert when("2026-12-07T11:59:30+01:00") == "2026-12-07 10:59 UTC" and when(None) == "never" and when("garbage") == "never"
+    assert when(datetime(2026, 1, 2, 3, 4)) == "2026-01-02 03:04 UTC"  # a naive time is UTC
+    assert ago(now - timedelta(seconds=30), now) == "just now"
+    assert ago(now - timedelta(minutes=5), now) == "5 min ago"
+    assert ago(now - timedelta(hours=3), now) == "3 h ago"
+    assert ago(now - timedelta(days=1), now) == "24 h ago" and ago(now - timedelta(days=3), now) == "3 days ago"
+    assert ago("", now) == "never"

@@ -55,13 +55,14 @@ def render(template: str, **context: Any) -> str:
 
 def _parse(value: Any) -> datetime | None:
     if isinstance(value, datetime):
-        return value
-    if not value:
+        parsed = value
+    elif not value:
         return None
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
+    else:
+        try:
+            parsed = datetime.fromisoformat(str(value))
+        except ValueError:
+            return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
