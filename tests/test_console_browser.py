@@ -211,8 +211,12 @@ def test_a_blocked_drop_is_shown_with_evidence_and_only_an_operator_approves_it(
     blocked = page.locator("section.blocked")
     assert "16" in blocked.inner_text() and "u10@example.com" in blocked.inner_text()  # the evidence: which leads go
     shot(page, "sheet-blocked")
-    page.get_by_label("Why this change is right").fill("customer archived old leads")
-    page.get_by_role("button", name="Approve this change").click()
+    # By keyboard alone: the reason, Tab to Approve, Enter.
+    page.get_by_label("Why this change is right").focus()
+    page.keyboard.type("customer archived old leads")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Approve this change"
+    page.keyboard.press("Enter")
     page.get_by_text("Approved.").wait_for()
     rt.syncs.run(only="acme")
     leads, _, _ = rt.store.list_leads(sheet_id="acme", include_deleted=True, page_size=100)
