@@ -463,3 +463,25 @@ def test_times_read_in_words() -> None:
     assert ago(now - timedelta(hours=3), now) == "3 h ago"
     assert ago(now - timedelta(days=1), now) == "24 h ago" and ago(now - timedelta(days=3), now) == "3 days ago"
     assert ago("", now) == "never"
+
+
+def test_the_audit_trail_is_paged(rt: Runtime) -> None:
+    """The Privacy page shows 25 records, newest first, and a link to the older ones, which shows the rest."""
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for i in range(30):
+        rt.store.append_audit(
+            {"action": "approval", "actor": f"user{i}", "sheets": ["acme"], "counts": {"leads": i}}, start + timedelta(minutes=i)
+        )
+    page = text(call("GET", "/privacy"))
+    rows = re.findall(r"<tr><td>2026-01-01", page)
+    assert len(rows) == 25 and page.index("user29") < page.index("user5<")
+    older = re.search(r'href="/api/console/privacy\?continuation=([^"]+)"', page)
+    assert older is not None
+    from urllib.parse import unquote
+
+    token = unquote(older.group(1).replace("&amp;", "&"))
+    req = func.HttpRequest("GET", "http://127.0.0.1/api/console/privacy", headers=_headers(ANN), params={"continuation": token}, body=b"")
+    rest = _fn("console_page")(req).get_body().decode()
+    assert len(re.findall(r"<tr><td>2026-01-01", rest)) == 5 and "user0<" in rest and "user29" not in rest
