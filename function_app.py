@@ -7,6 +7,7 @@ credentials are read on first use, and a bad one shows in health instead of taki
 
 import azure.functions as func
 
+from console_http import bp as console_bp
 from health_http import bp as health_bp
 from leads_http import bp as leads_bp
 from privacy_http import bp as privacy_bp
@@ -21,3 +22,4 @@ app.register_functions(leads_bp)
 app.register_functions(health_bp)
 app.register_functions(privacy_bp)
 app.register_functions(purge_bp)
+app.register_functions(console_bp)

@@ -19,6 +19,9 @@ param location string
 @description('Object id of the operators\' Entra ID group (table data and Key Vault secrets for people); empty for none.')
 param operatorsGroupId string = ''
 
+@description('Client id of the Entra ID app registration for the operator console (infra/console-app-roles.json); empty: no console sign-in.')
+param consoleClientId string = ''
+
 @description('Origins allowed to call the API from a browser (the CRM dashboard).')
 param corsAllowedOrigins array = []
 
@@ -96,6 +99,7 @@ module production 'modules/functionapp.bicep' = {
     operatorsGroupId: operatorsGroupId
     tablePrefix: ''
     corsAllowedOrigins: corsAllowedOrigins
+    consoleClientId: consoleClientId
   }
 }
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import os
 import re
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -67,6 +68,16 @@ def _compile(route: str) -> re.Pattern[str]:
     return re.compile(f"^{out}$")
 
 
+def _dev_principal() -> Any:
+    """The stand-in for App Service Authentication (``scripts/dev_principal.py``), as a module or beside this file."""
+    import importlib
+
+    try:
+        return importlib.import_module("scripts.dev_principal")
+    except ImportError:  # run as a file (scripts/deploy --target local): this folder is on the path
+        return importlib.import_module("dev_principal")
+
+
 MAX_LOCAL_BODY = 1024 * 1024
 """The local server refuses bodies larger than this (413), like the host's request limits."""
 CLIENT_TIMEOUT = 10.0
@@ -97,6 +108,9 @@ def make_server(  # noqa: C901 - the request handler class is defined inside, wi
     import hmac
 
     import azure.functions as func
+
+    easy_auth = _dev_principal()
+    console_redirect, platform_headers = easy_auth.console_redirect, easy_auth.platform_headers
 
     routes = http_routes()
     compiled = [(m, _compile(r), fn, auth) for m, r, _, fn, auth in routes]
@@ -153,6 +167,9 @@ def make_server(  # noqa: C901 - the request handler class is defined inside, wi
         def _dispatch(self) -> None:
             url = urlsplit(self.path)
             path = url.path
+            moved = console_redirect(path)
+            if moved is not None:
+                return self._send(302, b"", "text/plain", {"Location": moved + (f"?{url.query}" if url.query else "")})
             if not path.startswith("/api/"):
                 return self._send(404, _NOT_FOUND, "application/problem+json")
             rel = path[len("/api/") :].strip("/")
@@ -191,7 +208,7 @@ def make_server(  # noqa: C901 - the request handler class is defined inside, wi
             req = func.HttpRequest(
                 method=self.command,
                 url=f"http://{host}{self.path}",
-                headers=dict(self.headers.items()),
+                headers=platform_headers(dict(self.headers.items())),
                 params=params,
                 route_params=match.groupdict(),
                 body=body,
@@ -246,6 +263,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--config", help="JSON file listing the sheets (overrides LEAD_SYNC_SHEETS)")
     args = p.parse_args(argv)
+    # The dev server stands in for App Service Authentication (scripts/dev_principal.py).
+    os.environ["WEBSITE_AUTH_ENABLED"] = "True"
     if args.config:
         set_runtime(Runtime(*settings_with_sheets_file(args.config)))
     serve(args.host, args.port, *local_server_settings())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import secrets
 import signal
 import socket
 import sys
@@ -50,6 +51,11 @@ def main() -> int:
         os.environ.setdefault("SYNC_SCHEDULE", "0 */15 * * * *")
         os.environ.setdefault("PURGE_SCHEDULE", "0 30 3 * * *")
         os.environ.setdefault("LEAD_SYNC_CORS_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000")
+        # The console (/console): the dev server stands in for App Service Authentication and signs
+        # this development principal in, with every role (LEAD_SYNC_DEV_PRINCIPAL= turns it off: 401).
+        os.environ.setdefault("LEAD_SYNC_DEV_PRINCIPAL", "developer@localhost:Reader,Operator,Privacy")
+        os.environ["WEBSITE_AUTH_ENABLED"] = "True"
+        os.environ.setdefault("LEAD_SYNC_ERASURE_KEY", secrets.token_hex(32))
         print(
             f"azurite: table service on 127.0.0.1:{azurite.port}, queue service on 127.0.0.1:{azurite.queue_port} (in memory)", flush=True
         )
@@ -69,7 +75,9 @@ def main() -> int:
             return code
         stop = threading.Event()
         threading.Thread(target=worker.run_forever, args=(stop,), daemon=True, name="queue-worker").start()
-        print("queue worker: running beside the API (as the queue trigger does in Azure)\n", flush=True)
+        print("queue worker: running beside the API (as the queue trigger does in Azure)", flush=True)
+        principal = os.environ.get("LEAD_SYNC_DEV_PRINCIPAL") or "nobody (401)"
+        print(f"console: http://127.0.0.1:{args.port}/console  (signed in as {principal})\n", flush=True)
         try:
             serve(["--port", str(args.port)])
         finally:

@@ -216,6 +216,15 @@ class Settings:
     removals_days: float = 30.0
     """How long the record of each lead deleted for real (``GET /api/leads/removals``) is kept."""
     """``LEAD_SYNC_PURGE_MAX``: at most this many leads purged per sheet per timer run (bounded work)."""
+    console_signed_in: bool = False
+    """Whether App Service Authentication is in front of the app (``WEBSITE_AUTH_ENABLED``, set by
+    the platform; the dev server sets it too): only then does the console trust ``X-MS-CLIENT-PRINCIPAL``."""
+    console_login: str | None = None
+    """``LEAD_SYNC_CONSOLE_LOGIN``: where the console sends a signed-out person (``/.auth/login/aad``
+    in Azure); unset (locally): the console answers 401."""
+    console_key: str | None = field(default=None, repr=False)
+    """``LEAD_SYNC_CONSOLE_KEY``: the secret of the console's CSRF tokens; when unset each process
+    draws its own (tokens then hold on one instance only). Never logged, never shown."""
 
     def retention(self, sheet: SheetConfig) -> float | None:
         """The sheet's retention for soft-deleted leads in days (its own, else the deployment's), None: off."""
@@ -447,6 +456,9 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
         retention_days=retention_days,
         purge_max=purge_max,
         removals_days=removals_days,
+        console_signed_in=(env.get("WEBSITE_AUTH_ENABLED") or "").strip().lower() in ("true", "1"),
+        console_key=env.get("LEAD_SYNC_CONSOLE_KEY") or None,
+        console_login=(env.get("LEAD_SYNC_CONSOLE_LOGIN") or "").strip() or None,
     )
 
 

@@ -93,6 +93,14 @@ class UnknownSheetError(LeadSyncError):
         self.sheet_id = sheet_id
 
 
+class InvalidFieldError(InvalidRequestError):
+    """One named input (a form field) is invalid: a form shows the message beside that field."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
 class ConflictError(LeadSyncError):
     """The request does not fit the sheet's current state (e.g. nothing to approve)."""
 

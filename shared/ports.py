@@ -247,3 +247,20 @@ class SyncJobs(Protocol):
     def get_job(self, run_id: str) -> Job | None:
         """The run and its sheets, or None."""
         ...
+
+
+class SheetEntries(Protocol):
+    """
+    The sheet list in the sheets table (``LEAD_SYNC_SHEETS_TABLE``), one entry at a time, with
+    optimistic concurrency: each entry carries its ETag, and a write naming an ETag that is no
+    longer current raises ``ConflictError`` (two operators never overwrite each other silently).
+    """
+
+    def get_entry(self, sheet_id: str) -> tuple[dict[str, Any], str] | None:
+        """The entry (the JSON object of ``LEAD_SYNC_SHEETS``) and its ETag, or None."""
+        ...
+
+    def put_entry(self, entry: Mapping[str, Any], etag: str | None) -> str:
+        """Write the entry: create it when ``etag`` is None (``ConflictError`` if it exists), else
+        replace it only if its ETag is still ``etag``; returns the new ETag."""
+        ...

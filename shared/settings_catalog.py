@@ -20,13 +20,14 @@ class Setting:
     group: str
 
 
-SHEETS, STORAGE, GOOGLE, SAFETY, SCHEDULE, PRIVACY, TELEMETRY, LOCAL = (
+SHEETS, STORAGE, GOOGLE, SAFETY, SCHEDULE, PRIVACY, CONSOLE, TELEMETRY, LOCAL = (
     "Sheets",
     "Storage and queue",
     "Google",
     "Safety guard",
     "Schedules and pacing",
     "Personal data",
+    "Operator console",
     "Telemetry",
     "Local development",
 )
@@ -168,6 +169,28 @@ SETTINGS: tuple[Setting, ...] = (
         "off",
         "Turns telemetry on (Azure Monitor OpenTelemetry, the `leadsync` logger only; counts, never lead data).",
         TELEMETRY,
+    ),
+    Setting(
+        "LEAD_SYNC_CONSOLE_LOGIN",
+        "none (the console answers 401)",
+        "Where the operator console sends a signed-out person: `/.auth/login/aad` in Azure (set by the Bicep when "
+        "`consoleClientId` is given).",
+        CONSOLE,
+    ),
+    Setting(
+        "LEAD_SYNC_CONSOLE_KEY",
+        "drawn per process",
+        "Secret that signs the console's form tokens (CSRF). Set it (from Key Vault) when the app runs on more than one "
+        "instance: a token drawn by one instance is refused by another.",
+        CONSOLE,
+    ),
+    Setting(
+        "LEAD_SYNC_DEV_PRINCIPAL",
+        "set by `scripts/run-local`",
+        "Local server only: the signed-in user it injects for the console, as `name:Role,Role` (`Reader`, `Operator`, "
+        "`Privacy`); unset, the console answers 401. Any client-sent `X-MS-CLIENT-PRINCIPAL*` header is stripped, as the "
+        "platform does.",
+        LOCAL,
     ),
     Setting(
         "LEAD_SYNC_CORS_ORIGINS",

@@ -115,6 +115,10 @@ def test_local_server_dispatches_to_registered_functions(make_settings, store) -
             "leads/{id}",
             "leads/reasons",
             "openapi.json",
+            "console",
+            "console/{page}",
+            "console/{section}/{item}",
+            "console/{section}/{item}/{action}",
         }
         # Literal routes win over leads/{id}, as on the host.
         order = ["{" in r[1] for r in server.routes]

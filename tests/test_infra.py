@@ -336,3 +336,30 @@ def test_alert_text_links_to_the_health_detail_that_answers_it() -> None:
         "outputs",
         "defaultHostName",
     ]
+
+
+def test_console_sign_in_is_entra_id_and_the_api_keeps_its_keys() -> None:
+    """
+    The console (issue 21): App Service Authentication with Entra ID when a client id is given,
+    letting unauthenticated requests through (the API keeps function keys; the console sends a
+    signed-out person to sign-in itself), the sheet list in a table, and the app roles documented.
+    """
+    auth = bicep("modules/functionapp.bicep")["resources"]["auth"]
+    assert auth["type"] == "Microsoft.Web/sites/config" and "consoleClientId" in json.dumps(auth["config"]["condition"])
+    config = auth["config"]["config"]
+    assert config["name"] == "authsettingsV2" and config["parent"] == "app"
+    props = config["properties"]
+    assert props["platform"]["enabled"] is True and props["httpSettings"]["requireHttps"] is True
+    assert props["globalValidation"] == {"requireAuthentication": False, "unauthenticatedClientAction": "AllowAnonymous"}
+    aad = props["identityProviders"]["azureActiveDirectory"]
+    assert aad["enabled"] is True and aad["registration"]["clientId"] == "consoleClientId"
+    assert "/v2.0" in aad["registration"]["openIdIssuer"]
+    settings = _settings()
+    assert settings["LEAD_SYNC_SHEETS_TABLE"] == "${tablePrefix}sheets"
+    assert "/.auth/login/aad" in json.dumps(settings["LEAD_SYNC_CONSOLE_LOGIN"])
+    roles = json.loads((INFRA / "console-app-roles.json").read_text())["appRoles"]
+    assert {r["value"] for r in roles} == {"LeadSync.Reader", "LeadSync.Operator", "LeadSync.Privacy"}
+    assert len({r["id"] for r in roles}) == 3
+    from shared.console.principal import ROLES
+
+    assert set(ROLES) == {r["value"] for r in roles}

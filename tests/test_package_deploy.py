@@ -27,6 +27,10 @@ FUNCTIONS = sorted(
     [
         "approve_drop",
         "audit_trail",
+        "console_action",
+        "console_home",
+        "console_item",
+        "console_page",
         "erase_person",
         "get_lead",
         "health",
@@ -89,6 +93,8 @@ def test_funcignore_keeps_caches_and_tooling_out(tmp_path) -> None:
         "local.settings.json",
         ".github/workflows/w.yml",
         "azure.yaml",
+        ".artifacts/console/overview.png",
+        "docs/screenshots/console-overview.png",
     ]:
         (tmp_path / junk).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / junk).write_text("x")
@@ -106,6 +112,7 @@ def test_funcignore_keeps_caches_and_tooling_out(tmp_path) -> None:
         "health_http",
         "privacy_http",
         "purge_timer",
+        "console_http",
     }
 
 

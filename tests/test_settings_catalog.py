@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NAME = re.compile(
     r"[\"'%](LEAD_SYNC_[A-Z_]*[A-Z]|GOOGLE_SERVICE_ACCOUNTS?(?:_JSON)?|[A-Z]+_SCHEDULE|AzureWebJobsStorage|APPLICATIONINSIGHTS_CONNECTION_STRING)[\"'%]"
 )
-READERS = ["shared/config.py", "sync_timer", "purge_timer", "sync_queue"]
+READERS = ["shared/config.py", "sync_timer", "purge_timer", "sync_queue", "scripts/dev_principal.py"]
 
 
 def _names_read() -> set[str]:

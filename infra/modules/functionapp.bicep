@@ -37,6 +37,9 @@ param tablePrefix string
 @description('Origins allowed by platform CORS (the CRM dashboard).')
 param corsAllowedOrigins array
 
+@description('Client id of the Entra ID app registration that signs operators in to the console (/api/console); empty: no sign-in, and the console answers 401. Its app roles: infra/console-app-roles.json.')
+param consoleClientId string = ''
+
 @description('Memory of one instance (MB): 512, 2048 or 4096.')
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
@@ -139,7 +142,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   kind: 'functionapp,linux'
   //checkov:skip=CKV_AZURE_17:Client certificates would lock out the CRM dashboard; keyed routes use function keys and health is anonymous by design.
   //checkov:skip=CKV_AZURE_88:Azure Files is not used: Flex Consumption runs from the deployment container.
-  //checkov:skip=CKV_AZURE_13:App Service Authentication is configured per customer (Entra ID or APIM in front); the template keeps the API reachable for the dashboard.
+  //checkov:skip=CKV_AZURE_13:App Service Authentication (Entra ID) is a separate authsettingsV2 resource, on when consoleClientId is set; it lets unauthenticated API calls through (function keys) and the console signs people in itself.
   dependsOn: [
     packages
     blobOwner
@@ -247,6 +250,11 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           value: '${tablePrefix}sheets'
         }
         {
+          // The console sends a signed-out person here (App Service Authentication's Entra ID sign-in).
+          name: 'LEAD_SYNC_CONSOLE_LOGIN'
+          value: empty(consoleClientId) ? '' : '/.auth/login/aad'
+        }
+        {
           name: 'SYNC_SCHEDULE'
           value: syncSchedule
         }
@@ -278,6 +286,59 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           value: 'ClientId=${identity.properties.clientId};Authorization=AAD'
         }
       ]
+    }
+  }
+}
+
+// App Service Authentication (Easy Auth) with Entra ID, for the console. Unauthenticated requests
+// are allowed through, so the API keeps its function keys and the anonymous health route; the
+// platform strips any client-sent X-MS-CLIENT-PRINCIPAL* header and sets the signed-in user's, and
+// the console itself sends a signed-out person to /.auth/login/aad and checks each action's app
+// role (LeadSync.Reader, LeadSync.Operator, LeadSync.Privacy) on the server.
+resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (!empty(consoleClientId)) {
+  //checkov:skip=CKV_AZURE_13:This resource IS the App Service Authentication setting (authsettingsV2); checkov reads sites/config as a whole site.
+  //checkov:skip=CKV_AZURE_63:HTTP logging belongs to the site resource, not to its authsettingsV2 child; the site logs to Application Insights.
+  //checkov:skip=CKV_AZURE_65:Detailed error pages belong to the site resource, not to its authsettingsV2 child (and stay off).
+  parent: app
+  //checkov:skip=CKV_AZURE_66:Failed request tracing belongs to the site resource, not to its authsettingsV2 child; requests go to Application Insights.
+  //checkov:skip=CKV_AZURE_80:There is no dotnet framework in a Python function app; checkov misreads the authsettingsV2 child as a site.
+  name: 'authsettingsV2'
+  //checkov:skip=CKV_AZURE_88:Azure Files is not used (Flex Consumption runs from the deployment container); the child is not a site.
+  //checkov:skip=CKV_AZURE_222:Public access is needed for the API and console; sign-in is App Service Authentication, checked per role by the app.
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: false
+      unauthenticatedClientAction: 'AllowAnonymous'
+    }
+    httpSettings: {
+      requireHttps: true
+    }
+    login: {
+      tokenStore: {
+        enabled: true
+      }
+      cookieExpiration: {
+        convention: 'FixedTime'
+        timeToExpiration: '08:00:00'
+      }
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: consoleClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: [
+            consoleClientId
+            'api://${consoleClientId}'
+          ]
+        }
+      }
     }
   }
 }

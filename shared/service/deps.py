@@ -12,7 +12,7 @@ from typing import Protocol
 
 from ..config import Settings, SheetConfig
 from ..core.state import SheetState
-from ..ports import LeadStore, SheetSource, SyncJobs, SyncQueue
+from ..ports import LeadStore, SheetEntries, SheetSource, SyncJobs, SyncQueue
 
 
 class Deps(Protocol):
@@ -51,6 +51,15 @@ class Deps(Protocol):
 
     def states(self) -> list[SheetState]:
         """Every sheet's sync state, cached briefly for health."""
+        ...
+
+    @property
+    def sheet_entries(self) -> SheetEntries:
+        """The sheets table, entry by entry with ETags; raises ``ConfigError`` without one."""
+        ...
+
+    def sheets_changed(self) -> None:
+        """The sheet list was written: read it again on next use."""
         ...
 
     def states_changed(self) -> None:

@@ -115,3 +115,45 @@ class AuditQuery:
 
     page_size: int = 100
     continuation: str | None = None
+
+
+@dataclass(frozen=True)
+class SheetDraft:
+    """A Google sheet an operator is onboarding (the console's form), checked field by field."""
+
+    sheet_id: str
+    customer: str
+    spreadsheet_id: str
+    worksheet: str | None = None
+    overrides: tuple[tuple[str, str], ...] = ()
+    """Header -> canonical field, or ``"ignore"``."""
+    phone_region: str | None = None
+    required: tuple[tuple[str, ...], ...] | None = None
+    """Groups of fields of which each needs one mapped column; None: the default groups."""
+    actor: str = ""
+
+    def entry(self) -> dict[str, object]:
+        """The sheet-list entry (the JSON object of ``LEAD_SYNC_SHEETS``) this draft saves."""
+        out: dict[str, object] = {"id": self.sheet_id, "customer": self.customer, "source": "google", "spreadsheet_id": self.spreadsheet_id}
+        if self.worksheet:
+            out["worksheet"] = self.worksheet
+        if self.overrides:
+            out["overrides"] = dict(self.overrides)
+        if self.phone_region:
+            out["phone_region"] = self.phone_region
+        if self.required is not None:
+            out["required"] = [list(g) for g in self.required]
+        return out
+
+
+@dataclass(frozen=True)
+class SheetEdit:
+    """A change to one sheet's configuration, made against the version the operator saw (``etag``)."""
+
+    sheet_id: str
+    etag: str
+    actor: str
+    enabled: bool | None = None
+    """Pause (False) or resume (True); None leaves it."""
+    override: tuple[str, str | None] | None = None
+    """(header, field or ``"ignore"``; None removes the override); None leaves the overrides."""

@@ -46,6 +46,17 @@ class Privacy:
         except ValueError as e:
             raise InvalidRequestError(str(e)) from None
 
+    def count_person(self, request: ErasureRequest) -> dict[str, int]:
+        """How many stored leads of which sheets carry the person (what ``erase`` would delete); changes nothing."""
+        from ..core.privacy import matches_person
+
+        person = self._identifiers(request)
+        found: dict[str, int] = {}
+        for sheet_id, _, fields in self._deps.store.find_contacts(person.email, person.phone):
+            if matches_person(fields, person):
+                found[sheet_id] = found.get(sheet_id, 0) + 1
+        return dict(sorted(found.items()))
+
     def erase(self, request: ErasureRequest) -> ErasureResult:
         """
         Erase a person: their identifiers join the suppression list (keyed hashes) first, so a sync

@@ -223,3 +223,55 @@ class AuditPage:
 
     def to_dict(self) -> dict[str, Any]:
         return {"items": self.items, "count": len(self.items), "continuation": self.continuation}
+
+
+@dataclass(frozen=True)
+class SheetPreview:
+    """What the app reads from a sheet before it is saved: the header, each column's decision, the first leads."""
+
+    sheet_id: str
+    header_row: int | None
+    """1-based row of the header found; None when none was found."""
+    columns: list[dict[str, Any]]
+    """Each column: ``index``, ``letter``, ``header``, ``field``, ``score``, ``reason``, ``low`` (low confidence)."""
+    status: str
+    messages: list[str]
+    leads: list[dict[str, Any]]
+    """The first leads as they would be stored: canonical fields, extra columns, raw values that did not normalise."""
+    rows_read: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sheet_id": self.sheet_id,
+            "header_row": self.header_row,
+            "columns": self.columns,
+            "status": self.status,
+            "messages": self.messages,
+            "leads": self.leads,
+            "rows_read": self.rows_read,
+        }
+
+
+@dataclass(frozen=True)
+class SheetEntry:
+    """One sheet's entry in the sheets table and its ETag (the version a change is made against)."""
+
+    sheet_id: str
+    entry: dict[str, Any]
+    etag: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sheet_id": self.sheet_id, "entry": self.entry, "etag": self.etag}
+
+
+@dataclass(frozen=True)
+class SheetSaved:
+    """A configuration change written: the new ETag, its audit record and, for a new sheet, its first sync."""
+
+    sheet_id: str
+    etag: str
+    audit_id: str
+    run_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sheet_id": self.sheet_id, "etag": self.etag, "audit_id": self.audit_id, "run_id": self.run_id}

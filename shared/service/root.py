@@ -18,11 +18,12 @@ from typing import Any
 from ..config import Settings, SheetConfig, StorageTarget, load_settings
 from ..core.state import SheetState
 from ..errors import ConfigError, StoreError
-from ..ports import LeadStore, SheetSource, SyncJobs, SyncQueue
+from ..ports import LeadStore, SheetEntries, SheetSource, SyncJobs, SyncQueue
 from .approvals import Approvals
 from .health import Health
 from .leads import LeadReads
 from .privacy import Privacy
+from .sheets import SheetAdmin
 from .syncs import Syncs
 from .worker import QueueWorker
 
@@ -45,7 +46,8 @@ class Runtime:
     - ``syncs``: sync in this process, enqueue (timer), start and follow a manual run;
     - ``worker``: the queue messages and the poison queue;
     - ``approvals``: approve one blocked change;
-    - ``privacy``: erasure, suppression, retention purge and the audit trail.
+    - ``privacy``: erasure, suppression, retention purge and the audit trail;
+    - ``sheet_admin``: the console's sheet list edits (preview, add, pause, resume, override).
 
     Use cases take typed inputs (``shared.service.inputs``), return typed results
     (``shared.service.results``) and raise ``LeadSyncError`` subclasses; only ``shared.web``
@@ -73,6 +75,7 @@ class Runtime:
         self._queue: SyncQueue | None = None
         self._jobs: SyncJobs | None = None
         self._read_jobs: SyncJobs | None = None
+        self._sheet_entries: SheetEntries | None = None
         self._lock = threading.Lock()
         self._states_cache: tuple[float, list[SheetState] | StoreError] | None = None
 
@@ -101,6 +104,10 @@ class Runtime:
     @cached_property
     def privacy(self) -> Privacy:
         return Privacy(self)
+
+    @cached_property
+    def sheet_admin(self) -> SheetAdmin:
+        return SheetAdmin(self)
 
     # settings
 
@@ -209,6 +216,25 @@ class Runtime:
             if self._read_jobs is None:
                 self._read_jobs = self._job_store(create=False, **READ_TIMEOUTS)
             return self._read_jobs
+
+    @property
+    def sheet_entries(self) -> SheetEntries:
+        """The sheets table (``LEAD_SYNC_SHEETS_TABLE``) entry by entry, with ETags, for the console's edits."""
+        with self._lock:
+            if self._sheet_entries is None:
+                from ..adapters.sheet_table import TableSheetEntries
+
+                s = self.settings
+                target = s.storage_target or (StorageTarget(connection_string=s.storage_connection) if s.storage_connection else None)
+                if target is None or s.sheets_table is None:
+                    raise ConfigError("no sheets table: set LEAD_SYNC_SHEETS_TABLE and storage (LEAD_SYNC_STORAGE or AzureWebJobsStorage)")
+                self._sheet_entries = TableSheetEntries(target, s.sheets_table)
+            return self._sheet_entries
+
+    def sheets_changed(self) -> None:
+        """The sheet list was written (the console): read it again on next use, in this process at once."""
+        self._sheets_read_at = None
+        self._states_cache = None
 
     def source_for(self, sheet: SheetConfig, defer_rate_limits: bool = False) -> SheetSource:
         """The sheet's source; Google sources are one per credential, each paced by its own limiter."""
