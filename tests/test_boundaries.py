@@ -22,6 +22,7 @@ ALLOWED_IMPORTS = {
     "unicodedata",
     "phonenumbers",
     "rapidfuzz",
+    "email_validator",  # syntax only: shared.core.emails never asks it to check deliverability (DNS)
 }
 BANNED_CALLS = {"open", "print", "input", "now", "utcnow", "today", "time", "getenv", "perf_counter"}
 
@@ -77,6 +78,7 @@ PROVIDED_BY = {
     "phonenumbers": "phonenumbers",
     "rapidfuzz": "rapidfuzz",
     "charset_normalizer": "charset-normalizer",
+    "email_validator": "email-validator",
     "opentelemetry": "azure-monitor-opentelemetry",
 }
 
