@@ -154,8 +154,8 @@ def _address(word: str) -> str | None:
         w = again
     else:
         return None
-    if not w or w.count("@") != 1:
-        return None
+    if not w or w.count("@") != 1 or "\ufffd" in w:
+        return None  # U+FFFD: a character was lost on the way (an undecodable byte, a lone surrogate)
     if w.isascii() and _fast_ok(w):
         return w
     return w if _valid(w) else None
