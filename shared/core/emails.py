@@ -99,7 +99,12 @@ def match_key(email: str) -> str:
 def _fast_ok(low: str) -> bool:
     m = _FAST.fullmatch(low)
     return bool(
-        m is not None and len(low) <= 254 and len(m["local"]) <= 64 and len(m["domain"]) <= 253 and m["tld"] not in SPECIAL_USE_TLDS
+        m is not None
+        and len(low) <= 254
+        and len(m["local"]) <= 64
+        and len(m["domain"]) <= 253
+        and m["tld"] not in SPECIAL_USE_TLDS
+        and "--" not in m["domain"]  # "xn--" and IDNA's reserved "ab--" labels: the validator decides
     )
 
 
