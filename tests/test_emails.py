@@ -104,12 +104,17 @@ def test_never_raises_and_stored_forms_are_fixed_points(text: str) -> None:
         assert match_key(key) == key
 
 
-@given(st.from_regex(emails._FAST, fullmatch=True))
-@settings(max_examples=300)
+_ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
+DOT_ATOM = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+[a-z]{{2,63}}")
+"""RFC 5322 dot-atom addresses with RFC 1035 labels: most pass the fast path, a few test its edges."""
+
+
+@given(st.one_of(st.from_regex(DOT_ATOM, fullmatch=True), st.from_regex(emails._FAST, fullmatch=True)))
+@settings(max_examples=400)
 def test_the_fast_path_accepts_only_what_the_validator_accepts(address: str) -> None:
-    """A string the regex fast path takes is one email-validator also takes (so skipping it changes nothing)."""
-    assume(emails._fast_ok(address))
-    assert emails._valid(address)
+    """A string the fast path takes is one email-validator also takes (so skipping the validator changes nothing)."""
+    if emails._fast_ok(address):
+        assert emails._valid(address)
 
 
 def _fullwidth(text: str) -> str:
