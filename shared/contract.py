@@ -605,7 +605,15 @@ class ErasedSheet(Closed):
 class ErasureResult(Closed):
     erased: int = Field(description="Leads deleted for real, in every sheet")
     sheets: list[ErasedSheet]
-    suppressed: int = Field(description="Identifiers now on the suppression list (as keyed hashes)")
+    suppressed: int = Field(
+        description="Identifiers now on the suppression list (as keyed hashes): those given and those the erased leads carried"
+    )
+    suppressed_kinds: dict[Literal["email", "phone"], int] = Field(
+        description="The identifiers listed, counted by kind (never their values)"
+    )
+    suppressed_from_leads: int = Field(
+        description="Of those, how many were not given but carried by the erased leads (their other emails and phones)"
+    )
     identifiers: list[Literal["email", "phone"]] = Field(description="Which kinds of identifier were given (never their values)")
     audit_id: str
     message: str

@@ -30,6 +30,7 @@ import json
 import logging
 import re
 import traceback
+import typing
 import uuid
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -221,7 +222,25 @@ def query_params(req: func.HttpRequest, model: type[M]) -> M:
     params = {k: v for k, v in req.params.items() if k != "code"}
     if not _encodable(params):
         raise InvalidRequestError(NOT_UTF8)
+    for name in _integer_fields(model).intersection(params):
+        # The document says "integer": pydantic's lax mode would also take "1.0" or " 1".
+        if not WHOLE_NUMBER.fullmatch(params[name]):
+            raise InvalidRequestError(f"the query parameter {name} must be a whole number")
     return _validated(model, params, "query parameter", strict=False)
+
+
+WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+
+
+@functools.cache
+def _integer_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields of a query model whose type is an integer (alone or with None)."""
+    out = set()
+    for name, info in model.model_fields.items():
+        kinds = typing.get_args(info.annotation) or (info.annotation,)
+        if int in kinds and bool not in kinds:
+            out.add(info.alias or name)
+    return frozenset(out)
 
 
 def body_json(req: func.HttpRequest) -> dict[str, Any]:

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from scripts.azurite import Azurite  # noqa: E402
+
+# CI explores the same examples every run (a red CI is a regression, never a new random draw);
+# local runs keep drawing new ones, and print the blob that reproduces any failure they find.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("dev", print_blob=True)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 from shared.adapters.table_storage import TableLeadStore  # noqa: E402
 from shared.config import Settings, SheetConfig, StorageTarget  # noqa: E402
 from shared.service import set_runtime  # noqa: E402

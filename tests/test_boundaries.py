@@ -23,6 +23,7 @@ ALLOWED_IMPORTS = {
     "phonenumbers",
     "rapidfuzz",
     "croniter",
+    "email_validator",  # syntax only: shared.core.emails never asks it to check deliverability (DNS)
 }
 BANNED_CALLS = {"open", "print", "input", "now", "utcnow", "today", "time", "getenv", "perf_counter"}
 
@@ -89,6 +90,7 @@ PROVIDED_BY = {
     "rapidfuzz": "rapidfuzz",
     "croniter": "croniter",
     "charset_normalizer": "charset-normalizer",
+    "email_validator": "email-validator",
     "opentelemetry": "azure-monitor-opentelemetry",
     "jinja2": "jinja2",
     "markupsafe": "jinja2",  # Jinja2's own dependency

@@ -259,7 +259,9 @@ def test_a_carry_block_is_approved_through_the_api_and_shown_in_health(tmp_path,
     assert sheet["counts"]["carried"] == 8 and [p["row"] for p in sheet["blocked"]["preview"]] == list(range(2, 10))
     change = sheet["blocked"]["id"]
     status, doc = call(leads_http, "approve_drop", "POST", "/a", body=b"{}", route={"sheet": "api"})
-    assert status == 400 and change in doc["detail"] and "carry" in doc["detail"]
+    assert status == 400 and "health/detail" in doc["detail"]  # the contract: name the change shown there
+    status, doc = call(leads_http, "approve_drop", "POST", "/a", body=b'{"change": "d0000000000000000"}', route={"sheet": "api"})
+    assert status in (400, 409) and change in doc["detail"] and "carry" in doc["detail"]
     status, doc = call(leads_http, "approve_drop", "POST", "/a", body=json.dumps({"change": change}).encode(), route={"sheet": "api"})
     assert status == 200
     applied = rt.syncs.run().sheets[0]
@@ -326,7 +328,12 @@ def test_the_carry_limit_is_a_setting_per_deployment_and_per_sheet() -> None:
     from shared.config import load_settings
 
     good = {"id": "s1", "customer": "C", "spreadsheet_id": "abcdefghijklmnop"}
-    s = load_settings({"LEAD_SYNC_MAX_CARRY": "0.35", "LEAD_SYNC_SHEETS": json.dumps([good, {**good, "id": "s2", "max_carry": 0}])})
+    s = load_settings(
+        {
+            "LEAD_SYNC_MAX_CARRY": "0.35",
+            "LEAD_SYNC_SHEETS": json.dumps([good, {**good, "id": "s2", "spreadsheet_id": "bcdefghijklmnopq", "max_carry": 0}]),
+        }
+    )
     assert s.policy(s.sheets[0]).max_carry == 0.35 and s.policy(s.sheets[1]).max_carry == 0
     assert load_settings({}).max_carry == 0.2
     for bad in ("2", "lots", "nan"):

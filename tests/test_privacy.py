@@ -100,6 +100,9 @@ def test_erase_a_person_in_two_sheets_and_they_never_come_back(make_settings, tm
     assert status == 200, doc
     assert doc["erased"] == 2 and doc["sheets"] == [{"sheet_id": "alpha", "leads": 1}, {"sheet_id": "beta", "leads": 1}]
     assert doc["identifiers"] == ["email", "phone"]
+    # beta's lead carried another address (p.one@work.example): it is listed too, and counted, not shown
+    assert doc["suppressed"] == 3 and doc["suppressed_kinds"] == {"email": 2, "phone": 1} and doc["suppressed_from_leads"] == 1
+    assert "p.one" not in json.dumps(doc)
     stored = _all_stored(store)
     assert len(stored) == 26
     assert not any("+447911123401" in json.dumps(e, default=str) or "person1@" in json.dumps(e, default=str) for e in stored)
@@ -118,9 +121,9 @@ def test_erase_a_person_in_two_sheets_and_they_never_come_back(make_settings, tm
 
     # the suppression list holds keyed hashes only
     entries = list(store.suppressed.query_entities("PartitionKey ne ''"))
-    assert len(entries) == 2
+    assert len(entries) == 3
     text = json.dumps(entries, default=str)
-    for plain in ("person1@example.com", "+447911123401", "447911123401", "7911123401", "Person 1"):
+    for plain in ("person1@example.com", "p.one@work.example", "+447911123401", "447911123401", "7911123401", "Person 1"):
         assert plain not in text
     hashes = {e["RowKey"] for e in entries}
     assert identifier_hash("phone", "+447911123401", key_bytes(KEY)) in hashes
@@ -137,7 +140,7 @@ def test_erase_a_person_in_two_sheets_and_they_never_come_back(make_settings, tm
     # telemetry counted the erasure and the suppressed rows, and logged no identifier, not even hashed
     records = [r for r in caplog.records if r.name == "leadsync"]
     erasures = [r for r in records if getattr(r, "event", "") == "privacy_erasure"]
-    assert len(erasures) == 1 and erasures[0].leads == 2 and erasures[0].suppressed == 2  # type: ignore[attr-defined]
+    assert len(erasures) == 1 and erasures[0].leads == 2 and erasures[0].suppressed == 3  # type: ignore[attr-defined]
     assert sum(getattr(r, "suppressed", 0) for r in records if getattr(r, "event", "") == "sheet_sync") == 4
     logged = " ".join(f"{r.getMessage()} {vars(r)}" for r in records)
     for secret in ("person1", "7911", "Person 1", *hashes):
@@ -203,20 +206,28 @@ def test_bad_erasure_requests_are_400(make_settings, tmp_path) -> None:
 
 
 def test_unsuppress_is_a_separate_recorded_action(make_settings, tmp_path) -> None:
+    """Un-suppressing lifts exactly the identifiers given: a row still carrying another listed one (found on the erased leads) stays withheld."""
     rt, store, _ = _setup(make_settings, tmp_path)
     rt.syncs.run(trigger="test")
     assert _post("erase_person", {"email": "person1@example.com", "phone": "07911123401"})[0] == 200
     status, doc = _post("unsuppress_person", {"phone": "+447911123401"}, who="ops@agency.example")
     assert status == 200 and doc["removed"] == 1
-    # the email is still on the list: person 1 of alpha (same email) stays withheld; beta's row (phone only) returns
+    # person 1 of alpha (same email) stays withheld; so does beta's row: its own address was on the erased lead, so it is listed too
     report = {s.sheet_id: s for s in rt.syncs.run(trigger="test").sheets}
-    assert report["alpha"].suppressed == 1 and report["beta"].suppressed == 0 and report["beta"].added == 1
+    assert report["alpha"].suppressed == 1 and report["beta"].suppressed == 1 and report["beta"].added == 0
+    assert _post("unsuppress_person", {"email": "p.one@work.example"})[1]["removed"] == 1
+    report = {s.sheet_id: s for s in rt.syncs.run(trigger="test").sheets}
+    assert report["beta"].suppressed == 0 and report["beta"].added == 1
     assert _post("unsuppress_person", {"email": "PERSON1@example.com"})[1]["removed"] == 1
     report = {s.sheet_id: s for s in rt.syncs.run(trigger="test").sheets}
     assert report["alpha"].added == 1 and report["alpha"].suppressed == 0
     actions = [(a["action"], a["actor"], a["counts"]) for a in _audit()]
-    assert actions[:2] == [("unsuppress", "function key", {"identifiers": 1}), ("unsuppress", "ops@agency.example", {"identifiers": 1})]
-    assert actions[2][0] == "erasure"
+    assert actions[:3] == [
+        ("unsuppress", "function key", {"identifiers": 1}),
+        ("unsuppress", "function key", {"identifiers": 1}),
+        ("unsuppress", "ops@agency.example", {"identifiers": 1}),
+    ]
+    assert actions[3][0] == "erasure"
 
 
 def test_purge_removes_only_leads_past_retention(make_settings, tmp_path) -> None:
@@ -310,7 +321,8 @@ def test_cli_erase_unsuppress_and_audit(azurite, tmp_path) -> None:
     no_key = {k: v for k, v in env.items() if k != "LEAD_SYNC_ERASURE_KEY"}
     refused = cli("erase", "--email", "person2@example.com", environ=no_key)
     assert refused.returncode == 2 and "LEAD_SYNC_ERASURE_KEY" in refused.stderr
-    assert json.loads(cli("unsuppress", "--phone", "+447911123405").stdout)["removed"] == 1
+    # the erased lead's email was listed with the phone: lifting both brings the row back
+    assert json.loads(cli("unsuppress", "--phone", "+447911123405", "--email", "person5@example.com").stdout)["removed"] == 2
     audit = json.loads(cli("audit").stdout)["items"]
     assert [a["action"] for a in audit] == ["unsuppress", "erasure"]
     assert {a["actor"] for a in audit} == {f"cli:{getpass.getuser()}"}

@@ -715,8 +715,8 @@ class TableLeadStore:
             raise
 
 
-CONTACT_FIELDS = ("email", "phone", "emails", "phones")
-"""The lead properties an erasure matches on (``emails``/``phones`` are JSON lists)."""
+CONTACT_FIELDS = ("email", "phone", "emails", "phones", "invalid")
+"""The lead properties an erasure matches on (``emails``/``phones`` are JSON lists; ``invalid`` may hold a raw email cell)."""
 
 
 def audit_from_entity(e: Mapping[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 
 from .detection import detect_header
+from .emails import parse_emails
 from .mapping import SAMPLE_ROWS, map_columns
 from .models import (
     DEFAULT_REQUIRED,
@@ -29,6 +30,7 @@ from .models import (
     Status,
 )
 from .normalize import normalize_date, normalize_email, normalize_phone, region_for_country
+from .scrub import scrub_grid
 from .text import EMAIL, PHONE, classify, is_blank_row, normalize_header
 
 IDENTITY_FIELDS = ("email", "phone")
@@ -135,6 +137,7 @@ def diff_mapping(previous: PreviousSync, mapping: ColumnMapping) -> list[FieldCh
 def analyse_sheet(grid: Grid, options: SheetOptions | None = None, previous: PreviousSync | None = None) -> SheetAnalysis:
     """Run detection, mapping, checks and normalisation over one sheet."""
     options = options or SheetOptions()
+    grid, unencodable = scrub_grid(grid)
     header = detect_header(grid)
     width = max((len(r) for r in grid[: header.data_start + SAMPLE_ROWS]), default=0)
     labels = list(header.labels) if isinstance(header, HeaderMatch) else []
@@ -143,6 +146,14 @@ def analyse_sheet(grid: Grid, options: SheetOptions | None = None, previous: Pre
     low = list(header.field_labels) + [None] * (width - len(header.field_labels))
     mapping = map_columns(labels, samples, options.overrides, previous.by_label if previous else None, low)
     result = SheetAnalysis(header, mapping, [], Status.SUCCESS, [], [], [], 0, 0, [], header_fingerprint(mapping))
+    if unencodable:
+        result.issues += [RowIssue(r, "unencodable_text") for r in unencodable]
+        shown = ", ".join(str(r + 1) for r in unencodable[:20]) + (f" and {len(unencodable) - 20} more" if len(unencodable) > 20 else "")
+        result.note(
+            Status.WARNING,
+            "unencodable_text",
+            f"{len(unencodable)} rows held text that cannot be stored (lone UTF-16 surrogates), replaced with U+FFFD (rows {shown})",
+        )
 
     if not any(not is_blank_row(r) for r in grid):
         result.note(Status.WARNING, "empty_sheet", "sheet is empty")
@@ -195,7 +206,8 @@ def analyse_sheet(grid: Grid, options: SheetOptions | None = None, previous: Pre
             f"{above} rows above the header row hold emails or phone numbers and are not synced; check the header row (or set an override)",
         )
     leads, issues, rows_read, blank = build_leads(grid, header.data_start, mapping, options, low)
-    result.leads, result.issues, result.rows_read, result.rows_blank = leads, issues, rows_read, blank
+    result.leads, result.rows_read, result.rows_blank = leads, rows_read, blank
+    result.issues += issues
     invalid = sum(1 for i in issues if i.code.startswith("invalid_"))
     if invalid:
         result.note(Status.WARNING, "invalid_values", f"{invalid} values could not be normalised (kept as raw values)")
@@ -268,6 +280,10 @@ def build_leads(
         if mapping.secondary
         else []
     )
+    # A primary email cell listing several addresses keeps them all under ``emails`` (they are
+    # all the lead's identifiers); with further email columns the loop below does it.
+    email_at = fields_at.get("email", -1) if "email" not in mapping.secondary else -1
+    email_name = names.get(email_at, "")
     country_at = fields_at.get("country", -1)
     phone_at = fields_at.get("phone") if country_at >= 0 else None
     plain = [(c.index, c.field) for c in mapping.columns if c.field and c.field not in normalisers]
@@ -308,16 +324,27 @@ def build_leads(
                         issues.append(RowIssue(r, f"invalid_{f}", f))
                     else:
                         fields[f] = norm
+        if 0 <= email_at < n and "email" in fields and len(row[email_at]) > len(fields["email"]) + 2:
+            listed = parse_emails(row[email_at])[0]  # longer than its address: a name, a list
+            if len(listed) > 1:
+                fields["emails"] = json.dumps(
+                    [{"column": email_name, "value": e} for e in listed], ensure_ascii=False, separators=(",", ":")
+                )
         if phone_at is not None and country_at < n and phone_at < n and row[country_at]:
             _phone_by_country(r, row[phone_at], row[country_at], region, fields, invalid, issues)
         for f, plural, fn, cols in further:  # usually none
-            found = []
+            found: list[dict[str, str]] = []
             for j, name in cols:
                 v = row[j].strip() if j < n else ""
-                if v:
-                    norm = fields.get(f) if name == cols[0][1] else fn(v)
-                    if norm:
-                        found.append({"column": name, "value": norm})
+                if not v:
+                    continue
+                if f == "email":  # every address of a clean cell
+                    listed, clean = parse_emails(v)
+                    found += [{"column": name, "value": e} for e in listed if clean and all(x["value"] != e for x in found)]
+                    continue
+                norm = fields.get(f) if name == cols[0][1] else fn(v)
+                if norm:
+                    found.append({"column": name, "value": norm})
             if found:
                 fields.setdefault(f, found[0]["value"])
                 if len(found) > 1 or found[0]["column"] != cols[0][1]:

@@ -18,7 +18,8 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import PhoneMetadata
 
-from .text import EMAIL_RE, normalize_header
+from . import emails
+from .text import normalize_header
 from .vocabulary import COUNTRY_REGIONS
 
 _REGIONS = frozenset(phonenumbers.SUPPORTED_REGIONS)
@@ -134,12 +135,8 @@ def _slow_phone(value: str, region: str) -> str | None:
 
 
 def normalize_email(value: str) -> str | None:
-    """Lower-case and trim an email address; ``None`` when it is not one."""
-    v = value.strip().strip("<>").strip()
-    if v.lower().startswith("mailto:"):
-        v = v[7:]
-    v = v.lower()
-    return v if EMAIL_RE.match(v) else None
+    """The cell's first email address, stored form (``shared.core.emails``); ``None`` when it holds none or a malformed one."""
+    return emails.normalize_email(value)
 
 
 # Google Sheets counts days from 1899-12-30 (the Lotus 1-2-3 epoch, which wrongly treats

@@ -28,6 +28,7 @@ class ReasonCode(str, enum.Enum):
     ROWS_SKIPPED = "rows_skipped"
     ERROR_VALUES = "error_values"
     NOT_LEADS = "not_leads"
+    UNENCODABLE_TEXT = "unencodable_text"
     # writing (shared.sync)
     DUPLICATES = "duplicates"
     TRUNCATED = "truncated"
@@ -101,6 +102,11 @@ CATALOGUE: dict[ReasonCode, ReasonInfo] = {
     R.ROWS_SKIPPED: ReasonInfo(_W, "rows without a contact or a name were skipped", "fill in the rows if they are leads"),
     R.ERROR_VALUES: ReasonInfo(
         _W, "cells held spreadsheet errors (#N/A, #REF!...) and were read as blank", "fix the formulas in the sheet"
+    ),
+    R.UNENCODABLE_TEXT: ReasonInfo(
+        _W,
+        "cells held text that cannot be stored (lone UTF-16 surrogates, broken characters); it was replaced with U+FFFD",
+        "retype the characters in the rows named if they matter",
     ),
     R.NOT_LEADS: ReasonInfo(
         _W,

@@ -59,38 +59,62 @@ class Privacy:
 
     def erase(self, request: ErasureRequest) -> ErasureResult:
         """
-        Erase a person: their identifiers join the suppression list (keyed hashes) first, so a sync
-        that starts now withholds them; then every stored lead of every sheet carrying them
-        (primary or further contact columns, deleted or not) is deleted for real. Idempotent.
+        Erase a person. Their identifiers join the suppression list (keyed hashes) first, so a
+        sync that starts now withholds them. Then every stored lead of every sheet (deleted or
+        not) is read and matched in any spelling (``core.privacy.matches_person``: the matching
+        form of each address, further contact columns, a raw invalid email): every email and
+        phone those leads carried joins the list too, so the person cannot come back under the
+        phone alone or another address; and every stored lead carrying any listed identifier is
+        deleted for real (a sync would withhold its row from now on). Idempotent. The answer
+        counts what was listed by kind, never a value.
         """
-        from ..core.privacy import key_id, matches_person
+        from ..core.privacy import carried, key_id, keys_of, matches_person
 
         key = self._key()
         person = self._identifiers(request)
         store = self._deps.store
-        hashes = person.hashes(key)
-        store.add_suppressions(hashes, key_id(key), datetime.now(UTC))
-        found: dict[str, list[str]] = {}
-        for sheet_id, lead_key, fields in store.find_contacts(person.email, person.phone):
-            if matches_person(fields, person):
-                found.setdefault(sheet_id, []).append(lead_key)
+        store.add_suppressions(person.hashes(key), key_id(key), datetime.now(UTC))
+        # Every spelling of an address cannot be looked up by storage: read the contact columns of
+        # every lead (one query across partitions) and match here.
+        stored = [
+            (sheet_id, lead_key, fields, carried(fields, fields.get("invalid"))) for sheet_id, lead_key, fields in store.find_contacts()
+        ]
+        found = [pairs for _, _, fields, pairs in stored if matches_person(fields, person)]
+        widened = person.widened(p for pairs in found for p in pairs)
+        if widened != person:
+            store.add_suppressions(widened.hashes(key), key_id(key), datetime.now(UTC))
+        wanted = widened.keys()
+        hit: dict[str, list[str]] = {}
+        for sheet_id, lead_key, _, pairs in stored:
+            if not wanted.isdisjoint(keys_of(pairs)):
+                hit.setdefault(sheet_id, []).append(lead_key)
         now = datetime.now(UTC)
-        counts = {sheet_id: store.delete_leads(sheet_id, keys, "erased", now) for sheet_id, keys in sorted(found.items())}
+        counts = {sheet_id: store.delete_leads(sheet_id, keys, "erased", now) for sheet_id, keys in sorted(hit.items())}
         total = sum(counts.values())
+        by_kind = widened.counts()
+        listed = sum(by_kind.values())
+        from_leads = listed - sum(person.counts().values())
         self._deps.states_changed()
         audit_id = record_audit(
             store,
             "erasure",
             request.actor,
             list(counts),
-            {"leads": total, "sheets": len(counts), "identifiers": len(hashes)},
+            {"leads": total, "sheets": len(counts), "identifiers": listed, "from_leads": from_leads},
             per_sheet=counts,
         )
-        telemetry.log_privacy("erasure", leads=total, sheets=len(counts), suppressed=len(hashes))
-        return ErasureResult(counts, len(hashes), tuple(k for k, _ in person.pairs()), audit_id)
+        telemetry.log_privacy("erasure", leads=total, sheets=len(counts), suppressed=listed)
+        return ErasureResult(
+            counts, listed, tuple(k for k, v in (("email", person.email), ("phone", person.phone)) if v), audit_id, by_kind, from_leads
+        )
 
     def unsuppress(self, request: ErasureRequest) -> UnsuppressResult:
-        """Take a person's identifiers off the suppression list (a separate, recorded action): later syncs store them again."""
+        """
+        Take a person's identifiers off the suppression list (a separate, recorded action): later
+        syncs store them again. Both forms of each identifier are removed (a list made before
+        matching forms holds the stored form). Identifiers that an erasure found on the person's
+        leads are lifted by giving them too.
+        """
         key = self._key()
         person = self._identifiers(request)
         store = self._deps.store

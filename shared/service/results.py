@@ -5,7 +5,7 @@ answers and the CLI prints. A result knows nothing of HTTP (status codes, header
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -139,6 +139,10 @@ class ErasureResult:
     identifiers: tuple[str, ...]
     """The kinds given (``email``, ``phone``), never the values."""
     audit_id: str
+    suppressed_kinds: dict[str, int] = field(default_factory=dict)
+    """Identifiers listed by kind (``email``, ``phone``), counted in matching form."""
+    suppressed_from_leads: int = 0
+    """Of those, how many were not given but carried by the erased leads."""
 
     @property
     def erased(self) -> int:
@@ -149,9 +153,12 @@ class ErasureResult:
             "erased": self.erased,
             "sheets": [{"sheet_id": k, "leads": v} for k, v in self.per_sheet.items()],
             "suppressed": self.suppressed,
+            "suppressed_kinds": dict(self.suppressed_kinds),
+            "suppressed_from_leads": self.suppressed_from_leads,
             "identifiers": list(self.identifiers),
             "audit_id": self.audit_id,
-            "message": "deleted for real; every later sync withholds rows carrying these identifiers and reports them by row number",
+            "message": "deleted for real, with every lead carrying any email or phone the person's leads carried; every later sync "
+            "withholds rows carrying these identifiers, in any spelling, and reports them by row number",
         }
 
 

@@ -358,9 +358,21 @@ export interface components {
             sheets: components["schemas"]["ErasedSheet"][];
             /**
              * Suppressed
-             * @description Identifiers now on the suppression list (as keyed hashes)
+             * @description Identifiers now on the suppression list (as keyed hashes): those given and those the erased leads carried
              */
             suppressed: number;
+            /**
+             * Suppressed Kinds
+             * @description The identifiers listed, counted by kind (never their values)
+             */
+            suppressed_kinds: {
+                [key: string]: number;
+            };
+            /**
+             * Suppressed From Leads
+             * @description Of those, how many were not given but carried by the erased leads (their other emails and phones)
+             */
+            suppressed_from_leads: number;
             /**
              * Identifiers
              * @description Which kinds of identifier were given (never their values)
@@ -675,7 +687,7 @@ export interface components {
          * ReasonCode
          * @enum {string}
          */
-        ReasonCode: "empty_sheet" | "no_header" | "low_confidence_header" | "mapping_needs_review" | "missing_columns" | "essential_column_removed" | "drift" | "rows_above_header" | "invalid_values" | "rows_skipped" | "error_values" | "not_leads" | "duplicates" | "truncated" | "customer_renamed" | "identity_kept" | "identity_not_carried" | "identity_blocked" | "guard_blocked" | "approved" | "approval_lapsed" | "columns_accepted" | "suppressed" | "erased_again" | "suppression_unusable" | "busy" | "interrupted" | "recovering" | "storage_drift" | "stale" | "never_synced" | "orphaned" | "poisoned" | "source_rate_limited" | "internal" | "config" | "source" | "source_auth" | "source_not_found" | "source_unavailable" | "source_format" | "store";
+        ReasonCode: "empty_sheet" | "no_header" | "low_confidence_header" | "mapping_needs_review" | "missing_columns" | "essential_column_removed" | "drift" | "rows_above_header" | "invalid_values" | "rows_skipped" | "error_values" | "not_leads" | "unencodable_text" | "duplicates" | "truncated" | "customer_renamed" | "identity_kept" | "identity_not_carried" | "identity_blocked" | "guard_blocked" | "approved" | "approval_lapsed" | "columns_accepted" | "suppressed" | "erased_again" | "suppression_unusable" | "busy" | "interrupted" | "recovering" | "storage_drift" | "stale" | "never_synced" | "orphaned" | "poisoned" | "source_rate_limited" | "internal" | "config" | "source" | "source_auth" | "source_not_found" | "source_unavailable" | "source_format" | "store";
         /** Reasons */
         Reasons: {
             /** Reasons */
