@@ -709,6 +709,9 @@ def read_header(label: str | None) -> HeaderReading:
     of = _of_phrase(core, label)
     if of is not None:
         return of
+    headed = _head_noun(core, label)
+    if headed is not None:
+        return headed
     found = _phrases(core, label)
     if found is not None:
         return found
@@ -812,6 +815,181 @@ def _of_phrase(core: Sequence[str], label: str) -> HeaderReading | None:
     return HeaderReading((Evidence(f, score, f"header {label!r} is {head_norm!r} of {' '.join(tail)!r}", "header"),))
 
 
+_HEAD_NOUNS = frozenset({"name", "names", "title", "contact", "contacts"})
+"""Generic last words of an English header whose modifier says whose name it is ("Source name")."""
+_HEAD_FIRST = frozenset({"nom", "nombre", "nome", "nume", "nazwa"})
+"""Generic first words of a Romance or Slavic header without "de": "Nome cliente", "Nom entreprise"."""
+_LEAD_MODIFIERS = frozenset(
+    {
+        "your",
+        "my",
+        "what",
+        "is",
+        "please",
+        "enter",
+        "seu",
+        "sua",
+        "tu",
+        "su",
+        "votre",
+        "ihr",
+        "ihre",
+        "dein",
+        "inhaber",
+        "geschaftsfuhrer",
+        "ansprechpartner",
+        "ansprechperson",
+        "responsable",
+        "full",
+        "complete",
+        "real",
+        "preferred",
+        "personal",
+        "primary",
+        "main",
+        "principal",
+        "key",
+        "guest",
+        "buyer",
+        "member",
+        "student",
+        "patient",
+        "subscriber",
+        "visitor",
+        "registrant",
+        "delegate",
+        "prospect",
+        "tenant",
+        "homeowner",
+        "passenger",
+        "donor",
+        "cliente",
+        "client",
+        "contacto",
+        "contato",
+        "contatto",
+    }
+)
+"""Modifiers of "name" that keep it the lead's own name ("Your name", "Guest name", "Customer's name")."""
+_ORG_MODIFIERS = frozenset(
+    {
+        "partner",
+        "organisation",
+        "organization",
+        "org",
+        "firm",
+        "brand",
+        "merchant",
+        "venue",
+        "establishment",
+        "practice",
+        "listing",
+        "place",
+        "store",
+        "business",
+        "company",
+        "entreprise",
+        "empresa",
+        "azienda",
+        "societe",
+        "firma",
+    }
+)
+"""Modifiers of "name" or "title" that make it an organisation's name ("Partner name", "Listing title")."""
+_AD_WORDS = frozenset({"ad", "ads", "adset", "adsets", "adgroup", "squad", "creative", "form", "forms", "pixel", "utm"})
+"""Words of an ad platform's objects: "Ad squad name", "Ad account name" name an ad object, never the lead."""
+_GENERIC_ORG_WORDS = frozenset(
+    {"group", "global", "international", "digital", "design", "marketing", "legal", "software", "systems", "solution"}
+    | {"services", "travel", "food", "foods", "health", "care", "sports", "kids", "market", "transport", "the", "pet", "pets"}
+)
+"""Trade words that, before "name", are more often a grouping than a business ("Group name", "Marketing name")."""
+_ID_WORDS = frozenset({"id", "ids", "uuid", "guid", "code", "codigo", "codice", "cod", "ref", "number", "numero", "nr", "no", "num", "n"})
+"""An identifier word before a party word ("id_client", "Código cliente", "Nr klienta"): the party's identifier."""
+_PREPOSITIONS = frozenset({"by", "from", "to", "with", "about", "per", "von", "par", "por", "pelo", "pela", "dal", "dalla"})
+"""A party word after one of these is the agent of something else ("Questions asked by the attendee")."""
+_CHANNEL_FIELDS = frozenset({"email", "phone", "website", "address", "postcode", "city", "country"})
+_PARTY_FIELDS = (*NAME_FIELDS, "company")
+
+
+def _head_noun(core: Sequence[str], label: str) -> HeaderReading | None:
+    """
+    "<X> name", "<X> title", "<X> contact" (and "Nome <X>"): the generic head is the name of X.
+    A known X gives X's field ("Source name" is the source, "Account name" the company, "City
+    name" the city); an organisation word makes it the company ("Partner name", "Clinic name");
+    a word for the lead keeps it the lead's name ("Guest name"); any other X ("Group name",
+    "Record title", "Qualify contact") names something else: extra data.
+    """
+    if len(core) < 2 or len(core) > 5:
+        return None
+    if any(w in _CONNECTORS for w in core):
+        return None  # "Nombre y apellido", "Company or contact name": two things named
+    if core[-1] in _HEAD_NOUNS:
+        head, mods = core[-1], list(core[:-1])
+    elif core[0] in _HEAD_FIRST and len(core) <= 3:
+        head, mods = "name", list(core[1:])
+    else:
+        return None
+    ad = any(w in _AD_WORDS for w in mods)
+    if not ad and any(" ".join(core[-n:]) in LOOKUP for n in range(2, min(4, len(core)) + 1)):
+        return None  # "What's your first name?": the phrase "first name" is the head
+    mods = [w for w in mods if w not in ("the", "a", "an", "s")]
+    if not mods:
+        return None
+    x = " ".join(mods)
+    person_head = head in ("contact", "contacts")
+    title_head = head == "title"
+
+    def ev(field: str, why: str, score: float = W.head_phrase - W.per_word * 0.67 * len(mods)) -> HeaderReading:
+        return HeaderReading((Evidence(field, score, f"header {label!r} is {why}", "header"),))
+
+    def refuse(why: str) -> HeaderReading:
+        return HeaderReading(refused=f"header {label!r} is {why}, not a lead field")
+
+    if ad:
+        inner = read_header(x)
+        if inner.evidence and inner.evidence[0].field == "campaign" and not person_head:
+            return ev("campaign", f"the {head} of the ad object {x!r}")
+        return refuse(f"the {head} of the ad object {x!r}")
+    if all(w in _LEAD_MODIFIERS for w in mods):
+        if title_head:
+            return None
+        return ev("full_name", f"the {head} of the lead ({x!r})")
+    if any(w in _ORG_MODIFIERS for w in mods) or _has_org_word([w for w in mods if w not in _GENERIC_ORG_WORDS]):
+        return ev("full_name" if person_head else "company", f"the {head} of an organisation ({x!r})")
+    inner = read_header(x)
+    if inner.refused:
+        return refuse(f"the {head} of {x!r}")
+    if not inner.evidence:
+        # an X not understood: only strong content evidence gives the column a field
+        return HeaderReading(refused=f"header {label!r} is the {head} of {x!r}, not known as a lead field", ambiguous=True)
+    f = inner.evidence[0].field
+    if f in NAME_FIELDS:
+        if title_head:
+            return refuse(f"the {head} of {x!r}")
+        return ev("full_name" if head != "name" or f == "full_name" else f, f"the {head} of {x!r} ({f})")
+    if f == "company":
+        return ev("full_name" if person_head else "company", f"the {head} of {x!r} (company)")
+    if person_head and f not in _CHANNEL_FIELDS:
+        return refuse(f"the contact of {x!r}")
+    if title_head and f != "job_title":
+        return refuse(f"the {head} of {x!r}")
+    return ev(f, f"the {head} of {x!r} ({f})")
+
+
+def _about_something_else(f: str, phrase: str, before: Sequence[str], after: Sequence[str]) -> str | None:
+    """Why a party or status phrase inside a header is about something else, or None."""
+    if f in _PARTY_FIELDS and before and (before[-1] in _ID_WORDS or before[0] in _ID_WORDS):
+        return f"the identifier ({before[0]!r}) of the {phrase!r}"  # "id_client", "Código cliente"
+    if f in _PARTY_FIELDS and any(w in _PREPOSITIONS for w in before[1:]):
+        return f"{' '.join(before)!r} the {phrase!r}, not the {phrase!r} itself"  # "Questions asked by the attendee"
+    if f == "status" and before and not after:
+        # "Website status", "Email status": the state of that contact channel, not the lead's status
+        channel = read_header(" ".join(before)).evidence
+        if channel and channel[0].field in _CHANNEL_FIELDS:
+            return f"the status of the {channel[0].field}"
+    return None
+
+
 def _phrases(words: Sequence[str], label: str) -> HeaderReading | None:
     """Synonym phrases inside a longer header, judged by where they sit and what surrounds them."""
     if len(words) > 8:
@@ -845,6 +1023,10 @@ def _phrases(words: Sequence[str], label: str) -> HeaderReading | None:
                 continue  # "How did you first hear", "Last Seen", "Lead from", "Came in via": not a name or a street
             if n == 1 and phrase == "number" and before:
                 blocked.append(f"the number of {' '.join(before)!r}")  # "Pager number", "Case number"
+                continue
+            other_thing = _about_something_else(f, phrase, before, after)
+            if other_thing:
+                blocked.append(other_thing)
                 continue
             if f == "phone" and after and all(w in _NUMBER_WORDS for w in after):
                 after = []  # "Mob No.", "Tel Nr", "Cell #": the phone's number
@@ -897,12 +1079,26 @@ def _phrases(words: Sequence[str], label: str) -> HeaderReading | None:
     return None
 
 
+def _inflected(norm: str, choice: str) -> bool:
+    """
+    Is ``norm`` ``choice`` with an ending added or cut ("contacted", "contactado", "contactar" of
+    "contact")? Another word built on the synonym, not a typo of it: only a plural "s" is the same word.
+    """
+    short, long = sorted((norm, choice), key=len)
+    if len(long) - len(short) < 2:
+        return False
+    same = next((k for k, (a, b) in enumerate(zip(short, long)) if a != b), len(short))
+    return same >= len(short) - 1  # "contactado" of "contacto": the stem, then another ending
+
+
 def _fuzzy(norm: str, label: str) -> HeaderReading:
     if len(norm) < 4:
         return HeaderReading()
     hits = process.extract(norm, _CHOICES, scorer=fuzz.ratio, limit=10, score_cutoff=70.0)
     best: dict[str, tuple[float, str]] = {}
     for choice, score, _ in hits:
+        if _inflected(norm, choice):
+            continue
         if len(norm) >= 5 and DamerauLevenshtein.distance(norm, choice) <= 1:
             score = max(score, 90.0)  # one typo or one swapped pair of letters ("Emial")
         if score < W.fuzzy_min - W.tie:
@@ -1042,11 +1238,14 @@ def collect_evidence(
     over = {normalize_header(k): v for k, v in (overrides or {}).items()}
     over.update({k.upper(): v for k, v in (overrides or {}).items() if k.isalpha() and len(k) <= 3})
     header_less = not any(labels)
+    prefix = _table_prefix(labels)
     out: list[ColumnEvidence] = []
     for i, label in enumerate(labels):
         profile = Profile.of(samples[i] if i < len(samples) else [])
         norm = normalize_header(label) if label else ""
         low = field_labels[i] if field_labels and i < len(field_labels) and field_labels[i] else None
+        if prefix and (low or label or "").lower().startswith(prefix):
+            low = (low or label or "")[len(prefix) :]  # "kun_firmename" of a table whose every column starts "kun_"
         letter = column_name(i)
         keys = [k for k in (norm, normalize_header(low or ""), normalize_header(names[i]), f"column {letter.lower()}", letter) if k]
         hit = next((k for k in keys if k in over), None)
@@ -1086,6 +1285,24 @@ def collect_evidence(
     if header_less:
         out = _name_columns_by_content(out)
     return _one_dated_column(out)
+
+
+_PREFIXED = re.compile(r"^([A-Za-z]{2,5})_[A-Za-z]")
+
+
+def _table_prefix(labels: Sequence[str | None]) -> str | None:
+    """
+    The short table prefix that most headers of a database export share ("kun_firmename",
+    "kun_telefon", "kun_plz"): read without it. A prefix that is itself a field word ("phone_1",
+    "lead_email") is not a table's.
+    """
+    heads = [m.group(1).lower() for m in (_PREFIXED.match(x) for x in labels if x) if m]
+    if len(heads) < 3:
+        return None
+    top = max(set(heads), key=heads.count)
+    if heads.count(top) < 0.6 * sum(1 for x in labels if x) or top in LOOKUP or top in _ID_WORDS:
+        return None
+    return top + "_"
 
 
 def _one_dated_column(cols: list[ColumnEvidence]) -> list[ColumnEvidence]:

@@ -1,0 +1,114 @@
+"""
+Column mapping on sheets nobody tuned on (issue 19), one class per failure family: the head
+noun of a header, organisation evidence on unknown headers, person or business under an
+ambiguous header, and sheets without a header. Every value here is invented.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.core.mapping import map_columns, read_header
+
+
+def _fields(labels, samples=None, **kw) -> dict[str, str | None]:
+    return {c.name: c.field for c in map_columns(labels, samples, **kw).columns}
+
+
+def _field(label: str) -> str | None:
+    r = read_header(label)
+    return r.evidence[0].field if r.evidence else None
+
+
+class TestHeadNoun:
+    """'<X> name', '<X> contact', '<X> id': X says whose name it is; an unknown X is extra data."""
+
+    @pytest.mark.parametrize(
+        ("header", "field"),
+        [
+            ("Source name", "source"),
+            ("Campaign name", "campaign"),
+            ("Partner name", "company"),
+            ("Account name", "company"),
+            ("Organisation name", "company"),
+            ("Clinic name", "company"),
+            ("Listing title", "company"),
+            ("City name", "city"),
+            ("Guest name", "full_name"),
+            ("Customer's name", "full_name"),
+            ("Company contact", "full_name"),
+            ("Nome cliente", "full_name"),
+            ("Nom entreprise", "company"),
+        ],
+    )
+    def test_a_known_x_gives_its_own_field(self, header: str, field: str) -> None:
+        """The modifier of a generic head noun decides the field: another field's word, an organisation word, a word for the lead."""
+        assert _field(header) == field
+
+    @pytest.mark.parametrize(
+        "header",
+        [
+            "Group name",
+            "Segment name",
+            "Course name",
+            "State name",
+            "Record title",
+            "Page name",
+            "Team name",
+            "Ad squad name",
+            "Ad account name",
+            "Qualify contact",
+            "Source contact",
+        ],
+    )
+    def test_an_unknown_or_other_x_is_extra_data(self, header: str) -> None:
+        """The name of a group, a state, a record or an ad object is not the lead's name or company."""
+        r = read_header(header)
+        assert not r.evidence and r.refused
+
+    @pytest.mark.parametrize("header", ["id_client", "ID cliente", "Código cliente", "Numero cliente", "N° client"])
+    def test_an_identifier_before_a_party_word_is_an_identifier(self, header: str) -> None:
+        """Romance word order puts the identifier first: 'id_client' is the client's id, not the client."""
+        assert _field(header) is None
+
+    def test_identifier_words_still_make_phone_numbers(self) -> None:
+        """'Número de teléfono', 'numero telefono' stay phones: only party words are blocked by an identifier word."""
+        assert _field("Número de teléfono") == "phone"
+        assert _field("numero telefono") == "phone"
+
+    @pytest.mark.parametrize("header", ["Questions asked by the attendee", "Notes written by the client", "Feedback from the customer"])
+    def test_a_party_after_a_preposition_is_not_the_column(self, header: str) -> None:
+        """A question or action about the lead names no field."""
+        assert _field(header) is None
+
+    @pytest.mark.parametrize("header", ["Website Status", "Email status", "Phone status"])
+    def test_the_status_of_a_contact_channel_is_not_the_lead_status(self, header: str) -> None:
+        """'Website status' is whether the site works; 'Lead status' and 'Customer status' stay the status."""
+        assert _field(header) is None
+        assert _field("Lead status") == "status"
+        assert _field("Customer status") == "status"
+
+    @pytest.mark.parametrize("header", ["Contacted", "Contacted?", "contactado", "Contactar", "Emailed"])
+    def test_fuzzy_matching_never_reads_an_inflected_word(self, header: str) -> None:
+        """'contacted' is not 'contact' with a typo; a plural or a real typo still matches."""
+        assert _field(header) is None
+        assert _field("Compnay") == "company"
+        assert _field("Phnoe") == "phone"
+
+    def test_a_database_table_prefix_is_read_past(self) -> None:
+        """Every header of a table export starting 'cst_' is read without it; a field word prefix ('phone_work') is kept."""
+        labels = ["cst_id", "cst_firmenname", "cst_email", "cst_telefon", "cst_created", "cst_changed"]
+        samples = [
+            ["1", "2", "3"],
+            ["Nordwind GmbH", "Bergblick AG", "Seeufer KG"],
+            ["a@example.de", "b@example.de", "c@example.de"],
+            ["030 1234567", "089 7654321", "040 1122334"],
+            ["2024-01-02", "2024-02-03", "2024-03-04"],
+            ["2024-05-02", "2024-06-03", "2024-07-04"],
+        ]
+        got = _fields(labels, samples)
+        assert got["cst_firmenname"] == "company"
+        assert got["cst_created"] == "created_at"
+        assert got["cst_changed"] is None
+        kept = map_columns(["phone_home", "phone_work", "phone_mobile", "email"], [["07911 123456"]] * 3 + [["a@example.com"]])
+        assert [c.field or c.also for c in kept.columns] == ["phone", "phone", "phone", "email"]
