@@ -112,3 +112,58 @@ class TestHeadNoun:
         assert got["cst_changed"] is None
         kept = map_columns(["phone_home", "phone_work", "phone_mobile", "email"], [["07911 123456"]] * 3 + [["a@example.com"]])
         assert [c.field or c.also for c in kept.columns] == ["phone", "phone", "phone", "email"]
+
+
+BUSINESSES = [
+    "Nordlicht Bäckerei GmbH",
+    "Ferreira & Filhos Lda",
+    "Studio Verde SRL",
+    "Kowalski Serwis Sp. z o.o.",
+    "Bright Harbor Dental Clinic",
+    "Café Luna",
+    "Hotel Miramar",
+    "Sakura Trading Co",
+]
+
+
+class TestOrganisationEvidenceOnUnknownHeaders:
+    """An unknown header gets the company field from its values only on strong evidence, never for a category."""
+
+    @pytest.mark.parametrize("header", ["Branche", "Sector", "Segmento", "Keyword", "Rubro"])
+    def test_a_repeated_category_with_trade_words_is_not_the_company(self, header: str) -> None:
+        """Trade words in a few repeated values ('Hair Salon' x4) are a category column, in any language."""
+        values = [
+            "Hair Salon",
+            "Dental Clinic",
+            "Hair Salon",
+            "Pizza Restaurant",
+            "Dental Clinic",
+            "Hair Salon",
+            "Auto Repair",
+            "Hair Salon",
+        ]
+        got = _fields(
+            ["Name", "Email", header],
+            [["Ann Lee", "Bo Chan", "Cy Dart", "Di Moss", "Ed Finch", "Flo Yu", "Gus Ng", "Hal Ito"], ["a@example.com"] * 8, values],
+        )
+        assert got[header] is None
+
+    def test_lone_trade_words_are_categories_not_businesses(self) -> None:
+        """'Bakery', 'Florist', 'Restaurants' alone name a kind of business, not one."""
+        values = ["Bakery", "Restaurants", "Friseur", "Hotel", "Pizzeria", "Boulangerie", "Autohaus", "Apotheke"]
+        assert _fields(["Email", "Art"], [["a@example.com"] * 8, values])["Art"] is None
+
+    def test_a_minority_of_trade_words_under_an_unknown_header_is_not_enough(self) -> None:
+        """Two business-like values in five under an unknown header ('Interesse') do not make it the company."""
+        values = ["Garden design", "Pool cleaning", "Lawn Care Pros", "Roof repair", "Kitchen Studio Nord"]
+        assert _fields(["Email", "Interesse"], [["a@example.com"] * 5, values])["Interesse"] is None
+
+    def test_distinct_business_names_under_an_unknown_header_are_the_company(self) -> None:
+        """Legal forms and named businesses in most values of an unknown header ('Betrieb') still make it the company."""
+        assert _fields(["Email", "Betrieb"], [["a@example.com"] * 8, BUSINESSES])["Betrieb"] == "company"
+
+    @pytest.mark.parametrize("header", ["Business line", "Linea de negocio empresa", "Segment name"])
+    def test_a_phrase_header_over_a_category_is_not_a_party(self, header: str) -> None:
+        """A party word inside a longer header ('Business line') over 3 values repeated is neither the company nor the name."""
+        values = ["Retail", "Wholesale", "Retail", "Online", "Retail", "Wholesale", "Online", "Retail", "Retail", "Online"]
+        assert _fields(["Email", header], [["a@example.com"] * 10, values])[header] is None

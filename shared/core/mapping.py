@@ -141,6 +141,9 @@ class Shares:
     """Two-letter codes under "Status"/"Estado": regions, not statuses."""
     distinct_names: float = 0.6
     """Values that must differ for a column to be names (cities and titles repeat)."""
+    categorical: float = 0.35
+    """Below this share of distinct values a column is a category: a header read inside a longer
+    phrase ("Business line") does not make it a name or a company."""
 
 
 S = Shares()
@@ -540,7 +543,7 @@ class Profile:
             legal = bool(words) and (words[-1] in _SUFFIXES or (len(words) > 1 and words[0] in _PREFIXES))
             if not legal and not v.isascii():
                 legal = any(form in v for form in _CJK_FORMS)
-            trade = not given and _has_org_word(words) and _named(v)
+            trade = not given and _has_org_word(words) and _named(v) and _proper_part(words)
             is_org = bool(words) and (legal or possessive or "&" in v and not given or trade)
             if is_org:
                 org += 1
@@ -616,6 +619,17 @@ def _has_org_word(words: Sequence[str]) -> bool:
         if compound and (any(part.startswith(_ORG_LONG) for part in re.split(r"[-]", w)) or any(o in w for o in _ORG_LONG if len(o) >= 6)):
             return True
     return False
+
+
+def _proper_part(words: Sequence[str]) -> bool:
+    """
+    Is a value with a trade word more than the trade word itself? A lone "Bakery", "Restaurants"
+    or "Friseur" is a category; "Grizzly Barber Shop", "MedicalClub", "Clinic No 13" are names.
+    """
+    if len(words) != 1:
+        return True
+    w = words[0]
+    return not (w in _ORG_SHORT or any(w.startswith(o) and len(w) <= len(o) + 4 for o in _ORG_LONG))
 
 
 def column_name(index: int) -> str:
@@ -1154,7 +1168,9 @@ def content_evidence(profile: Profile, header_less: bool = False, headed: bool =
         # "Zeitstempel", "受付日時", "Enq Dt": a column of recent dates under a header not understood
         score = W.content_date - (W.headed_date_penalty if headed and not header_less else 0.0)
         out.append(Evidence("created_at", score, f"{profile.date:.0%} of values are dates", "content"))
-    if profile.org >= S.org and profile.org > profile.person:
+    categorical = profile.count >= 5 and profile.distinct < S.distinct_names
+    org_needed = S.org if header_less or not headed else CONTENT_SHARE
+    if profile.org >= org_needed and profile.org > profile.person and not categorical:
         out.append(
             Evidence(
                 "company", W.content_company, f"{profile.org:.0%} of values are organisation names (legal form or trade word)", "content"
@@ -1193,6 +1209,10 @@ def confirm(e: Evidence, profile: Profile, role: bool = False, gated: bool = Fal
         return [Evidence(field, score - W.vetoed, f"{reason}; {profile.salutation:.0%} of values are salutations (Mr, Mrs, Dr)", "header")]
     if gated and field == "full_name" and profile.person < S.person_for_lead:
         return [Evidence(field, score - W.vetoed, f"{reason}; only {profile.person:.0%} of values look like people's names", "header")]
+    if field in _PARTY_FIELDS and e.score < W.exact - 5.0 and profile.count >= 8 and profile.distinct < S.categorical:
+        # "Business line", "Segment name" over a few values repeated: a category, never a name or a company
+        why = f"{reason}; only {profile.distinct:.0%} of values differ (a category)"
+        return [Evidence(field, score - W.vetoed, why, "header")]
     if field == "website" and profile.social >= S.social:
         return [Evidence(field, score - W.vetoed, f"{reason}; {profile.social:.0%} of values are social-media profiles", "header")]
     if field == "status" and profile.code2 >= S.codes:
