@@ -22,6 +22,8 @@ ALLOWED_IMPORTS = {
     "unicodedata",
     "phonenumbers",
     "rapidfuzz",
+    "cleanco",  # legal-form term lists: data, no I/O
+    "nameparser",  # name particles and honorifics: data, no I/O
 }
 BANNED_CALLS = {"open", "print", "input", "now", "utcnow", "today", "time", "getenv", "perf_counter"}
 
@@ -77,6 +79,8 @@ PROVIDED_BY = {
     "phonenumbers": "phonenumbers",
     "rapidfuzz": "rapidfuzz",
     "charset_normalizer": "charset-normalizer",
+    "cleanco": "cleanco",
+    "nameparser": "nameparser",
     "opentelemetry": "azure-monitor-opentelemetry",
 }
 

@@ -167,3 +167,108 @@ class TestOrganisationEvidenceOnUnknownHeaders:
         """A party word inside a longer header ('Business line') over 3 values repeated is neither the company nor the name."""
         values = ["Retail", "Wholesale", "Retail", "Online", "Retail", "Wholesale", "Online", "Retail", "Retail", "Online"]
         assert _fields(["Email", header], [["a@example.com"] * 10, values])[header] is None
+
+
+SHOPS = ["Le Rasoir d'Or", "Casa 27", "Chez Tonio", '"Kamm" Berlin', "Black Bear", "Nord | Paris", "La Tijera de Oro", "Grizzly 10e"]
+"""Shop names of a map scrape with few trade words: digits, quotes, separators and no given names say business."""
+WEBSITES = [f"https://shop{i}.example.com" for i in range(8)]
+PHONES = ["+33 1 42 00 00 0" + str(i) for i in range(8)]
+PERSONS = ["Maria Lopez", "John Carter", "Anna Weber", "Pierre Martin", "Laura Rossi", "David Cohen", "Sofia Berg", "Peter Novak"]
+
+
+class TestPersonOrBusiness:
+    """Under a header that does not say person or business, the values and the sheet decide."""
+
+    @pytest.mark.parametrize("header", ["Title", "Name", "Client", "Nom", "Tên khách hàng"])
+    def test_a_listing_of_businesses_is_the_company(self, header: str) -> None:
+        """A sheet of web addresses with no company column: its name column of shop names without given names is the company."""
+        got = _fields([header, "Address", "Phone", "Website"], [SHOPS, ["1 Rue X"] * 8, PHONES, WEBSITES])
+        assert got[header] == "company"
+
+    def test_people_with_given_names_stay_people_in_a_listing(self) -> None:
+        """A B2B prospect list with websites: names with given names are the lead's name."""
+        got = _fields(["Name", "Phone", "Website"], [PERSONS, PHONES, WEBSITES])
+        assert got["Name"] == "full_name"
+
+    def test_a_company_column_keeps_the_name_column_a_person(self) -> None:
+        """With a 'Company' column beside it, an ambiguous 'Name' column is never the company by the listing rule."""
+        got = _fields(["Name", "Company", "Website"], [SHOPS, SHOPS, WEBSITES])
+        assert got["Company"] == "company"
+        assert got["Name"] != "company"
+
+    def test_business_words_of_more_languages(self) -> None:
+        """Nordic, Polish, Finnish and Greek trade words mark businesses under a 'Name' header."""
+        values = [
+            "Havn Bageri",
+            "Sankt Olai Apotek",
+            "Piekarnia Kowalski",
+            "Apteka Centrum",
+            "Leipomo Virta",
+            "Φαρμακείο Παπαδάκη",
+            "Bergen Verksted",
+            "Fodrász Anna",
+        ]
+        assert _fields(["Name", "Email"], [values, ["a@example.com"] * 8])["Name"] == "company"
+
+    def test_legal_forms_worldwide_from_cleanco(self) -> None:
+        """Legal forms our own list lacked (UAB, Oyj, Zrt, ehf, OOD, SASU, BVBA, S.R.L.) make a 'Customer' column the company."""
+        values = [
+            "Baltic Amber UAB",
+            "Nordkapp Oyj",
+            "Duna Zrt",
+            "Reykjavik Fish ehf",
+            "Sofia Trade OOD",
+            "Verde SASU",
+            "Delta BVBA",
+            "Pérez Hermanos S.R.L.",
+        ]
+        assert _fields(["Customer", "Email"], [values, ["a@example.com"] * 8])["Customer"] == "company"
+
+    def test_a_company_header_over_people_is_the_name_when_ambiguous(self) -> None:
+        """Greek 'Επωνυμία' (a business's or a person's name) over people's names is the full name; over businesses the company."""
+        people = ["Παπαδοπούλου Μαρία", "Γεωργίου Νίκος", "Ιωάννου Ελένη", "Δημητρίου Κώστας", "Νικολάου Άννα", "Αντωνίου Σοφία"]
+        assert _fields(["Επωνυμία", "Πόλη"], [people, ["Αθήνα"] * 6])["Επωνυμία"] == "full_name"
+        shops = [
+            "Φαρμακείο Λάμπρου",
+            "Αρτοποιείο Γεωργίου",
+            "Κομμωτήριο Έλενα",
+            "Συνεργείο Νίκος",
+            "Εστιατόριο Θάλασσα",
+            "Φαρμακείο Κέντρο",
+        ]
+        assert _fields(["Επωνυμία", "Πόλη"], [shops, ["Αθήνα"] * 6])["Επωνυμία"] == "company"
+
+    def test_a_surname_column_with_some_companies_stays_the_surname(self) -> None:
+        """Owners' surnames with three companies among eight are still surnames beside a first-name column."""
+        surnames = ["Keller", "Acme Holdings LLC", "Brandt", "Vogel", "Nordwind GmbH", "Ortiz", "Conti", "Sunrise Realty Inc"]
+        got = _fields(["First name", "Surname"], [["Ann", "", "Jonas", "Lena", "", "Tom", "Sara", ""], surnames])
+        assert got["Surname"] == "last_name"
+
+    @pytest.mark.parametrize("header", ["Etiqueta", "Projekt", "Evento"])
+    def test_capitalised_phrases_under_an_unknown_header_are_not_names(self, header: str) -> None:
+        """Event or project names ('Reunión Jueves') look like names but carry no given names: not the lead's name."""
+        values = ["Reunión Jueves", "Encuentro Jóvenes", "Torre Marina Residences", "Palm Garden Villas", "Noche de Gala", "Ruta Norte"]
+        assert _fields(["Email", header], [["a@example.com"] * 6, values])[header] is None
+        assert _fields(["Email", header], [["a@example.com"] * 6, PERSONS[:6]])[header] == "full_name"
+
+    def test_descriptions_with_trade_words_are_not_the_company(self) -> None:
+        """Paragraphs that mention an agency or a clinic under an unknown header are no one's name."""
+        values = [
+            "We are a creative digital agency working with brands across Europe since 2010 and beyond.",
+            "Full service marketing agency | Strategy | Design | Development",
+            "Family dental clinic in the city centre with friendly staff and modern equipment for all.",
+        ] * 2
+        assert _fields(["Email", "Inhalt"], [["a@example.com"] * 6, values])["Inhalt"] is None
+
+    def test_honorifics_and_particles_of_many_scripts_mark_people(self) -> None:
+        """Honorifics ('Dr', 'κος', 'г-н', 'الحاج', 'श्री') and particles ('ibn', 'bint') make names people under an unknown header."""
+        values = [
+            "Dr. Hana Kovač",
+            "κος Παπαδάκης",
+            "г-н Соколов",
+            "الحاج Karim Haddad",
+            "श्री Ravi Kumar",
+            "Khalid ibn Walid",
+            "Fatima bint Saleh",
+        ]
+        assert _fields(["Email", "Begleitung"], [["a@example.com"] * 7, values])["Begleitung"] == "full_name"

@@ -141,6 +141,12 @@ class Shares:
     """Two-letter codes under "Status"/"Estado": regions, not statuses."""
     distinct_names: float = 0.6
     """Values that must differ for a column to be names (cities and titles repeat)."""
+    unknown_given: float = 0.2
+    """Values with a known given name that people's names under an unknown header need."""
+    listing_given: float = 0.2
+    """Values with a known given name at or above which a party column of a listing stays people."""
+    listing_signs: float = 0.2
+    """Values with business signs (organisation or not a person's shape) a listing's party column needs."""
     categorical: float = 0.35
     """Below this share of distinct values a column is a category: a header read inside a longer
     phrase ("Business line") does not make it a name or a company."""
@@ -435,6 +441,14 @@ _ROLE_WORDS = frozenset(
         "customer name",
         "client name",
         "nome completo",
+        "επωνυμία",
+        "tên",
+        "tên khách hàng",
+        "nome do cliente",
+        "nome cliente",
+        "nom client",
+        "nombre cliente",
+        "nombre del cliente",
     )
 )
 """Headers that name a party without saying person or organisation: content decides."""
@@ -499,6 +513,13 @@ class Profile:
     """Years between the earliest and latest year seen in date values (birth dates span decades)."""
     postcode_numeric: float = 0.0
     """Four- or five-digit numbers repeated at least once: postcodes in a header-less sheet."""
+    given: float = 0.0
+    """Values of two or three words with a known given name first or last ("Ann Lee", "Popescu Ion")."""
+    nonperson: float = 0.0
+    """Values no person is called: digits, five words or more, quotes or separators, lower-case
+    words that are not particles ("Circle 7 Market", "Barber | Paris", "Donde tu quieras")."""
+    prose: float = 0.0
+    """Descriptions and page titles (twelve words or more, " | " separators, a sentence's full stop): no one's name."""
 
     @classmethod
     def of(cls, values: Sequence[str]) -> Profile:
@@ -507,8 +528,9 @@ class Profile:
         if not n:
             return cls(0, 0, 0, 0, 0, 0, 0, 0)
         kinds = [classify(v) for v in vals]
+        particles, honorifics = _name_parts()
         company = multi = postcode = person = org = name_word = social = code2 = cjk = phone = 0
-        salutation = numeric_pc = 0
+        salutation = numeric_pc = given_n = nonperson = prose = 0
         years: list[int] = []
         # The finer checks (phone shape, organisation and person names) read the first
         # PROFILE_DETAIL values only: enough for a share, and mapping stays cheap.
@@ -531,6 +553,10 @@ class Profile:
                 numeric_pc += bool(_NUMERIC_POSTCODE.match(v))
                 continue
             words = _fold(v).split()
+            if len(words) >= 12 or " | " in v or (len(words) >= 5 and v.endswith(".")):
+                prose += 1  # a description or a page title: no one's name, person or business
+                nonperson += 1
+                continue
             if len(words) <= 2 and " ".join(words) in _SALUTATIONS:
                 salutation += 1
                 continue
@@ -539,28 +565,35 @@ class Profile:
             if _CODE2.match(v):
                 code2 += 1
             given = len(words) >= 2 and (words[0] in GIVEN_NAMES or ("," in v and len(words) == 2 and words[1] in GIVEN_NAMES))
+            # family name first ("Popescu Ion", "Nguyen Van An"): a given name as the last word
+            honoured = len(words) >= 2 and (words[0] in honorifics or " ".join(words[:2]) in honorifics)
+            given_any = given or (2 <= len(words) <= 3 and words[-1] in GIVEN_NAMES) or honoured
+            given_n += given_any
             possessive = "'s " in v or "’s " in v  # "Joe's Pizza", "Maria's Bakery"
-            legal = bool(words) and (words[-1] in _SUFFIXES or (len(words) > 1 and words[0] in _PREFIXES))
+            legal = bool(words) and (words[-1] in _SUFFIXES or (len(words) > 1 and words[0] in _PREFIXES) or _legal_tail(words, v))
             if not legal and not v.isascii():
                 legal = any(form in v for form in _CJK_FORMS)
             trade = not given and _has_org_word(words) and _named(v) and _proper_part(words)
-            is_org = bool(words) and (legal or possessive or "&" in v and not given or trade)
+            is_org = bool(words) and (legal or possessive or ("&" in v and not given and len(words) <= 6) or trade)
             if is_org:
                 org += 1
                 company += legal
                 continue
             parts = v.split()
+            if not given_any and _not_a_person(v, parts):
+                nonperson += 1
             if 2 <= len(parts) <= 4 and not _DIGIT.search(v):
                 if all(p[:1].isupper() for p in parts):
                     multi += 1
-                if all(_NAME_WORD.match(p) and (p[:1].isupper() or p.lower() in _PARTICLES) for p in parts):
+                named = parts[1:] if _fold(parts[0]) in honorifics else parts  # "Dr.", "κος", "г-н", "الحاج"
+                if named and all(_NAME_WORD.match(p) and (_capital(p) or p.lower() in particles) for p in named):
                     person += 1
             elif not v.isascii() and 2 <= len(v) <= 5 and " " not in v and _is_cjk(v):
                 cjk += 1
                 name_word += 1
             elif len(parts) == 1 and _NAME_WORD.match(v) and v[:1].isupper() and 2 <= len(v) <= 20:
                 name_word += 1
-            elif len(parts) == 2 and parts[0].lower() in _PARTICLES and parts[1][:1].isupper():
+            elif len(parts) == 2 and parts[0].lower() in particles and parts[1][:1].isupper():
                 name_word += 1  # "de Boer"
         distinct = len(set(vals)) / n
         names_ok = distinct >= S.distinct_names or n < 5
@@ -583,6 +616,9 @@ class Profile:
             salutation / d,
             max(years) - min(years) if years else 0,
             numeric_pc / d if distinct < 0.9 else 0.0,
+            given_n / d,
+            nonperson / d,
+            prose / d,
         )
 
 
@@ -619,6 +655,85 @@ def _has_org_word(words: Sequence[str]) -> bool:
         if compound and (any(part.startswith(_ORG_LONG) for part in re.split(r"[-]", w)) or any(o in w for o in _ORG_LONG if len(o) >= 6)):
             return True
     return False
+
+
+_NOT_IN_NAMES = re.compile(r"[\"«»“”„|·/@#+*_=<>\[\]{}()]")
+
+
+def _capital(part: str) -> bool:
+    """Starts with a capital, or with a letter of a script without case (Arabic, Devanagari, Hebrew, CJK, Thai)."""
+    c = part[:1]
+    return c.isupper() or (c.isalpha() and c.lower() == c.upper())
+
+
+def _not_a_person(value: str, parts: Sequence[str]) -> bool:
+    """Is a value shaped so that no person is called that? (Single words and plain 2-4 word names are not.)"""
+    if _DIGIT.search(value) or len(parts) >= 5 or _NOT_IN_NAMES.search(value):
+        return True
+    particles = _name_parts()[0]
+    lower = [p for p in parts[1:] if p[:1].islower() and p.lower() not in particles and p[:1].upper() != p[:1]]
+    return len(parts) >= 2 and len(lower) >= 1 and not value.isupper()
+
+
+@lru_cache(maxsize=1)
+def _cleanco_forms() -> tuple[frozenset[str], frozenset[str]]:
+    """
+    Legal forms of companies worldwide from cleanco's term lists (imported on first use): single
+    words of three letters or more ("ehf", "oyj", "zrt"), and dotted forms of two parts or more
+    ("s r l", "sp z o o"), which count only when written with dots. Two-letter words ("da", "et")
+    are everyday words and left out.
+    """
+    from cleanco.termdata import terms_by_type  # type: ignore[import-untyped]  # lazy: mapping imports without it
+
+    words: set[str] = set()
+    dotted: set[str] = set()
+    for terms in terms_by_type.values():
+        for term in terms:
+            norm = normalize_header(term)
+            if not norm or not norm.replace(" ", "").isalpha():
+                continue
+            if " " in norm:
+                dotted.add(norm)
+            elif len(norm) >= 3 and norm not in {"private", "unlimited", "vat", "company", "group"}:
+                words.add(norm)
+    return frozenset(words), frozenset(dotted)
+
+
+_NOT_HONORIFICS = frozenset(
+    {"ceo", "cfo", "chef", "film", "flag", "her", "his", "high", "host", "law", "me", "most", "navy", "poet", "pro", "risk", "rock"}
+    | {"tax", "uk", "us", "air", "army", "rear", "vice", "wing", "st", "mag", "met", "bard", "heir", "ab", "king", "pope", "maid"}
+    | {"dir", "exec", "pres", "prin", "rep", "mgr", "asst", "dpty", "gov", "sr", "pd", "wp", "vc", "ra", "sn", "mg", "bg", "fr"}
+)
+"""Short words of nameparser's title list that are jobs, places or everyday words, not a person's honorific."""
+
+
+@lru_cache(maxsize=1)
+def _name_parts() -> tuple[frozenset[str], frozenset[str]]:
+    """
+    Name particles ("van", "bin", "ibn", "al", "бен") and honorifics ("Dr", "Herr", "κος", "г-н",
+    "الحاج", "श्री") in many scripts, from nameparser's constants (imported on first use) and our own.
+    """
+    from nameparser.config import CONSTANTS  # lazy: mapping imports without it
+
+    particles = {normalize_header(x.strip("-'’")) for x in CONSTANTS.prefixes} | _PARTICLES
+    titles = {normalize_header(t) for t in CONSTANTS.titles if len(t) <= 4 or not t.isascii()}
+    titles |= {
+        normalize_header(t) for t in CONSTANTS.first_name_titles if t not in ("king", "queen", "master", "maid", "prince", "princess")
+    }
+    honorifics = {t for t in titles if t and t not in _NOT_HONORIFICS and not t[:1].isdigit()} | _SALUTATIONS
+    return frozenset(x for x in particles if x), frozenset(honorifics)
+
+
+def _legal_tail(words: Sequence[str], value: str) -> bool:
+    """Does a value end in a legal form from cleanco's worldwide lists ("Kovács Zrt", "Pérez S.R.L.")?"""
+    if len(words) < 2:
+        return False
+    single, dotted = _cleanco_forms()
+    if words[-1] in single:
+        return True
+    if "." not in value[-12:]:
+        return False
+    return any(" ".join(words[-k:]) in dotted for k in range(2, min(5, len(words)) + 1))
 
 
 def _proper_part(words: Sequence[str]) -> bool:
@@ -1170,13 +1285,14 @@ def content_evidence(profile: Profile, header_less: bool = False, headed: bool =
         out.append(Evidence("created_at", score, f"{profile.date:.0%} of values are dates", "content"))
     categorical = profile.count >= 5 and profile.distinct < S.distinct_names
     org_needed = S.org if header_less or not headed else CONTENT_SHARE
-    if profile.org >= org_needed and profile.org > profile.person and not categorical:
+    if profile.org >= org_needed and profile.org > profile.person and not categorical and profile.prose < 0.5:
         out.append(
             Evidence(
                 "company", W.content_company, f"{profile.org:.0%} of values are organisation names (legal form or trade word)", "content"
             )
         )
-    elif profile.person >= CONTENT_SHARE:
+    elif profile.person >= CONTENT_SHARE and (header_less or profile.given >= S.unknown_given):
+        # under a header not understood, people's names need given names ("Rompiendo el Techo" is an event)
         score = _by_share(W.content_person, profile.person)
         out.append(Evidence("full_name", score, f"{profile.person:.0%} of values look like people's names", "content"))
     return out
@@ -1217,7 +1333,10 @@ def confirm(e: Evidence, profile: Profile, role: bool = False, gated: bool = Fal
         return [Evidence(field, score - W.vetoed, f"{reason}; {profile.social:.0%} of values are social-media profiles", "header")]
     if field == "status" and profile.code2 >= S.codes:
         return [Evidence(field, score - W.vetoed, f"{reason}; values are region or country codes", "header")]
-    org_like = profile.org >= S.org_correct and profile.org > profile.person
+    org_like = profile.org >= S.org_correct and profile.org > profile.person and profile.org > profile.given
+    if field in ("first_name", "last_name") and not role:
+        # a surname column with some companies among the people is still the surname
+        org_like = org_like and profile.org >= CONTENT_SHARE
     if field in NAME_FIELDS + ("job_title",) and org_like and (field != "job_title" or role):
         why = f"{profile.org:.0%} of values are organisation names (legal form or trade word)"
         return [Evidence("company", score - 1.0, f"{reason}, but {why}", "corrected"), Evidence(field, score - 20.0, reason, "header")]
@@ -1283,7 +1402,7 @@ def collect_evidence(
         reading = read_header(low) if low and low != label else HeaderReading()
         if not reading.evidence and not reading.refused:
             reading = read_header(label)
-        role = bool(norm) and (norm in _ROLE_WORDS or normalize_header(low or "") in _ROLE_WORDS)
+        role = _is_role(norm) or _is_role(normalize_header(low or ""))
         gated = norm in _GATED or (bool(norm) and norm.split()[-1] in _GATED)
         for e in reading.evidence:
             evidence.extend(confirm(e, profile, role, gated))
@@ -1302,9 +1421,61 @@ def collect_evidence(
                 )
                 evidence.append(Evidence(e.field, e.score, why + e.reason, e.source))
         out.append(ColumnEvidence(i, label, names[i], tuple(evidence), profile, refused=reading.refused, secondary=reading.secondary))
-    if header_less:
-        out = _name_columns_by_content(out)
+    out = _name_columns_by_content(out) if header_less else _business_listing(out)
     return _one_dated_column(out)
+
+
+def _is_role(norm: str) -> bool:
+    """A header naming a party without saying person or business ("Name", "Client", "name_en")."""
+    if not norm:
+        return False
+    words = norm.split()
+    if len(words) > 1 and len(words[-1]) == 2 and words[-1].isalpha():
+        words = words[:-1]  # "name_en", "title_ru": the name in one language
+    return norm in _ROLE_WORDS or " ".join(words) in _ROLE_WORDS
+
+
+def _business_listing(cols: list[ColumnEvidence]) -> list[ColumnEvidence]:
+    """
+    A sheet of web addresses with no company column is a listing of businesses (map scrapes,
+    directories, B2B prospect lists): its one party column under a header that does not say
+    person or business ("Name", "Title", "Client") is the company when its values carry no given
+    names and some business signs (legal forms, trade words, digits, five words or more).
+    """
+    header_company = any(
+        e.field == "company" and e.source in ("header", "previous", "override") and e.score >= W.confident for c in cols for e in c.evidence
+    )
+    web = any(e.field == "website" and e.score >= W.confident for c in cols for e in c.evidence)
+    if header_company or not web:
+        return cols
+    out = list(cols)
+    first = False
+    # a "Name" column before a "Title" one (a page or record title may stand beside it)
+    for c in sorted(cols, key=lambda c: "title" in normalize_header(c.label or "")):
+        if c.forced or not c.evidence or not (_is_role(normalize_header(c.label or ""))):
+            continue
+        top = max(c.evidence, key=lambda e: e.score)
+        p = c.profile
+        if top.field == "company" and top.source == "corrected":
+            # its organisation names already made it the company; a second such column is no one's name
+            if first:
+                out[c.index] = replace(c, evidence=tuple(e for e in c.evidence if e.field not in NAME_FIELDS))
+            first = True
+            continue
+        if top.field not in (*NAME_FIELDS, "job_title") or top.source != "header" or p.count < 3:
+            continue
+        if p.given >= S.listing_given or p.salutation >= S.salutations or p.org + p.nonperson < S.listing_signs or p.prose >= 0.5:
+            continue
+        why = (
+            f"{top.reason}, but the sheet lists businesses (web addresses, no company column): "
+            f"{1 - p.given:.0%} of values carry no given name, {p.org + p.nonperson:.0%} look like businesses"
+        )
+        # the first such column keeps its name reading as a fallback; a second one ("name_en" beside "name") loses it
+        drop = 20.0 if not first else W.vetoed + 1.0
+        rest = tuple(replace(e, score=e.score - drop) if e is top else e for e in c.evidence)
+        out[c.index] = replace(c, evidence=(Evidence("company", top.score, why, "corrected"), *rest))
+        first = True
+    return out
 
 
 _PREFIXED = re.compile(r"^([A-Za-z]{2,5})_[A-Za-z]")
