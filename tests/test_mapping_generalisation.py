@@ -272,3 +272,89 @@ class TestPersonOrBusiness:
             "Fatima bint Saleh",
         ]
         assert _fields(["Email", "Begleitung"], [["a@example.com"] * 7, values])["Begleitung"] == "full_name"
+
+
+def _headerless(rows: list[list[str]]) -> list[str | None]:
+    from shared.core.analysis import analyse_sheet
+    from shared.core.models import HeaderMatch
+
+    a = analyse_sheet(rows)
+    assert not isinstance(a.header, HeaderMatch)
+    return [c.field or c.also for c in a.mapping.columns]
+
+
+class TestSheetsWithoutAHeader:
+    """With no header, names are found by their content in any script, as emails and phones are."""
+
+    @pytest.mark.parametrize(
+        ("script", "names", "phones", "cities"),
+        [
+            (
+                "thai",
+                ["สมชาย ใจดี", "สมหญิง รักไทย", "ประยุทธ์ มั่นคง", "วิชัย ศรีสุข", "นิตยา แก้วมณี"],
+                ["081 234 5678", "089 765 4321", "086 111 2233", "087 444 5566", "085 777 8899"],
+                ["กรุงเทพ", "เชียงใหม่", "ภูเก็ต", "ขอนแก่น", "กรุงเทพ"],
+            ),
+            (
+                "devanagari",
+                ["राहुल शर्मा", "प्रिया वर्मा", "अमित कुमार", "सुनीता देवी", "विकास सिंह"],
+                ["+91 98765 43210", "+91 91234 56789", "+91 99887 76655", "+91 90000 11111", "+91 93333 22222"],
+                ["दिल्ली", "मुंबई", "पुणे", "जयपुर", "दिल्ली"],
+            ),
+            (
+                "arabic",
+                ["محمد أحمد", "فاطمة علي", "خالد حسن", "مريم يوسف", "أحمد سالم"],
+                ["+971 50 123 4567", "+971 55 765 4321", "+971 52 111 2233", "+971 56 444 5566", "+971 54 777 8899"],
+                ["دبي", "أبوظبي", "الشارقة", "عجمان", "دبي"],
+            ),
+            (
+                "chinese",
+                ["王小明", "李华", "张伟", "刘洋", "陈静"],
+                ["13812345678", "13987654321", "13711112222", "13633334444", "13555556666"],
+                ["北京", "上海", "广州", "深圳", "北京"],
+            ),
+            (
+                "japanese",
+                ["山田 太郎", "佐藤 花子", "鈴木 一郎", "高橋 美咲", "田中 健"],
+                ["090-1234-5678", "080-2345-6789", "070-3456-7890", "090-4567-8901", "080-5678-9012"],
+                ["東京都", "大阪府", "愛知県", "福岡県", "東京都"],
+            ),
+        ],
+    )
+    def test_whole_names_in_scripts_without_capitals(self, script: str, names: list[str], phones: list[str], cities: list[str]) -> None:
+        """Thai, Devanagari, Arabic, Chinese and Japanese names are the full name; the city beside them is not a name."""
+        rows = [[n, p, c] for n, p, c in zip(names, phones, cities)]
+        assert _headerless(rows)[:2] == ["full_name", "phone"]
+        assert _headerless(rows)[2] not in ("first_name", "last_name", "full_name")
+
+    def test_korean_names_beside_a_city_are_not_split_into_first_and_last(self) -> None:
+        """Hangul whole names opening with a family name are the full name, and the city column next to them stays extra data."""
+        rows = [
+            ["김민준", "서울", "010-1234-5678"],
+            ["이서연", "부산", "010-2345-6789"],
+            ["박지훈", "대구", "010-3456-7890"],
+            ["최수빈", "인천", "010-4567-8901"],
+            ["정예은", "광주", "010-5678-9012"],
+        ]
+        assert _headerless(rows) == ["full_name", None, "phone"]
+
+    def test_chinese_family_and_given_names_in_two_columns(self) -> None:
+        """One Han character of family name beside the given name: last and first name, family name first."""
+        rows = [
+            ["王", "小明", "13812345678"],
+            ["李", "华", "13987654321"],
+            ["张", "伟", "13711112222"],
+            ["刘", "洋", "13633334444"],
+            ["陈", "静", "13555556666"],
+        ]
+        assert _headerless(rows) == ["last_name", "first_name", "phone"]
+
+    def test_latin_and_cyrillic_names_still_found(self) -> None:
+        """Two capitalised words in Latin or Cyrillic letters are the full name, as before."""
+        rows = [
+            ["Иван Петров", "+7 495 123-45-67"],
+            ["Ольга Смирнова", "+7 812 765-43-21"],
+            ["Сергей Иванов", "+7 343 111-22-33"],
+            ["Анна Кузнецова", "+7 383 444-55-66"],
+        ]
+        assert _headerless(rows) == ["full_name", "phone"]

@@ -41,6 +41,7 @@ named by position, duplicates numbered), never dropped.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -51,6 +52,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from .models import ColumnDecision, ColumnMapping
 from .text import DATE, EMAIL, NUMBER, URL, classify, normalize_header, phone_shape
 from .vocabulary import (
+    CJK_FAMILY_NAMES,
     COMPANY_SUFFIXES,
     CONTACT_OF_OTHERS,
     GIVEN_NAMES,
@@ -586,12 +588,13 @@ class Profile:
                 if all(p[:1].isupper() for p in parts):
                     multi += 1
                 named = parts[1:] if _fold(parts[0]) in honorifics else parts  # "Dr.", "κος", "г-н", "الحاج"
-                if named and all(_NAME_WORD.match(p) and (_capital(p) or p.lower() in particles) for p in named):
+                if named and all(_name_word(p) and (_capital(p) or p.lower() in particles) for p in named):
                     person += 1
-            elif not v.isascii() and 2 <= len(v) <= 5 and " " not in v and _is_cjk(v):
+            elif not v.isascii() and 1 <= len(v) <= 5 and " " not in v and _is_cjk(v):
                 cjk += 1
                 name_word += 1
-            elif len(parts) == 1 and _NAME_WORD.match(v) and v[:1].isupper() and 2 <= len(v) <= 20:
+                given_n += _cjk_whole_name(v)  # "王小明", "김민준": the family name first
+            elif len(parts) == 1 and _name_word(v) and _capital(v) and 2 <= len(v) <= 20:
                 name_word += 1
             elif len(parts) == 2 and parts[0].lower() in particles and parts[1][:1].isupper():
                 name_word += 1  # "de Boer"
@@ -658,6 +661,23 @@ def _has_org_word(words: Sequence[str]) -> bool:
 
 
 _NOT_IN_NAMES = re.compile(r"[\"«»“”„|·/@#+*_=<>\[\]{}()]")
+
+
+def _name_word(part: str) -> bool:
+    """A word a name is made of, in any script: vowel signs of Thai or Devanagari ("ใจดี", "शर्मा") are letters here."""
+    if _NAME_WORD.match(part):
+        return True
+    if part.isascii():
+        return False
+    bare = "".join(ch for ch in part if not unicodedata.category(ch).startswith("M"))
+    return bool(bare) and bool(_NAME_WORD.match(bare))
+
+
+def _cjk_whole_name(value: str) -> bool:
+    """A CJK whole name written without a space: two to four characters opening with a common family name."""
+    if not 2 <= len(value) <= 4 or value in CJK_FAMILY_NAMES:
+        return False  # "山田" alone is the family name, not the whole name
+    return value[0] in CJK_FAMILY_NAMES or value[:2] in CJK_FAMILY_NAMES or value[:3] in CJK_FAMILY_NAMES
 
 
 def _capital(part: str) -> bool:
@@ -1515,6 +1535,14 @@ def _name_columns_by_content(cols: list[ColumnEvidence]) -> list[ColumnEvidence]
     In a sheet with no header, columns of single name words are names: two side by side are
     first and last name (family name first when the names are CJK), one alone the full name.
     """
+    out = list(cols)
+    for c in cols:
+        p = c.profile
+        if not c.evidence and p.count and p.cjk >= S.decide and p.given >= S.decide:
+            # "王小明", "김민준": whole names opening with a family name, not one half of a name
+            why = f"no header; {p.given:.0%} of values are CJK names opening with a common family name"
+            out[c.index] = replace(c, evidence=(Evidence("full_name", _by_share(W.content_person, p.given), why, "content"),))
+    cols = out
     # single name words, or a compound surname now and then ("De Luca", "van Dijk")
     namey = [c.index for c in cols if not c.evidence and c.profile.count and c.profile.name_word + c.profile.person >= 0.8]
     pairs: list[tuple[int, int]] = []
