@@ -358,3 +358,16 @@ class TestSheetsWithoutAHeader:
             ["Анна Кузнецова", "+7 383 444-55-66"],
         ]
         assert _headerless(rows) == ["full_name", "phone"]
+
+    def test_a_first_row_written_like_the_data_below_is_not_a_header(self) -> None:
+        """A first row whose id is written like the ids below ('K-10.234.567' over 'P-20.345.678') is data: no header."""
+        from shared.core.detection import detect_header
+        from shared.core.models import HeaderMatch
+
+        grid = [
+            ["Ponente", "Vidal", "Lucía", "K-10.234.567"],
+            ["Oyente", "Mora", "Tomás", "P-20.345.678"],
+            ["Invitado", "Salas", "Inés", "K-30.456.789"],
+        ]
+        assert not isinstance(detect_header(grid), HeaderMatch)
+        assert isinstance(detect_header([["Rol", "Apellido", "Nombre", "Cédula"], *grid]), HeaderMatch)
