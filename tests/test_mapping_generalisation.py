@@ -39,6 +39,12 @@ class TestHeadNoun:
             ("Company contact", "full_name"),
             ("Nome cliente", "full_name"),
             ("Nom entreprise", "company"),
+            ("Tên địa điểm", "company"),
+            ("Tên cửa hàng", "company"),
+            ("Tên người liên hệ", "full_name"),
+            ("Nom du lieu", "company"),
+            ("Nombre del lugar", "company"),
+            ("Location name", "company"),
         ],
     )
     def test_a_known_x_gives_its_own_field(self, header: str, field: str) -> None:

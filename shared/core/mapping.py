@@ -966,7 +966,7 @@ def _of_phrase(core: Sequence[str], label: str) -> HeaderReading | None:
 
 _HEAD_NOUNS = frozenset({"name", "names", "title", "contact", "contacts"})
 """Generic last words of an English header whose modifier says whose name it is ("Source name")."""
-_HEAD_FIRST = frozenset({"nom", "nombre", "nome", "nume", "nazwa"})
+_HEAD_FIRST = frozenset({"nom", "nombre", "nome", "nume", "nazwa", "ten"})
 """Generic first words of a Romance or Slavic header without "de": "Nome cliente", "Nom entreprise"."""
 _LEAD_MODIFIERS = frozenset(
     {
@@ -1017,6 +1017,9 @@ _LEAD_MODIFIERS = frozenset(
         "contacto",
         "contato",
         "contatto",
+        "day du",
+        "lien he",
+        "nguoi lien he",
     }
 )
 """Modifiers of "name" that keep it the lead's own name ("Your name", "Guest name", "Customer's name")."""
@@ -1042,6 +1045,23 @@ _ORG_MODIFIERS = frozenset(
         "azienda",
         "societe",
         "firma",
+        "location",
+        "local",
+        "lieu",
+        "lugar",
+        "luogo",
+        "dia diem",
+        "cua hang",
+        "co so",
+        "doanh nghiep",
+        "negocio",
+        "negocios",
+        "comercio",
+        "commerce",
+        "shop",
+        "loja",
+        "tienda",
+        "negozio",
     }
 )
 """Modifiers of "name" or "title" that make it an organisation's name ("Partner name", "Listing title")."""
@@ -1074,14 +1094,14 @@ def _head_noun(core: Sequence[str], label: str) -> HeaderReading | None:
         return None  # "Nombre y apellido", "Company or contact name": two things named
     if core[-1] in _HEAD_NOUNS:
         head, mods = core[-1], list(core[:-1])
-    elif core[0] in _HEAD_FIRST and len(core) <= 3:
+    elif core[0] in _HEAD_FIRST and len(core) <= 4:
         head, mods = "name", list(core[1:])
     else:
         return None
     ad = any(w in _AD_WORDS for w in mods)
     if not ad and any(" ".join(core[-n:]) in LOOKUP for n in range(2, min(4, len(core)) + 1)):
         return None  # "What's your first name?": the phrase "first name" is the head
-    mods = [w for w in mods if w not in ("the", "a", "an", "s")]
+    mods = [w.replace("đ", "d") for w in mods if w not in ("the", "a", "an", "s") and w not in _OF_WORDS and w not in _ARTICLES]
     if not mods:
         return None
     x = " ".join(mods)
@@ -1099,11 +1119,11 @@ def _head_noun(core: Sequence[str], label: str) -> HeaderReading | None:
         if inner.evidence and inner.evidence[0].field == "campaign" and not person_head:
             return ev("campaign", f"the {head} of the ad object {x!r}")
         return refuse(f"the {head} of the ad object {x!r}")
-    if all(w in _LEAD_MODIFIERS for w in mods):
+    if all(w in _LEAD_MODIFIERS for w in mods) or x in _LEAD_MODIFIERS:
         if title_head:
             return None
         return ev("full_name", f"the {head} of the lead ({x!r})")
-    if any(w in _ORG_MODIFIERS for w in mods) or _has_org_word([w for w in mods if w not in _GENERIC_ORG_WORDS]):
+    if any(w in _ORG_MODIFIERS for w in mods) or x in _ORG_MODIFIERS or _has_org_word([w for w in mods if w not in _GENERIC_ORG_WORDS]):
         return ev("full_name" if person_head else "company", f"the {head} of an organisation ({x!r})")
     inner = read_header(x)
     if inner.refused:
