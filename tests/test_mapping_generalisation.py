@@ -377,3 +377,12 @@ class TestSheetsWithoutAHeader:
         ]
         assert not isinstance(detect_header(grid), HeaderMatch)
         assert isinstance(detect_header([["Rol", "Apellido", "Nombre", "Cédula"], *grid]), HeaderMatch)
+
+
+@pytest.mark.parametrize("header", ["status_site", "Site situação", "Webseite Zustand"])
+def test_a_phrase_header_read_as_website_needs_web_addresses(header: str) -> None:
+    """A header read as the website only through a phrase, over values with no web address ('sem site'), is extra data."""
+    values = ["sem site", "site fraco", "ok", "sem site", "desatualizado", "ok"]
+    assert _fields(["Email", header], [["a@example.com"] * 6, values])[header] is None
+    urls = ["acme.com.br", "https://beta.example", "www.gamma.example", "delta.example", "epsilon.example", "zeta.example"]
+    assert _fields(["Email", header], [["a@example.com"] * 6, urls])[header] == "website"

@@ -1369,6 +1369,9 @@ def confirm(e: Evidence, profile: Profile, role: bool = False, gated: bool = Fal
         # "Business line", "Segment name" over a few values repeated: a category, never a name or a company
         why = f"{reason}; only {profile.distinct:.0%} of values differ (a category)"
         return [Evidence(field, score - W.vetoed, why, "header")]
+    if field == "website" and profile.url < S.contradict and e.score < W.exact - 5.0:
+        # "status_site", "Website status" read as the site: values with no web address say otherwise
+        return [Evidence(field, score - W.vetoed, f"{reason}; only {profile.url:.0%} of values are web addresses", "header")]
     if field == "website" and profile.social >= S.social:
         return [Evidence(field, score - W.vetoed, f"{reason}; {profile.social:.0%} of values are social-media profiles", "header")]
     if field == "status" and profile.code2 >= S.codes:
