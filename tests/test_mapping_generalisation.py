@@ -386,3 +386,10 @@ def test_a_phrase_header_read_as_website_needs_web_addresses(header: str) -> Non
     assert _fields(["Email", header], [["a@example.com"] * 6, values])[header] is None
     urls = ["acme.com.br", "https://beta.example", "www.gamma.example", "delta.example", "epsilon.example", "zeta.example"]
     assert _fields(["Email", header], [["a@example.com"] * 6, urls])[header] == "website"
+
+
+def test_lower_case_people_in_a_sheet_with_websites_stay_people() -> None:
+    """Names typed in lower case ('kwame mensah') beside a website column are still people, not a business listing."""
+    names = ["kwame mensah", "thandi nkosi", "oluwaseun adeyemi", "wanjiru kamau", "chidi okeke", "amara diallo"]
+    got = _fields(["Name", "Email", "Website"], [names, ["a@example.com"] * 6, [f"site{i}.example" for i in range(6)]])
+    assert got["Name"] == "full_name"

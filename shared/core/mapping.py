@@ -692,7 +692,8 @@ def _not_a_person(value: str, parts: Sequence[str]) -> bool:
         return True
     particles = _name_parts()[0]
     lower = [p for p in parts[1:] if p[:1].islower() and p.lower() not in particles and p[:1].upper() != p[:1]]
-    return len(parts) >= 2 and len(lower) >= 1 and not value.isupper()
+    # sentence case ("Donde tu quieras") is a phrase; all lower case ("john smith") is only careless typing
+    return len(parts) >= 2 and len(lower) >= 1 and parts[0][:1].isupper()
 
 
 @lru_cache(maxsize=1)
