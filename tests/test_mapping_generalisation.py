@@ -393,3 +393,18 @@ def test_lower_case_people_in_a_sheet_with_websites_stay_people() -> None:
     names = ["kwame mensah", "thandi nkosi", "oluwaseun adeyemi", "wanjiru kamau", "chidi okeke", "amara diallo"]
     got = _fields(["Name", "Email", "Website"], [names, ["a@example.com"] * 6, [f"site{i}.example" for i in range(6)]])
     assert got["Name"] == "full_name"
+
+
+@pytest.mark.parametrize("header", ["Title", "title", "Titel"])
+def test_record_and_page_titles_are_not_job_titles(header: str) -> None:
+    """'Title' over page or record titles ('Bakery in Odense | Fresh bread daily') is extra data; over job titles it is the job title."""
+    pages = [
+        "Bakery in Odense | Fresh bread daily",
+        "Request for quote on product -> Starter Plan",
+        "Pharmacy Nord | Opening hours and services",
+        "Follow up about the renewal of the yearly plan",
+        "Garage Vest | Car repair and tyres",
+    ]
+    assert _fields(["Email", header], [["a@example.com"] * 5, pages])[header] is None
+    jobs = ["Sales Manager", "CEO", "Head of Marketing", "Office Manager", "Chief Financial Officer"]
+    assert _fields(["Email", header], [["a@example.com"] * 5, jobs])[header] == "job_title"

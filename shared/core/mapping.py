@@ -520,6 +520,8 @@ class Profile:
     nonperson: float = 0.0
     """Values no person is called: digits, five words or more, quotes or separators, lower-case
     words that are not particles ("Circle 7 Market", "Barber | Paris", "Donde tu quieras")."""
+    long: float = 0.0
+    """Values of seven words or more, or with " | " or "->": record or page titles, not a job title."""
     prose: float = 0.0
     """Descriptions and page titles (twelve words or more, " | " separators, a sentence's full stop): no one's name."""
 
@@ -532,7 +534,7 @@ class Profile:
         kinds = [classify(v) for v in vals]
         particles, honorifics = _name_parts()
         company = multi = postcode = person = org = name_word = social = code2 = cjk = phone = 0
-        salutation = numeric_pc = given_n = nonperson = prose = 0
+        salutation = numeric_pc = given_n = nonperson = prose = long_n = 0
         years: list[int] = []
         # The finer checks (phone shape, organisation and person names) read the first
         # PROFILE_DETAIL values only: enough for a share, and mapping stays cheap.
@@ -555,6 +557,7 @@ class Profile:
                 numeric_pc += bool(_NUMERIC_POSTCODE.match(v))
                 continue
             words = _fold(v).split()
+            long_n += len(words) >= 7 or " | " in v or "->" in v
             if len(words) >= 12 or " | " in v or (len(words) >= 5 and v.endswith(".")):
                 prose += 1  # a description or a page title: no one's name, person or business
                 nonperson += 1
@@ -621,6 +624,7 @@ class Profile:
             numeric_pc / d if distinct < 0.9 else 0.0,
             given_n / d,
             nonperson / d,
+            long_n / d,
             prose / d,
         )
 
@@ -1362,6 +1366,11 @@ def confirm(e: Evidence, profile: Profile, role: bool = False, gated: bool = Fal
         return [Evidence(field, score - W.vetoed, f"{reason}; only {profile.email:.0%} of values are emails", "header")]
     if field == "phone" and profile.phone < S.contradict:
         return [Evidence(field, score - W.vetoed, f"{reason}; only {profile.phone:.0%} of values are phone numbers", "header")]
+    if field == "job_title" and profile.long >= CONTENT_SHARE:
+        # "Need more information about product -> X", "Bakery in town | Shop": a record's or page's title
+        return [
+            Evidence(field, score - W.vetoed - 1.0, f"{reason}; {profile.long:.0%} of values are long titles, not job titles", "header")
+        ]
     if field == "job_title" and profile.salutation >= S.salutations:
         return [Evidence(field, score - W.vetoed, f"{reason}; {profile.salutation:.0%} of values are salutations (Mr, Mrs, Dr)", "header")]
     if gated and field == "full_name" and profile.person < S.person_for_lead:
