@@ -408,3 +408,12 @@ def test_record_and_page_titles_are_not_job_titles(header: str) -> None:
     assert _fields(["Email", header], [["a@example.com"] * 5, pages])[header] is None
     jobs = ["Sales Manager", "CEO", "Head of Marketing", "Office Manager", "Chief Financial Officer"]
     assert _fields(["Email", header], [["a@example.com"] * 5, jobs])[header] == "job_title"
+
+
+def test_a_listing_without_websites_needs_most_values_to_look_like_businesses() -> None:
+    """Without web addresses, shop names still make 'Name' the company when most look like businesses; numbered placeholders ('Lead 7') stay people."""
+    got = _fields(["Name", "Address", "Phone"], [SHOPS, ["1 Rue X"] * 8, PHONES])
+    assert got["Name"] == "company"
+    placeholders = [f"Lead {i}" for i in range(1, 9)]
+    assert _fields(["Name", "Address", "Phone"], [placeholders, ["1 Rue X"] * 8, PHONES])["Name"] == "full_name"
+    assert _fields(["Name", "Website"], [placeholders, WEBSITES])["Name"] == "full_name"

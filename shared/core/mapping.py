@@ -520,6 +520,8 @@ class Profile:
     nonperson: float = 0.0
     """Values no person is called: digits, five words or more, quotes or separators, lower-case
     words that are not particles ("Circle 7 Market", "Barber | Paris", "Donde tu quieras")."""
+    same_first: float = 0.0
+    """Share of the commonest first word ("Lead 1", "Lead 2", "Usuario 1053"): placeholders, not names of businesses."""
     long: float = 0.0
     """Values of seven words or more, or with " | " or "->": record or page titles, not a job title."""
     prose: float = 0.0
@@ -535,6 +537,7 @@ class Profile:
         particles, honorifics = _name_parts()
         company = multi = postcode = person = org = name_word = social = code2 = cjk = phone = 0
         salutation = numeric_pc = given_n = nonperson = prose = long_n = 0
+        firsts: dict[str, int] = {}
         years: list[int] = []
         # The finer checks (phone shape, organisation and person names) read the first
         # PROFILE_DETAIL values only: enough for a share, and mapping stays cheap.
@@ -558,6 +561,8 @@ class Profile:
                 continue
             words = _fold(v).split()
             long_n += len(words) >= 7 or " | " in v or "->" in v
+            if len(words) >= 2:
+                firsts[words[0]] = firsts.get(words[0], 0) + 1
             if len(words) >= 12 or " | " in v or (len(words) >= 5 and v.endswith(".")):
                 prose += 1  # a description or a page title: no one's name, person or business
                 nonperson += 1
@@ -624,6 +629,7 @@ class Profile:
             numeric_pc / d if distinct < 0.9 else 0.0,
             given_n / d,
             nonperson / d,
+            max(firsts.values(), default=0) / d,
             long_n / d,
             prose / d,
         )
@@ -1499,7 +1505,7 @@ def _business_listing(cols: list[ColumnEvidence]) -> list[ColumnEvidence]:
         e.field == "company" and e.source in ("header", "previous", "override") and e.score >= W.confident for c in cols for e in c.evidence
     )
     web = any(e.field == "website" and e.score >= W.confident for c in cols for e in c.evidence)
-    if header_company or not web:
+    if header_company:
         return cols
     out = list(cols)
     first = False
@@ -1519,8 +1525,13 @@ def _business_listing(cols: list[ColumnEvidence]) -> list[ColumnEvidence]:
             continue
         if p.given >= S.listing_given or p.salutation >= S.salutations or p.org + p.nonperson < S.listing_signs or p.prose >= 0.5:
             continue
+        if p.same_first >= 0.5:
+            continue  # "Lead 1", "Usuario 1053": numbered placeholders for people
+        if not web and (p.given >= S.listing_signs / 2 or p.org + p.nonperson < CONTENT_SHARE or p.count < 5):
+            continue  # without web addresses, most values must look like businesses
+        context = "web addresses, no company column" if web else "no company column"
         why = (
-            f"{top.reason}, but the sheet lists businesses (web addresses, no company column): "
+            f"{top.reason}, but the sheet lists businesses ({context}): "
             f"{1 - p.given:.0%} of values carry no given name, {p.org + p.nonperson:.0%} look like businesses"
         )
         # the first such column keeps its name reading as a fallback; a second one ("name_en" beside "name") loses it
