@@ -417,3 +417,11 @@ def test_a_listing_without_websites_needs_most_values_to_look_like_businesses() 
     placeholders = [f"Lead {i}" for i in range(1, 9)]
     assert _fields(["Name", "Address", "Phone"], [placeholders, ["1 Rue X"] * 8, PHONES])["Name"] == "full_name"
     assert _fields(["Name", "Website"], [placeholders, WEBSITES])["Name"] == "full_name"
+
+
+def test_single_word_ids_under_name_are_not_a_business_listing() -> None:
+    """'U7', 'Lead7' under 'Name' (ids or placeholders, one word each) never make the sheet a listing of businesses."""
+    ids = [f"U{i}" for i in range(12)]
+    got = _fields(["Name", "Email"], [ids, [f"u{i}@example.com" for i in range(12)]])
+    assert got["Name"] == "full_name"
+    assert _fields(["Name", "Website"], [ids, [f"site{i}.example" for i in range(12)]])["Name"] == "full_name"

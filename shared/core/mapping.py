@@ -697,7 +697,9 @@ def _capital(part: str) -> bool:
 
 
 def _not_a_person(value: str, parts: Sequence[str]) -> bool:
-    """Is a value shaped so that no person is called that? (Single words and plain 2-4 word names are not.)"""
+    """Is a value of several words shaped so that no person is called that? (Plain 2-4 word names are not.)"""
+    if len(parts) < 2:
+        return False  # one word ("U7", "Grizzly", "Ahmed") says nothing either way: an id, a brand or a first name
     if _DIGIT.search(value) or len(parts) >= 5 or _NOT_IN_NAMES.search(value):
         return True
     particles = _name_parts()[0]
