@@ -24,6 +24,8 @@ ALLOWED_IMPORTS = {
     "rapidfuzz",
     "croniter",
     "email_validator",  # syntax only: shared.core.emails never asks it to check deliverability (DNS)
+    "cleanco",  # legal-form term lists: data, no I/O
+    "nameparser",  # name particles and honorifics: data, no I/O
 }
 BANNED_CALLS = {"open", "print", "input", "now", "utcnow", "today", "time", "getenv", "perf_counter"}
 
@@ -91,6 +93,8 @@ PROVIDED_BY = {
     "croniter": "croniter",
     "charset_normalizer": "charset-normalizer",
     "email_validator": "email-validator",
+    "cleanco": "cleanco",
+    "nameparser": "nameparser",
     "opentelemetry": "azure-monitor-opentelemetry",
     "jinja2": "jinja2",
     "markupsafe": "jinja2",  # Jinja2's own dependency

@@ -255,18 +255,23 @@ def _score(row: _Row, below: list[_Row], width: int) -> RowScore:
     long_cells = sum(1 for c in cells if len(c) > 50)
     notes = sum(1 for c in cells if _NOTE.search(c) and cells.count(c) == 1)  # merged cells are labels
 
-    contrast_cols = repeats = judged = 0
+    contrast_cols = repeats = judged = shaped = 0
     for j, value in zip(row.filled, cells):
         seen = [r.cells[j] for r in below if j < len(r.cells) and r.kinds[j] != EMPTY]
         if not seen:
             continue
         judged += 1
+        if row.kinds[j] == TEXT and _DIGITS.search(value) and not _YEARISH.match(value):
+            # "V-12.823.321" above "E-82.345.678": a value written like the ones below is data, not a label
+            mine = _shape(value)
+            shaped += sum(_shape(x) == mine for x in seen) * 2 > len(seen)
         typed_below = sum(1 for r in below if j < len(r.kinds) and r.kinds[j] in TYPED_KINDS and not _YEARISH.match(r.cells[j]))
         if typed_below * 2 >= len(seen) and (_headerish_kind(value, row.kinds[j]) or _labels_other_kind(j, row.kinds[j], below)):
             contrast_cols += 1
         if value.lower() in {s.lower() for s in seen}:
             repeats += 1
 
+    typed = min(n, typed + shaped)
     data_like = typed / n
     vocab = (lead_hits * 1.0 + generic_hits * 0.6) / n
     contrast = contrast_cols / judged if judged else 0.0
@@ -303,6 +308,16 @@ def _score(row: _Row, below: list[_Row], width: int) -> RowScore:
         reasons.append(f"{notes} cells read like form notes ('Key: value')")
     reasons.append(f"{n}/{width} cells filled")
     return RowScore(row, score, tuple(reasons), data_like, lead_hits)
+
+
+_DIGITS = re.compile(r"\d")
+_SHAPE_RUNS = re.compile(r"(.)\1+")
+
+
+def _shape(value: str) -> str:
+    """How a value is written: letters as ``a``, digits as ``9``, runs folded ("V-12.823.321" -> "a-9.9.9")."""
+    out = "".join("9" if ch.isdigit() else "a" if ch.isalpha() else ch for ch in value.strip())
+    return _SHAPE_RUNS.sub(r"\1", out)
 
 
 def _choose(scored: list[RowScore]) -> RowScore | None:

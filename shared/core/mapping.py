@@ -41,6 +41,7 @@ named by position, duplicates numbered), never dropped.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -51,6 +52,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from .models import ColumnDecision, ColumnMapping
 from .text import DATE, EMAIL, NUMBER, URL, classify, normalize_header, phone_shape
 from .vocabulary import (
+    CJK_FAMILY_NAMES,
     COMPANY_SUFFIXES,
     CONTACT_OF_OTHERS,
     GIVEN_NAMES,
@@ -141,6 +143,15 @@ class Shares:
     """Two-letter codes under "Status"/"Estado": regions, not statuses."""
     distinct_names: float = 0.6
     """Values that must differ for a column to be names (cities and titles repeat)."""
+    unknown_given: float = 0.2
+    """Values with a known given name that people's names under an unknown header need."""
+    listing_given: float = 0.2
+    """Values with a known given name at or above which a party column of a listing stays people."""
+    listing_signs: float = 0.2
+    """Values with business signs (organisation or not a person's shape) a listing's party column needs."""
+    categorical: float = 0.35
+    """Below this share of distinct values a column is a category: a header read inside a longer
+    phrase ("Business line") does not make it a name or a company."""
 
 
 S = Shares()
@@ -432,6 +443,14 @@ _ROLE_WORDS = frozenset(
         "customer name",
         "client name",
         "nome completo",
+        "επωνυμία",
+        "tên",
+        "tên khách hàng",
+        "nome do cliente",
+        "nome cliente",
+        "nom client",
+        "nombre cliente",
+        "nombre del cliente",
     )
 )
 """Headers that name a party without saying person or organisation: content decides."""
@@ -496,6 +515,17 @@ class Profile:
     """Years between the earliest and latest year seen in date values (birth dates span decades)."""
     postcode_numeric: float = 0.0
     """Four- or five-digit numbers repeated at least once: postcodes in a header-less sheet."""
+    given: float = 0.0
+    """Values of two or three words with a known given name first or last ("Ann Lee", "Popescu Ion")."""
+    nonperson: float = 0.0
+    """Values no person is called: digits, five words or more, quotes or separators, lower-case
+    words that are not particles ("Circle 7 Market", "Barber | Paris", "Donde tu quieras")."""
+    same_first: float = 0.0
+    """Share of the commonest first word ("Lead 1", "Lead 2", "Usuario 1053"): placeholders, not names of businesses."""
+    long: float = 0.0
+    """Values of seven words or more, or with " | " or "->": record or page titles, not a job title."""
+    prose: float = 0.0
+    """Descriptions and page titles (twelve words or more, " | " separators, a sentence's full stop): no one's name."""
 
     @classmethod
     def of(cls, values: Sequence[str]) -> Profile:
@@ -504,8 +534,10 @@ class Profile:
         if not n:
             return cls(0, 0, 0, 0, 0, 0, 0, 0)
         kinds = [classify(v) for v in vals]
+        particles, honorifics = _name_parts()
         company = multi = postcode = person = org = name_word = social = code2 = cjk = phone = 0
-        salutation = numeric_pc = 0
+        salutation = numeric_pc = given_n = nonperson = prose = long_n = 0
+        firsts: dict[str, int] = {}
         years: list[int] = []
         # The finer checks (phone shape, organisation and person names) read the first
         # PROFILE_DETAIL values only: enough for a share, and mapping stays cheap.
@@ -528,6 +560,13 @@ class Profile:
                 numeric_pc += bool(_NUMERIC_POSTCODE.match(v))
                 continue
             words = _fold(v).split()
+            long_n += len(words) >= 7 or " | " in v or "->" in v
+            if len(words) >= 2:
+                firsts[words[0]] = firsts.get(words[0], 0) + 1
+            if len(words) >= 12 or " | " in v or (len(words) >= 5 and v.endswith(".")):
+                prose += 1  # a description or a page title: no one's name, person or business
+                nonperson += 1
+                continue
             if len(words) <= 2 and " ".join(words) in _SALUTATIONS:
                 salutation += 1
                 continue
@@ -536,28 +575,36 @@ class Profile:
             if _CODE2.match(v):
                 code2 += 1
             given = len(words) >= 2 and (words[0] in GIVEN_NAMES or ("," in v and len(words) == 2 and words[1] in GIVEN_NAMES))
+            # family name first ("Popescu Ion", "Nguyen Van An"): a given name as the last word
+            honoured = len(words) >= 2 and (words[0] in honorifics or " ".join(words[:2]) in honorifics)
+            given_any = given or (2 <= len(words) <= 3 and words[-1] in GIVEN_NAMES) or honoured
+            given_n += given_any
             possessive = "'s " in v or "’s " in v  # "Joe's Pizza", "Maria's Bakery"
-            legal = bool(words) and (words[-1] in _SUFFIXES or (len(words) > 1 and words[0] in _PREFIXES))
+            legal = bool(words) and (words[-1] in _SUFFIXES or (len(words) > 1 and words[0] in _PREFIXES) or _legal_tail(words, v))
             if not legal and not v.isascii():
                 legal = any(form in v for form in _CJK_FORMS)
-            trade = not given and _has_org_word(words) and _named(v)
-            is_org = bool(words) and (legal or possessive or "&" in v and not given or trade)
+            trade = not given and _has_org_word(words) and _named(v) and _proper_part(words)
+            is_org = bool(words) and (legal or possessive or ("&" in v and not given and len(words) <= 6) or trade)
             if is_org:
                 org += 1
                 company += legal
                 continue
             parts = v.split()
+            if not given_any and _not_a_person(v, parts):
+                nonperson += 1
             if 2 <= len(parts) <= 4 and not _DIGIT.search(v):
                 if all(p[:1].isupper() for p in parts):
                     multi += 1
-                if all(_NAME_WORD.match(p) and (p[:1].isupper() or p.lower() in _PARTICLES) for p in parts):
+                named = parts[1:] if _fold(parts[0]) in honorifics else parts  # "Dr.", "κος", "г-н", "الحاج"
+                if named and all(_name_word(p) and (_capital(p) or p.lower() in particles) for p in named):
                     person += 1
-            elif not v.isascii() and 2 <= len(v) <= 5 and " " not in v and _is_cjk(v):
+            elif not v.isascii() and 1 <= len(v) <= 5 and " " not in v and _is_cjk(v):
                 cjk += 1
                 name_word += 1
-            elif len(parts) == 1 and _NAME_WORD.match(v) and v[:1].isupper() and 2 <= len(v) <= 20:
+                given_n += _cjk_whole_name(v)  # "王小明", "김민준": the family name first
+            elif len(parts) == 1 and _name_word(v) and _capital(v) and 2 <= len(v) <= 20:
                 name_word += 1
-            elif len(parts) == 2 and parts[0].lower() in _PARTICLES and parts[1][:1].isupper():
+            elif len(parts) == 2 and parts[0].lower() in particles and parts[1][:1].isupper():
                 name_word += 1  # "de Boer"
         distinct = len(set(vals)) / n
         names_ok = distinct >= S.distinct_names or n < 5
@@ -580,6 +627,11 @@ class Profile:
             salutation / d,
             max(years) - min(years) if years else 0,
             numeric_pc / d if distinct < 0.9 else 0.0,
+            given_n / d,
+            nonperson / d,
+            max(firsts.values(), default=0) / d,
+            long_n / d,
+            prose / d,
         )
 
 
@@ -616,6 +668,116 @@ def _has_org_word(words: Sequence[str]) -> bool:
         if compound and (any(part.startswith(_ORG_LONG) for part in re.split(r"[-]", w)) or any(o in w for o in _ORG_LONG if len(o) >= 6)):
             return True
     return False
+
+
+_NOT_IN_NAMES = re.compile(r"[\"«»“”„|·/@#+*_=<>\[\]{}()]")
+
+
+def _name_word(part: str) -> bool:
+    """A word a name is made of, in any script: vowel signs of Thai or Devanagari ("ใจดี", "शर्मा") are letters here."""
+    if _NAME_WORD.match(part):
+        return True
+    if part.isascii():
+        return False
+    bare = "".join(ch for ch in part if not unicodedata.category(ch).startswith("M"))
+    return bool(bare) and bool(_NAME_WORD.match(bare))
+
+
+def _cjk_whole_name(value: str) -> bool:
+    """A CJK whole name written without a space: two to four characters opening with a common family name."""
+    if not 2 <= len(value) <= 4 or value in CJK_FAMILY_NAMES:
+        return False  # "山田" alone is the family name, not the whole name
+    return value[0] in CJK_FAMILY_NAMES or value[:2] in CJK_FAMILY_NAMES or value[:3] in CJK_FAMILY_NAMES
+
+
+def _capital(part: str) -> bool:
+    """Starts with a capital, or with a letter of a script without case (Arabic, Devanagari, Hebrew, CJK, Thai)."""
+    c = part[:1]
+    return c.isupper() or (c.isalpha() and c.lower() == c.upper())
+
+
+def _not_a_person(value: str, parts: Sequence[str]) -> bool:
+    """Is a value of several words shaped so that no person is called that? (Plain 2-4 word names are not.)"""
+    if len(parts) < 2:
+        return False  # one word ("U7", "Grizzly", "Ahmed") says nothing either way: an id, a brand or a first name
+    if _DIGIT.search(value) or len(parts) >= 5 or _NOT_IN_NAMES.search(value):
+        return True
+    particles = _name_parts()[0]
+    lower = [p for p in parts[1:] if p[:1].islower() and p.lower() not in particles and p[:1].upper() != p[:1]]
+    # sentence case ("Donde tu quieras") is a phrase; all lower case ("john smith") is only careless typing
+    return len(parts) >= 2 and len(lower) >= 1 and parts[0][:1].isupper()
+
+
+@lru_cache(maxsize=1)
+def _cleanco_forms() -> tuple[frozenset[str], frozenset[str]]:
+    """
+    Legal forms of companies worldwide from cleanco's term lists (imported on first use): single
+    words of three letters or more ("ehf", "oyj", "zrt"), and dotted forms of two parts or more
+    ("s r l", "sp z o o"), which count only when written with dots. Two-letter words ("da", "et")
+    are everyday words and left out.
+    """
+    from cleanco.termdata import terms_by_type  # type: ignore[import-untyped]  # lazy: mapping imports without it
+
+    words: set[str] = set()
+    dotted: set[str] = set()
+    for terms in terms_by_type.values():
+        for term in terms:
+            norm = normalize_header(term)
+            if not norm or not norm.replace(" ", "").isalpha():
+                continue
+            if " " in norm:
+                dotted.add(norm)
+            elif len(norm) >= 3 and norm not in {"private", "unlimited", "vat", "company", "group"}:
+                words.add(norm)
+    return frozenset(words), frozenset(dotted)
+
+
+_NOT_HONORIFICS = frozenset(
+    {"ceo", "cfo", "chef", "film", "flag", "her", "his", "high", "host", "law", "me", "most", "navy", "poet", "pro", "risk", "rock"}
+    | {"tax", "uk", "us", "air", "army", "rear", "vice", "wing", "st", "mag", "met", "bard", "heir", "ab", "king", "pope", "maid"}
+    | {"dir", "exec", "pres", "prin", "rep", "mgr", "asst", "dpty", "gov", "sr", "pd", "wp", "vc", "ra", "sn", "mg", "bg", "fr"}
+)
+"""Short words of nameparser's title list that are jobs, places or everyday words, not a person's honorific."""
+
+
+@lru_cache(maxsize=1)
+def _name_parts() -> tuple[frozenset[str], frozenset[str]]:
+    """
+    Name particles ("van", "bin", "ibn", "al", "бен") and honorifics ("Dr", "Herr", "κος", "г-н",
+    "الحاج", "श्री") in many scripts, from nameparser's constants (imported on first use) and our own.
+    """
+    from nameparser.config import CONSTANTS  # lazy: mapping imports without it
+
+    particles = {normalize_header(x.strip("-'’")) for x in CONSTANTS.prefixes} | _PARTICLES
+    titles = {normalize_header(t) for t in CONSTANTS.titles if len(t) <= 4 or not t.isascii()}
+    titles |= {
+        normalize_header(t) for t in CONSTANTS.first_name_titles if t not in ("king", "queen", "master", "maid", "prince", "princess")
+    }
+    honorifics = {t for t in titles if t and t not in _NOT_HONORIFICS and not t[:1].isdigit()} | _SALUTATIONS
+    return frozenset(x for x in particles if x), frozenset(honorifics)
+
+
+def _legal_tail(words: Sequence[str], value: str) -> bool:
+    """Does a value end in a legal form from cleanco's worldwide lists ("Kovács Zrt", "Pérez S.R.L.")?"""
+    if len(words) < 2:
+        return False
+    single, dotted = _cleanco_forms()
+    if words[-1] in single:
+        return True
+    if "." not in value[-12:]:
+        return False
+    return any(" ".join(words[-k:]) in dotted for k in range(2, min(5, len(words)) + 1))
+
+
+def _proper_part(words: Sequence[str]) -> bool:
+    """
+    Is a value with a trade word more than the trade word itself? A lone "Bakery", "Restaurants"
+    or "Friseur" is a category; "Grizzly Barber Shop", "MedicalClub", "Clinic No 13" are names.
+    """
+    if len(words) != 1:
+        return True
+    w = words[0]
+    return not (w in _ORG_SHORT or any(w.startswith(o) and len(w) <= len(o) + 4 for o in _ORG_LONG))
 
 
 def column_name(index: int) -> str:
@@ -709,6 +871,9 @@ def read_header(label: str | None) -> HeaderReading:
     of = _of_phrase(core, label)
     if of is not None:
         return of
+    headed = _head_noun(core, label)
+    if headed is not None:
+        return headed
     found = _phrases(core, label)
     if found is not None:
         return found
@@ -812,6 +977,201 @@ def _of_phrase(core: Sequence[str], label: str) -> HeaderReading | None:
     return HeaderReading((Evidence(f, score, f"header {label!r} is {head_norm!r} of {' '.join(tail)!r}", "header"),))
 
 
+_HEAD_NOUNS = frozenset({"name", "names", "title", "contact", "contacts"})
+"""Generic last words of an English header whose modifier says whose name it is ("Source name")."""
+_HEAD_FIRST = frozenset({"nom", "nombre", "nome", "nume", "nazwa", "ten"})
+"""Generic first words of a Romance or Slavic header without "de": "Nome cliente", "Nom entreprise"."""
+_LEAD_MODIFIERS = frozenset(
+    {
+        "your",
+        "my",
+        "what",
+        "is",
+        "please",
+        "enter",
+        "seu",
+        "sua",
+        "tu",
+        "su",
+        "votre",
+        "ihr",
+        "ihre",
+        "dein",
+        "inhaber",
+        "geschaftsfuhrer",
+        "ansprechpartner",
+        "ansprechperson",
+        "responsable",
+        "full",
+        "complete",
+        "real",
+        "preferred",
+        "personal",
+        "primary",
+        "main",
+        "principal",
+        "key",
+        "guest",
+        "buyer",
+        "member",
+        "student",
+        "patient",
+        "subscriber",
+        "visitor",
+        "registrant",
+        "delegate",
+        "prospect",
+        "tenant",
+        "homeowner",
+        "passenger",
+        "donor",
+        "cliente",
+        "client",
+        "contacto",
+        "contato",
+        "contatto",
+        "day du",
+        "lien he",
+        "nguoi lien he",
+    }
+)
+"""Modifiers of "name" that keep it the lead's own name ("Your name", "Guest name", "Customer's name")."""
+_ORG_MODIFIERS = frozenset(
+    {
+        "partner",
+        "organisation",
+        "organization",
+        "org",
+        "firm",
+        "brand",
+        "merchant",
+        "venue",
+        "establishment",
+        "practice",
+        "listing",
+        "place",
+        "store",
+        "business",
+        "company",
+        "entreprise",
+        "empresa",
+        "azienda",
+        "societe",
+        "firma",
+        "location",
+        "local",
+        "lieu",
+        "lugar",
+        "luogo",
+        "dia diem",
+        "cua hang",
+        "co so",
+        "doanh nghiep",
+        "negocio",
+        "negocios",
+        "comercio",
+        "commerce",
+        "shop",
+        "loja",
+        "tienda",
+        "negozio",
+    }
+)
+"""Modifiers of "name" or "title" that make it an organisation's name ("Partner name", "Listing title")."""
+_AD_WORDS = frozenset({"ad", "ads", "adset", "adsets", "adgroup", "squad", "creative", "form", "forms", "pixel", "utm"})
+"""Words of an ad platform's objects: "Ad squad name", "Ad account name" name an ad object, never the lead."""
+_GENERIC_ORG_WORDS = frozenset(
+    {"group", "global", "international", "digital", "design", "marketing", "legal", "software", "systems", "solution"}
+    | {"services", "travel", "food", "foods", "health", "care", "sports", "kids", "market", "transport", "the", "pet", "pets"}
+)
+"""Trade words that, before "name", are more often a grouping than a business ("Group name", "Marketing name")."""
+_ID_WORDS = frozenset({"id", "ids", "uuid", "guid", "code", "codigo", "codice", "cod", "ref", "number", "numero", "nr", "no", "num", "n"})
+"""An identifier word before a party word ("id_client", "Código cliente", "Nr klienta"): the party's identifier."""
+_PREPOSITIONS = frozenset({"by", "from", "to", "with", "about", "per", "von", "par", "por", "pelo", "pela", "dal", "dalla"})
+"""A party word after one of these is the agent of something else ("Questions asked by the attendee")."""
+_CHANNEL_FIELDS = frozenset({"email", "phone", "website", "address", "postcode", "city", "country"})
+_PARTY_FIELDS = (*NAME_FIELDS, "company")
+
+
+def _head_noun(core: Sequence[str], label: str) -> HeaderReading | None:
+    """
+    "<X> name", "<X> title", "<X> contact" (and "Nome <X>"): the generic head is the name of X.
+    A known X gives X's field ("Source name" is the source, "Account name" the company, "City
+    name" the city); an organisation word makes it the company ("Partner name", "Clinic name");
+    a word for the lead keeps it the lead's name ("Guest name"); any other X ("Group name",
+    "Record title", "Qualify contact") names something else: extra data.
+    """
+    if len(core) < 2 or len(core) > 5:
+        return None
+    if any(w in _CONNECTORS for w in core):
+        return None  # "Nombre y apellido", "Company or contact name": two things named
+    if core[-1] in _HEAD_NOUNS:
+        head, mods = core[-1], list(core[:-1])
+    elif core[0] in _HEAD_FIRST and len(core) <= 4:
+        head, mods = "name", list(core[1:])
+    else:
+        return None
+    ad = any(w in _AD_WORDS for w in mods)
+    if not ad and any(" ".join(core[-n:]) in LOOKUP for n in range(2, min(4, len(core)) + 1)):
+        return None  # "What's your first name?": the phrase "first name" is the head
+    mods = [w.replace("đ", "d") for w in mods if w not in ("the", "a", "an", "s") and w not in _OF_WORDS and w not in _ARTICLES]
+    if not mods:
+        return None
+    x = " ".join(mods)
+    person_head = head in ("contact", "contacts")
+    title_head = head == "title"
+
+    def ev(field: str, why: str, score: float = W.head_phrase - W.per_word * 0.67 * len(mods)) -> HeaderReading:
+        return HeaderReading((Evidence(field, score, f"header {label!r} is {why}", "header"),))
+
+    def refuse(why: str) -> HeaderReading:
+        return HeaderReading(refused=f"header {label!r} is {why}, not a lead field")
+
+    if ad:
+        inner = read_header(x)
+        if inner.evidence and inner.evidence[0].field == "campaign" and not person_head:
+            return ev("campaign", f"the {head} of the ad object {x!r}")
+        return refuse(f"the {head} of the ad object {x!r}")
+    if all(w in _LEAD_MODIFIERS for w in mods) or x in _LEAD_MODIFIERS:
+        if title_head:
+            return None
+        return ev("full_name", f"the {head} of the lead ({x!r})")
+    if any(w in _ORG_MODIFIERS for w in mods) or x in _ORG_MODIFIERS or _has_org_word([w for w in mods if w not in _GENERIC_ORG_WORDS]):
+        return ev("full_name" if person_head else "company", f"the {head} of an organisation ({x!r})")
+    inner = read_header(x)
+    if inner.refused:
+        return refuse(f"the {head} of {x!r}")
+    if not inner.evidence:
+        # an X not understood: only strong content evidence gives the column a field
+        return HeaderReading(refused=f"header {label!r} is the {head} of {x!r}, not known as a lead field", ambiguous=True)
+    f = inner.evidence[0].field
+    if f in NAME_FIELDS:
+        if title_head:
+            return refuse(f"the {head} of {x!r}")
+        return ev("full_name" if head != "name" or f == "full_name" else f, f"the {head} of {x!r} ({f})")
+    if f == "company":
+        return ev("full_name" if person_head else "company", f"the {head} of {x!r} (company)")
+    if person_head and f not in _CHANNEL_FIELDS:
+        return refuse(f"the contact of {x!r}")
+    if title_head and f != "job_title":
+        return refuse(f"the {head} of {x!r}")
+    return ev(f, f"the {head} of {x!r} ({f})")
+
+
+def _about_something_else(f: str, phrase: str, before: Sequence[str], after: Sequence[str]) -> str | None:
+    """Why a party or status phrase inside a header is about something else, or None."""
+    if f in _PARTY_FIELDS and before and (before[-1] in _ID_WORDS or before[0] in _ID_WORDS):
+        return f"the identifier ({before[0]!r}) of the {phrase!r}"  # "id_client", "Código cliente"
+    if f in _PARTY_FIELDS and any(w in _PREPOSITIONS for w in before[1:]):
+        return f"{' '.join(before)!r} the {phrase!r}, not the {phrase!r} itself"  # "Questions asked by the attendee"
+    if f == "status" and before and not after:
+        # "Website status", "Email status": the state of that contact channel, not the lead's status
+        channel = read_header(" ".join(before)).evidence
+        if channel and channel[0].field in _CHANNEL_FIELDS:
+            return f"the status of the {channel[0].field}"
+    return None
+
+
 def _phrases(words: Sequence[str], label: str) -> HeaderReading | None:
     """Synonym phrases inside a longer header, judged by where they sit and what surrounds them."""
     if len(words) > 8:
@@ -845,6 +1205,10 @@ def _phrases(words: Sequence[str], label: str) -> HeaderReading | None:
                 continue  # "How did you first hear", "Last Seen", "Lead from", "Came in via": not a name or a street
             if n == 1 and phrase == "number" and before:
                 blocked.append(f"the number of {' '.join(before)!r}")  # "Pager number", "Case number"
+                continue
+            other_thing = _about_something_else(f, phrase, before, after)
+            if other_thing:
+                blocked.append(other_thing)
                 continue
             if f == "phone" and after and all(w in _NUMBER_WORDS for w in after):
                 after = []  # "Mob No.", "Tel Nr", "Cell #": the phone's number
@@ -897,12 +1261,26 @@ def _phrases(words: Sequence[str], label: str) -> HeaderReading | None:
     return None
 
 
+def _inflected(norm: str, choice: str) -> bool:
+    """
+    Is ``norm`` ``choice`` with an ending added or cut ("contacted", "contactado", "contactar" of
+    "contact")? Another word built on the synonym, not a typo of it: only a plural "s" is the same word.
+    """
+    short, long = sorted((norm, choice), key=len)
+    if len(long) - len(short) < 2:
+        return False
+    same = next((k for k, (a, b) in enumerate(zip(short, long)) if a != b), len(short))
+    return same >= len(short) - 1  # "contactado" of "contacto": the stem, then another ending
+
+
 def _fuzzy(norm: str, label: str) -> HeaderReading:
     if len(norm) < 4:
         return HeaderReading()
     hits = process.extract(norm, _CHOICES, scorer=fuzz.ratio, limit=10, score_cutoff=70.0)
     best: dict[str, tuple[float, str]] = {}
     for choice, score, _ in hits:
+        if _inflected(norm, choice):
+            continue
         if len(norm) >= 5 and DamerauLevenshtein.distance(norm, choice) <= 1:
             score = max(score, 90.0)  # one typo or one swapped pair of letters ("Emial")
         if score < W.fuzzy_min - W.tie:
@@ -958,13 +1336,16 @@ def content_evidence(profile: Profile, header_less: bool = False, headed: bool =
         # "Zeitstempel", "受付日時", "Enq Dt": a column of recent dates under a header not understood
         score = W.content_date - (W.headed_date_penalty if headed and not header_less else 0.0)
         out.append(Evidence("created_at", score, f"{profile.date:.0%} of values are dates", "content"))
-    if profile.org >= S.org and profile.org > profile.person:
+    categorical = profile.count >= 5 and profile.distinct < S.distinct_names
+    org_needed = S.org if header_less or not headed else CONTENT_SHARE
+    if profile.org >= org_needed and profile.org > profile.person and not categorical and profile.prose < 0.5:
         out.append(
             Evidence(
                 "company", W.content_company, f"{profile.org:.0%} of values are organisation names (legal form or trade word)", "content"
             )
         )
-    elif profile.person >= CONTENT_SHARE:
+    elif profile.person >= CONTENT_SHARE and (header_less or profile.given >= S.unknown_given):
+        # under a header not understood, people's names need given names ("Rompiendo el Techo" is an event)
         score = _by_share(W.content_person, profile.person)
         out.append(Evidence("full_name", score, f"{profile.person:.0%} of values look like people's names", "content"))
     return out
@@ -993,15 +1374,30 @@ def confirm(e: Evidence, profile: Profile, role: bool = False, gated: bool = Fal
         return [Evidence(field, score - W.vetoed, f"{reason}; only {profile.email:.0%} of values are emails", "header")]
     if field == "phone" and profile.phone < S.contradict:
         return [Evidence(field, score - W.vetoed, f"{reason}; only {profile.phone:.0%} of values are phone numbers", "header")]
+    if field == "job_title" and profile.long >= CONTENT_SHARE:
+        # "Need more information about product -> X", "Bakery in town | Shop": a record's or page's title
+        return [
+            Evidence(field, score - W.vetoed - 1.0, f"{reason}; {profile.long:.0%} of values are long titles, not job titles", "header")
+        ]
     if field == "job_title" and profile.salutation >= S.salutations:
         return [Evidence(field, score - W.vetoed, f"{reason}; {profile.salutation:.0%} of values are salutations (Mr, Mrs, Dr)", "header")]
     if gated and field == "full_name" and profile.person < S.person_for_lead:
         return [Evidence(field, score - W.vetoed, f"{reason}; only {profile.person:.0%} of values look like people's names", "header")]
+    if field in _PARTY_FIELDS and e.score < W.exact - 5.0 and profile.count >= 8 and profile.distinct < S.categorical:
+        # "Business line", "Segment name" over a few values repeated: a category, never a name or a company
+        why = f"{reason}; only {profile.distinct:.0%} of values differ (a category)"
+        return [Evidence(field, score - W.vetoed, why, "header")]
+    if field == "website" and profile.url < S.contradict and e.score < W.exact - 5.0:
+        # "status_site", "Website status" read as the site: values with no web address say otherwise
+        return [Evidence(field, score - W.vetoed, f"{reason}; only {profile.url:.0%} of values are web addresses", "header")]
     if field == "website" and profile.social >= S.social:
         return [Evidence(field, score - W.vetoed, f"{reason}; {profile.social:.0%} of values are social-media profiles", "header")]
     if field == "status" and profile.code2 >= S.codes:
         return [Evidence(field, score - W.vetoed, f"{reason}; values are region or country codes", "header")]
-    org_like = profile.org >= S.org_correct and profile.org > profile.person
+    org_like = profile.org >= S.org_correct and profile.org > profile.person and profile.org > profile.given
+    if field in ("first_name", "last_name") and not role:
+        # a surname column with some companies among the people is still the surname
+        org_like = org_like and profile.org >= CONTENT_SHARE
     if field in NAME_FIELDS + ("job_title",) and org_like and (field != "job_title" or role):
         why = f"{profile.org:.0%} of values are organisation names (legal form or trade word)"
         return [Evidence("company", score - 1.0, f"{reason}, but {why}", "corrected"), Evidence(field, score - 20.0, reason, "header")]
@@ -1042,11 +1438,14 @@ def collect_evidence(
     over = {normalize_header(k): v for k, v in (overrides or {}).items()}
     over.update({k.upper(): v for k, v in (overrides or {}).items() if k.isalpha() and len(k) <= 3})
     header_less = not any(labels)
+    prefix = _table_prefix(labels)
     out: list[ColumnEvidence] = []
     for i, label in enumerate(labels):
         profile = Profile.of(samples[i] if i < len(samples) else [])
         norm = normalize_header(label) if label else ""
         low = field_labels[i] if field_labels and i < len(field_labels) and field_labels[i] else None
+        if prefix and (low or label or "").lower().startswith(prefix):
+            low = (low or label or "")[len(prefix) :]  # "kun_firmename" of a table whose every column starts "kun_"
         letter = column_name(i)
         keys = [k for k in (norm, normalize_header(low or ""), normalize_header(names[i]), f"column {letter.lower()}", letter) if k]
         hit = next((k for k in keys if k in over), None)
@@ -1064,7 +1463,7 @@ def collect_evidence(
         reading = read_header(low) if low and low != label else HeaderReading()
         if not reading.evidence and not reading.refused:
             reading = read_header(label)
-        role = bool(norm) and (norm in _ROLE_WORDS or normalize_header(low or "") in _ROLE_WORDS)
+        role = _is_role(norm) or _is_role(normalize_header(low or ""))
         gated = norm in _GATED or (bool(norm) and norm.split()[-1] in _GATED)
         for e in reading.evidence:
             evidence.extend(confirm(e, profile, role, gated))
@@ -1083,9 +1482,84 @@ def collect_evidence(
                 )
                 evidence.append(Evidence(e.field, e.score, why + e.reason, e.source))
         out.append(ColumnEvidence(i, label, names[i], tuple(evidence), profile, refused=reading.refused, secondary=reading.secondary))
-    if header_less:
-        out = _name_columns_by_content(out)
+    out = _name_columns_by_content(out) if header_less else _business_listing(out)
     return _one_dated_column(out)
+
+
+def _is_role(norm: str) -> bool:
+    """A header naming a party without saying person or business ("Name", "Client", "name_en")."""
+    if not norm:
+        return False
+    words = norm.split()
+    if len(words) > 1 and len(words[-1]) == 2 and words[-1].isalpha():
+        words = words[:-1]  # "name_en", "title_ru": the name in one language
+    return norm in _ROLE_WORDS or " ".join(words) in _ROLE_WORDS
+
+
+def _business_listing(cols: list[ColumnEvidence]) -> list[ColumnEvidence]:
+    """
+    A sheet of web addresses with no company column is a listing of businesses (map scrapes,
+    directories, B2B prospect lists): its one party column under a header that does not say
+    person or business ("Name", "Title", "Client") is the company when its values carry no given
+    names and some business signs (legal forms, trade words, digits, five words or more).
+    """
+    header_company = any(
+        e.field == "company" and e.source in ("header", "previous", "override") and e.score >= W.confident for c in cols for e in c.evidence
+    )
+    web = any(e.field == "website" and e.score >= W.confident for c in cols for e in c.evidence)
+    if header_company:
+        return cols
+    out = list(cols)
+    first = False
+    # a "Name" column before a "Title" one (a page or record title may stand beside it)
+    for c in sorted(cols, key=lambda c: "title" in normalize_header(c.label or "")):
+        if c.forced or not c.evidence or not (_is_role(normalize_header(c.label or ""))):
+            continue
+        top = max(c.evidence, key=lambda e: e.score)
+        p = c.profile
+        if top.field == "company" and top.source == "corrected":
+            # its organisation names already made it the company; a second such column is no one's name
+            if first:
+                out[c.index] = replace(c, evidence=tuple(e for e in c.evidence if e.field not in NAME_FIELDS))
+            first = True
+            continue
+        if top.field not in (*NAME_FIELDS, "job_title") or top.source != "header" or p.count < 3:
+            continue
+        if p.given >= S.listing_given or p.salutation >= S.salutations or p.org + p.nonperson < S.listing_signs or p.prose >= 0.5:
+            continue
+        if p.same_first >= 0.5:
+            continue  # "Lead 1", "Usuario 1053": numbered placeholders for people
+        if not web and (p.given >= S.listing_signs / 2 or p.org + p.nonperson < CONTENT_SHARE or p.count < 5):
+            continue  # without web addresses, most values must look like businesses
+        context = "web addresses, no company column" if web else "no company column"
+        why = (
+            f"{top.reason}, but the sheet lists businesses ({context}): "
+            f"{1 - p.given:.0%} of values carry no given name, {p.org + p.nonperson:.0%} look like businesses"
+        )
+        # the first such column keeps its name reading as a fallback; a second one ("name_en" beside "name") loses it
+        drop = 20.0 if not first else W.vetoed + 1.0
+        rest = tuple(replace(e, score=e.score - drop) if e is top else e for e in c.evidence)
+        out[c.index] = replace(c, evidence=(Evidence("company", top.score, why, "corrected"), *rest))
+        first = True
+    return out
+
+
+_PREFIXED = re.compile(r"^([A-Za-z]{2,5})_[A-Za-z]")
+
+
+def _table_prefix(labels: Sequence[str | None]) -> str | None:
+    """
+    The short table prefix that most headers of a database export share ("kun_firmename",
+    "kun_telefon", "kun_plz"): read without it. A prefix that is itself a field word ("phone_1",
+    "lead_email") is not a table's.
+    """
+    heads = [m.group(1).lower() for m in (_PREFIXED.match(x) for x in labels if x) if m]
+    if len(heads) < 3:
+        return None
+    top = max(set(heads), key=heads.count)
+    if heads.count(top) < 0.6 * sum(1 for x in labels if x) or top in LOOKUP or top in _ID_WORDS:
+        return None
+    return top + "_"
 
 
 def _one_dated_column(cols: list[ColumnEvidence]) -> list[ColumnEvidence]:
@@ -1107,6 +1581,14 @@ def _name_columns_by_content(cols: list[ColumnEvidence]) -> list[ColumnEvidence]
     In a sheet with no header, columns of single name words are names: two side by side are
     first and last name (family name first when the names are CJK), one alone the full name.
     """
+    out = list(cols)
+    for c in cols:
+        p = c.profile
+        if not c.evidence and p.count and p.cjk >= S.decide and p.given >= S.decide:
+            # "王小明", "김민준": whole names opening with a family name, not one half of a name
+            why = f"no header; {p.given:.0%} of values are CJK names opening with a common family name"
+            out[c.index] = replace(c, evidence=(Evidence("full_name", _by_share(W.content_person, p.given), why, "content"),))
+    cols = out
     # single name words, or a compound surname now and then ("De Luca", "van Dijk")
     namey = [c.index for c in cols if not c.evidence and c.profile.count and c.profile.name_word + c.profile.person >= 0.8]
     pairs: list[tuple[int, int]] = []

@@ -1923,6 +1923,47 @@ ORG_WORDS: tuple[str, ...] = (
     "магазин",
     "компания",
     "студия",
+    # trades of Nordic, Central European, Finnish, Hungarian, Greek and Turkish listings (issue 19)
+    "bageri",
+    "bakeri",
+    "apotek",
+    "tandlæge",
+    "tannlege",
+    "tandläkare",
+    "frisør",
+    "frisör",
+    "verksted",
+    "verkstad",
+    "værksted",
+    "klinikk",
+    "butikk",
+    "blomster",
+    "piekarnia",
+    "apteka",
+    "fryzjer",
+    "warsztat",
+    "kawiarnia",
+    "pekárna",
+    "lékárna",
+    "kadeřnictví",
+    "autoservis",
+    "leipomo",
+    "apteekki",
+    "kampaamo",
+    "korjaamo",
+    "ravintola",
+    "gyógyszertár",
+    "fodrász",
+    "szerviz",
+    "étterem",
+    "φαρμακείο",
+    "αρτοποιείο",
+    "κομμωτήριο",
+    "συνεργείο",
+    "εστιατόριο",
+    "eczane",
+    "kuaför",
+    "lokanta",
 )
 """Word starts that mark an organisation's name rather than a person's ("Apotheke am Markt",
 "Summit Auto Tint", "Clinica Dental Sol")."""
@@ -2124,6 +2165,20 @@ COUNTRY_REGIONS: dict[str, str] = {
     for name in names
 }
 """Country names as sheets write them (several languages) -> phone region; ISO codes also work."""
+
+CJK_FAMILY_NAMES: frozenset[str] = frozenset(
+    # the commonest family names, written first in Chinese, Korean and Japanese whole names
+    # ("王小明", "김민준", "山田太郎"): a column of such values in a sheet without a header is a name
+    list(
+        "王李张張刘劉陈陳杨楊黄黃赵趙吴吳周徐孙孫马馬朱胡郭何高林罗羅郑鄭梁谢謝宋唐许許韩韓冯馮邓鄧曹彭曾肖田董袁潘于蒋蔣蔡余杜叶葉程苏蘇魏吕呂丁任沈姚卢盧姜崔钟鍾谭譚陆陸汪范金石廖贾賈夏韦韋方白邹鄒孟熊秦邱江尹薛段雷侯龙龍史陶黎贺賀顾顧毛郝龚龔邵万萬钱錢严嚴武戴莫孔向汤湯"
+    )
+    + list(
+        "김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진나지엄채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용"
+    )
+    + ["佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤", "吉田", "山田", "佐々木", "山口", "松本"]
+    + ["井上", "木村", "斎藤", "清水", "山崎", "森", "池田", "橋本", "阿部", "石川", "山下", "中島", "石井", "小川", "前田", "岡田"]
+)
+"""Family names that open a CJK whole name (one Han or Hangul character, or a Japanese surname)."""
 
 GIVEN_NAMES: frozenset[str] = frozenset(
     normalize_header(n)
