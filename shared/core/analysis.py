@@ -28,7 +28,7 @@ from .models import (
     RowIssue,
     Status,
 )
-from .normalize import normalize_date, normalize_email, normalize_phone, region_for_country
+from .normalize import normalize_date, normalize_email, normalize_phone, phone_numbers, region_for_country
 from .text import EMAIL, PHONE, classify, is_blank_row, normalize_header
 
 IDENTITY_FIELDS = ("email", "phone")
@@ -308,6 +308,8 @@ def build_leads(
                         issues.append(RowIssue(r, f"invalid_{f}", f))
                     else:
                         fields[f] = norm
+                        if f == "phone" and len(v) > _ONE_NUMBER_LEN:  # rare: room for a second number
+                            _several_phones(v, region, names[j], fields)
         if phone_at is not None and country_at < n and phone_at < n and row[country_at]:
             _phone_by_country(r, row[phone_at], row[country_at], region, fields, invalid, issues)
         for f, plural, fn, cols in further:  # usually none
@@ -315,6 +317,9 @@ def build_leads(
             for j, name in cols:
                 v = row[j].strip() if j < n else ""
                 if v:
+                    if name == cols[0][1] and plural in fields:  # the primary cell held several
+                        found.extend(json.loads(fields[plural]))
+                        continue
                     norm = fields.get(f) if name == cols[0][1] else fn(v)
                     if norm:
                         found.append({"column": name, "value": norm})
@@ -334,6 +339,17 @@ def build_leads(
             fields["full_name"] = " ".join(fields[f] for f in ("first_name", "last_name") if f in fields)
         leads.append(Lead(r, fields, extra, invalid))
     return leads, issues, rows_read, blank
+
+
+_ONE_NUMBER_LEN = 24
+"""Longer phone cells may hold two numbers ("07911 123456 / 0113 496 0456"); shorter ones cannot."""
+
+
+def _several_phones(raw: str, region: str, column: str, fields: dict[str, str]) -> None:
+    """Two numbers in one phone cell: ``phone`` keeps the first, ``phones`` lists them all (nothing typed is lost)."""
+    numbers = phone_numbers(raw, region)
+    if len(numbers) > 1:
+        fields["phones"] = json.dumps([{"column": column, "value": n} for n in numbers], ensure_ascii=False, separators=(",", ":"))
 
 
 def _phone_by_country(
