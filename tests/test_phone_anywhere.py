@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from shared.core.analysis import SheetOptions, analyse_sheet
 from shared.core.mapping import read_header
-from shared.core.normalize import normalize_phone
+from shared.core.normalize import normalize_phone, phone_numbers
 from shared.core.text import phone_shape
 
 
@@ -29,6 +29,8 @@ from shared.core.text import phone_shape
         ('{"countryCode": "49", "number": "030 901820"}', "GB", "+4930901820"),
         ("{'area': '+1', 'phone': '(212) 555-0100'}", "DE", "+12125550100"),
         ("{'phone': '07911 123456'}", "GB", "+447911123456"),
+        ("{'country': 'France', 'phone': '06 12 34 56 78'}", "GB", "+33612345678"),
+        ("{'country': 'Atlantis', 'phone': '07911 123456'}", "GB", "+447911123456"),
         ("91234567", "NO", "+4791234567"),  # 8-digit Nordic numbers in their region
         ("32 12 34 56", "DK", "+4532123456"),
         ("4791234567", "NO", "+4791234567"),  # the country code without a plus
@@ -157,3 +159,16 @@ def test_two_numbers_in_the_primary_cell_merge_with_further_phone_columns() -> N
     lead = analyse_sheet(grid, SheetOptions(phone_region="GB")).leads[0]
     assert lead.fields["phone"] == "+442079460958"
     assert [p["value"] for p in json.loads(lead.fields["phones"])] == ["+442079460958", "+441134960456", "+447911123456"]
+
+
+@given(st.text(alphabet=st.sampled_from("0123456789 +-()/.,;:'{}\"xEe|abcphone"), max_size=60), st.sampled_from(["GB", "NO", "FR"]))
+def test_any_cell_is_read_without_error(raw: str, region: str) -> None:
+    """Fuzz: phone parsing of arbitrary cells never raises; a number it returns is E.164 and is among the cell's numbers."""
+    shaped = phone_shape(raw) or phone_shape(raw, loose=True)
+    assert isinstance(shaped, bool)
+    norm = normalize_phone(raw, region)
+    numbers = phone_numbers(raw, region)
+    if norm is not None:
+        assert norm.startswith("+") and norm[1:].isdigit()
+    for n in numbers:
+        assert n.startswith("+") and n[1:].isdigit()

@@ -184,7 +184,9 @@ def _phone_in_record(value: str, region: str) -> str | None:
     if not number:
         return None
     cc = _NOT_DIGIT.sub("", code)
-    if cc and not number.lstrip().startswith("+"):
+    if code and not cc:
+        region = region_for_country(code) or region  # {'country': 'France', 'phone': '06 ...'}
+    elif cc and not number.lstrip().startswith("+"):
         other = phonenumbers.region_code_for_country_code(int(cc)) if len(cc) <= 3 else "ZZ"
         if other != "ZZ":
             region = other
