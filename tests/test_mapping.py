@@ -119,10 +119,12 @@ def test_content_that_contradicts_a_loose_header_keeps_the_column_as_extra() -> 
     assert m.columns[1].field is None and "'customer' is qualified by 'number'" in m.columns[1].reason
 
 
-def test_one_phone_inside_text_is_found_several_are_not_guessed() -> None:
-    """'07911 123456 (mobile)' gives the number; two numbers in one cell stay raw."""
-    from shared.core.normalize import normalize_phone
+def test_one_phone_inside_text_is_found_of_several_the_first() -> None:
+    """'07911 123456 (mobile)' gives the number; of two numbers in one cell, the first (issue 19;
+    the sheet keeps both in ``phones``, see test_phone_anywhere)."""
+    from shared.core.normalize import normalize_phone, phone_numbers
 
     assert normalize_phone("07911 123456 (mobile)") == "+447911123456"
     assert normalize_phone("p:+447911123456") == "+447911123456"  # Facebook Lead Ads export
-    assert normalize_phone("07911123456 / 01134960456") is None
+    assert normalize_phone("07911123456 / 01134960456") == "+447911123456"
+    assert phone_numbers("07911123456 / 01134960456") == ("+447911123456", "+441134960456")

@@ -114,6 +114,9 @@ def test_funcignore_keeps_caches_and_tooling_out(tmp_path) -> None:
         "purge_timer",
         "console_http",
     }
+    # the vocabulary is data (shared/core/vocabulary/*.toml): the package must carry every file
+    vocab = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "shared" / "core" / "vocabulary").glob("*.toml"))
+    assert vocab and set(vocab) <= {p.as_posix() for p in pkg.app_files(ROOT)}
 
 
 def test_package_contents_version_and_budget(good_package: Path) -> None:
@@ -124,6 +127,7 @@ def test_package_contents_version_and_budget(good_package: Path) -> None:
         names = z.namelist()
         assert z.read("BUILD_VERSION").decode().strip() == "good-1"
     assert "function_app.py" in names and "host.json" in names
+    assert "shared/core/vocabulary/en.toml" in names and "shared/core/vocabulary/mul.toml" in names
     deps = [n for n in names if n.startswith(pkg.SITE + "/")]
     assert any("pydantic_core/_pydantic_core.cpython-311-x86_64-linux-gnu.so" in n for n in deps)
     assert any(n.startswith(pkg.SITE + "/azure/data/tables/") for n in deps)

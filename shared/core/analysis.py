@@ -29,7 +29,7 @@ from .models import (
     RowIssue,
     Status,
 )
-from .normalize import normalize_date, normalize_email, normalize_phone, region_for_country
+from .normalize import normalize_date, normalize_email, normalize_phone, phone_numbers, region_for_country
 from .scrub import scrub_grid
 from .text import EMAIL, PHONE, classify, is_blank_row, normalize_header
 
@@ -324,6 +324,8 @@ def build_leads(
                         issues.append(RowIssue(r, f"invalid_{f}", f))
                     else:
                         fields[f] = norm
+                        if f == "phone" and len(v) > _ONE_NUMBER_LEN:  # rare: room for a second number
+                            _several_phones(v, region, names[j], fields)
         if 0 <= email_at < n and "email" in fields and len(row[email_at]) > len(fields["email"]) + 2:
             listed = parse_emails(row[email_at])[0]  # longer than its address: a name, a list
             if len(listed) > 1:
@@ -333,22 +335,7 @@ def build_leads(
         if phone_at is not None and country_at < n and phone_at < n and row[country_at]:
             _phone_by_country(r, row[phone_at], row[country_at], region, fields, invalid, issues)
         for f, plural, fn, cols in further:  # usually none
-            found: list[dict[str, str]] = []
-            for j, name in cols:
-                v = row[j].strip() if j < n else ""
-                if not v:
-                    continue
-                if f == "email":  # every address of a clean cell
-                    listed, clean = parse_emails(v)
-                    found += [{"column": name, "value": e} for e in listed if clean and all(x["value"] != e for x in found)]
-                    continue
-                norm = fields.get(f) if name == cols[0][1] else fn(v)
-                if norm:
-                    found.append({"column": name, "value": norm})
-            if found:
-                fields.setdefault(f, found[0]["value"])
-                if len(found) > 1 or found[0]["column"] != cols[0][1]:
-                    fields[plural] = json.dumps(found, ensure_ascii=False, separators=(",", ":"))
+            _further_contacts(row, f, plural, fn, cols, fields)
         extra = {name: row[j].strip() for j, name in extra_cols if j < n and row[j] and not row[j].isspace()}
         for name in date_extras:  # usually none
             raw = extra.get(name)
@@ -361,6 +348,44 @@ def build_leads(
             fields["full_name"] = " ".join(fields[f] for f in ("first_name", "last_name") if f in fields)
         leads.append(Lead(r, fields, extra, invalid))
     return leads, issues, rows_read, blank
+
+
+_ONE_NUMBER_LEN = 24
+"""Longer phone cells may hold two numbers ("07911 123456 / 0113 496 0456"); shorter ones cannot."""
+
+
+def _further_contacts(
+    row: Sequence[str], f: str, plural: str, fn: Callable[[str], str | None], cols: Sequence[tuple[int, str]], fields: dict[str, str]
+) -> None:
+    """Every value of a field read from several columns (``phones``/``emails``): the primary
+    column first; a primary cell that held several keeps them all; ``f`` is the first found."""
+    n = len(row)
+    found: list[dict[str, str]] = []
+    for j, name in cols:
+        v = row[j].strip() if j < n else ""
+        if not v:
+            continue
+        if name == cols[0][1] and plural in fields:  # the primary cell held several
+            found.extend(x for x in json.loads(fields[plural]) if all(y["value"] != x["value"] for y in found))
+            continue
+        if f == "email":  # every address of a clean cell
+            listed, clean = parse_emails(v)
+            found += [{"column": name, "value": e} for e in listed if clean and all(x["value"] != e for x in found)]
+            continue
+        norm = fields.get(f) if name == cols[0][1] else fn(v)
+        if norm:
+            found.append({"column": name, "value": norm})
+    if found:
+        fields.setdefault(f, found[0]["value"])
+        if len(found) > 1 or found[0]["column"] != cols[0][1]:
+            fields[plural] = json.dumps(found, ensure_ascii=False, separators=(",", ":"))
+
+
+def _several_phones(raw: str, region: str, column: str, fields: dict[str, str]) -> None:
+    """Two numbers in one phone cell: ``phone`` keeps the first, ``phones`` lists them all (nothing typed is lost)."""
+    numbers = phone_numbers(raw, region)
+    if len(numbers) > 1:
+        fields["phones"] = json.dumps([{"column": column, "value": n} for n in numbers], ensure_ascii=False, separators=(",", ":"))
 
 
 def _phone_by_country(

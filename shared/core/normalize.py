@@ -92,6 +92,10 @@ def normalize_phone(value: str, region: str = "GB") -> str | None:
     v = value.strip()
     if not v:
         return None
+    if v[0] in _TEXT_PREFIX:
+        v = v[1:].strip()  # "'0812 345 678": the apostrophe that makes a spreadsheet keep the zero
+        if not v:
+            return None
     if v.endswith(".0") and v[:-2].isdigit():
         v = v[:-2]  # a number cell rendered from a float
     fast = _region(region)
@@ -108,6 +112,23 @@ def normalize_phone(value: str, region: str = "GB") -> str | None:
     return _slow_phone(v, region)
 
 
+def phone_numbers(value: str, region: str = "GB") -> tuple[str, ...]:
+    """
+    Every phone number in a cell, in E.164, in the order written ("07911 123456 / 0113 496
+    0456" gives two). ``normalize_phone`` keeps the first; this lets the caller keep the others.
+    """
+    v = value.strip()
+    if not v or _SCIENTIFIC.match(v):
+        return ()
+    if v[0] in _TEXT_PREFIX:
+        v = v[1:]
+    found = [phonenumbers.format_number(m.number, phonenumbers.PhoneNumberFormat.E164) for m in phonenumbers.PhoneNumberMatcher(v, region)]
+    if not found:
+        one = normalize_phone(v, region)
+        return (one,) if one else ()
+    return tuple(dict.fromkeys(found))
+
+
 @lru_cache(maxsize=512)
 def region_for_country(country: str) -> str | None:
     """
@@ -121,17 +142,58 @@ def region_for_country(country: str) -> str | None:
 
 
 def _slow_phone(value: str, region: str) -> str | None:
+    if _SCIENTIFIC.match(value):
+        return None  # "5,51196E+12": a spreadsheet turned the number into a float and lost digits
+    if "{" in value and ":" in value:
+        return _phone_in_record(value, region)
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
-        # "07911 123456 (mobile)", "call 0113 496 0456 after 5": exactly one number in the text
-        found = [m.number for m in phonenumbers.PhoneNumberMatcher(value, region)]
-        if len(found) != 1:
-            return None  # none, or several: the raw text is kept, nothing is guessed
-        number = found[0]
+        # "07911 123456 (mobile)", "call 0113 496 0456 after 5", "0612 34 56 78 / 0698 76 54 32":
+        # the number in the text; of two numbers, the first (the raw cell is not guessed at
+        # when there is none)
+        number = next((m.number for m in phonenumbers.PhoneNumberMatcher(value, region)), None)
+        if number is None:
+            return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+_TEXT_PREFIX = "'’`"
+"""Characters typed before a number to keep a spreadsheet from reading it as a number."""
+_SCIENTIFIC = re.compile(r"^[-+]?\d(?:[.,]\d+)?\s?[eE]\s?[-+]?\d{1,3}$")
+_RECORD_PAIR = re.compile(r"""["']?([A-Za-z_][\w ]*)["']?\s*:\s*["']?([^"',}]*)""")
+_CODE_KEYS = ("area", "code", "country", "prefix", "dial", "cc", "indicativ", "ddi", "ddd")
+_NUMBER_KEYS = ("phone", "number", "tel", "mobile", "cell", "numero", "número", "fone", "whatsapp")
+
+
+def _phone_in_record(value: str, region: str) -> str | None:
+    """
+    A JSON-like cell (``{'area': '+33', 'phone': '06 12 34 56 78'}``, ``{"countryCode": "44",
+    "number": "7911 123456"}``): the number, read in the country its code names.
+    """
+    code = number = ""
+    for key, val in _RECORD_PAIR.findall(value):
+        k, val = key.strip().lower(), val.strip()
+        if not val:
+            continue
+        if any(w in k for w in _NUMBER_KEYS) and not any(w in k for w in _CODE_KEYS):
+            number = number or val
+        elif any(w in k for w in _CODE_KEYS):
+            code = code or val
+    if not number:
+        return None
+    cc = _NOT_DIGIT.sub("", code)
+    if code and not cc:
+        region = region_for_country(code) or region  # {'country': 'France', 'phone': '06 ...'}
+    elif cc and not number.lstrip().startswith("+"):
+        other = phonenumbers.region_code_for_country_code(int(cc)) if len(cc) <= 3 else "ZZ"
+        if other != "ZZ":
+            region = other
+        elif len(cc) <= 5:
+            number = f"+{cc}{number}"  # a country code the metadata maps to no single region
+    return normalize_phone(number, region)
 
 
 def normalize_email(value: str) -> str | None:

@@ -123,16 +123,51 @@ _IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 _PHONE_BODY = re.compile(r"^(?:\+|00)?\s?(?:\(\s?\+?\d{1,5}\s?\)|\d)[\d\s().\-/\u00a0]*\d$")
 
 
-def phone_shape(value: str) -> bool:
+def phone_shape(value: str, loose: bool = False) -> bool:
     """
     Does the cell look like a phone number, whatever country it is from?
 
     Judged by shape only, never by a region: an optional label ("p:", "Tel:", "Phone:"), an
     optional ``+`` or ``00``, 7 to 15 digits in groups separated by spaces, dots, dashes,
     slashes or brackets, and an optional extension ("x204", "ext. 12"). Bare digit strings
-    need 9 to 15 digits (shorter ones are ids and counts); values with one dot are decimals.
+    need 9 to 15 digits (shorter ones are ids and counts) unless ``loose`` (the header already
+    says phone: "91234567" is a Norwegian number); values with one dot are decimals.
+
+    Also a phone: the same after a text-prefix apostrophe ("'0812 345 678"), followed by a note
+    ("0612345678 (mobile)", "… after 5pm"), the first of two numbers ("0612345678 / 0698765432"),
+    and the number of a JSON-like cell ("{'area': '+33', 'phone': '06 12 34 56 78'}"). A number
+    in scientific notation ("5,51196E+12") never is: the spreadsheet lost its digits.
     """
     v = value.strip()
+    if not v:
+        return False
+    if v[0] in TEXT_PREFIX:
+        v = v[1:].lstrip()
+    if _shape(v, loose):
+        return True
+    if len(v) > 120 or not _SEVEN_DIGITS.search(v):
+        return False
+    if v[0] == "{":
+        m = _RECORD_NUMBER.search(v)
+        return m is not None and _shape(m.group(1).strip(), True)
+    first = _SECOND_NUMBER.split(v, 1)[0]
+    if not first[:1].isdigit() and first[:1] not in "+(":
+        first = _PHONE_LABEL.sub("", first, count=1)
+    if first != v and _shape(first, loose):
+        return True
+    m = _LEADING_NUMBER.match(first)
+    return m is not None and m.end() < len(first) and not first[m.end()].isdigit() and _shape(m.group(), loose)
+
+
+TEXT_PREFIX = "'\u2019`"
+"""Characters typed before a number to keep a spreadsheet from reading it as a number."""
+_SEVEN_DIGITS = re.compile(r"(?:\d\D{0,3}){7}")
+_RECORD_NUMBER = re.compile(r"""["']?(?:phone|number|tel|mobile|cell|numero|número|fone|whatsapp)\w*["']?\s*:\s*["']?([^"',}]+)""", re.I)
+_SECOND_NUMBER = re.compile(r"\s+/\s+|\s*[;,|\n]\s*|\s+(?:or|ou|oder|o|y|und|and|et|e|или)\s+", re.I)
+_LEADING_NUMBER = re.compile(r"^(?:\+|00)?\s?(?:\(\s?\+?\d{1,5}\s?\)|\d)[\d\s().\-/\u00a0]*\d")
+
+
+def _shape(v: str, loose: bool) -> bool:
     if not v or len(v) > 40:
         return False
     if not v[0].isdigit() and v[0] not in "+(":
@@ -149,7 +184,7 @@ def phone_shape(value: str) -> bool:
         return False
     separated = any(ch in v for ch in " ()-/.\u00a0") or v.startswith("+")
     if not separated:
-        return 9 <= digits <= 15
+        return loose or digits >= 9
     if _DATE_RE.match(v):
         return False
     return digits >= 8 or v.count("-") + v.count(" ") >= 1
