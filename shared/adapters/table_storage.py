@@ -842,14 +842,15 @@ def _entity_size(entity: Mapping[str, Any]) -> int:
     """
     An upper bound of the bytes an entity takes in a transaction's payload, cheap for the usual
     entity: under ``EXACT_FROM`` characters of names and values, each character is counted as 12
-    bytes (the most one takes, an emoji escaped in JSON) and anything but text as 40; a longer
+    bytes (the most one takes, an emoji escaped in JSON), anything but text by its text; a longer
     entity is measured exactly by its JSON, as before. A bound only ever closes a batch earlier.
     """
     chars = 0
     for k, v in entity.items():
-        chars += len(k) + (len(v) if isinstance(v, str) else 40)
+        # + 1 a property: its quotes, colon and comma (8 bytes at most) count as 12
+        chars += len(k) + (len(v) if isinstance(v, str) else len(str(v)) + 2) + 1
     if chars < EXACT_FROM:
-        return 12 * chars + 400
+        return 12 * chars + 402
     return len(json.dumps(entity, default=str).encode()) + 400
 
 
