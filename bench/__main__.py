@@ -26,24 +26,6 @@ BENCHES = (
 )
 
 
-def table(found: list[figures.Figure]) -> str:
-    lines = [
-        "# Performance",
-        "",
-        "Written by `python -m bench` (`scripts/bench`) from the figures it measured in one run on one machine: do not edit by hand.",
-        "Ratios are against a baseline measured in the same run, baseline and subject alternating; min / median / max over the rounds.",
-        "",
-        "| measure | median | min / median / max | goal | met |",
-        "|---|---|---|---|---|",
-    ]
-    for f in found:
-        met = f.met()
-        mark = "" if met is None else "yes" if met else "**no**"
-        note = f" ({f.note})" if f.note else ""
-        lines.append(f"| {f.label}{note} | {f.text()} | {f.spread()} | {f.goal} | {mark} |")
-    return "\n".join(lines) + "\n"
-
-
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--out", default="docs/performance.md")
@@ -58,7 +40,7 @@ def main() -> int:
         module.main()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(table(figures.RECORDED), encoding="utf-8")
+    out.write_text(figures.table(figures.RECORDED), encoding="utf-8")
     print(f"\nperformance table written to {out}")
     return 0
 

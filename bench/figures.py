@@ -94,3 +94,42 @@ def dump(path: str | None) -> None:
 
 def load(path: str | Path) -> list[Figure]:
     return [Figure(**d) for d in json.loads(Path(path).read_text(encoding="utf-8"))]
+
+
+def table(found: list[Figure], title: str = "# Performance", intro: str = "") -> str:
+    """The performance table (markdown) of ``found``: median, min / median / max, goal, met."""
+    lines = [
+        title,
+        "",
+        "Written by `python -m bench` (`scripts/bench`) from the figures the benches measured, on one machine: do not edit by hand.",
+        "Ratios are against a baseline measured in the same run, baseline and subject alternating; min / median / max over the rounds.",
+    ]
+    if intro:
+        lines += ["", intro]
+    lines += ["", "| measure | median | min / median / max | goal | met |", "|---|---|---|---|---|"]
+    for f in found:
+        met = f.met()
+        mark = "" if met is None else "yes" if met else "**no**"
+        note = f" ({f.note})" if f.note else ""
+        lines.append(f"| {f.label}{note} | {f.text()} | {f.spread()} | {f.goal} | {mark} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    """``python -m bench.figures --out docs/performance.md A.json B.json``: the table of figures a bench wrote with ``--json``."""
+    import argparse
+
+    p = argparse.ArgumentParser()
+    p.add_argument("--out", default="docs/performance.md")
+    p.add_argument("--intro", default="")
+    p.add_argument("json", nargs="+")
+    args = p.parse_args()
+    found = [f for path in args.json for f in load(path)]
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(table(found, intro=args.intro), encoding="utf-8")
+    print(Path(args.out).read_text(encoding="utf-8"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -6,13 +6,13 @@ same run, baseline and subject alternating in every round:
   just parsing the same data (target: at most 4x): parse, blank error values, detection + mapping + normalisation (``analyse_sheet``), the footer filter, lead keys
   and fingerprints (``assign_keys``) and the sheet's fingerprint (``set_fingerprint``), each the
   way ``shared.sync`` runs it;
-- the same without keys and fingerprints, for information;
+- with ``--analysis-only``, the same without keys and fingerprints, for information;
 - ``map_columns`` alone on the sheet's 200 sample rows (its cost does not grow with the sheet);
 - ``detect_header`` on the full sheet against the same on its first 1,000 rows (detection reads
   only the top, so the ratio stays near 1);
-- calling ``phonenumbers.parse`` on every phone cell, for scale.
+- calling ``phonenumbers.parse`` on every phone cell, for scale (timed on 10,000 of them).
 
-    .venv/bin/python -m bench.speed [--rows 100000] [--repeat 5] [--json PATH]
+    .venv/bin/python -m bench.speed [--rows 100000] [--repeat 3] [--analysis-only] [--peaks] [--json PATH]
 """
 
 from __future__ import annotations
@@ -82,8 +82,10 @@ def peak_mib(fn) -> float:
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--rows", type=int, default=100_000)
-    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--json")
+    p.add_argument("--analysis-only", action="store_true", help="also time the analysis without keys, for information")
+    p.add_argument("--peaks", action="store_true", help="also measure peaks with tracemalloc (slow; see bench.memory)")
     args = p.parse_args()
 
     grid = big_sheet(args.rows)
@@ -98,7 +100,7 @@ def main() -> int:
     assert parse() == grid
     rounds = max(3, args.repeat)
     t_csv, t_all = figures.alternate(parse, lambda: sync_pipeline(parse()), rounds)
-    t_csv2, t_analyse = figures.alternate(parse, lambda: sync_pipeline(parse(), keys=False), rounds)
+    t_csv2, t_analyse = figures.alternate(parse, lambda: sync_pipeline(parse(), keys=False), rounds) if args.analysis_only else ([], [])
     a = analyse_sheet(grid)
     t_detect_full = best_of(lambda: detect_header(grid), args.repeat)
     t_detect_top = best_of(lambda: detect_header(grid[:1000]), args.repeat)
@@ -106,9 +108,9 @@ def main() -> int:
     width = max(len(r) for r in grid[: h.data_start + 200])
     labels, samples = list(getattr(h, "labels", ())), _samples(grid, h.data_start, width)
     t_map = best_of(lambda: map_columns(labels, samples), args.repeat * 10)
-    t_pn = best_of(lambda: [phonenumbers.parse(x, "GB") for x in phones], 1)
-    m_csv = peak_mib(parse)
-    m_all = peak_mib(lambda: sync_pipeline(parse()))
+    t_pn = best_of(lambda: [phonenumbers.parse(x, "GB") for x in phones[:10_000]], 1) * len(phones) / min(len(phones), 10_000)
+    m_csv = peak_mib(parse) if args.peaks else float("nan")
+    m_all = peak_mib(lambda: sync_pipeline(parse())) if args.peaks else float("nan")
 
     med = statistics.median
     print(f"sheet: {args.rows:,} rows x 20 columns, {len(text) / 2**20:.1f} MiB of CSV; {rounds} rounds, baseline and subject alternating")
@@ -123,16 +125,17 @@ def main() -> int:
             "<= 4",
         )
     )
-    figures.record(
-        figures.Figure(
-            "analysis_only_vs_csv",
-            f"analysis without keys, {args.rows:,} x 20, vs csv.reader (information)",
-            "x",
-            [s / b for b, s in zip(t_csv2, t_analyse, strict=True)],
+    if t_analyse:
+        figures.record(
+            figures.Figure(
+                "analysis_only_vs_csv",
+                f"analysis without keys, {args.rows:,} x 20, vs csv.reader (information)",
+                "x",
+                [s / b for b, s in zip(t_csv2, t_analyse, strict=True)],
+            )
         )
-    )
     print(f"  map_columns alone (200 sample rows) {t_map * 1000:8.2f} ms")
-    print(f"  phonenumbers.parse on every phone   {t_pn * 1000:8.0f} ms   {t_pn / min(t_csv):4.2f}x   (for scale)")
+    print(f"  phonenumbers.parse on every phone (from 10,000) {t_pn * 1000:8.0f} ms   {t_pn / min(t_csv):4.2f}x   (for scale)")
     print(
         f"  detect_header, full sheet vs top 1k {t_detect_full * 1000:8.1f} ms vs {t_detect_top * 1000:.1f} ms   {t_detect_full / t_detect_top:4.2f}x"
     )

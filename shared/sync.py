@@ -372,7 +372,8 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
             _block(run, BlockedChange(cid, kind, len(plan.deleted), now, decision.reason, preview), decision.reason)
             return
 
-    first_seen = {k: s.first_seen for k, s in stored.items() if s.first_seen is not None}
+    # Only the leads written need their first_seen: no second dict of the whole stored index.
+    first_seen = {k.key: s.first_seen for k in plan.upserts if (s := stored.get(k.key)) is not None and s.first_seen is not None}
     if plan.upserts or plan.deleted:
         # Storage is about to diverge from the last successful sync: if this run dies before it
         # records itself, the next run must compare with storage, not trust the old fingerprint.

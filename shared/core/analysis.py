@@ -266,7 +266,7 @@ def build_leads(
     """
     region, day_first = options.phone_region, options.day_first
     normalisers: dict[str, Callable[[str], str | None]] = {
-        "email": _cached(normalize_email),
+        "email": normalize_email,  # addresses are unique: remembering them would only cost memory
         "phone": _cached(lambda v: normalize_phone(v, region)),
         "created_at": _cached(lambda v: normalize_date(v, day_first)),
     }
