@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from .config import SheetConfig
+if TYPE_CHECKING:  # annotations only: importing the app loads no pydantic
+    from .config_model import SheetConfig
 from .core.identity import KeyedLead
 from .core.jobs import Job, JobSheet
 from .core.leadquery import LeadFilter

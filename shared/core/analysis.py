@@ -134,8 +134,15 @@ def diff_mapping(previous: PreviousSync, mapping: ColumnMapping) -> list[FieldCh
     return changes
 
 
-def analyse_sheet(grid: Grid, options: SheetOptions | None = None, previous: PreviousSync | None = None) -> SheetAnalysis:
-    """Run detection, mapping, checks and normalisation over one sheet."""
+def analyse_sheet(
+    grid: Grid, options: SheetOptions | None = None, previous: PreviousSync | None = None, *, release_rows: bool = False
+) -> SheetAnalysis:
+    """Run detection, mapping, checks and normalisation over one sheet.
+
+    ``release_rows``: the caller's grid is done with once the leads are built (a sync): each row
+    is dropped from it as soon as it is read, so the largest sheet is never held twice over, as
+    rows and as leads. Only the leads step releases rows: an analysis that stops before it (an
+    ERROR) leaves the grid whole."""
     options = options or SheetOptions()
     grid, unencodable = scrub_grid(grid)
     header = detect_header(grid)
@@ -205,7 +212,7 @@ def analyse_sheet(grid: Grid, options: SheetOptions | None = None, previous: Pre
             "rows_above_header",
             f"{above} rows above the header row hold emails or phone numbers and are not synced; check the header row (or set an override)",
         )
-    leads, issues, rows_read, blank = build_leads(grid, header.data_start, mapping, options, low)
+    leads, issues, rows_read, blank = build_leads(grid, header.data_start, mapping, options, low, samples, release_rows)
     result.leads, result.rows_read, result.rows_blank = leads, rows_read, blank
     result.issues += issues
     invalid = sum(1 for i in issues if i.code.startswith("invalid_"))
@@ -244,7 +251,13 @@ def _samples(grid: Grid, start: int, width: int) -> list[list[str]]:
 
 
 def build_leads(
-    grid: Grid, start: int, mapping: ColumnMapping, options: SheetOptions, labels: Sequence[str | None] = ()
+    grid: Grid,
+    start: int,
+    mapping: ColumnMapping,
+    options: SheetOptions,
+    labels: Sequence[str | None] = (),
+    samples: Sequence[Sequence[str]] = (),
+    release: bool = False,
 ) -> tuple[list[Lead], list[RowIssue], int, int]:
     """
     Turn the data rows into leads.
@@ -254,16 +267,20 @@ def build_leads(
     normalisation are kept raw in ``Lead.invalid``.
 
     This loop runs once per row of every sheet, so it is written for speed: normalisers are
-    chosen per column once, and plain columns are copied without a call.
+    chosen per column once, and remember their answers per distinct value.
+
+    Memory: a column whose sample values (``samples``, per column) repeat (companies, statuses,
+    cities) keeps one string per distinct value, so the leads do not hold a copy per row; with
+    ``release`` each row is dropped from ``grid`` once read, so the parsed copies go with it.
 
     Returns:
         (leads, issues, rows read, blank rows)
     """
     region, day_first = options.phone_region, options.day_first
     normalisers: dict[str, Callable[[str], str | None]] = {
-        "email": normalize_email,
-        "phone": lambda v: normalize_phone(v, region),
-        "created_at": lambda v: normalize_date(v, day_first),
+        "email": normalize_email,  # addresses are unique: remembering them would only cost memory
+        "phone": _cached(lambda v: normalize_phone(v, region)),
+        "created_at": _cached(lambda v: normalize_date(v, day_first)),
     }
     names = {c.index: c.name for c in mapping.columns}
     checked = [(c.index, c.field, normalisers[c.field]) for c in mapping.columns if c.field in normalisers]
@@ -281,24 +298,32 @@ def build_leads(
         else []
     )
     # A primary email cell listing several addresses keeps them all under ``emails`` (they are
-    # all the lead's identifiers); with further email columns the loop below does it.
+    # all the lead's identifiers); with further email columns ``_further_contacts`` does it.
     email_at = fields_at.get("email", -1) if "email" not in mapping.secondary else -1
     email_name = names.get(email_at, "")
     country_at = fields_at.get("country", -1)
     phone_at = fields_at.get("phone") if country_at >= 0 else None
-    plain = [(c.index, c.field) for c in mapping.columns if c.field and c.field not in normalisers]
-    extra_cols = [(c.index, c.name) for c in mapping.columns if not c.field]
+    share = _sharers(mapping, samples)
+    plain = [(c.index, c.field, share[c.index]) for c in mapping.columns if c.field and c.field not in normalisers]
+    extra_cols = [(c.index, c.name, share[c.index]) for c in mapping.columns if not c.field]
     # Google Sheets sends dates as serial numbers; in an extra column named like a date
     # ("Follow-up date", "Fecha de visita") a serial is shown as the date it stands for.
-    date_extras = [name for _, name in extra_cols if _DATE_WORDS.intersection(normalize_header(name).split())]
+    date_extras = [name for _, name, _ in extra_cols if _DATE_WORDS.intersection(normalize_header(name).split())]
+    extra_date = _cached(lambda v: normalize_date(v, day_first) or v)
     header = [(j, x.strip().lower()) for j, x in enumerate(labels) if x and x.strip()]
     first_label = header[0] if len(header) >= 2 else None
     identity = ("email", "phone", "full_name", "first_name", "last_name", "company")
+    # Every column a row of full width holds: such rows (nearly all) skip the bounds checks.
+    width = 1 + max([j for j, _, _ in plain] + [j for j, _, _ in checked] + [j for j, _, _ in extra_cols] + [country_at], default=-1)
+    gone: list[str] = []
+    country_region: dict[str, str | None] = {}
     leads: list[Lead] = []
     issues: list[RowIssue] = []
     rows_read = blank = 0
     for r in range(start, len(grid)):
         row = grid[r]
+        if release:
+            grid[r] = gone
         n = len(row)
         if not any(row) or is_blank_row(row):
             blank += 1
@@ -307,15 +332,10 @@ def build_leads(
         if first_label and first_label[0] < n and row[first_label[0]].strip().lower() == first_label[1] and _repeats_header(row, header):
             issues.append(RowIssue(r, "repeated_header"))
             continue
-        fields: dict[str, str] = {}
         invalid: dict[str, str] = {}
-        for j, f in plain:
-            if j < n:
-                v = row[j].strip()
-                if v:
-                    fields[f] = v
-        for j, f, fn in checked:
-            if j < n:
+        if n >= width:
+            fields = {f: keep(v, v) for j, f, keep in plain if (v := row[j].strip())}
+            for j, f, fn in checked:
                 v = row[j].strip()
                 if v:
                     norm = fn(v)
@@ -326,6 +346,22 @@ def build_leads(
                         fields[f] = norm
                         if f == "phone" and len(v) > _ONE_NUMBER_LEN:  # rare: room for a second number
                             _several_phones(v, region, names[j], fields)
+            extra = {name: keep(v, v) for j, name, keep in extra_cols if (v := row[j].strip())}
+        else:
+            fields = {f: keep(v, v) for j, f, keep in plain if j < n and (v := row[j].strip())}
+            for j, f, fn in checked:
+                if j < n:
+                    v = row[j].strip()
+                    if v:
+                        norm = fn(v)
+                        if norm is None:
+                            invalid[f] = v
+                            issues.append(RowIssue(r, f"invalid_{f}", f))
+                        else:
+                            fields[f] = norm
+                            if f == "phone" and len(v) > _ONE_NUMBER_LEN:
+                                _several_phones(v, region, names[j], fields)
+            extra = {name: keep(v, v) for j, name, keep in extra_cols if j < n and (v := row[j].strip())}
         if 0 <= email_at < n and "email" in fields and len(row[email_at]) > len(fields["email"]) + 2:
             listed = parse_emails(row[email_at])[0]  # longer than its address: a name, a list
             if len(listed) > 1:
@@ -333,20 +369,24 @@ def build_leads(
                     [{"column": email_name, "value": e} for e in listed], ensure_ascii=False, separators=(",", ":")
                 )
         if phone_at is not None and country_at < n and phone_at < n and row[country_at]:
-            _phone_by_country(r, row[phone_at], row[country_at], region, fields, invalid, issues)
+            country = row[country_at]
+            other = (
+                country_region[country] if country in country_region else country_region.setdefault(country, region_for_country(country))
+            )
+            if other and other != region:
+                _phone_by_country(r, row[phone_at], other, fields, invalid, issues)
         for f, plural, fn, cols in further:  # usually none
             _further_contacts(row, f, plural, fn, cols, fields)
-        extra = {name: row[j].strip() for j, name in extra_cols if j < n and row[j] and not row[j].isspace()}
         for name in date_extras:  # usually none
             raw = extra.get(name)
             if raw and _SERIAL.match(raw):
-                extra[name] = normalize_date(raw, day_first) or raw
+                extra[name] = extra_date(raw) or raw
         if not invalid and not any(f in fields for f in identity):
             issues.append(RowIssue(r, "no_contact_or_name"))
             continue
         if "full_name" not in fields and ("first_name" in fields or "last_name" in fields):
             fields["full_name"] = " ".join(fields[f] for f in ("first_name", "last_name") if f in fields)
-        leads.append(Lead(r, fields, extra, invalid))
+        leads.append(Lead(r, fields, extra, invalid or _NO_VALUES))
     return leads, issues, rows_read, blank
 
 
@@ -388,12 +428,9 @@ def _several_phones(raw: str, region: str, column: str, fields: dict[str, str]) 
         fields["phones"] = json.dumps([{"column": column, "value": n} for n in numbers], ensure_ascii=False, separators=(",", ":"))
 
 
-def _phone_by_country(
-    r: int, raw: str, country: str, region: str, fields: dict[str, str], invalid: dict[str, str], issues: list[RowIssue]
-) -> None:
-    """A national number read in the row's own country (a ``country`` column) when it is not the sheet's."""
-    other = region_for_country(country)
-    if not other or other == region or not raw.strip():
+def _phone_by_country(r: int, raw: str, other: str, fields: dict[str, str], invalid: dict[str, str], issues: list[RowIssue]) -> None:
+    """A national number read in the row's own country (``other``: a ``country`` column's region, not the sheet's)."""
+    if not raw.strip():
         return
     norm = normalize_phone(raw, other)
     if norm is None:
@@ -404,6 +441,51 @@ def _phone_by_country(
             if issues[k].row == r and issues[k].code == "invalid_phone":
                 del issues[k]
                 break
+
+
+_NO_VALUES: dict[str, str] = {}
+"""The ``invalid`` of every lead without invalid values: one empty dict, not one per row (leads
+are never changed once built)."""
+
+
+def _as_is(v: str, _: str) -> str:
+    return v
+
+
+def _sharers(mapping: ColumnMapping, samples: Sequence[Sequence[str]]) -> dict[int, Callable[[str, str], str]]:
+    """Per column, ``keep(v, v)``: one string per distinct value where the sample repeats (at most
+    half its values distinct), else ``v`` itself (a column of unique values: ids, notes)."""
+    out: dict[int, Callable[[str, str], str]] = {}
+    for c in mapping.columns:
+        sample = samples[c.index] if c.index < len(samples) else ()
+        repeats = len(sample) >= 20 and 2 * len(set(sample)) <= len(sample)
+        canonical: dict[str, str] = {}
+        out[c.index] = canonical.setdefault if repeats else _as_is
+    return out
+
+
+CACHE_LIMIT = 50_000
+"""Distinct values remembered per normalised column: a sheet repeats its dates, campaigns and
+phone numbers, and each is normalised once; a column of unique values stops filling at this
+size (the memory stays bounded on the largest sheet)."""
+
+
+def _cached(fn: Callable[[str], str | None]) -> Callable[[str], str | None]:
+    """``fn`` remembering its answers per distinct value (for one sheet: the cache dies with it).
+
+    A value normalises the same way wherever it stands, so the cache changes no result; equal
+    values then share one normalised string."""
+    cache: dict[str, str | None] = {}
+
+    def call(v: str) -> str | None:
+        if v in cache:
+            return cache[v]
+        norm = fn(v)
+        if len(cache) < CACHE_LIMIT:
+            cache[v] = norm
+        return norm
+
+    return call
 
 
 def _repeats_header(row: Sequence[str], header: Sequence[tuple[int, str]]) -> bool:

@@ -44,6 +44,20 @@ def lead_cost(lead: Lead) -> int:
     )
 
 
+MAX_CHAR_COST = 12
+"""The most one character costs by either count (``cost``, also inside ``nested_cost``): an emoji
+is 4 bytes in UTF-16 and 12 escaped in JSON; an escaped control character is 6 characters of 2
+bytes each."""
+
+
+def lead_chars(lead: Lead) -> int:
+    """Characters of a lead's names and values (a cheap bound of its cost: ``MAX_CHAR_COST`` each)."""
+    n = 0
+    for d in (lead.fields, lead.extra, lead.invalid):
+        n += sum(map(len, d)) + sum(map(len, d.values()))
+    return n
+
+
 def _cut(text: str, budget: int, part: str = "fields") -> str:
     """The longest prefix of ``text`` costing at most ``budget`` bytes, never inside a surrogate pair."""
     lo, hi = 0, len(text)
@@ -58,6 +72,8 @@ def _cut(text: str, budget: int, part: str = "fields") -> str:
 
 def fit_lead(lead: Lead, max_bytes: int) -> tuple[Lead, tuple[str, ...]]:
     """``lead`` unchanged when it fits ``max_bytes``; else a copy with its longest cells cut, and their names."""
+    if MAX_CHAR_COST * lead_chars(lead) <= max_bytes:
+        return lead, ()  # no character costs more than 12 bytes: it fits without counting
     total = lead_cost(lead)
     if total <= max_bytes:
         return lead, ()

@@ -27,7 +27,9 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Mapping
-from itertools import chain
+from hashlib import blake2b
+from itertools import chain, repeat
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from .models import Lead
@@ -72,6 +74,55 @@ def fingerprint(lead: Lead) -> str:
     return hashlib.blake2b(_encode(lead).encode("utf-8"), digest_size=12).hexdigest()
 
 
+def _getter(names: tuple[str, ...]) -> Callable[[dict[str, str]], tuple[str, ...]]:
+    """The values of ``names`` as a tuple (``itemgetter`` gives one value bare, and needs a name)."""
+    if len(names) > 1:
+        return itemgetter(*names)
+
+    def get(d: dict[str, str]) -> tuple[str, ...]:
+        return tuple(d[n] for n in names)
+
+    return get
+
+
+def _template(names: tuple[str, ...]) -> str:
+    """``_encode``'s text of one part with every value left as ``%s``."""
+    return _UNIT.join(f"{n.replace('%', '%%')}{_UNIT}%s" for n in names)
+
+
+class _SheetEncoder:
+    """
+    ``fingerprint`` for the leads of one sheet, without sorting each lead's items. The leads of a
+    sheet hold few distinct sets of names (one per pattern of empty cells): for each set, the
+    sorted names are worked out once, as a ``%`` template of the text ``_encode`` makes, and
+    a lead's values are taken in that order (``operator.itemgetter``) and formatted in, at C
+    speed. The text hashed, and so every fingerprint, is exactly ``fingerprint``'s.
+    """
+
+    LIMIT = 4096
+    """Distinct name sets remembered; past it (a sheet of very irregular rows) a lead is encoded as before."""
+
+    def __init__(self) -> None:
+        self._plans: dict[
+            tuple[tuple[str, ...], tuple[str, ...]], tuple[str, Callable[[dict[str, str]], Any], Callable[[dict[str, str]], Any]]
+        ] = {}
+
+    def fingerprint(self, lead: Lead) -> str:
+        f, x = lead.fields, lead.extra
+        names = (tuple(f), tuple(x))
+        plan = self._plans.get(names)
+        if plan is None:
+            if len(self._plans) >= self.LIMIT:
+                return fingerprint(lead)
+            fo, xo = tuple(sorted(names[0])), tuple(sorted(names[1]))
+            plan = self._plans[names] = (_template(fo) + _GROUP + _template(xo), _getter(fo), _getter(xo))
+        template, get_f, get_x = plan
+        text = template % (get_f(f) + get_x(x))
+        if lead.invalid:
+            text += _GROUP + _UNIT.join(chain.from_iterable(sorted(lead.invalid.items())))
+        return blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+
+
 class KeyedLead(NamedTuple):
     """A lead with its key (a NamedTuple: one is built per lead per sync, and they are cheap)."""
 
@@ -91,9 +142,10 @@ def assign_keys(leads: list[Lead]) -> tuple[list[KeyedLead], int]:
         The keyed leads, in sheet order, and how many rows shared their key with another row.
     """
     keys = [base_key(lead) for lead in leads]
-    fps = [fingerprint(lead) for lead in leads]
+    fps = list(map(_SheetEncoder().fingerprint, leads))
     shared = {k for k, n in Counter(keys).items() if n > 1}
-    keyed = [KeyedLead(k, fp, lead) for k, fp, lead in zip(keys, fps, leads)]
+    # tuple.__new__ at C speed: the NamedTuple's own __new__ is a Python function, called per lead.
+    keyed: list[KeyedLead] = list(map(tuple.__new__, repeat(KeyedLead), zip(keys, fps, leads, repeat(None), repeat(None))))
     if not shared:
         return keyed, 0
     groups: dict[str, list[int]] = {}

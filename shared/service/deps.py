@@ -8,9 +8,12 @@ fits, and the root is the only module that builds adapters.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from ..config import Settings, SheetConfig
+from ..config import Settings
+
+if TYPE_CHECKING:  # annotations only: importing the app loads no pydantic
+    from ..config_model import SheetConfig
 from ..core.state import SheetState
 from ..ports import LeadStore, SheetEntries, SheetSource, SyncJobs, SyncQueue
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import contextlib
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import buildinfo
-from ..config import Settings, SheetConfig
+from ..config import Settings
+
+if TYPE_CHECKING:  # annotations only: importing the app loads no pydantic
+    from ..config_model import SheetConfig
 from ..core.models import Status
 from ..core.state import SheetState
 from ..errors import ConfigError, StoreError, UnknownSheetError

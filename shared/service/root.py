@@ -13,9 +13,12 @@ import threading
 import time
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..config import Settings, SheetConfig, StorageTarget, load_settings
+from ..config import Settings, StorageTarget, load_settings
+
+if TYPE_CHECKING:  # annotations only: importing the app loads no pydantic
+    from ..config_model import SheetConfig
 from ..core.state import SheetState
 from ..errors import ConfigError, StoreError
 from ..ports import LeadStore, SheetEntries, SheetSource, SyncJobs, SyncQueue

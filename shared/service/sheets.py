@@ -8,14 +8,16 @@ saw (the entity's ETag) and recorded in the audit trail with who, before and aft
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..config import SheetConfig
 from ..errors import ConfigError, ConflictError, InvalidFieldError, SourceError, UnknownSheetError
 from .audit import record as record_audit
 from .deps import Deps
 from .inputs import SheetDraft, SheetEdit, SyncRequest
 from .results import SheetEntry, SheetPreview, SheetSaved
+
+if TYPE_CHECKING:  # pydantic is loaded on first use, not with the app
+    from ..config_model import SheetConfig
 
 PREVIEW_LEADS = 20
 """How many leads the onboarding preview shows."""
@@ -37,6 +39,8 @@ def column_letter(index: int) -> str:
 def _config(entry: dict[str, Any]) -> SheetConfig:
     """The entry as a ``SheetConfig``; ``InvalidFieldError`` naming the form field otherwise."""
     from pydantic import ValidationError
+
+    from ..config_model import SheetConfig
 
     try:
         return SheetConfig.model_validate(entry)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .. import telemetry
-from ..config import Settings, SheetConfig
+from ..config import Settings
 from ..core.jobs import Job
 from ..core.models import Status
 from ..errors import ConfigError, ConflictError, LeadSyncError, StoreError, UnknownRunError, UnknownSheetError
@@ -21,6 +21,7 @@ from .inputs import SyncRequest
 from .results import Enqueued, SyncStarted
 
 if TYPE_CHECKING:
+    from ..config_model import SheetConfig
     from ..sync import RunReport
 
 WAIT_POLL_SECONDS = 0.25
