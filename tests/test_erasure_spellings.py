@@ -144,16 +144,18 @@ def test_the_erasure_suppresses_every_identifier_the_erased_leads_carried(make_s
     assert set(Identifiers("alice@work.example", E164).hashes(key_bytes(KEY))) <= set(entries)
 
 
-def test_a_colleague_sharing_the_erased_leads_phone_is_erased_with_it(make_settings, tmp_path) -> None:
-    """A stored lead carrying a phone the erased lead carried is deleted at once (a sync would withhold its row from now on)."""
+def test_an_identifier_the_erased_lead_shares_with_someone_else_is_not_listed(make_settings, tmp_path) -> None:
+    """A phone the erased lead shares with another person's lead (a switchboard) is not listed: that person stays, untouched."""
     path = tmp_path / "leads.csv"
     _write(path, [[NAME, "alice@example.com", PHONE], ["Other Person", "other@example.com", PHONE], *OTHERS])
     rt = Runtime(make_settings(csv_sheet("leads", path), erasure_key=KEY), environ={})
     set_runtime(rt)
     rt.syncs.run(trigger="test")
     status, doc = _erase({"email": "alice@example.com"})
-    assert status == 200 and doc["erased"] == 2 and doc["suppressed_kinds"] == {"email": 1, "phone": 1}
-    assert E164 not in json.dumps(_served(rt), default=str)
+    assert status == 200 and doc["erased"] == 1 and doc["suppressed_kinds"] == {"email": 1, "phone": 0}, doc
+    report = rt.syncs.run(trigger="test").sheets[0]
+    assert report.suppressed == 1 and report.added == 0
+    assert [x["full_name"] for x in _served(rt) if x.get("phone") == E164] == ["Other Person"]
 
 
 def test_a_lead_stored_by_an_older_release_in_an_odd_spelling_is_found(make_settings, tmp_path, store) -> None:

@@ -62,11 +62,11 @@ class Privacy:
         Erase a person. Their identifiers join the suppression list (keyed hashes) first, so a
         sync that starts now withholds them. Then every stored lead of every sheet (deleted or
         not) is read and matched in any spelling (``core.privacy.matches_person``: the matching
-        form of each address, further contact columns, a raw invalid email): every email and
-        phone those leads carried joins the list too, so the person cannot come back under the
-        phone alone or another address; and every stored lead carrying any listed identifier is
-        deleted for real (a sync would withhold its row from now on). Idempotent. The answer
-        counts what was listed by kind, never a value.
+        form of each address, further contact columns, a raw invalid email) and deleted for real.
+        Every email and phone those leads carried joins the list too, so the person cannot come
+        back under the phone alone or another address, except one that a lead of someone else
+        also carries (a shared info@ address or switchboard: listing it would erase them).
+        Idempotent. The answer counts what was listed by kind, never a value.
         """
         from ..core.privacy import carried, key_id, keys_of, matches_person
 
@@ -79,15 +79,20 @@ class Privacy:
         stored = [
             (sheet_id, lead_key, fields, carried(fields, fields.get("invalid"))) for sheet_id, lead_key, fields in store.find_contacts()
         ]
-        found = [pairs for _, _, fields, pairs in stored if matches_person(fields, person)]
-        widened = person.widened(p for pairs in found for p in pairs)
+        hit: dict[str, list[str]] = {}
+        theirs: set[tuple[str, str]] = set()
+        shared: set[tuple[str, str]] = set()
+        for sheet_id, lead_key, fields, pairs in stored:
+            if matches_person(fields, person):
+                hit.setdefault(sheet_id, []).append(lead_key)
+                theirs |= pairs
+            else:
+                shared |= keys_of(pairs)
+        # An identifier another person's lead also carries (an info@ address, a switchboard) is not
+        # theirs alone: listing it would erase that person too.
+        widened = person.widened(p for p in theirs if keys_of([p]).isdisjoint(shared))
         if widened != person:
             store.add_suppressions(widened.hashes(key), key_id(key), datetime.now(UTC))
-        wanted = widened.keys()
-        hit: dict[str, list[str]] = {}
-        for sheet_id, lead_key, _, pairs in stored:
-            if not wanted.isdisjoint(keys_of(pairs)):
-                hit.setdefault(sheet_id, []).append(lead_key)
         now = datetime.now(UTC)
         counts = {sheet_id: store.delete_leads(sheet_id, keys, "erased", now) for sheet_id, keys in sorted(hit.items())}
         total = sum(counts.values())

@@ -157,8 +157,9 @@ class ErasureResult:
             "suppressed_from_leads": self.suppressed_from_leads,
             "identifiers": list(self.identifiers),
             "audit_id": self.audit_id,
-            "message": "deleted for real, with every lead carrying any email or phone the person's leads carried; every later sync "
-            "withholds rows carrying these identifiers, in any spelling, and reports them by row number",
+            "message": "deleted for real; the other emails and phones of the erased leads are suppressed too, unless another "
+            "person's lead shares them; every later sync withholds rows carrying these identifiers, in any spelling, and reports "
+            "them by row number",
         }
 
 
