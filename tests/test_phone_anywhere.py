@@ -172,3 +172,32 @@ def test_any_cell_is_read_without_error(raw: str, region: str) -> None:
         assert norm.startswith("+") and norm[1:].isdigit()
     for n in numbers:
         assert n.startswith("+") and n[1:].isdigit()
+
+
+@pytest.mark.parametrize(
+    ("header", "region", "numbers", "want"),
+    [
+        ("Telefon", "NO", ["91234567", "47123456", "92345678", "41234567", "93456789"], "+4791234567"),
+        ("Mobil", "DK", ["20123456", "31234567", "40123456", "51234567", "60123456"], "+4520123456"),
+        ("Téléphone", "FR", ["0612345678", "0712345678", "0123456789", "0698765432", "0645454545"], "+33612345678"),
+        ("Phone", "US", ["2025550143", "3125550190", "4155550111", "6465550123", "7185550144"], "+12025550143"),
+    ],
+)
+def test_bare_local_numbers_under_a_phone_header_are_phones(header: str, region: str, numbers: list[str], want: str) -> None:
+    """Family 4: when the header says phone, bare digit strings of a plausible length (8-digit Nordic
+    numbers, national numbers without spaces) are the phone, stored as E.164 in the sheet's region."""
+    names = ["Kari Nordmann", "Ola Hansen", "Ingrid Berg", "Per Olsen", "Liv Dahl"]
+    grid = [["Name", header]] + [[n, p] for n, p in zip(names, numbers)]
+    a = analyse_sheet(grid, SheetOptions(phone_region=region))
+    assert a.mapping.fields.get("phone") == 1, a.mapping.columns
+    assert a.leads[0].fields["phone"] == want
+
+
+@pytest.mark.parametrize("header", ["Kundennummer", "Order ID", "Ref"])
+def test_bare_digit_strings_under_another_header_are_not_phones(header: str) -> None:
+    """The same digit strings under an id-like header stay extra data: only a phone header lets
+    bare numbers count as phones."""
+    names = ["Kari Nordmann", "Ola Hansen", "Ingrid Berg", "Per Olsen", "Liv Dahl"]
+    grid = [["Name", "Email", header]] + [[n, f"p{i}@example.com", f"9123456{i}"] for i, n in enumerate(names)]
+    a = analyse_sheet(grid, SheetOptions(phone_region="NO"))
+    assert "phone" not in a.mapping.fields

@@ -526,6 +526,9 @@ class Profile:
     """Values of seven words or more, or with " | " or "->": record or page titles, not a job title."""
     prose: float = 0.0
     """Descriptions and page titles (twelve words or more, " | " separators, a sentence's full stop): no one's name."""
+    phone_loose: float = 0.0
+    """Phone-shaped, or a bare string of 7 to 15 digits: a local number when the header says phone
+    (8-digit Nordic numbers), an id otherwise; only the phone header's own check reads it."""
 
     @classmethod
     def of(cls, values: Sequence[str]) -> Profile:
@@ -536,7 +539,7 @@ class Profile:
         kinds = [classify(v) for v in vals]
         particles, honorifics = _name_parts()
         company = multi = postcode = person = org = name_word = social = code2 = cjk = phone = 0
-        salutation = numeric_pc = given_n = nonperson = prose = long_n = 0
+        salutation = numeric_pc = given_n = nonperson = prose = long_n = loose = 0
         firsts: dict[str, int] = {}
         years: list[int] = []
         # The finer checks (phone shape, organisation and person names) read the first
@@ -555,7 +558,9 @@ class Profile:
                 continue
             if phone_shape(v):
                 phone += 1
+                loose += 1
                 continue
+            loose += phone_shape(v, loose=True)
             if k == NUMBER:
                 numeric_pc += bool(_NUMERIC_POSTCODE.match(v))
                 continue
@@ -632,6 +637,7 @@ class Profile:
             max(firsts.values(), default=0) / d,
             long_n / d,
             prose / d,
+            loose / d,
         )
 
 
@@ -1372,7 +1378,8 @@ def confirm(e: Evidence, profile: Profile, role: bool = False, gated: bool = Fal
         return [e]
     if field == "email" and profile.email < S.contradict:
         return [Evidence(field, score - W.vetoed, f"{reason}; only {profile.email:.0%} of values are emails", "header")]
-    if field == "phone" and profile.phone < S.contradict:
+    if field == "phone" and profile.phone_loose < S.contradict:
+        # The header says phone: bare local numbers count too ("91234567"), not only shaped ones.
         return [Evidence(field, score - W.vetoed, f"{reason}; only {profile.phone:.0%} of values are phone numbers", "header")]
     if field == "job_title" and profile.long >= CONTENT_SHARE:
         # "Need more information about product -> X", "Bakery in town | Shop": a record's or page's title
