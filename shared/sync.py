@@ -194,6 +194,8 @@ class _Run:
     """The run found the lease of a run that never finished: storage may be half-written."""
     read_sheet: bool = False
     """The sheet was read: this run saw what the sheet is now (an approval for anything else lapses)."""
+    lease: LeaseHeartbeat | None = None
+    """Keeps the sheet's lease; checked before anything is written."""
 
 
 def _previous(state: SheetState) -> PreviousSync | None:
@@ -228,6 +230,7 @@ def sync_sheet(
         return report
     run = _Run(sheet, report, SheetState(sheet.id), started)
     heartbeat = LeaseHeartbeat(store, sheet.id, owner, clock).start()
+    run.lease = heartbeat
     try:
         run.state = store.get_state(sheet.id) or SheetState(sheet.id)
         if grant.replaced is not None:
@@ -269,6 +272,7 @@ class LeaseHeartbeat:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name=f"lease-{sheet_id}", daemon=True)
         self.lost = False
+        self._renewed = time.monotonic()
 
     def start(self) -> LeaseHeartbeat:
         self._thread.start()
@@ -281,8 +285,22 @@ class LeaseHeartbeat:
                     self.lost = True
                     log.warning("lease_lost %s", self.sheet_id)
                     return
+                self._renewed = time.monotonic()
             except Exception as e:  # storage may fail for a beat: the next one tries again
                 log.warning("lease_not_renewed %s %s", self.sheet_id, type(e).__name__)
+
+    def held(self) -> bool:
+        """Is the lease surely still this run's? Not once another owner took it, nor once renewals
+        have failed for so long (storage trouble) that it may have expired and been taken."""
+        return not self.lost and time.monotonic() - self._renewed < LEASE_SECONDS - HEARTBEAT_SECONDS
+
+    def check(self) -> None:
+        """Raise before a write when the lease is no longer surely held: two runs must never write one sheet."""
+        if not self.held():
+            raise StoreError(
+                "the sheet's lease was lost while it synced (another run took it, or storage did not answer "
+                "for a minute); nothing more was written, and the next run compares with storage"
+            )
 
     def stop(self) -> None:
         self._stop.set()
@@ -418,12 +436,16 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
 
     # Only the leads written need their first_seen: no second dict of the whole stored index.
     first_seen = {k.key: s.first_seen for k in plan.upserts if (s := stored.get(k.key)) is not None and s.first_seen is not None}
+    if run.lease is not None:
+        run.lease.check()
     if plan.upserts or plan.deleted:
         # Storage is about to diverge from the last successful sync: if this run dies before it
         # records itself, the next run must compare with storage, not trust the old fingerprint.
         store.save_state(replace(state, set_fp=None, full_check_at=None), fields=("set_fp", "full_check_at"))
     upserts, truncated = _fit(plan.upserts, store.max_lead_bytes, report)
     report.written = store.write_leads(sheet, upserts, now, first_seen, truncated)
+    if run.lease is not None and plan.deleted:
+        run.lease.check()  # a large write may have outlasted the lease
     report.written += store.soft_delete(sheet.id, plan.deleted, now)
     if renamed_customer:
         gone = [k for k, v in stored.items() if v.deleted and k not in {x.key for x in plan.upserts}]

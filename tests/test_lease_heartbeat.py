@@ -115,3 +115,37 @@ def test_a_heartbeat_stops_when_another_run_took_the_lease(tmp_path, store, make
     assert _until(lambda: beat.lost, 5)
     beat.stop()
     assert store.get_state("s").lease.owner == "other"  # type: ignore[union-attr]
+
+
+def test_a_run_that_lost_its_lease_writes_nothing(tmp_path, store, make_settings, monkeypatch) -> None:
+    """Two runs must never write one sheet: a run whose lease is no longer surely held (taken by
+    another run, or not renewed for a minute of storage trouble) stops before its writes with a
+    store ERROR, and the stored leads are exactly those of the last good sync."""
+    path = tmp_path / "lost.csv"
+    _write(path, 5)
+    sheet = csv_sheet("lost", path)
+    settings = make_settings(sheet)
+    assert sync_sheet(sheet, CsvSource(tmp_path), store, settings).status == "SUCCESS"
+    before = sorted(lead.key for lead in store.load_index("lost").values() if not lead.deleted)
+    _write(path, 8)  # three new rows to write
+    monkeypatch.setattr(sync_module.LeaseHeartbeat, "held", lambda self: False)
+    report = sync_sheet(sheet, CsvSource(tmp_path), store, settings)
+    assert report.status == "ERROR" and "store" in report.reason_codes and report.written == 0
+    assert sorted(lead.key for lead in store.load_index("lost").values() if not lead.deleted) == before
+    monkeypatch.undo()
+    again = sync_sheet(sheet, CsvSource(tmp_path), store, settings)
+    assert again.status == "SUCCESS" and again.added == 3
+
+
+def test_held_turns_false_without_renewals(store, monkeypatch) -> None:
+    """A lease not renewed for LEASE_SECONDS - HEARTBEAT_SECONDS (storage failing every beat) is no
+    longer surely held, even though no other owner was seen."""
+    beat = sync_module.LeaseHeartbeat(store, "quiet", "me", lambda: datetime.now(UTC))
+    assert beat.held()
+    clock = [time.monotonic()]
+    monkeypatch.setattr(sync_module.time, "monotonic", lambda: clock[0])
+    beat._renewed = clock[0]
+    clock[0] += LEASE_SECONDS - HEARTBEAT_SECONDS - 1
+    assert beat.held()
+    clock[0] += 2
+    assert not beat.held()

@@ -201,3 +201,18 @@ def test_bare_digit_strings_under_another_header_are_not_phones(header: str) -> 
     grid = [["Name", "Email", header]] + [[n, f"p{i}@example.com", f"9123456{i}"] for i, n in enumerate(names)]
     a = analyse_sheet(grid, SheetOptions(phone_region="NO"))
     assert "phone" not in a.mapping.fields
+
+
+def test_two_numbers_of_the_rows_own_country_are_both_kept() -> None:
+    """A cell holding two national numbers of the row's country (not the sheet's region) keeps both:
+    ``phone`` is the first in E.164 and ``phones`` lists them all; nothing typed is dropped."""
+    grid = [
+        ["Name", "Phone", "Country"],
+        ["Ann Lee", "07911 123456", "UK"],
+        ["Kari Nordmann", "22 22 22 22 / 23 23 23 23", "Norway"],
+        ["Ola Hansen", "+44 7911 123457", "UK"],
+    ]
+    a = analyse_sheet(grid, SheetOptions(phone_region="GB"))
+    kari = next(lead for lead in a.leads if lead.row == 2)
+    assert kari.fields["phone"] == "+4722222222" and not kari.invalid
+    assert [p["value"] for p in json.loads(kari.fields["phones"])] == ["+4722222222", "+4723232323"]

@@ -374,7 +374,7 @@ def build_leads(
                 country_region[country] if country in country_region else country_region.setdefault(country, region_for_country(country))
             )
             if other and other != region:
-                _phone_by_country(r, row[phone_at], other, fields, invalid, issues)
+                _phone_by_country(r, row[phone_at], other, names[phone_at], fields, invalid, issues)
         for f, plural, fn, cols in further:  # usually none
             _further_contacts(row, f, plural, fn, cols, fields)
         for name in date_extras:  # usually none
@@ -428,7 +428,9 @@ def _several_phones(raw: str, region: str, column: str, fields: dict[str, str]) 
         fields["phones"] = json.dumps([{"column": column, "value": n} for n in numbers], ensure_ascii=False, separators=(",", ":"))
 
 
-def _phone_by_country(r: int, raw: str, other: str, fields: dict[str, str], invalid: dict[str, str], issues: list[RowIssue]) -> None:
+def _phone_by_country(
+    r: int, raw: str, other: str, column: str, fields: dict[str, str], invalid: dict[str, str], issues: list[RowIssue]
+) -> None:
     """A national number read in the row's own country (``other``: a ``country`` column's region, not the sheet's)."""
     if not raw.strip():
         return
@@ -436,6 +438,9 @@ def _phone_by_country(r: int, raw: str, other: str, fields: dict[str, str], inva
     if norm is None:
         return
     fields["phone"] = norm
+    if len(raw) > _ONE_NUMBER_LEN:  # a second number of that country: kept too, never dropped
+        fields.pop("phones", None)
+        _several_phones(raw, other, column, fields)
     if invalid.pop("phone", None) is not None:
         for k in range(len(issues) - 1, -1, -1):
             if issues[k].row == r and issues[k].code == "invalid_phone":
