@@ -52,11 +52,21 @@ store = TableLeadStore(conn, f"leads{tag}", f"state{tag}", f"runs{tag}")
 store.ensure_tables()
 sheet = SheetConfig(id="mem", customer="Bench", source="csv", path="unused.csv")
 settings = Settings(sheets=(sheet,))
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def hwm():
+    # VmHWM belongs to this process's own address space: ru_maxrss survives execve on Linux, so a
+    # child of a large parent (python -m bench, after the speed bench) would report the parent's peak.
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+base = hwm()
 later = datetime.now(UTC) + timedelta(hours=25)
 clock = (lambda: later) if kind == "full" else (lambda: datetime.now(UTC))
 report = sync_sheet(sheet, FileSource(), store, settings, clock=clock)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = hwm()
 print(base, peak, report.leads, report.written, report.unchanged, report.status)
 """
 
