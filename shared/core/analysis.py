@@ -333,35 +333,23 @@ def build_leads(
             issues.append(RowIssue(r, "repeated_header"))
             continue
         invalid: dict[str, str] = {}
-        if n >= width:
+        if n >= width:  # nearly every row: no bounds checks in the two widest comprehensions
             fields = {f: keep(v, v) for j, f, keep in plain if (v := row[j].strip())}
-            for j, f, fn in checked:
-                v = row[j].strip()
-                if v:
-                    norm = fn(v)
-                    if norm is None:
-                        invalid[f] = v
-                        issues.append(RowIssue(r, f"invalid_{f}", f))
-                    else:
-                        fields[f] = norm
-                        if f == "phone" and len(v) > _ONE_NUMBER_LEN:  # rare: room for a second number
-                            _several_phones(v, region, names[j], fields)
             extra = {name: keep(v, v) for j, name, keep in extra_cols if (v := row[j].strip())}
         else:
             fields = {f: keep(v, v) for j, f, keep in plain if j < n and (v := row[j].strip())}
-            for j, f, fn in checked:
-                if j < n:
-                    v = row[j].strip()
-                    if v:
-                        norm = fn(v)
-                        if norm is None:
-                            invalid[f] = v
-                            issues.append(RowIssue(r, f"invalid_{f}", f))
-                        else:
-                            fields[f] = norm
-                            if f == "phone" and len(v) > _ONE_NUMBER_LEN:
-                                _several_phones(v, region, names[j], fields)
             extra = {name: keep(v, v) for j, name, keep in extra_cols if j < n and (v := row[j].strip())}
+        for j, f, fn in checked:  # a few columns: one path for every row
+            v = row[j].strip() if j < n else ""
+            if v:
+                norm = fn(v)
+                if norm is None:
+                    invalid[f] = v
+                    issues.append(RowIssue(r, f"invalid_{f}", f))
+                else:
+                    fields[f] = norm
+                    if f == "phone" and len(v) > _ONE_NUMBER_LEN:  # rare: room for a second number
+                        _several_phones(v, region, names[j], fields)
         if 0 <= email_at < n and "email" in fields and len(row[email_at]) > len(fields["email"]) + 2:
             listed = parse_emails(row[email_at])[0]  # longer than its address: a name, a list
             if len(listed) > 1:
