@@ -724,7 +724,7 @@ class TableLeadStore:
             # Only the leads still there are deleted, each with its event: a key already gone (a
             # retried erasure, a concurrent purge) is neither an error nor a second event.
             present = self._present(sheet_id, unique)
-            ops = (("delete", {"PartitionKey": sheet_id, "RowKey": k}, {}, kind) for k in unique if k in present)
+            ops: Iterator[Op] = (("delete", {"PartitionKey": sheet_id, "RowKey": k}, {}, kind) for k in unique if k in present)
             try:
                 self._submit(sheet_id, ops, when, None)
             except StoreError as e:

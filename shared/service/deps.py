@@ -14,6 +14,7 @@ from ..config import Settings
 
 if TYPE_CHECKING:  # annotations only: importing the app loads no pydantic
     from ..config_model import SheetConfig
+    from .webhooks import Webhooks
 from ..core.state import SheetState
 from ..ports import LeadStore, SheetEntries, SheetSource, SyncJobs, SyncQueue
 
@@ -39,6 +40,16 @@ class Deps(Protocol):
 
     @property
     def queue(self) -> SyncQueue: ...
+
+    @property
+    def webhooks(self) -> Webhooks:
+        """The webhook use case (``wake`` after a change, ``forget`` on erasure)."""
+        ...
+
+    @property
+    def webhook_queue(self) -> SyncQueue:
+        """The queue that wakes the webhook dispatcher."""
+        ...
 
     @property
     def jobs(self) -> SyncJobs: ...

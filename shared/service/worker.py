@@ -79,6 +79,8 @@ class QueueWorker:
             raise RetryLater(f"sheet {sheet.id}: {e}") from e
         report = sync_sheet(sheet, source, store, rt.settings, trigger=msg.trigger)
         rt.states_changed()
+        if report.written:
+            rt.webhooks.wake([sheet.id])  # the dispatcher delivers this sync's events now, not at the next timer
         telemetry.log_sheet(report.log_fields())
         telemetry.flush()
         codes = set(report.reason_codes)
