@@ -8,6 +8,9 @@ from pathlib import Path
 CORE = Path(__file__).resolve().parent.parent / "shared" / "core"
 ALLOWED_IMPORTS = {
     "__future__",
+    "base64",
+    "ipaddress",
+    "urllib",
     "collections",
     "dataclasses",
     "datetime",
@@ -109,6 +112,8 @@ RUNTIME_CODE = [
     "privacy_http",
     "purge_timer",
     "console_http",
+    "webhooks_http",
+    "webhooks_queue",
     "shared",
 ]
 PROVIDED_BY = {
@@ -128,6 +133,9 @@ PROVIDED_BY = {
     "opentelemetry": "azure-monitor-opentelemetry",
     "jinja2": "jinja2",
     "markupsafe": "jinja2",  # Jinja2's own dependency
+    "standardwebhooks": "standardwebhooks",
+    "urllib3": "requests",  # the webhook sender's HTTP client, installed with requests
+    "cryptography": "cryptography",
 }
 
 
@@ -146,6 +154,8 @@ def test_runtime_code_imports_only_what_requirements_install() -> None:
         "privacy_http",
         "purge_timer",
         "console_http",
+        "webhooks_http",
+        "webhooks_queue",
         "function_app",
     }
     files = [p for entry in RUNTIME_CODE for p in ((root / entry).rglob("*.py") if (root / entry).is_dir() else [root / entry])]

@@ -78,6 +78,11 @@ def test_worker_startup_with_empty_environment() -> None:
         "console_page",
         "console_item",
         "console_action",
+        "webhooks_collection",
+        "webhook_item",
+        "webhook_deliveries",
+        "webhook_replay",
+        "webhooks_dispatch",
     }
     for f in fns.values():
         names = [b["name"] for b in f["bindings"] if b["name"] != "$return"]
@@ -100,10 +105,19 @@ def test_worker_startup_with_empty_environment() -> None:
         assert fns[name]["bindings"] == [
             {"direction": "IN", "type": "queueTrigger", "name": "msg", "queueName": queue, "connection": "AzureWebJobsStorage"}
         ]
+    assert fns["webhooks_dispatch"]["bindings"] == [
+        {
+            "direction": "IN",
+            "type": "queueTrigger",
+            "name": "msg",
+            "queueName": "%LEAD_SYNC_WEBHOOK_QUEUE%",
+            "connection": "AzureWebJobsStorage",
+        }
+    ]
     routes = {
         n: (f["bindings"][0]["route"], f["bindings"][0]["methods"], f["bindings"][0]["authLevel"])
         for n, f in fns.items()
-        if not n.endswith("_timer") and n not in ("sync_queue", "sync_poison")
+        if f["bindings"][0]["type"] == "httpTrigger"
     }
     assert routes == {
         "list_leads": ("leads", ["GET"], "FUNCTION"),
@@ -124,6 +138,10 @@ def test_worker_startup_with_empty_environment() -> None:
         "console_page": ("console/{page}", ["GET", "POST"], "ANONYMOUS"),
         "console_item": ("console/{section}/{item}", ["GET", "POST"], "ANONYMOUS"),
         "console_action": ("console/{section}/{item}/{action}", ["GET", "POST"], "ANONYMOUS"),
+        "webhooks_collection": ("webhooks", ["GET", "POST"], "FUNCTION"),
+        "webhook_item": ("webhooks/{id}", ["GET", "PATCH", "DELETE"], "FUNCTION"),
+        "webhook_deliveries": ("webhooks/{id}/deliveries", ["GET"], "FUNCTION"),
+        "webhook_replay": ("webhooks/{id}/replay", ["POST"], "FUNCTION"),
     }
     assert doc["heavy"] == [], "indexing must not import the SDKs or the sync pipeline"
 

@@ -46,6 +46,11 @@ FUNCTIONS = sorted(
         "sync_run",
         "sync_timer",
         "unsuppress_person",
+        "webhook_deliveries",
+        "webhook_item",
+        "webhook_replay",
+        "webhooks_collection",
+        "webhooks_dispatch",
     ]
 )
 
@@ -113,6 +118,8 @@ def test_funcignore_keeps_caches_and_tooling_out(tmp_path) -> None:
         "privacy_http",
         "purge_timer",
         "console_http",
+        "webhooks_http",
+        "webhooks_queue",
     }
     # the vocabulary is data (shared/core/vocabulary/*.toml): the package must carry every file
     vocab = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "shared" / "core" / "vocabulary").glob("*.toml"))

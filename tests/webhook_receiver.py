@@ -31,6 +31,8 @@ class Received:
     fail_first: int = 0
     """Answer 500 to this many requests first."""
     requests: int = 0
+    raw: list[tuple[bytes, dict[str, str]]] = field(default_factory=list)
+    """Every verified request's body and headers exactly as received."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def types(self) -> list[str]:
@@ -70,6 +72,7 @@ def receiver(secret: str) -> Iterator[tuple[str, Received]]:
             with got.lock:
                 got.events.append(doc)
                 got.ids.append(self.headers["webhook-id"])
+                got.raw.append((body, {k.lower(): v for k, v in self.headers.items()}))
             self.send_response(204)
             self.end_headers()
 

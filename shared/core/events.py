@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import ipaddress
-import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -128,16 +127,16 @@ class Subscription:
         return not self.customers or (event.customer or "") in self.customers
 
 
-def next_attempt(attempts: int, first_at: datetime, now: datetime, rnd: random.Random | None = None) -> datetime | None:
+def next_attempt(attempts: int, first_at: datetime, now: datetime, jitter: float) -> datetime | None:
     """
     When to try again after ``attempts`` failed attempts: exponential (5 s, 10 s, 20 s ... at most
-    an hour) with full jitter over the upper half; ``None`` once 24 hours have passed since the
-    first attempt (the delivery is dead-lettered).
+    an hour), ``jitter`` (0 to 1, drawn by the caller) spreading it over the upper half; ``None``
+    once 24 hours have passed since the first attempt (the delivery is dead-lettered).
     """
     if now - first_at >= RETRY_FOR:
         return None
     base = min(MAX_RETRY.total_seconds(), FIRST_RETRY.total_seconds() * 2 ** max(0, attempts - 1))
-    delay = base / 2 + (rnd or random).random() * base / 2
+    delay = base / 2 + min(1.0, max(0.0, jitter)) * base / 2
     return min(now + timedelta(seconds=delay), first_at + RETRY_FOR)
 
 

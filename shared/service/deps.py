@@ -13,10 +13,28 @@ from typing import TYPE_CHECKING, Protocol
 from ..config import Settings
 
 if TYPE_CHECKING:  # annotations only: importing the app loads no pydantic
+    from collections.abc import Iterable, Sequence
+    from datetime import datetime
+
     from ..config_model import SheetConfig
-    from .webhooks import Webhooks
 from ..core.state import SheetState
 from ..ports import LeadStore, SheetEntries, SheetSource, SyncJobs, SyncQueue
+
+
+class EventHooks(Protocol):
+    """What other use cases ask of the webhooks (``webhooks.Webhooks`` implements it)."""
+
+    def wake(self, sheet_ids: Sequence[str] = (), delay: float = 0.0) -> None:
+        """Ask the dispatcher to run soon; never raises."""
+        ...
+
+    def forget(self, sheet_id: str, lead_ids: Iterable[str]) -> int:
+        """An erasure: these leads' events leave the delivery log."""
+        ...
+
+    def prune(self, before: datetime) -> int:
+        """Forget delivered and dead deliveries older than ``before``."""
+        ...
 
 
 class Deps(Protocol):
@@ -42,7 +60,7 @@ class Deps(Protocol):
     def queue(self) -> SyncQueue: ...
 
     @property
-    def webhooks(self) -> Webhooks:
+    def webhooks(self) -> EventHooks:
         """The webhook use case (``wake`` after a change, ``forget`` on erasure)."""
         ...
 

@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import json
 import os
+import random
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -466,7 +467,7 @@ class Webhooks:
                 failed += 1
                 reason = attempt.error or "failed"
                 failure = (first_try, reason)
-                retry = next_attempt(attempts, first_try, now)
+                retry = next_attempt(attempts, first_try, now, random.random())
                 props: dict[str, Any] = {"attempts": attempts, "first_try": first_try, "last_status": attempt.status, "last_error": reason}
                 if retry is None:
                     marks.append((r["RowKey"], props | {"status": "dead", "dead_at": now}))
