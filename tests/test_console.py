@@ -324,7 +324,7 @@ def test_an_unexpected_failure_is_a_page_with_an_error_id_never_a_trace(rt: Runt
     def boom(*_a, **_k):
         raise RuntimeError("secret detail u1@example.com")
 
-    monkeypatch.setattr(rt.health, "detail", boom)
+    monkeypatch.setattr(rt.health, "overview", boom)
     resp = call("GET", "")
     page = text(resp)
     assert resp.status_code == 500 and "error" in page and "secret" not in page and "Traceback" not in page

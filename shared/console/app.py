@@ -307,7 +307,7 @@ def overview(ctx: Ctx) -> Page:
         page = max(1, int(ctx.q("page", "1")))
     except ValueError:
         page = 1
-    view = get_runtime().health.detail(HealthQuery(runs=10))
+    view = get_runtime().health.overview(runs=10)
     doc = view.doc
     rows = overview_rows(doc, q, show, sort, descending)
     pages = max(1, -(-len(rows) // PAGE_SIZE))
