@@ -27,8 +27,9 @@ def serve(host: str, port: int, cors_origins: str = "", key: str | None = None) 
     """Serve the app's registered HTTP functions on ``host:port`` until interrupted."""
     server = make_server(host, port, cors_origins, key)
     print(f"serving the Lead Sync API on http://{host}:{server.server_address[1]}/api", flush=True)
+    prefix = f"/{route_prefix()}" if route_prefix() else ""
     for method, pattern, name, _, auth in server.routes:  # type: ignore[attr-defined]
-        print(f"  {method:<6} /api/{pattern}  ({name}, {auth.lower()})", flush=True)
+        print(f"  {method:<6} {prefix}/{pattern}  ({name}, {auth.lower()})", flush=True)
     if not key:
         print("  function routes are open: set LEAD_SYNC_LOCAL_KEY to require x-functions-key or ?code=", flush=True)
     try:
@@ -37,6 +38,22 @@ def serve(host: str, port: int, cors_origins: str = "", key: str | None = None) 
         pass
     finally:
         server.server_close()
+
+
+@functools.cache
+def route_prefix() -> str:
+    """
+    host.json's ``extensions.http.routePrefix`` beside ``function_app`` (the host's default,
+    ``api``, when it is not set): the path every route is served below. Lead Sync sets it empty
+    and names ``api/`` in each API route, so the console can live at ``/console``.
+    """
+    from pathlib import Path
+
+    import function_app
+
+    host = json.loads((Path(function_app.__file__).resolve().parent / "host.json").read_text())
+    prefix = ((host.get("extensions") or {}).get("http") or {}).get("routePrefix", "api")
+    return str(prefix).strip("/")
 
 
 @functools.cache
@@ -58,13 +75,14 @@ def http_routes() -> list[tuple[str, str, str, Any, str]]:
                     name = str(fn.get_function_name())
                     auth = str(b.get("authLevel") or "FUNCTION").upper()
                     routes.append((str(m).upper(), str(b.get("route") or name), name, fn.get_user_function(), auth))
-    # Literal routes before parameterised ones, as the host's router prefers them.
-    routes.sort(key=lambda r: r[1].count("{"))
+    # Literal routes before parameterised ones and catch-alls last, as the host's router prefers them.
+    routes.sort(key=lambda r: (r[1].count("{*"), r[1].count("{")))
     return routes
 
 
 def _compile(route: str) -> re.Pattern[str]:
-    out = re.sub(r"\{(\w+)(?::[^}]*)?\??\}", r"(?P<\1>[^/]+)", route.strip("/"))
+    out = re.sub(r"\{\*(\w+)\}", r"(?P<\1>.*)", route.strip("/"))  # a catch-all: the rest of the path
+    out = re.sub(r"\{(\w+)(?::[^}]*)?\??\}", r"(?P<\1>[^/]+)", out)
     return re.compile(f"^{out}$")
 
 
@@ -109,10 +127,10 @@ def make_server(  # noqa: C901 - the request handler class is defined inside, wi
 
     import azure.functions as func
 
-    easy_auth = _dev_principal()
-    console_redirect, platform_headers = easy_auth.console_redirect, easy_auth.platform_headers
+    platform_headers = _dev_principal().platform_headers
 
     routes = http_routes()
+    prefix = f"/{route_prefix()}/" if route_prefix() else "/"
     compiled = [(m, _compile(r), fn, auth) for m, r, _, fn, auth in routes]
     allowed = {o.strip() for o in cors_origins.split(",") if o.strip()}
 
@@ -167,12 +185,9 @@ def make_server(  # noqa: C901 - the request handler class is defined inside, wi
         def _dispatch(self) -> None:
             url = urlsplit(self.path)
             path = url.path
-            moved = console_redirect(path)
-            if moved is not None:
-                return self._send(302, b"", "text/plain", {"Location": moved + (f"?{url.query}" if url.query else "")})
-            if not path.startswith("/api/"):
+            if not (path + "/").startswith(prefix):
                 return self._send(404, _NOT_FOUND, "application/problem+json")
-            rel = path[len("/api/") :].strip("/")
+            rel = path[len(prefix) :].strip("/")
             matches = [(m, found, fn, auth) for m, p, fn, auth in compiled if (found := p.match(rel)) is not None]
             if not matches:
                 return self._send(404, _NOT_FOUND, "application/problem+json")

@@ -8,7 +8,9 @@ Smoke test of a deployed Lead Sync: is the expected build live and answering?
 2. ``GET /api/leads?customer=...`` with the function key answers 200 and the listing's JSON shape
    (``items`` list, ``count`` int, ``continuation``);
 3. ``GET /api/leads?sheet=<unknown>`` with the key answers 404 with a JSON ``error``;
-4. nothing answered 5xx after health turned green.
+4. ``GET /console`` (no redirect followed) answers 302 to sign-in or 401: the console is routed at
+   ``/console`` (host.json's routePrefix is empty) and a signed-out caller never sees a page;
+5. nothing answered 5xx after health turned green.
 
 Exit 0 when all pass, 1 otherwise. Standard library only: it runs on any CI runner.
 """
@@ -54,6 +56,23 @@ def get(url: str, key: str | None, timeout: float = 10.0) -> tuple[int, Any, str
     except ValueError:
         doc = None
     return status, doc, body[:200].decode("utf-8", "replace")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def status_of(url: str, timeout: float = 10.0) -> tuple[int, str]:
+    """(status, Location) of one GET, redirects not followed; status 0 when nothing answered."""
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(url, timeout=timeout) as resp:
+            return resp.status, resp.headers.get("Location") or ""
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Location") or ""
+    except (urllib.error.URLError, OSError):
+        return 0, ""
 
 
 def smoke(
@@ -103,6 +122,12 @@ def smoke(
     unknown = f"smoke-unknown-{uuid.uuid4().hex[:8]}"
     status, doc, text = get(f"{api}/leads?sheet={unknown}", key)
     r.check(status == 404 and isinstance(doc, dict) and "error" in doc, f"an unknown sheet answers 404 with an error (status {status})")
+
+    status, location = status_of(f"{api.removesuffix('/api')}/console")
+    r.check(
+        status == 401 or (status == 302 and "/.auth/login/" in location),
+        f"GET /console asks a signed-out caller to sign in (302 to /.auth/login/ or 401; status {status})",
+    )
     return r
 
 

@@ -102,8 +102,8 @@ class SyncStates(Protocol):
         """Write ``fields`` of the state (default: all but the lease), keeping the others (MERGE; idempotent)."""
         ...
 
-    def list_states(self) -> list[SheetState]:
-        """Every sheet's state, in one query."""
+    def list_states(self, fields: Iterable[str] | None = None) -> list[SheetState]:
+        """Every sheet's state, in one query; with ``fields`` (``lease`` for the lease), only those are read, the rest left default."""
         ...
 
     def acquire_lease(self, sheet_id: str, owner: str, now: datetime, ttl_seconds: int) -> LeaseResult:

@@ -102,26 +102,28 @@ def test_local_server_dispatches_to_registered_functions(make_settings, store) -
     root = f"http://127.0.0.1:{server.server_address[1]}/api"
     try:
         assert {r[1] for r in server.routes} == {
-            "leads",
-            "leads/sync",
-            "leads/runs/{run}",
-            "leads/sheets/{sheet}/approve",
-            "leads/health",
-            "leads/health/detail",
-            "leads/erasures",
-            "leads/erasures/unsuppress",
-            "leads/audit",
-            "leads/removals",
-            "leads/{id}",
-            "leads/reasons",
-            "openapi.json",
+            "api/leads",
+            "api/leads/sync",
+            "api/leads/runs/{run}",
+            "api/leads/sheets/{sheet}/approve",
+            "api/leads/health",
+            "api/leads/health/detail",
+            "api/leads/erasures",
+            "api/leads/erasures/unsuppress",
+            "api/leads/audit",
+            "api/leads/removals",
+            "api/leads/{id}",
+            "api/leads/reasons",
+            "api/openapi.json",
             "console",
             "console/{page}",
             "console/{section}/{item}",
             "console/{section}/{item}/{action}",
+            "api/console",
+            "api/console/{*rest}",
         }
-        # Literal routes win over leads/{id}, as on the host.
-        order = ["{" in r[1] for r in server.routes]
+        # Literal routes win over api/leads/{id}, and a catch-all comes last, as on the host.
+        order = [(r[1].count("{*"), r[1].count("{")) for r in server.routes]
         assert order == sorted(order)
         status, _, body = _get(root + "/leads/reasons")
         assert status == 200 and json.loads(body)["reasons"][0]["code"]

@@ -63,6 +63,12 @@ class FakeApp:
                     return self._json(200, {"items": [], "count": 0, "continuation": None})
                 if url.path == "/api/leads" and "sheet" in q:
                     return self._json(404, {"error": "unknown sheet"})
+                if url.path == "/console":  # App Service Authentication in front of the console
+                    self.send_response(302)
+                    self.send_header("Location", "/.auth/login/aad?post_login_redirect_uri=/console")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return None
                 return self._json(404, {"error": "not found"})
 
             def _json(self, code: int, doc: dict) -> None:

@@ -8,6 +8,7 @@ FunctionApp, build every function and check its bindings against the Python para
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -43,8 +44,9 @@ print(json.dumps({"functions": out, "heavy": heavy}))
 """
 
 
-def test_worker_startup_with_empty_environment() -> None:
-    """function_app indexes with no settings at all: one app, ten functions, bindings match parameters."""
+@functools.cache
+def _startup() -> dict:
+    """What the worker sees at startup (``STARTUP``), in a fresh interpreter with an empty environment."""
     proc = subprocess.run(
         [sys.executable, "-c", STARTUP],
         cwd=ROOT,
@@ -54,7 +56,12 @@ def test_worker_startup_with_empty_environment() -> None:
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
-    doc = json.loads(proc.stdout)
+    return dict(json.loads(proc.stdout))
+
+
+def test_worker_startup_with_empty_environment() -> None:
+    """function_app indexes with no settings at all: one app, every function, bindings match parameters."""
+    doc = _startup()
     fns = {f["name"]: f for f in doc["functions"]}
     assert set(fns) == {
         "sync_timer",
@@ -78,6 +85,8 @@ def test_worker_startup_with_empty_environment() -> None:
         "console_page",
         "console_item",
         "console_action",
+        "console_moved",
+        "console_moved_below",
     }
     for f in fns.values():
         names = [b["name"] for b in f["bindings"] if b["name"] != "$return"]
@@ -106,26 +115,45 @@ def test_worker_startup_with_empty_environment() -> None:
         if not n.endswith("_timer") and n not in ("sync_queue", "sync_poison")
     }
     assert routes == {
-        "list_leads": ("leads", ["GET"], "FUNCTION"),
-        "manual_sync": ("leads/sync", ["POST"], "FUNCTION"),
-        "sync_run": ("leads/runs/{run}", ["GET"], "FUNCTION"),
-        "approve_drop": ("leads/sheets/{sheet}/approve", ["POST"], "FUNCTION"),
-        "health": ("leads/health", ["GET"], "ANONYMOUS"),
-        "health_detail": ("leads/health/detail", ["GET"], "FUNCTION"),
-        "erase_person": ("leads/erasures", ["POST"], "FUNCTION"),
-        "unsuppress_person": ("leads/erasures/unsuppress", ["POST"], "FUNCTION"),
-        "audit_trail": ("leads/audit", ["GET"], "FUNCTION"),
-        "get_lead": ("leads/{id}", ["GET"], "FUNCTION"),
-        "list_removals": ("leads/removals", ["GET"], "FUNCTION"),
-        "reasons": ("leads/reasons", ["GET"], "ANONYMOUS"),
-        "openapi": ("openapi.json", ["GET"], "ANONYMOUS"),
+        "list_leads": ("api/leads", ["GET"], "FUNCTION"),
+        "manual_sync": ("api/leads/sync", ["POST"], "FUNCTION"),
+        "sync_run": ("api/leads/runs/{run}", ["GET"], "FUNCTION"),
+        "approve_drop": ("api/leads/sheets/{sheet}/approve", ["POST"], "FUNCTION"),
+        "health": ("api/leads/health", ["GET"], "ANONYMOUS"),
+        "health_detail": ("api/leads/health/detail", ["GET"], "FUNCTION"),
+        "erase_person": ("api/leads/erasures", ["POST"], "FUNCTION"),
+        "unsuppress_person": ("api/leads/erasures/unsuppress", ["POST"], "FUNCTION"),
+        "audit_trail": ("api/leads/audit", ["GET"], "FUNCTION"),
+        "get_lead": ("api/leads/{id}", ["GET"], "FUNCTION"),
+        "list_removals": ("api/leads/removals", ["GET"], "FUNCTION"),
+        "reasons": ("api/leads/reasons", ["GET"], "ANONYMOUS"),
+        "openapi": ("api/openapi.json", ["GET"], "ANONYMOUS"),
         # The console: signed in by App Service Authentication, each action's role checked by the app.
         "console_home": ("console", ["GET", "POST"], "ANONYMOUS"),
         "console_page": ("console/{page}", ["GET", "POST"], "ANONYMOUS"),
         "console_item": ("console/{section}/{item}", ["GET", "POST"], "ANONYMOUS"),
         "console_action": ("console/{section}/{item}/{action}", ["GET", "POST"], "ANONYMOUS"),
+        # Where the console was until routePrefix became empty: a redirect to /console, for one release.
+        "console_moved": ("api/console", ["GET", "POST"], "ANONYMOUS"),
+        "console_moved_below": ("api/console/{*rest}", ["GET", "POST"], "ANONYMOUS"),
     }
     assert doc["heavy"] == [], "indexing must not import the SDKs or the sync pipeline"
+
+
+def test_every_http_route_names_its_prefix() -> None:
+    """
+    host.json's routePrefix is empty, so each HTTP function names its own prefix: every route the
+    FunctionApp registers (any blueprint, present or future) starts with ``api/`` (the API, behind
+    function keys and excluded from App Service sign-in) or is the console (``console...``,
+    behind sign-in). An API route written without ``api/``
+    would move an existing URL and escape the sign-in exclusion, and fails here.
+    """
+    host = json.loads((ROOT / "host.json").read_text())
+    assert host["extensions"]["http"]["routePrefix"] == ""
+    routes = {f["name"]: b["route"] for f in _startup()["functions"] for b in f["bindings"] if b["type"] == "httpTrigger"}
+    assert len(routes) >= 15, routes
+    outside = {n: r for n, r in routes.items() if not (r == "console" or r.startswith(("api/", "console/")))}
+    assert outside == {}, f"HTTP routes must start with api/ or console (CONTRIBUTING.md): {outside}"
 
 
 def _fn(name: str):

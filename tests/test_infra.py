@@ -341,8 +341,10 @@ def test_alert_text_links_to_the_health_detail_that_answers_it() -> None:
 def test_console_sign_in_is_entra_id_and_the_api_keeps_its_keys() -> None:
     """
     The console (issue 21): App Service Authentication with Entra ID when a client id is given,
-    letting unauthenticated requests through (the API keeps function keys; the console sends a
-    signed-out person to sign-in itself), the sheet list in a table, and the app roles documented.
+    requiring sign-in (a redirect to Entra ID) everywhere but /api/* (the API keeps its function
+    keys and anonymous health) and the host's /admin/*; with host.json's empty routePrefix the
+    console is /console, so it is behind sign-in and no API route is. The sheet list is in a
+    table, and the app roles are documented.
     """
     auth = bicep("modules/functionapp.bicep")["resources"]["auth"]
     assert auth["type"] == "Microsoft.Web/sites/config" and "consoleClientId" in json.dumps(auth["config"]["condition"])
@@ -350,7 +352,20 @@ def test_console_sign_in_is_entra_id_and_the_api_keeps_its_keys() -> None:
     assert config["name"] == "authsettingsV2" and config["parent"] == "app"
     props = config["properties"]
     assert props["platform"]["enabled"] is True and props["httpSettings"]["requireHttps"] is True
-    assert props["globalValidation"] == {"requireAuthentication": False, "unauthenticatedClientAction": "AllowAnonymous"}
+    assert props["globalValidation"] == {
+        "requireAuthentication": True,
+        "unauthenticatedClientAction": "RedirectToLoginPage",
+        "redirectToProvider": "azureactivedirectory",
+        "excludedPaths": ["/api/*", "/admin/*"],
+    }
+    # Which registered route is behind sign-in: excluded paths match a literal prefix before /*.
+    from scripts.devserver import http_routes, route_prefix
+
+    assert route_prefix() == ""
+    excluded = [p.removesuffix("*") for p in props["globalValidation"]["excludedPaths"]]
+    for _, route, name, _, _ in http_routes():
+        signed_in = not any(f"/{route}".startswith(p) for p in excluded)
+        assert signed_in == (route == "console" or route.startswith("console/")), (name, route)
     aad = props["identityProviders"]["azureActiveDirectory"]
     assert aad["enabled"] is True and aad["registration"]["clientId"] == "consoleClientId"
     assert "/v2.0" in aad["registration"]["openIdIssuer"]

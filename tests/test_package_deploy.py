@@ -30,6 +30,8 @@ FUNCTIONS = sorted(
         "console_action",
         "console_home",
         "console_item",
+        "console_moved",
+        "console_moved_below",
         "console_page",
         "erase_person",
         "get_lead",

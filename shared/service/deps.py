@@ -52,8 +52,8 @@ class Deps(Protocol):
         """Whether ``sheet_id`` is configured, validly or not."""
         ...
 
-    def states(self) -> list[SheetState]:
-        """Every sheet's sync state, cached briefly for health."""
+    def states(self, fields: tuple[str, ...] | None = None) -> list[SheetState]:
+        """Every sheet's sync state (only ``fields`` of it when given), cached briefly for health."""
         ...
 
     @property

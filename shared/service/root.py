@@ -80,7 +80,7 @@ class Runtime:
         self._read_jobs: SyncJobs | None = None
         self._sheet_entries: SheetEntries | None = None
         self._lock = threading.Lock()
-        self._states_cache: tuple[float, list[SheetState] | StoreError] | None = None
+        self._states_cache: dict[tuple[str, ...] | None, tuple[float, list[SheetState] | StoreError]] = {}
 
     # use cases (stateless but for small caches; built on first use)
 
@@ -237,7 +237,7 @@ class Runtime:
     def sheets_changed(self) -> None:
         """The sheet list was written (the console): read it again on next use, in this process at once."""
         self._sheets_read_at = None
-        self._states_cache = None
+        self._states_cache = {}
 
     def source_for(self, sheet: SheetConfig, defer_rate_limits: bool = False) -> SheetSource:
         """The sheet's source; Google sources are one per credential, each paced by its own limiter."""
@@ -260,25 +260,28 @@ class Runtime:
 
     # the sync states health reads, shared by the use cases that change them
 
-    def states(self) -> list[SheetState]:
-        """Every sheet's sync state, read at most once per ``HEALTH_CACHE_SECONDS``."""
+    def states(self, fields: tuple[str, ...] | None = None) -> list[SheetState]:
+        """
+        Every sheet's sync state, read at most once per ``HEALTH_CACHE_SECONDS``; with ``fields``,
+        a projection (only those read, the rest default), cached apart from the full states.
+        """
         now = time.monotonic()
-        cached = self._states_cache
+        cached = self._states_cache.get(fields)
         if cached is not None and now - cached[0] < HEALTH_CACHE_SECONDS:
             if isinstance(cached[1], StoreError):
                 raise cached[1]  # storage failed a moment ago: callers do not each wait for it again
             return cached[1]
         try:
-            states = self.read_store.list_states()
+            states = self.read_store.list_states() if fields is None else self.read_store.list_states(fields)
         except StoreError as e:
-            self._states_cache = (time.monotonic(), e)
+            self._states_cache[fields] = (time.monotonic(), e)
             raise
-        self._states_cache = (time.monotonic(), states)
+        self._states_cache[fields] = (time.monotonic(), states)
         return states
 
     def states_changed(self) -> None:
         """A use case changed sync states: this process's health shows it at once."""
-        self._states_cache = None
+        self._states_cache = {}
 
 
 _runtime: Runtime | None = None
