@@ -100,6 +100,10 @@ class Sample:
         return cls(entry, email, doc.get("storageAccount") or None, doc.get("sheetsTable") or None)
 
 
+SEED_ATTEMPTS = 6
+SEED_RETRY_SECONDS = 30.0
+"""A new role assignment (the deployer's on staging's tables) can take minutes to apply: the seed
+retries an authorisation failure this often, this far apart, before the deploy fails."""
 LOCAL_SHEETS_TABLE = "localsheets"
 """The local target's sheet list with ``--sample``, as staging's is its ``stagingsheets`` table."""
 
@@ -285,12 +289,24 @@ class AzureTarget:
         if not sample.storage_account or not sample.sheets_table:
             raise DeployError("--sample needs storageAccount and sheetsTable for an Azure target (the STAGING_SAMPLE output of infra)")
         account = ["--account-name", sample.storage_account, "--auth-mode", "login"]
-        self._az("storage", "table", "create", "--name", sample.sheets_table, *account, "--output", "none", app=False)
         entity = ["PartitionKey=sheets", f"RowKey={sample.sheet_id}", "config=" + json.dumps(sample.entry, ensure_ascii=False)]
-        self._az(
-            "storage", "entity", "insert", "--table-name", sample.sheets_table, *account,
-            "--if-exists", "replace", "--entity", *entity, "--output", "none", app=False,
-        )  # fmt: skip
+        for attempt in range(1, SEED_ATTEMPTS + 1):
+            try:
+                self._az("storage", "table", "create", "--name", sample.sheets_table, *account, "--output", "none", app=False)
+                self._az(
+                    "storage", "entity", "insert", "--table-name", sample.sheets_table, *account,
+                    "--if-exists", "replace", "--entity", *entity, "--output", "none", app=False,
+                )  # fmt: skip
+                return
+            except DeployError as e:
+                # A role assigned by the infra job a minute ago can take minutes to apply (403 until then).
+                if attempt == SEED_ATTEMPTS or "Authorization" not in str(e):
+                    raise
+                print(
+                    f"deploy: the sample entry cannot be written yet (not authorised); try {attempt + 1} in {SEED_RETRY_SECONDS:.0f}s",
+                    flush=True,
+                )
+                time.sleep(SEED_RETRY_SECONDS)
 
     def master_key(self) -> str | None:
         """The host's master key: ``POST /admin/functions/{name}`` takes it (never printed)."""

@@ -37,6 +37,9 @@ elif args[:3] == ["functionapp", "keys", "list"]:
     print("fake-master-key" if args[args.index("--query") + 1] == "masterKey" else "fake-function-key")
 elif args[:3] == ["storage", "table", "create"]:
     pass
+elif args[:3] == ["storage", "entity", "insert"] and os.path.exists(os.environ["FAKE_AZ_SHEETS"] + ".deny"):
+    os.remove(os.environ["FAKE_AZ_SHEETS"] + ".deny")
+    sys.exit("ERROR: This request is not authorized to perform this operation. ErrorCode:AuthorizationPermissionMismatch")
 elif args[:3] == ["storage", "entity", "insert"]:
     entity = dict(a.split("=", 1) for a in args[args.index("--entity") + 1 : args.index("--output")])
     open(os.environ["FAKE_AZ_SHEETS"], "a").write(json.dumps(entity) + "\n")
@@ -273,3 +276,25 @@ def test_a_sample_without_its_storage_fails_before_anything_is_uploaded(azure: d
     proc = _deploy(azure, _zip(azure["tmp"] / "leadsync-good.zip", "good-1"), "5", "--sample", sample, target="staging")
     assert proc.returncode == 2 and "--sample needs storageAccount and sheetsTable" in proc.stdout
     assert not azure["log"].exists()
+
+
+def test_the_seed_waits_for_a_new_role_to_apply(azure: dict, monkeypatch) -> None:
+    """The deployer's role on staging's tables, assigned by the infra job just before, may not apply
+    for minutes: an authorisation failure is retried; any other failure is not."""
+    from scripts import deploy
+
+    for k, v in azure["env"].items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setattr(deploy, "SEED_RETRY_SECONDS", 0.0)
+    sample = deploy.Sample.parse(
+        json.dumps(
+            json.loads((ROOT / "samples" / "staging" / "sample.json").read_text())
+            | {"storageAccount": "ststgx", "sheetsTable": "stagingsheets"}
+        )
+    )
+    Path(str(azure["sheets"]) + ".deny").write_text("")
+    deploy.AzureTarget("func-stg-x", "rg-x", None).seed(sample)
+    inserts = [c for c in map(json.loads, azure["log"].read_text().splitlines()) if c[:3] == ["storage", "entity", "insert"]]
+    assert len(inserts) == 2 and len(azure["sheets"].read_text().splitlines()) == 1
+    with pytest.raises(deploy.DeployError, match="--sample needs storageAccount"):
+        deploy.AzureTarget("func-stg-x", "rg-x", None).seed(deploy.Sample(sample.entry, sample.email))
