@@ -125,7 +125,6 @@ class LocalTarget:
         self.sheets = sheets or ROOT / "samples" / "sheets.json"
         self.sample = sample
         self.state_file = home / "state.json"
-        self.key: str | None = None
 
     def _state(self) -> dict:
         try:
@@ -328,21 +327,25 @@ def deploy(
     """Upload, smoke (and with ``sample`` the queue path), keep or roll back; the exit code of ``scripts/deploy``."""
     version = package_version(package)
     last_good = releases / "last-good.zip"
+    step = "upload"
     try:
         if sample is not None:
             # Before the upload: the new instances read the sheet list, the sample's entry in it, at start.
             print(f"deploy: writing the sample sheet {sample.sheet_id!r} into the sheet list", flush=True)
+            step = "writing the sample sheet"
             target.seed(sample)
+            step = "upload"
         print(f"deploy: uploading {package.name} (version {version})", flush=True)
         base = target.upload(package)
         result = smoke(base, key or getattr(target, "key", None), version, deadline, alive=getattr(target, "alive", None))
         if result.ok and sample is not None:
+            step = "reading the master key"
             master = target.master_key()
             queued = queue_smoke(base, key or getattr(target, "key", None), master, sample.sheet_id, sample.email, queue_deadline)
             result.lines += queued.lines
             result.ok = queued.ok
     except DeployError as e:
-        print(f"deploy: upload failed: {e}", flush=True)
+        print(f"deploy: {step} failed: {e}", flush=True)
         result = None
     for line in result.lines if result else []:
         print(f"smoke: {line}", flush=True)

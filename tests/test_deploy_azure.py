@@ -274,7 +274,7 @@ def test_staging_deploy_writes_the_sample_entry_then_smokes_the_queue_path(azure
 def test_a_sample_without_its_storage_fails_before_anything_is_uploaded(azure: dict) -> None:
     sample = (ROOT / "samples" / "staging" / "sample.json").read_text()
     proc = _deploy(azure, _zip(azure["tmp"] / "leadsync-good.zip", "good-1"), "5", "--sample", sample, target="staging")
-    assert proc.returncode == 2 and "--sample needs storageAccount and sheetsTable" in proc.stdout
+    assert proc.returncode == 2 and "deploy: writing the sample sheet failed: --sample needs storageAccount and sheetsTable" in proc.stdout
     assert not azure["log"].exists()
 
 
