@@ -238,6 +238,10 @@ def test_local_server_behaves_like_the_host_where_it_matters(make_settings, stor
         assert b" 400 " in lying.split(b"\r\n")[0], lying[:200]
         long_url = _raw(port, b"GET /api/leads?customer=" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
         assert b" 414 " in long_url.split(b"\r\n")[0]
+        # the admin API (outside /api, as on Azure) takes the key too; an unknown function is 404
+        admin = b'POST /admin/functions/%s HTTP/1.1\r\nHost: x\r\nContent-Length: 13\r\n\r\n{"input": ""}'
+        assert b" 401 " in _raw(port, admin % b"sync_timer").split(b"\r\n")[0]
+        assert b" 404 " in _raw(port, admin % b"nothing?code=s3cret").split(b"\r\n")[0]
         assert _get(root + "/leads/health")[0] == 200, "the server still answers"
     finally:
         server.shutdown()

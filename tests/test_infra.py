@@ -138,7 +138,8 @@ def test_app_settings_use_identities_and_key_vault() -> None:
     # The sheet list is not an app setting (the next provision would revert edits): a table the
     # operators and the console write, which provisioning never touches.
     assert "LEAD_SYNC_SHEETS" not in settings and settings["LEAD_SYNC_SHEETS_TABLE"] == "${tablePrefix}sheets"
-    assert not any("sheet" in name.lower() for name in bicep("main.bicep")["parameters"])
+    # The only sheet among the parameters is staging's one sample (test_staging_names_a_sample_sheet...).
+    assert [n for n in bicep("main.bicep")["parameters"] if "sheet" in n.lower()] == ["stagingSampleSpreadsheetId"]
     # every Lead Sync setting the template sets is one the app reads (shared/config.py)
     config = (ROOT / "shared" / "config.py").read_text()
     for name in settings:
@@ -160,6 +161,8 @@ def test_role_assignments_give_the_app_identity_what_it_needs() -> None:
         if res["type"] != "Microsoft.Authorization/roleAssignments":
             continue
         cfg = res["config"]
+        if "condition" in cfg and cfg["config"]["properties"]["principalId"] == "sampleWriterPrincipalId":
+            continue  # the deploying principal on staging's tables only: test_staging_names_a_sample_sheet...
         if "condition" in cfg:  # for people: only when operatorsGroupId is set
             assert cfg["condition"]["operator"]["type"] == "not"
             cfg = cfg["config"]
@@ -378,3 +381,49 @@ def test_console_sign_in_is_entra_id_and_the_api_keeps_its_keys() -> None:
     from shared.console.principal import ROLES
 
     assert set(ROLES) == {r["value"] for r in roles}
+
+
+def test_staging_names_a_sample_sheet_that_only_the_staging_deploy_writes() -> None:
+    """
+    Staging's sample (docs/deploy.md): by default the CSV in the package, the same entry as
+    samples/staging/sample.json; a Google sheet when its id is given. Infra only names it (an
+    output for the deploy step, which upserts that one entry) and lets the deploying service
+    principal write staging's tables: no app setting, no role on production's account.
+    """
+    main = bicep("main.bicep")
+    variables, params = main["variables"], main["parameters"]
+    local = json.loads((ROOT / "samples" / "staging" / "sample.json").read_text())
+
+    def resolve(v: Any) -> Any:
+        return variables[v]["value"] if isinstance(v, str) and v in variables else v
+
+    csv = {k: resolve(v) for k, v in variables["stagingSampleCsv"]["value"].items()}
+    assert csv == local["sheet"] and params["stagingSampleEmail"]["default"] == local["email"]
+    assert (ROOT / csv["path"]).exists() and local["email"] in (ROOT / csv["path"]).read_text()
+    google = {k: resolve(v) for k, v in variables["stagingSampleGoogle"]["value"].items()}
+    assert google["source"] == "google" and google["spreadsheet_id"] == "stagingSampleSpreadsheetId" and google["id"] == csv["id"]
+    assert params["stagingSampleSpreadsheetId"]["default"] == "" and params["deployPrincipalId"]["default"] == ""
+
+    out = main["outputs"]["STAGING_SAMPLE"]["value"]
+    choice = out["sheet"]["operator"]["operands"]
+    assert choice["true_value"] == "stagingSampleCsv" and choice["false_value"] == "stagingSampleGoogle"
+    assert out["email"] == "stagingSampleEmail"
+    assert _accessor(out["storageAccount"]) == ["staging", "outputs", "storageAccountName"]
+    assert _accessor(out["sheetsTable"]) == ["staging", "outputs", "sheetsTable"]
+    assert bicep("modules/functionapp.bicep")["outputs"]["sheetsTable"]["value"] == _settings()["LEAD_SYNC_SHEETS_TABLE"]
+
+    # The writer's role: staging only, table data on its own account, only when a principal is named.
+    prod, stg = main["modules"]["production"]["config"]["params"], main["modules"]["staging"]["config"]["params"]
+    assert stg["sampleWriterPrincipalId"] == "deployPrincipalId" and "sampleWriterPrincipalId" not in prod
+    mod = bicep("modules/functionapp.bicep")
+    assert mod["parameters"]["sampleWriterPrincipalId"]["default"] == ""
+    writer = mod["resources"]["sampleWriter"]["config"]
+    assert writer["condition"]["operator"]["type"] == "not"
+    cfg = writer["config"]
+    assert cfg["scope"] == "storage" and cfg["properties"]["principalType"] == "ServicePrincipal"
+    assert _accessor(cfg["properties"]["roleDefinitionId"]["function"]["parameters"]["resource_name_1"]) == [
+        "roles",
+        "storageTableDataContributor",
+    ]
+    # no app setting carries the sample: the app reads its sheet list from its table only
+    assert not any("sample" in name.lower() for name in _settings())

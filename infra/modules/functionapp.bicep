@@ -50,6 +50,9 @@ param maximumInstanceCount int = 40
 @description('Object id of the operators\' Entra ID group: Storage Table Data Contributor on this app\'s account (read leads and state, edit the sheets table) and Key Vault Secrets User. Empty: no role for people.')
 param operatorsGroupId string = ''
 
+@description('Object id of a service principal that writes one entry into this app\'s sheets table before a deploy (staging\'s sample sheet): Storage Table Data Contributor on this account. Empty: none (production).')
+param sampleWriterPrincipalId string = ''
+
 var deploymentContainer = 'app-package'
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
@@ -429,3 +432,17 @@ resource operatorsSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' =
 output principalId string = identity.properties.principalId
 output clientId string = identity.properties.clientId
 output storageAccountName string = storage.name
+
+// The deploying service principal writes staging's sample sheet entry (scripts/deploy --sample)
+// with Entra ID, shared keys being off; only on the account of the app given one (staging).
+resource sampleWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(sampleWriterPrincipalId)) {
+  name: guid(storage.id, sampleWriterPrincipalId, roles.storageTableDataContributor)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
+    principalId: sampleWriterPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+output sheetsTable string = '${tablePrefix}sheets'
