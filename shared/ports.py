@@ -265,3 +265,18 @@ class SheetEntries(Protocol):
         """Write the entry: create it when ``etag`` is None (``ConflictError`` if it exists), else
         replace it only if its ETag is still ``etag``; returns the new ETag."""
         ...
+
+
+class NoticeMarks(Protocol):
+    """
+    The small records behind change notifications (``core.notify``): each sheet's pending sync time
+    and each read budget's next free time, by name, changed together or not at all.
+    """
+
+    def read_marks(self, names: Sequence[str]) -> tuple[dict[str, datetime | None], Any]:
+        """Each mark's time (None when never set), and what ``write_marks`` needs to detect a change since."""
+        ...
+
+    def write_marks(self, marks: Sequence[tuple[str, datetime]], seen: Any) -> bool:
+        """Set ``marks`` in one transaction, only if none changed since ``read_marks`` gave ``seen``; False when one did."""
+        ...

@@ -78,6 +78,8 @@ def test_worker_startup_with_empty_environment() -> None:
         "console_page",
         "console_item",
         "console_action",
+        "sheet_changed",
+        "sheet_notify_setup",
     }
     for f in fns.values():
         names = [b["name"] for b in f["bindings"] if b["name"] != "$return"]
@@ -119,6 +121,9 @@ def test_worker_startup_with_empty_environment() -> None:
         "list_removals": ("leads/removals", ["GET"], "FUNCTION"),
         "reasons": ("leads/reasons", ["GET"], "ANONYMOUS"),
         "openapi": ("openapi.json", ["GET"], "ANONYMOUS"),
+        # A sheet's own token, checked by the app (issue 22): the sheet owner has no function key.
+        "sheet_changed": ("leads/sheets/{sheet}/changed", ["POST"], "ANONYMOUS"),
+        "sheet_notify_setup": ("leads/sheets/{sheet}/notify", ["GET"], "FUNCTION"),
         # The console: signed in by App Service Authentication, each action's role checked by the app.
         "console_home": ("console", ["GET", "POST"], "ANONYMOUS"),
         "console_page": ("console/{page}", ["GET", "POST"], "ANONYMOUS"),

@@ -113,6 +113,7 @@ def test_funcignore_keeps_caches_and_tooling_out(tmp_path) -> None:
         "privacy_http",
         "purge_timer",
         "console_http",
+        "changes_http",
     }
     # the vocabulary is data (shared/core/vocabulary/*.toml): the package must carry every file
     vocab = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "shared" / "core" / "vocabulary").glob("*.toml"))

@@ -15,7 +15,7 @@ from ..config import Settings
 if TYPE_CHECKING:  # annotations only: importing the app loads no pydantic
     from ..config_model import SheetConfig
 from ..core.state import SheetState
-from ..ports import LeadStore, SheetEntries, SheetSource, SyncJobs, SyncQueue
+from ..ports import LeadStore, NoticeMarks, SheetEntries, SheetSource, SyncJobs, SyncQueue
 
 
 class Deps(Protocol):
@@ -42,6 +42,11 @@ class Deps(Protocol):
 
     @property
     def jobs(self) -> SyncJobs: ...
+
+    @property
+    def notice_marks(self) -> NoticeMarks:
+        """Change notifications' pending times and budget slots; raises ``ConfigError`` without storage."""
+        ...
 
     @property
     def read_jobs(self) -> SyncJobs: ...
