@@ -90,7 +90,9 @@ def call(name: str, method: str = "GET", params=None, body: bytes = b"", route_p
 def _runtime(make_settings, store, *extra: SheetConfig) -> Runtime:
     base = load_settings({"LEAD_SYNC_SHEETS_FILE": str(SAMPLES / "sheets.json"), "LEAD_SYNC_STORAGE": "x"})
     rt = Runtime(
-        make_settings(*base.sheets, *extra, erasure_key="contract-test-erasure-key-0123456789", notify_key=NOTIFY_KEY), environ={}, store=store
+        make_settings(*base.sheets, *extra, erasure_key="contract-test-erasure-key-0123456789", notify_key=NOTIFY_KEY),
+        environ={},
+        store=store,
     )
     set_runtime(rt)
     return rt
