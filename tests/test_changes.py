@@ -432,3 +432,27 @@ def test_fuzz_the_routes_inputs(fuzz_runtime: Runtime, sheet: str, token: str | 
         assert authorised and not set(params) - {"token"}
     if not authorised:
         assert status in (400, 401) and queued(rt) == before
+
+
+def test_the_console_shows_the_script_to_operators_only(make_settings, store) -> None:
+    """An operator's sheet page carries the Apps Script with the token; a reader's does not; without the key it says what to set."""
+    import html
+
+    import console_http
+    from shared.console.principal import OPERATOR, READER, encode_principal
+
+    def page(roles: tuple[str, ...]) -> str:
+        who = {"X-MS-CLIENT-PRINCIPAL": encode_principal("ann@example.com", roles)}
+        req = func.HttpRequest("GET", "https://leadsync.example.net/api/console/sheets/acme", headers=who, params={}, body=b"")
+        resp = console_http.console_item.build().get_user_function()(req)
+        assert resp.status_code == 200
+        return html.unescape(resp.get_body().decode())
+
+    _runtime(make_settings, store, google("acme"), console_signed_in=True)
+    token = notify_token(KEY, "acme", 1)
+    shown = page((READER, OPERATOR))
+    assert "Sync on every edit" in shown and f"const LEAD_SYNC_TOKEN = '{token}';" in shown
+    assert "https://leadsync.example.net/api/leads/sheets/acme/changed" in shown
+    assert token not in page((READER,)) and "Sync on every edit" not in page((READER,))
+    _runtime(make_settings, store, google("acme"), console_signed_in=True, notify_key=None)
+    assert "LEAD_SYNC_NOTIFY_KEY" in page((READER, OPERATOR))
