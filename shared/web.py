@@ -457,14 +457,24 @@ def notice_response(result: NoticeResult) -> func.HttpResponse:
     return json_response(202, document("sheetChanged", 202, result.to_dict()))
 
 
+def public_origin(req: func.HttpRequest) -> str:
+    """``scheme://host[:port]`` this request came to (its ``Host`` header, else its URL's); "" when unknown."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(req.url)
+    host = (req.headers.get("host") or parts.netloc or "").strip()
+    if not host or not re.fullmatch(r"[A-Za-z0-9.:\[\]-]{1,255}", host):
+        return ""
+    return f"{parts.scheme or 'https'}://{host}"
+
+
 def notify_url(req: func.HttpRequest, sheet_id: str) -> str:
     """The address of the sheet's ``changed`` route, on the host this request came to (no query string)."""
     from urllib.parse import urlsplit
 
-    parts = urlsplit(req.url)
-    path = parts.path.rsplit("/notify", 1)[0] if parts.path.endswith("/notify") else f"/api/leads/sheets/{sheet_id}"
-    host = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
-    return f"{host}{path}/changed"
+    path = urlsplit(req.url).path
+    path = path.rsplit("/notify", 1)[0] if path.endswith("/notify") else f"/api/leads/sheets/{sheet_id}"
+    return f"{public_origin(req)}{path}/changed"
 
 
 def parse_notify_setup(req: func.HttpRequest) -> tuple[str, str]:

@@ -364,6 +364,10 @@ def test_the_setup_route_gives_the_address_token_and_script(make_settings, store
     assert doc["url"] == "https://leadsync.example.net/api/leads/sheets/acme/changed"
     assert doc["token"] == notify_token(KEY, "acme", 1) and doc["header"] == f"Authorization: Bearer {doc['token']}"
     assert doc["url"] in doc["apps_script"] and doc["token"] in doc["apps_script"]
+    assert call("sheet_notify_setup", "acme", headers={"Host": "app.example.org:8443"})[1]["url"].startswith(
+        "https://app.example.org:8443/"
+    )
+    assert call("sheet_notify_setup", "acme", headers={"Host": "x'+y()+'"})[1]["url"] == "/api/leads/sheets/acme/changed"
     assert call("sheet_notify_setup", "nope")[0] == 404
     assert call("sheet_notify_setup", "acme", params={"x": "1"})[0] == 400
 

@@ -391,10 +391,10 @@ def sheet_page(ctx: Ctx, sheet: str, errors: Mapping[str, str] | None = None, st
     notify, notify_note = None, None
     if config is not None and ctx.principal.can(OPERATOR):
         # The sheet's change-notification script (issue 22) holds its token: operators only.
-        parts = urlsplit(ctx.req.url)
-        origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+        from ..web import public_origin
+
         try:
-            notify = rt.changes.setup(sheet, f"{origin}/api/leads/sheets/{sheet}/changed")
+            notify = rt.changes.setup(sheet, f"{public_origin(ctx.req)}/api/leads/sheets/{sheet}/changed")
         except LeadSyncError as e:
             notify_note = str(e)
     return _html(
