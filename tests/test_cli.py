@@ -119,6 +119,8 @@ def test_local_server_dispatches_to_registered_functions(make_settings, store) -
             "console/{page}",
             "console/{section}/{item}",
             "console/{section}/{item}/{action}",
+            "leads/sheets/{sheet}/changed",
+            "leads/sheets/{sheet}/notify",
         }
         # Literal routes win over leads/{id}, as on the host.
         order = ["{" in r[1] for r in server.routes]
