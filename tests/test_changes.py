@@ -460,3 +460,35 @@ def test_the_console_shows_the_script_to_operators_only(make_settings, store) ->
     assert token not in page((READER,)) and "Sync on every edit" not in page((READER,))
     _runtime(make_settings, store, google("acme"), console_signed_in=True, notify_key=None)
     assert "LEAD_SYNC_NOTIFY_KEY" in page((READER, OPERATOR))
+
+
+def test_the_local_server_passes_the_token_header_to_the_route(make_settings, store) -> None:
+    """Over real HTTP through scripts/devserver (anonymous route, function key required elsewhere): Bearer works, the key is not needed."""
+    import urllib.error
+    import urllib.request
+
+    from scripts.devserver import make_server
+
+    rt = _runtime(make_settings, store, google("acme"))
+    server = make_server("127.0.0.1", 0, key="fn-key")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    root = f"http://127.0.0.1:{server.server_address[1]}"
+
+    def post(headers: dict[str, str]) -> int:
+        req = urllib.request.Request(f"{root}/api/leads/sheets/acme/changed", method="POST", headers=headers, data=b'{"changeType":"EDIT"}')
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return int(r.status)
+        except urllib.error.HTTPError as e:
+            return int(e.code)
+
+    try:
+        assert post({"Authorization": "Bearer lsn1_wrong"}) == 401
+        assert post({"Authorization": f"Bearer {notify_token(KEY, 'acme', 1)}", "Content-Type": "application/json"}) == 202
+        setup = urllib.request.Request(f"{root}/api/leads/sheets/acme/notify", headers={"x-functions-key": "fn-key"})
+        with urllib.request.urlopen(setup, timeout=30) as r:
+            assert json.loads(r.read())["url"] == f"{root}/api/leads/sheets/acme/changed"
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert queued(rt) == 1
