@@ -60,6 +60,7 @@ class Changes:
         """
         key = self._key()
         rt = self._deps
+        telemetry.configure(rt.telemetry_connection)
         s = rt.settings
         sheet = s.sheet(notice.sheet_id)
         valid = token_matches(key, notice.sheet_id, sheet.notify_version if sheet else 1, notice.token or "")
