@@ -141,6 +141,9 @@ class Settings:
     console_key: str | None = field(default=None, repr=False)
     """``LEAD_SYNC_CONSOLE_KEY``: the secret of the console's CSRF tokens; when unset each process
     draws its own (tokens then hold on one instance only). Never logged, never shown."""
+    public_url: str | None = None
+    """``LEAD_SYNC_PUBLIC_URL`` (else ``https://`` + the platform's ``WEBSITE_HOSTNAME``): the app's public
+    address, where Drive push channels call back."""
     notify_key: str | None = field(default=None, repr=False)
     """``LEAD_SYNC_NOTIFY_KEY``: the secret each sheet's change-notification token is derived from
     (HMAC-SHA256, ``core.notify``); without it only that route answers 503. Never logged, never shown."""
@@ -320,6 +323,12 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
     if erasure_key is not None and len(erasure_key) < 16:
         warnings.append("LEAD_SYNC_ERASURE_KEY is shorter than 16 characters: use a long random secret")
     notify_key = env.get("LEAD_SYNC_NOTIFY_KEY") or None
+    public_url = (env.get("LEAD_SYNC_PUBLIC_URL") or "").strip().rstrip("/") or None
+    if public_url is None and (env.get("WEBSITE_HOSTNAME") or "").strip():
+        public_url = "https://" + env["WEBSITE_HOSTNAME"].strip()
+    if public_url is not None and not re.fullmatch(r"https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?", public_url):
+        problems.append("LEAD_SYNC_PUBLIC_URL must be the app's https:// address (e.g. https://leadsync.example.com), no query")
+        public_url = None
     if notify_key is not None and len(notify_key) < 16:
         warnings.append("LEAD_SYNC_NOTIFY_KEY is shorter than 16 characters: use a long random secret")
     retention_days = _number(env, "LEAD_SYNC_RETENTION_DAYS", None, float, problems, 1.0, 36500.0, "365 (purge a year after deletion)")
@@ -391,6 +400,7 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
         console_signed_in=(env.get("WEBSITE_AUTH_ENABLED") or "").strip().lower() in ("true", "1"),
         console_key=env.get("LEAD_SYNC_CONSOLE_KEY") or None,
         notify_key=notify_key,
+        public_url=public_url,
         console_login=(env.get("LEAD_SYNC_CONSOLE_LOGIN") or "").strip() or None,
     )
 

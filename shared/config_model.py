@@ -61,6 +61,9 @@ class SheetConfig(BaseModel):
     notify_version: int = Field(default=1, ge=1, le=1_000_000)
     """Version of the sheet's change-notification token: raise it by one to revoke the token the sheet owner has
     (then give them the new one, ``python -m shared notify-token``)."""
+    notify_drive: bool = False
+    """Watch the spreadsheet with Google Drive push notifications (``files.watch``): the watch timer keeps a channel
+    open (renewed before it expires) whose calls sync the sheet. Needs ``LEAD_SYNC_NOTIFY_KEY`` and a public HTTPS address."""
 
     @field_validator("required")
     @classmethod

@@ -18,6 +18,7 @@ from .core.identity import KeyedLead
 from .core.jobs import Job, JobSheet
 from .core.leadquery import LeadFilter
 from .core.models import Grid
+from .core.notify import Channel
 from .core.plan import StoredLead
 from .core.state import Lease, RunSummary, SheetState
 
@@ -279,4 +280,24 @@ class NoticeMarks(Protocol):
 
     def write_marks(self, marks: Sequence[tuple[str, datetime]], seen: Any) -> bool:
         """Set ``marks`` in one transaction, only if none changed since ``read_marks`` gave ``seen``; False when one did."""
+        ...
+
+    def get_channel(self, sheet_id: str) -> Channel | None:
+        """The sheet's Drive push channel as last recorded, or None."""
+        ...
+
+    def put_channel(self, sheet_id: str, channel: Channel) -> None:
+        """Record the sheet's Drive push channel (replacing the record)."""
+        ...
+
+
+class DriveWatch(Protocol):
+    """Google Drive push channels on spreadsheets; raises ``SourceError`` subclasses."""
+
+    def watch(self, file_id: str, channel_id: str, address: str, token: str, expiration: datetime) -> Channel:
+        """Open a channel on the file calling ``address`` with ``token``; Google's expiration may be earlier."""
+        ...
+
+    def stop(self, channel_id: str, resource_id: str) -> None:
+        """Stop a channel."""
         ...

@@ -117,6 +117,13 @@ SETTINGS: tuple[Setting, ...] = (
         NOTIFY,
     ),
     Setting(
+        "LEAD_SYNC_PUBLIC_URL",
+        "`https://` + `WEBSITE_HOSTNAME` (set by the platform)",
+        "The app's public https address, where Google Drive push channels of sheets with `notify_drive` call back "
+        "(`/api/leads/sheets/{sheet}/changed`). Set it for a custom domain.",
+        NOTIFY,
+    ),
+    Setting(
         "LEAD_SYNC_MAX_DROP", "`0.7`", "Largest share of a sheet's leads one sync may remove before it is blocked for approval.", SAFETY
     ),
     Setting(

@@ -449,7 +449,8 @@ def parse_change_notice(req: func.HttpRequest) -> ChangeNotice:
     bearer = BEARER.match(header.strip())
     token = bearer.group(1) if bearer else (req.headers.get("x-goog-channel-token") or params.token)
     probe = (req.headers.get("x-goog-resource-state") or "").strip().lower() == "sync"
-    return ChangeNotice(sheet, token, probe)
+    channel = req.headers.get("x-goog-channel-id")
+    return ChangeNotice(sheet, token, probe, channel[:200] if channel is not None else None)
 
 
 def notice_response(result: NoticeResult) -> func.HttpResponse:

@@ -492,3 +492,156 @@ def test_the_local_server_passes_the_token_header_to_the_route(make_settings, st
         server.shutdown()
         server.server_close()
     assert queued(rt) == 1
+
+
+# Google Drive push channels (files.watch), renewed by the watch timer
+
+
+class FakeDrive:
+    """Google Drive's watch and stop as this test needs them: records calls, may refuse one file."""
+
+    def __init__(self, refuse: str = "") -> None:
+        self.watched: list[tuple[str, str, str, str, datetime]] = []
+        self.stopped: list[tuple[str, str]] = []
+        self.refuse = refuse
+
+    def watch(self, file_id: str, channel_id: str, address: str, token: str, expiration: datetime):  # type: ignore[no-untyped-def]
+        from shared.core.notify import Channel
+        from shared.errors import SourceAuthError
+
+        if file_id.startswith(self.refuse or "\x00"):
+            raise SourceAuthError("Google Drive answered 403: share the spreadsheet with the service account")
+        self.watched.append((file_id, channel_id, address, token, expiration))
+        return Channel(channel_id, f"res-{channel_id}", expiration)
+
+    def stop(self, channel_id: str, resource_id: str) -> None:
+        self.stopped.append((channel_id, resource_id))
+
+
+def _drive_runtime(make_settings, store, drive: FakeDrive, *sheets: SheetConfig, **kw: Any) -> Runtime:
+    class R(Runtime):
+        def drive_for(self, sheet: SheetConfig):  # type: ignore[no-untyped-def, override]
+            return drive
+
+    kw.setdefault("notify_key", KEY)
+    kw.setdefault("public_url", "https://leadsync.example.net")
+    rt = R(make_settings(*sheets, **kw), environ={}, store=store)
+    set_runtime(rt)
+    return rt
+
+
+def test_channels_are_due_when_missing_or_near_expiry_and_known_only_while_alive() -> None:
+    from shared.core.notify import RENEW_BEFORE, Channel, channel_due, channel_known
+
+    ch = Channel("c2", "r2", T0 + timedelta(hours=24), "c1", T0 + timedelta(hours=2))
+    assert channel_due(None, T0) and not channel_due(ch, T0) and channel_due(ch, T0 + timedelta(hours=24) - RENEW_BEFORE)
+    assert channel_known(ch, "c2", T0) and channel_known(ch, "c1", T0), "the replaced channel still counts until it ends"
+    assert not channel_known(ch, "c1", T0 + timedelta(hours=3)) and not channel_known(ch, "c2", T0 + timedelta(hours=25))
+    assert not channel_known(ch, "", T0) and not channel_known(None, "c2", T0) and not channel_known(ch, "c3", T0)
+
+
+def test_the_watch_timer_opens_renews_and_stops_channels(make_settings, store) -> None:
+    """Through the registered timer and the use case: one channel per notify_drive sheet, kept while young, replaced near expiry."""
+    import changes_http
+
+    drive = FakeDrive()
+    rt = _drive_runtime(
+        make_settings, store, drive, google("acme", notify_drive=True), google("bright"), google("off", notify_drive=True, enabled=False)
+    )
+    from azure.functions.timer import TimerRequest
+
+    timer = TimerRequest(past_due=False)
+    changes_http.watch_timer.build().get_user_function()(timer)
+    assert [(f, a, t) for f, _, a, t, _ in drive.watched] == [
+        ("acme-spreadsheet-0000", "https://leadsync.example.net/api/leads/sheets/acme/changed", notify_token(KEY, "acme", 1))
+    ]
+    first = rt.notice_marks.get_channel("acme")
+    assert first is not None and first.id == drive.watched[0][1] and first.resource_id == f"res-{first.id}"
+    now = datetime.now(UTC)
+    assert rt.changes.renew_channels(now + timedelta(hours=1)).kept == ("acme",) and len(drive.watched) == 1
+    result = rt.changes.renew_channels(now + timedelta(hours=13))
+    assert result.renewed == ("acme",) and drive.stopped == [(first.id, first.resource_id)]
+    second = rt.notice_marks.get_channel("acme")
+    assert second is not None and second.id != first.id and second.previous_id == first.id
+
+
+def test_a_sheet_whose_channel_fails_is_reported_and_the_others_renewed(make_settings, store) -> None:
+    drive = FakeDrive(refuse="bright")
+    rt = _drive_runtime(make_settings, store, drive, google("acme", notify_drive=True), google("bright", notify_drive=True))
+    result = rt.changes.renew_channels()
+    assert result.renewed == ("acme",) and set(result.failed) == {"bright"} and "403" in result.failed["bright"]
+    assert rt.notice_marks.get_channel("bright") is None
+    from shared.errors import ConfigError
+
+    no_url = _drive_runtime(make_settings, store, FakeDrive(), google("acme", notify_drive=True), public_url=None)
+    with pytest.raises(ConfigError, match="LEAD_SYNC_PUBLIC_URL"):
+        no_url.changes.renew_channels()
+    assert _drive_runtime(make_settings, store, FakeDrive(), google("acme")).changes.renew_channels().to_dict() == {
+        "renewed": [],
+        "kept": [],
+        "failed": {},
+    }, "no sheet asks for a channel: nothing to do, no key needed"
+
+
+def test_a_drive_call_counts_only_from_the_sheets_own_channel(make_settings, store) -> None:
+    drive = FakeDrive()
+    rt = _drive_runtime(make_settings, store, drive, google("acme", notify_drive=True), google("bright"))
+    rt.changes.renew_channels()
+    channel = rt.notice_marks.get_channel("acme")
+    assert channel is not None
+    goog = {"X-Goog-Channel-Token": notify_token(KEY, "acme", 1), "X-Goog-Resource-State": "update", "X-Goog-Channel-ID": channel.id}
+    assert call("sheet_changed", "acme", headers=goog)[1]["outcome"] == "queued"
+    assert call("sheet_changed", "acme", headers=goog | {"X-Goog-Channel-ID": "stopped-or-forged"})[0] == 401
+    bright = {"X-Goog-Channel-Token": notify_token(KEY, "bright", 1), "X-Goog-Channel-ID": channel.id}
+    assert call("sheet_changed", "bright", headers=bright)[0] == 401, "a sheet without notify_drive takes no channel calls"
+    assert queued(rt) == 1
+
+
+def test_the_drive_adapter_speaks_files_watch_and_channels_stop(account) -> None:
+    """At the HTTP layer (responses): the watch body and address, Google's expiration kept, errors mapped to source errors."""
+    import responses
+
+    from shared.adapters.drive_watch import DRIVE, DriveChannels
+    from shared.errors import SourceAuthError, SourceNotFoundError
+    from tests.helpers import TOKEN_URL
+
+    until = datetime(2026, 12, 8, 12, 0, tzinfo=UTC)
+    granted = int((until - timedelta(hours=1)).timestamp() * 1000)
+    with responses.RequestsMock() as api:
+        api.add(responses.POST, TOKEN_URL, json={"access_token": "ya29.test", "expires_in": 3600, "token_type": "Bearer"})
+        api.add(
+            responses.POST,
+            f"{DRIVE}/files/acme-spreadsheet-0000/watch",
+            json={"kind": "api#channel", "id": "ch1", "resourceId": "res1", "expiration": str(granted)},
+        )
+        api.add(responses.POST, f"{DRIVE}/channels/stop", status=204)
+        drive = DriveChannels(account)
+        ch = drive.watch("acme-spreadsheet-0000", "ch1", "https://x.example/api/leads/sheets/acme/changed", "lsn1_t", until)
+        drive.stop("ch1", "res1")
+        watch = next(c.request for c in api.calls if c.request.url.endswith("/watch"))
+        assert json.loads(watch.body) == {
+            "id": "ch1",
+            "type": "web_hook",
+            "address": "https://x.example/api/leads/sheets/acme/changed",
+            "token": "lsn1_t",
+            "expiration": int(until.timestamp() * 1000),
+        }
+        assert watch.headers["Authorization"] == "Bearer ya29.test"
+        stop = next(c.request for c in api.calls if c.request.url.endswith("/stop"))
+        assert json.loads(stop.body) == {"id": "ch1", "resourceId": "res1"}
+    assert ch.id == "ch1" and ch.resource_id == "res1" and ch.expiration == until - timedelta(hours=1), "Google's expiration wins"
+    for status, error in ((403, SourceAuthError), (404, SourceNotFoundError)):
+        with responses.RequestsMock() as api:
+            api.add(responses.POST, TOKEN_URL, json={"access_token": "ya29.test", "expires_in": 3600, "token_type": "Bearer"})
+            api.add(responses.POST, f"{DRIVE}/files/f/watch", status=status, json={"error": {"code": status}})
+            with pytest.raises(error):
+                DriveChannels(account).watch("f", "c", "https://x", "t", until)
+    with pytest.raises(SourceAuthError, match="GOOGLE_SERVICE_ACCOUNT_JSON"):
+        DriveChannels(None).watch("f", "c", "https://x", "t", until)
+
+
+def test_the_public_address_comes_from_the_setting_or_the_platform() -> None:
+    assert load_settings({"LEAD_SYNC_PUBLIC_URL": "https://leads.example.com/"}).public_url == "https://leads.example.com"
+    assert load_settings({"WEBSITE_HOSTNAME": "app.azurewebsites.net"}).public_url == "https://app.azurewebsites.net"
+    bad = load_settings({"LEAD_SYNC_PUBLIC_URL": "http://leads.example.com"})
+    assert bad.public_url is None and any("LEAD_SYNC_PUBLIC_URL" in p for p in bad.problems)

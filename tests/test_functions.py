@@ -80,6 +80,7 @@ def test_worker_startup_with_empty_environment() -> None:
         "console_action",
         "sheet_changed",
         "sheet_notify_setup",
+        "watch_timer",
     }
     for f in fns.values():
         names = [b["name"] for b in f["bindings"] if b["name"] != "$return"]
@@ -98,6 +99,8 @@ def test_worker_startup_with_empty_environment() -> None:
         "useMonitor": True,
     }
     assert fns["purge_timer"]["bindings"][0]["schedule"] == "%PURGE_SCHEDULE%"
+    # A literal schedule: renewing Drive channels needs no app setting that a deployment could miss.
+    assert fns["watch_timer"]["bindings"][0]["schedule"] == "0 0 */6 * * *"
     for name, queue in (("sync_queue", "%LEAD_SYNC_QUEUE%"), ("sync_poison", "%LEAD_SYNC_QUEUE%-poison")):
         assert fns[name]["bindings"] == [
             {"direction": "IN", "type": "queueTrigger", "name": "msg", "queueName": queue, "connection": "AzureWebJobsStorage"}

@@ -18,6 +18,7 @@ from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.data.tables import TableTransactionError, UpdateMode
 
 from ..config import StorageTarget
+from ..core.notify import Channel
 from ..errors import StoreError
 from .table_client import service_client
 from .table_storage import storage_errors
@@ -75,6 +76,41 @@ class TableNoticeMarks:
                 return False
             raise
         return True
+
+    def get_channel(self, sheet_id: str) -> Channel | None:
+        self._ensure()
+        try:
+            with storage_errors("cannot read the sheet's Drive channel"):
+                row = self._table.get_entity(PARTITION, f"channel.{sheet_id}")
+        except StoreError as e:
+            if isinstance(e.__cause__, ResourceNotFoundError):
+                return None
+            raise
+        until, before = row.get("expiration"), row.get("previous_expiration")
+        if not isinstance(until, datetime) or not row.get("channel_id"):
+            return None
+        return Channel(
+            str(row["channel_id"]),
+            str(row.get("resource_id") or ""),
+            until.astimezone(UTC),
+            str(row.get("previous_id") or ""),
+            before.astimezone(UTC) if isinstance(before, datetime) else None,
+        )
+
+    def put_channel(self, sheet_id: str, channel: Channel) -> None:
+        self._ensure()
+        row: dict[str, Any] = {
+            "PartitionKey": PARTITION,
+            "RowKey": f"channel.{sheet_id}",
+            "channel_id": channel.id,
+            "resource_id": channel.resource_id,
+            "expiration": channel.expiration,
+            "previous_id": channel.previous_id,
+        }
+        if channel.previous_expiration is not None:
+            row["previous_expiration"] = channel.previous_expiration
+        with storage_errors("cannot record the sheet's Drive channel"):
+            self._table.upsert_entity(row, mode=UpdateMode.REPLACE)
 
 
 def _lost_race(e: Exception) -> bool:

@@ -158,3 +158,42 @@ def apps_script(sheet_id: str, url: str, token: str) -> str:
     """The ready-to-paste Apps Script for one sheet (``url`` is the sheet's ``.../changed`` address)."""
     quoted = {k: v.replace("\\", "\\\\").replace("'", "\\'") for k, v in (("url", url), ("token", token))}
     return APPS_SCRIPT.format(sheet_id=sheet_id, **quoted)
+
+
+# Google Drive push notifications (files.watch): channels that expire and are renewed by a timer
+
+CHANNEL_TTL = timedelta(hours=24)
+"""How long a new channel is asked to live (reported maximum for files: 1 day; Google may give less)."""
+RENEW_BEFORE = timedelta(hours=12)
+"""A channel this close to its expiry is replaced: the timer runs every 6 hours, so one failed run never lets it lapse."""
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A Drive push channel watching one sheet: our id, Google's resource id, when it expires."""
+
+    id: str
+    resource_id: str
+    expiration: datetime
+    previous_id: str = ""
+    """The channel this one replaced: its calls are still taken until it is stopped or expires."""
+    previous_expiration: datetime | None = None
+
+
+def channel_due(channel: Channel | None, now: datetime, renew_before: timedelta = RENEW_BEFORE) -> bool:
+    """Whether the sheet needs a new channel now: none yet, or the current one expires within ``renew_before``."""
+    return channel is None or channel.expiration - now <= renew_before
+
+
+def channel_known(channel: Channel | None, channel_id: str, now: datetime) -> bool:
+    """Whether a call naming ``channel_id`` comes from the sheet's current channel, or from the one it replaced while unexpired."""
+    if channel is None or not channel_id:
+        return False
+    if hmac.compare_digest(channel.id.encode(), channel_id.encode("utf-8", "surrogatepass")):
+        return channel.expiration > now
+    previous = channel.previous_id
+    return (
+        bool(previous)
+        and hmac.compare_digest(previous.encode(), channel_id.encode("utf-8", "surrogatepass"))
+        and (channel.previous_expiration is not None and channel.previous_expiration > now)
+    )

@@ -19,6 +19,7 @@ from .inputs import MAX_PAGE, ApprovalRequest, AuditQuery, ChangeNotice, Erasure
 from .results import (
     ApprovalResult,
     AuditPage,
+    ChannelsRenewed,
     Enqueued,
     ErasureResult,
     HealthView,
@@ -40,6 +41,7 @@ __all__ = [
     "AuditPage",
     "AuditQuery",
     "ChangeNotice",
+    "ChannelsRenewed",
     "Enqueued",
     "ErasureRequest",
     "ErasureResult",

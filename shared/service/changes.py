@@ -12,14 +12,29 @@ work (a token is derived for an unknown sheet too), so a caller cannot learn whi
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from .. import telemetry
-from ..core.notify import DEBOUNCE_SECONDS, Budget, apps_script, budgets, decide, notify_token, sheet_mark, token_matches
+from ..core.notify import (
+    CHANNEL_TTL,
+    DEBOUNCE_SECONDS,
+    Budget,
+    Channel,
+    apps_script,
+    budgets,
+    channel_due,
+    channel_known,
+    decide,
+    notify_token,
+    sheet_mark,
+    token_matches,
+)
 from ..errors import ConfigError, ConflictError, LeadSyncError, PacedError, UnauthorizedError, UnknownSheetError
 from .deps import Deps
 from .inputs import ChangeNotice
-from .results import NoticeResult, NotifySetup
+from .results import ChannelsRenewed, NoticeResult, NotifySetup
 from .syncs import Syncs
 
 REFUSED = "the sheet's notification token is missing or wrong, or the sheet is not configured: ask its operator for its current token"
@@ -67,11 +82,17 @@ class Changes:
         if sheet is None or not valid:
             _log(notice.sheet_id if sheet is not None else None, "unauthorized")
             raise UnauthorizedError(REFUSED)
+        now = now or datetime.now(UTC)
+        if notice.channel_id is not None and not (
+            sheet.notify_drive and channel_known(rt.notice_marks.get_channel(sheet.id), notice.channel_id, now)
+        ):
+            # A Drive channel's call: only the sheet's current channel (or the one it just replaced) counts.
+            _log(sheet.id, "unknown_channel")
+            raise UnauthorizedError(REFUSED)
         if not sheet.enabled:
             raise ConflictError(f"sheet {sheet.id!r} is paused: its changes are synced again once an operator resumes it")
         if notice.probe:
             return NoticeResult(sheet.id, "ignored", None, DEBOUNCE_SECONDS)
-        now = now or datetime.now(UTC)
         sheet_budgets: tuple[Budget, ...] = ()
         if sheet.source == "google":
             cred = s.credential_name(sheet)
@@ -103,6 +124,67 @@ class Changes:
             raise
         _log(sheet.id, "queued")
         return NoticeResult(sheet.id, "queued", decision.due, DEBOUNCE_SECONDS, enqueued.run_id)
+
+    def renew_channels(self, now: datetime | None = None, new_id: Callable[[], str] = lambda: uuid.uuid4().hex) -> ChannelsRenewed:
+        """
+        Keep a Drive push channel open on every enabled Google sheet with ``notify_drive``: open one
+        where there is none, replace one within ``RENEW_BEFORE`` of its expiry (then stop the old
+        one). A sheet that fails is reported and retried on the next run; the others go on. Raises
+        ``ConfigError`` without ``LEAD_SYNC_NOTIFY_KEY`` or a public address, when any sheet asks for a channel.
+        """
+        rt = self._deps
+        telemetry.configure(rt.telemetry_connection)
+        s = rt.settings
+        sheets = [x for x in s.sheets if x.notify_drive and x.enabled and x.source == "google" and x.spreadsheet_id]
+        if not sheets:
+            return ChannelsRenewed()
+        key = self._key()
+        if not s.public_url:
+            raise ConfigError("Drive push channels need the app's public address: set LEAD_SYNC_PUBLIC_URL (https://...)")
+        now = now or datetime.now(UTC)
+        renewed, kept, failed = [], [], {}
+        for sheet in sheets:
+            try:
+                current = rt.notice_marks.get_channel(sheet.id)
+                if not channel_due(current, now):
+                    kept.append(sheet.id)
+                    continue
+                drive = rt.drive_for(sheet)
+                address = f"{s.public_url}/api/leads/sheets/{sheet.id}/changed"
+                opened = drive.watch(
+                    str(sheet.spreadsheet_id), new_id(), address, notify_token(key, sheet.id, sheet.notify_version), now + CHANNEL_TTL
+                )
+                record = Channel(
+                    opened.id,
+                    opened.resource_id,
+                    opened.expiration,
+                    current.id if current else "",
+                    current.expiration if current else None,
+                )
+                rt.notice_marks.put_channel(sheet.id, record)
+                renewed.append(sheet.id)
+                if current is not None and current.resource_id:
+                    try:
+                        drive.stop(current.id, current.resource_id)
+                    except LeadSyncError as e:  # it expires by itself; its calls are refused once it has
+                        _log(sheet.id, f"channel_not_stopped {type(e).__name__}")
+            except LeadSyncError as e:
+                failed[sheet.id] = str(e)[:300]
+                telemetry.logger.warning(
+                    "drive_channel_failed %s %s",
+                    sheet.id,
+                    type(e).__name__,
+                    extra={"event": "drive_channel_failed", "sheet_id": sheet.id, "reason": str(e)[:300]},
+                )
+        telemetry.logger.info(
+            "drive_channels renewed=%d kept=%d failed=%d",
+            len(renewed),
+            len(kept),
+            len(failed),
+            extra={"event": "drive_channels", "renewed": len(renewed), "kept": len(kept), "failed": len(failed)},
+        )
+        telemetry.flush()
+        return ChannelsRenewed(tuple(renewed), tuple(kept), failed)
 
     def _release(self, sheet_id: str, now: datetime) -> None:
         """Nothing was queued: clear the sheet's pending time so that the next notification tries again (best effort)."""

@@ -15,7 +15,7 @@ from ..config import Settings
 if TYPE_CHECKING:  # annotations only: importing the app loads no pydantic
     from ..config_model import SheetConfig
 from ..core.state import SheetState
-from ..ports import LeadStore, NoticeMarks, SheetEntries, SheetSource, SyncJobs, SyncQueue
+from ..ports import DriveWatch, LeadStore, NoticeMarks, SheetEntries, SheetSource, SyncJobs, SyncQueue
 
 
 class Deps(Protocol):
@@ -52,6 +52,10 @@ class Deps(Protocol):
     def read_jobs(self) -> SyncJobs: ...
 
     def source_for(self, sheet: SheetConfig, defer_rate_limits: bool = False) -> SheetSource: ...
+
+    def drive_for(self, sheet: SheetConfig) -> DriveWatch:
+        """Drive push channels as the service account that reads ``sheet``."""
+        ...
 
     def known(self, sheet_id: str) -> bool:
         """Whether ``sheet_id`` is configured, validly or not."""

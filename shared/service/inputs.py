@@ -167,3 +167,5 @@ class ChangeNotice:
     token: str | None
     probe: bool = False
     """A Drive push channel's first message (``X-Goog-Resource-State: sync``): checked, answered, nothing queued."""
+    channel_id: str | None = None
+    """``X-Goog-Channel-ID``: the call comes from a Drive push channel, which must be the sheet's own."""

@@ -307,6 +307,18 @@ class NoticeResult:
 
 
 @dataclass(frozen=True)
+class ChannelsRenewed:
+    """What a run of the watch timer did: channels opened (new or replacing one near expiry), kept, and failures by sheet."""
+
+    renewed: tuple[str, ...] = ()
+    kept: tuple[str, ...] = ()
+    failed: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"renewed": list(self.renewed), "kept": list(self.kept), "failed": dict(self.failed)}
+
+
+@dataclass(frozen=True)
 class NotifySetup:
     """What a sheet owner needs to send change notifications: the address, the sheet's token and the Apps Script."""
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # annotations only: importing the app loads no pydantic
     from ..config_model import SheetConfig
 from ..core.state import SheetState
 from ..errors import ConfigError, StoreError
-from ..ports import LeadStore, NoticeMarks, SheetEntries, SheetSource, SyncJobs, SyncQueue
+from ..ports import DriveWatch, LeadStore, NoticeMarks, SheetEntries, SheetSource, SyncJobs, SyncQueue
 from .approvals import Approvals
 from .changes import Changes
 from .health import Health
@@ -82,6 +82,7 @@ class Runtime:
         self._read_jobs: SyncJobs | None = None
         self._sheet_entries: SheetEntries | None = None
         self._notice_marks: NoticeMarks | None = None
+        self._drive: dict[str, DriveWatch] = {}
         self._lock = threading.Lock()
         self._states_cache: tuple[float, list[SheetState] | StoreError] | None = None
 
@@ -278,6 +279,17 @@ class Runtime:
                 limiter = self._limiters.setdefault(name, RateLimiter(self.settings.reads_per_minute))
                 self._google[key] = GoogleSheetsSource(info, limiter, missing_reason=problem, defer_rate_limits=defer_rate_limits)
             return self._google[key]
+
+    def drive_for(self, sheet: SheetConfig) -> DriveWatch:
+        """Drive push channels as the sheet's service account (one client per credential)."""
+        with self._lock:
+            name = self.settings.credential_name(sheet)
+            if name not in self._drive:
+                from ..adapters.drive_watch import DriveChannels
+
+                info, problem = self.settings.credentials_for(name)
+                self._drive[name] = DriveChannels(info, missing_reason=problem)
+            return self._drive[name]
 
     # the sync states health reads, shared by the use cases that change them
 
