@@ -41,11 +41,14 @@ FUNCTIONS = sorted(
         "openapi",
         "purge_timer",
         "reasons",
+        "sheet_changed",
+        "sheet_notify_setup",
         "sync_poison",
         "sync_queue",
         "sync_run",
         "sync_timer",
         "unsuppress_person",
+        "watch_timer",
     ]
 )
 
