@@ -14,6 +14,10 @@ pacing plan uses (``core.pacing``): each credential's and each project's notifie
 least ``spacing`` apart, recorded as the next free time of each budget. A sync that could not
 start within ``MAX_DELAY_SECONDS`` of its notification is refused (HTTP 429 with Retry-After),
 and the timer's next run syncs the sheet anyway.
+
+**Drive push channels.** A sheet with ``notify_drive`` is watched by a Drive channel that lives
+``CHANNEL_TTL`` and is replaced ``RENEW_BEFORE`` its expiry (``channel_due``); a call is taken
+only from the sheet's current channel or the one it replaced, while alive (``channel_known``).
 """
 
 from __future__ import annotations
