@@ -645,3 +645,15 @@ def test_the_public_address_comes_from_the_setting_or_the_platform() -> None:
     assert load_settings({"WEBSITE_HOSTNAME": "app.azurewebsites.net"}).public_url == "https://app.azurewebsites.net"
     bad = load_settings({"LEAD_SYNC_PUBLIC_URL": "http://leads.example.com"})
     assert bad.public_url is None and any("LEAD_SYNC_PUBLIC_URL" in p for p in bad.problems)
+
+
+def test_the_documented_script_is_the_one_the_operator_hands_out() -> None:
+    """docs/change-notifications.md shows apps_script() itself (but its comment lines): the page cannot drift from the code."""
+    import re
+
+    page = (ROOT / "docs" / "change-notifications.md").read_text(encoding="utf-8")
+    shown = re.search(r"```javascript\n(.*?)```", page, re.S)
+    assert shown is not None
+    url = "https://<app>.azurewebsites.net/api/leads/sheets/acme-facebook/changed"
+    script = apps_script("acme-facebook", url, "lsn1_…")
+    assert shown.group(1) == "".join(line for line in script.splitlines(keepends=True) if not line.startswith("//"))
