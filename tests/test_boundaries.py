@@ -109,6 +109,7 @@ RUNTIME_CODE = [
     "privacy_http",
     "purge_timer",
     "console_http",
+    "changes_http",
     "shared",
 ]
 PROVIDED_BY = {
@@ -146,6 +147,7 @@ def test_runtime_code_imports_only_what_requirements_install() -> None:
         "privacy_http",
         "purge_timer",
         "console_http",
+        "changes_http",
         "function_app",
     }
     files = [p for entry in RUNTIME_CODE for p in ((root / entry).rglob("*.py") if (root / entry).is_dir() else [root / entry])]
@@ -192,6 +194,7 @@ LAYERS: dict[str, float] = {
     "shared.service.approvals": 4.1,
     "shared.service.privacy": 4.1,
     "shared.service.sheets": 4.1,
+    "shared.service.changes": 4.1,
     "shared.service.root": 4.5,
     "shared.service": 4.5,
     "shared.web": 5,

@@ -121,6 +121,8 @@ def test_local_server_dispatches_to_registered_functions(make_settings, store) -
             "console/{section}/{item}/{action}",
             "api/console",
             "api/console/{*rest}",
+            "api/leads/sheets/{sheet}/changed",
+            "api/leads/sheets/{sheet}/notify",
         }
         # Literal routes win over api/leads/{id}, and a catch-all comes last, as on the host.
         order = [(r[1].count("{*"), r[1].count("{")) for r in server.routes]

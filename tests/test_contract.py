@@ -41,16 +41,19 @@ PATHS = {
     "unsuppress_person": ("/api/leads/erasures/unsuppress", "post"),
     "audit_trail": ("/api/leads/audit", "get"),
     "list_removals": ("/api/leads/removals", "get"),
+    "sheet_changed": ("/api/leads/sheets/{sheet}/changed", "post"),
+    "sheet_notify_setup": ("/api/leads/sheets/{sheet}/notify", "get"),
 }
 seen: set[tuple[str, str, int]] = set()
 
 
 def _fn(name: str):
+    import changes_http
     import health_http
     import leads_http
     import privacy_http
 
-    for module in (health_http, leads_http, privacy_http):
+    for module in (health_http, leads_http, privacy_http, changes_http):
         builder = getattr(module, name, None)
         if builder is not None:
             return builder.build().get_user_function()
@@ -86,11 +89,16 @@ def call(name: str, method: str = "GET", params=None, body: bytes = b"", route_p
 
 def _runtime(make_settings, store, *extra: SheetConfig) -> Runtime:
     base = load_settings({"LEAD_SYNC_SHEETS_FILE": str(SAMPLES / "sheets.json"), "LEAD_SYNC_STORAGE": "x"})
-    rt = Runtime(make_settings(*base.sheets, *extra, erasure_key="contract-test-erasure-key-0123456789"), environ={}, store=store)
+    rt = Runtime(
+        make_settings(*base.sheets, *extra, erasure_key="contract-test-erasure-key-0123456789", notify_key=NOTIFY_KEY),
+        environ={},
+        store=store,
+    )
     set_runtime(rt)
     return rt
 
 
+NOTIFY_KEY = "contract-test-notify-key-0123456789"
 # A second sheet of Acme Roofing, so that a customer's listing spans two partitions.
 ACME_DENTAL = SheetConfig(
     id="acme-dental", customer="Acme Roofing", source="csv", path="bright_dental_enquiries.csv", overrides={"column_F": "source"}
@@ -191,6 +199,17 @@ def test_every_route_answers_as_the_document_says(make_settings, store) -> None:
     status, audit, _ = call("audit_trail", params={"page_size": "5"})
     assert status == 200 and audit["items"][0]["action"] == "unsuppress"
     assert call("audit_trail", params={"page_size": "0"})[0] == 400
+    from shared.core.notify import notify_token
+
+    status, setup, _ = call("sheet_notify_setup", route_params={"sheet": "bright-dental"})
+    assert status == 200 and setup["token"] == notify_token(NOTIFY_KEY, "bright-dental", 1)
+    assert call("sheet_notify_setup", route_params={"sheet": "nope"})[0] == 404
+    bearer = {"Authorization": f"Bearer {setup['token']}"}
+    status, notice, _ = call("sheet_changed", "POST", route_params={"sheet": "bright-dental"}, headers=bearer)
+    assert status == 202 and notice["outcome"] == "queued" and notice["sync_expected_at"]
+    assert call("sheet_changed", "POST", route_params={"sheet": "bright-dental"}, headers=bearer)[1]["outcome"] == "pending"
+    assert call("sheet_changed", "POST", route_params={"sheet": "acme-facebook"}, headers=bearer)[0] == 401
+    assert call("sheet_changed", "POST", route_params={"sheet": "bright-dental"}, params={"x": "1"}, headers=bearer)[0] == 400
     status, reasons, _ = call("reasons")
     assert status == 200 and {r["code"] for r in reasons["reasons"]} == {c.value for c in ReasonCode}
     assert all(r["meaning"] and r["action"] for r in reasons["reasons"])

@@ -87,6 +87,9 @@ def test_worker_startup_with_empty_environment() -> None:
         "console_action",
         "console_moved",
         "console_moved_below",
+        "sheet_changed",
+        "sheet_notify_setup",
+        "watch_timer",
     }
     for f in fns.values():
         names = [b["name"] for b in f["bindings"] if b["name"] != "$return"]
@@ -105,6 +108,8 @@ def test_worker_startup_with_empty_environment() -> None:
         "useMonitor": True,
     }
     assert fns["purge_timer"]["bindings"][0]["schedule"] == "%PURGE_SCHEDULE%"
+    # A literal schedule: renewing Drive channels needs no app setting that a deployment could miss.
+    assert fns["watch_timer"]["bindings"][0]["schedule"] == "0 0 */6 * * *"
     for name, queue in (("sync_queue", "%LEAD_SYNC_QUEUE%"), ("sync_poison", "%LEAD_SYNC_QUEUE%-poison")):
         assert fns[name]["bindings"] == [
             {"direction": "IN", "type": "queueTrigger", "name": "msg", "queueName": queue, "connection": "AzureWebJobsStorage"}
@@ -128,6 +133,9 @@ def test_worker_startup_with_empty_environment() -> None:
         "list_removals": ("api/leads/removals", ["GET"], "FUNCTION"),
         "reasons": ("api/leads/reasons", ["GET"], "ANONYMOUS"),
         "openapi": ("api/openapi.json", ["GET"], "ANONYMOUS"),
+        # A sheet's own token, checked by the app (issue 22): the sheet owner has no function key.
+        "sheet_changed": ("api/leads/sheets/{sheet}/changed", ["POST"], "ANONYMOUS"),
+        "sheet_notify_setup": ("api/leads/sheets/{sheet}/notify", ["GET"], "FUNCTION"),
         # The console: signed in by App Service Authentication, each action's role checked by the app.
         "console_home": ("console", ["GET", "POST"], "ANONYMOUS"),
         "console_page": ("console/{page}", ["GET", "POST"], "ANONYMOUS"),

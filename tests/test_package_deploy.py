@@ -44,11 +44,14 @@ FUNCTIONS = sorted(
         "openapi",
         "purge_timer",
         "reasons",
+        "sheet_changed",
+        "sheet_notify_setup",
         "sync_poison",
         "sync_queue",
         "sync_run",
         "sync_timer",
         "unsuppress_person",
+        "watch_timer",
     ]
 )
 
@@ -117,6 +120,7 @@ def test_funcignore_keeps_caches_and_tooling_out(tmp_path) -> None:
         "purge_timer",
         "console_http",
         "samples",
+        "changes_http",
     }
     # of samples/, only the staging smoke test's sample sheet (the entry names it by this path)
     assert [p.as_posix() for p in pkg.app_files(ROOT) if p.parts[0] == "samples"] == ["samples/staging/sample_leads.csv"]

@@ -403,6 +403,15 @@ def sheet_page(ctx: Ctx, sheet: str, errors: Mapping[str, str] | None = None, st
         evidence.append({"row": item.get("row"), **(lead or {})})
     run_id = ctx.q("run")
     shown_fields = [f for f in CANONICAL_FIELDS if any(lead.get(f) for lead in stored)]
+    notify, notify_note = None, None
+    if config is not None and ctx.principal.can(OPERATOR):
+        # The sheet's change-notification script (issue 22) holds its token: operators only.
+        from ..web import public_origin
+
+        try:
+            notify = rt.changes.setup(sheet, f"{public_origin(ctx.req)}/api/leads/sheets/{sheet}/changed")
+        except LeadSyncError as e:
+            notify_note = str(e)
     return _html(
         ctx,
         "sheet.html",
@@ -425,6 +434,8 @@ def sheet_page(ctx: Ctx, sheet: str, errors: Mapping[str, str] | None = None, st
         run_id=run_id if RUN_ID.match(run_id or "") else "",
         fields=CANONICAL_FIELDS,
         errors=errors or {},
+        notify=notify,
+        notify_note=notify_note,
     )
 
 

@@ -21,8 +21,9 @@ if TYPE_CHECKING:  # annotations only: importing the app loads no pydantic
     from ..config_model import SheetConfig
 from ..core.state import SheetState
 from ..errors import ConfigError, StoreError
-from ..ports import LeadStore, SheetEntries, SheetSource, SyncJobs, SyncQueue
+from ..ports import DriveWatch, LeadStore, NoticeMarks, SheetEntries, SheetSource, SyncJobs, SyncQueue
 from .approvals import Approvals
+from .changes import Changes
 from .health import Health
 from .leads import LeadReads
 from .privacy import Privacy
@@ -50,7 +51,8 @@ class Runtime:
     - ``worker``: the queue messages and the poison queue;
     - ``approvals``: approve one blocked change;
     - ``privacy``: erasure, suppression, retention purge and the audit trail;
-    - ``sheet_admin``: the console's sheet list edits (preview, add, pause, resume, override).
+    - ``sheet_admin``: the console's sheet list edits (preview, add, pause, resume, override);
+    - ``changes``: a sheet's change notifications (token, debounce, pacing) and how to set them up.
 
     Use cases take typed inputs (``shared.service.inputs``), return typed results
     (``shared.service.results``) and raise ``LeadSyncError`` subclasses; only ``shared.web``
@@ -79,6 +81,8 @@ class Runtime:
         self._jobs: SyncJobs | None = None
         self._read_jobs: SyncJobs | None = None
         self._sheet_entries: SheetEntries | None = None
+        self._notice_marks: NoticeMarks | None = None
+        self._drive: dict[str, DriveWatch] = {}
         self._lock = threading.Lock()
         self._states_cache: dict[tuple[str, ...] | None, tuple[float, list[SheetState] | StoreError]] = {}
 
@@ -111,6 +115,10 @@ class Runtime:
     @cached_property
     def sheet_admin(self) -> SheetAdmin:
         return SheetAdmin(self)
+
+    @cached_property
+    def changes(self) -> Changes:
+        return Changes(self)
 
     # settings
 
@@ -234,6 +242,20 @@ class Runtime:
                 self._sheet_entries = TableSheetEntries(target, s.sheets_table)
             return self._sheet_entries
 
+    @property
+    def notice_marks(self) -> NoticeMarks:
+        """Change notifications' marks, in the sync state table (partition ``notify``), with HTTP's short timeouts."""
+        with self._lock:
+            if self._notice_marks is None:
+                from ..adapters.notice_table import TableNoticeMarks
+
+                s = self.settings
+                target = s.storage_target or s.storage_connection
+                if not target:
+                    raise ConfigError("no storage configured: set LEAD_SYNC_STORAGE or AzureWebJobsStorage")
+                self._notice_marks = TableNoticeMarks(target, s.state_table, **READ_TIMEOUTS)
+            return self._notice_marks
+
     def sheets_changed(self) -> None:
         """The sheet list was written (the console): read it again on next use, in this process at once."""
         self._sheets_read_at = None
@@ -257,6 +279,17 @@ class Runtime:
                 limiter = self._limiters.setdefault(name, RateLimiter(self.settings.reads_per_minute))
                 self._google[key] = GoogleSheetsSource(info, limiter, missing_reason=problem, defer_rate_limits=defer_rate_limits)
             return self._google[key]
+
+    def drive_for(self, sheet: SheetConfig) -> DriveWatch:
+        """Drive push channels as the sheet's service account (one client per credential)."""
+        with self._lock:
+            name = self.settings.credential_name(sheet)
+            if name not in self._drive:
+                from ..adapters.drive_watch import DriveChannels
+
+                info, problem = self.settings.credentials_for(name)
+                self._drive[name] = DriveChannels(info, missing_reason=problem)
+            return self._drive[name]
 
     # the sync states health reads, shared by the use cases that change them
 
