@@ -241,7 +241,7 @@ def query_params(req: func.HttpRequest, model: type[M]) -> M:
     return _validated(model, params, "query parameter", strict=False)
 
 
-WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
 
 @functools.cache
