@@ -7,6 +7,7 @@ credentials are read on first use, and a bad one shows in health instead of taki
 
 import azure.functions as func
 
+from changes_http import bp as changes_bp
 from console_http import bp as console_bp
 from health_http import bp as health_bp
 from leads_http import bp as leads_bp
@@ -25,5 +26,6 @@ app.register_functions(health_bp)
 app.register_functions(privacy_bp)
 app.register_functions(purge_bp)
 app.register_functions(console_bp)
+app.register_functions(changes_bp)
 app.register_functions(webhooks_bp)
 app.register_functions(dispatch_bp)

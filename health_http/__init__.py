@@ -20,21 +20,21 @@ bp = func.Blueprint()
 
 
 @bp.function_name("health")
-@bp.route(route="leads/health", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+@bp.route(route="api/leads/health", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 @guarded
 def health(req: func.HttpRequest) -> func.HttpResponse:
     return probe_response(req, get_runtime().health.summary())
 
 
 @bp.function_name("health_detail")
-@bp.route(route="leads/health/detail", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+@bp.route(route="api/leads/health/detail", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 @guarded
 def health_detail(req: func.HttpRequest) -> func.HttpResponse:
     return health_response(req, "healthDetail", get_runtime().health.detail(parse_health_query(req)), redacted=True)
 
 
 @bp.function_name("reasons")
-@bp.route(route="leads/reasons", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+@bp.route(route="api/leads/reasons", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 @guarded
 def reasons(req: func.HttpRequest) -> func.HttpResponse:
     from shared.core.reasons import catalogue
@@ -44,7 +44,7 @@ def reasons(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @bp.function_name("openapi")
-@bp.route(route="openapi.json", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+@bp.route(route="api/openapi.json", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 @guarded
 def openapi(req: func.HttpRequest) -> func.HttpResponse:
     from shared.contract import openapi as document

@@ -22,6 +22,19 @@ param operatorsGroupId string = ''
 @description('Client id of the Entra ID app registration for the operator console (infra/console-app-roles.json); empty: no console sign-in.')
 param consoleClientId string = ''
 
+// Staging's sample sheet (docs/deploy.md, "Staging's smoke test"): one entry that the deploy step
+// upserts into staging's sheets table before each deploy, and one lead in it that the smoke test
+// reads back after running the timer -> queue -> sync path on it. Not the sheet list: no other entry
+// is written, production has no sample, and the CSV ships in the package (samples/staging/).
+@description('Google spreadsheet id of staging\'s sample sheet (read with the Google key); empty: the CSV packaged with the app, samples/staging/sample_leads.csv.')
+param stagingSampleSpreadsheetId string = ''
+
+@description('Email address of one lead in staging\'s sample sheet: the smoke test reads that lead back (set it with stagingSampleSpreadsheetId).')
+param stagingSampleEmail string = 'ada.sample@example.com'
+
+@description('Object id of the principal that deploys the app (the workflow\'s service principal): Storage Table Data Contributor on staging\'s storage account only, to write the sample sheet\'s entry. Empty: no such role.')
+param deployPrincipalId string = ''
+
 @description('Origins allowed to call the API from a browser (the CRM dashboard).')
 param corsAllowedOrigins array = []
 
@@ -48,6 +61,21 @@ var tags = {
   app: 'lead-sync'
 }
 var googleSecretName = 'google-service-account'
+var stagingSampleId = 'staging-sample'
+var stagingSampleCustomer = 'Lead Sync staging sample'
+// The same entry as samples/staging/sample.json (tests/test_infra.py keeps them equal).
+var stagingSampleCsv = {
+  id: stagingSampleId
+  customer: stagingSampleCustomer
+  source: 'csv'
+  path: 'samples/staging/sample_leads.csv'
+}
+var stagingSampleGoogle = {
+  id: stagingSampleId
+  customer: stagingSampleCustomer
+  source: 'google'
+  spreadsheet_id: stagingSampleSpreadsheetId
+}
 // Host ids are the first 32 characters of the app name: the prefixes keep production's and staging's apart.
 var prodAppName = 'func-prd-${token}'
 var stagingAppName = 'func-stg-${token}'
@@ -120,6 +148,7 @@ module staging 'modules/functionapp.bicep' = {
     tablePrefix: 'staging'
     corsAllowedOrigins: corsAllowedOrigins
     maximumInstanceCount: 2
+    sampleWriterPrincipalId: deployPrincipalId
   }
 }
 
@@ -156,3 +185,11 @@ output PRODUCTION_URL string = 'https://${production.outputs.defaultHostName}'
 output STAGING_APP_NAME string = staging.outputs.name
 output STAGING_URL string = 'https://${staging.outputs.defaultHostName}'
 output KEY_VAULT_NAME string = vault.outputs.name
+// What the staging deploy smokes (scripts/deploy --sample): the sample's entry, its known lead, and
+// where staging's sheet list is.
+output STAGING_SAMPLE object = {
+  sheet: empty(stagingSampleSpreadsheetId) ? stagingSampleCsv : stagingSampleGoogle
+  email: stagingSampleEmail
+  storageAccount: staging.outputs.storageAccountName
+  sheetsTable: staging.outputs.sheetsTable
+}

@@ -23,7 +23,7 @@ bp = func.Blueprint()
 
 
 @bp.function_name("list_leads")
-@bp.route(route="leads", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+@bp.route(route="api/leads", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 @guarded
 def list_leads(req: func.HttpRequest) -> func.HttpResponse:
     # The watermark is a clock, left out of the ETag; the continuation counts by where it leads.
@@ -31,7 +31,7 @@ def list_leads(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @bp.function_name("list_removals")
-@bp.route(route="leads/removals", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+@bp.route(route="api/leads/removals", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 @guarded
 def list_removals(req: func.HttpRequest) -> func.HttpResponse:
     """Leads erased or purged since ``?since=``: a mirror of the leads deletes them too."""
@@ -41,7 +41,7 @@ def list_removals(req: func.HttpRequest) -> func.HttpResponse:
 # Literal routes (leads/health, leads/reasons, leads/removals, leads/sync) win over this one: the host's router
 # prefers literal segments, and shared.cli's local server sorts literal routes first.
 @bp.function_name("get_lead")
-@bp.route(route="leads/{id}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+@bp.route(route="api/leads/{id}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 @guarded
 def get_lead(req: func.HttpRequest) -> func.HttpResponse:
     sheet_id, lead_id = parse_lead_request(req)
@@ -49,7 +49,7 @@ def get_lead(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @bp.function_name("manual_sync")
-@bp.route(route="leads/sync", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+@bp.route(route="api/leads/sync", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 @guarded
 def manual_sync(req: func.HttpRequest) -> func.HttpResponse:
     """202 and the run's Location; 200 with the report when a one-sheet sync with ``wait`` finished in time."""
@@ -57,7 +57,7 @@ def manual_sync(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @bp.function_name("sync_run")
-@bp.route(route="leads/runs/{run}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+@bp.route(route="api/leads/runs/{run}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 @guarded
 def sync_run(req: func.HttpRequest) -> func.HttpResponse:
     run_id = route_run_id(req)
@@ -66,7 +66,7 @@ def sync_run(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @bp.function_name("approve_drop")
-@bp.route(route="leads/sheets/{sheet}/approve", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+@bp.route(route="api/leads/sheets/{sheet}/approve", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 @guarded
 def approve_drop(req: func.HttpRequest) -> func.HttpResponse:
     return ok("approveChange", redact_all(get_runtime().approvals.approve(parse_approval(req)).to_dict()))

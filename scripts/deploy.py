@@ -10,6 +10,14 @@ Deploy a package, prove it with the smoke test, and put the last good package ba
 4. failed: upload the last good package again, smoke it, and exit 1 (rolled back) or 2 (the
    rollback failed too, or there was nothing to roll back to).
 
+With ``--sample JSON`` (the staging deploy: ``{"sheet": <sheet-list entry>, "email": <a lead's
+email in it>, "storageAccount": ..., "sheetsTable": ...}``, the Bicep deployment's
+``STAGING_SAMPLE`` output; or a file holding it), the sample's entry is first written into the
+target's sheets table (an upsert of that one entry: the rest of the list is left alone), and a new
+package must also pass ``scripts/smoke``'s queue path: the timer run on demand, the queue function
+syncing the sample, its lead read back (``smoke.queue_smoke``). A rollback is judged by the health
+smoke only (an older package may predate the sample).
+
 Targets:
 
 - ``staging`` / ``production``: Flex Consumption apps, zip deploy with
@@ -20,6 +28,9 @@ Targets:
   ``scripts/devserver.py`` with that folder alone on the path (its ``.python_packages`` on ``PYTHONPATH``, as
   on Azure), against Azurite started by ``scripts/azurite.py`` (or ``--storage CONN``). The server
   keeps running after the script exits, like a deployed app; ``--stop`` stops it and Azurite.
+  Azurite runs its Queue service too, and the server runs the queue functions beside the API
+  (``devserver.py --queue-worker``) and timers on ``POST /admin/functions/{name}``, as the host
+  does; with ``--sample`` the sheet list is the table ``localsheets``, as in staging.
 """
 
 from __future__ import annotations
@@ -34,9 +45,11 @@ import subprocess
 import sys
 import time
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from scripts.smoke import smoke
+from scripts.smoke import queue_smoke, smoke
 
 ROOT = Path(__file__).resolve().parent.parent
 DEVSERVER = ROOT / "scripts" / "devserver.py"
@@ -54,6 +67,47 @@ class DeployError(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class Sample:
+    """The staging smoke test's sample sheet: its sheet-list entry, the email of one of its leads,
+    and (Azure) the storage account and table of the app's sheet list."""
+
+    entry: dict[str, Any]
+    email: str
+    storage_account: str | None = None
+    sheets_table: str | None = None
+
+    @property
+    def sheet_id(self) -> str:
+        return str(self.entry["id"])
+
+    @classmethod
+    def parse(cls, given: str) -> Sample:
+        """JSON text, or the path of a file holding it."""
+        text = given
+        if not given.lstrip().startswith("{"):
+            try:
+                text = Path(given).read_text(encoding="utf-8")
+            except OSError as e:
+                raise DeployError(f"--sample {given}: {e.strerror}") from e
+        try:
+            doc = json.loads(text)
+        except ValueError as e:
+            raise DeployError(f"--sample is not JSON: {e}") from e
+        entry, email = (doc.get("sheet"), doc.get("email")) if isinstance(doc, dict) else (None, None)
+        if not isinstance(entry, dict) or not entry.get("id") or not isinstance(email, str) or "@" not in email:
+            raise DeployError('--sample needs {"sheet": {"id": ..., ...}, "email": "<a lead\'s email in that sheet>"}')
+        return cls(entry, email, doc.get("storageAccount") or None, doc.get("sheetsTable") or None)
+
+
+SEED_ATTEMPTS = 6
+SEED_RETRY_SECONDS = 30.0
+"""A new role assignment (the deployer's on staging's tables) can take minutes to apply: the seed
+retries an authorisation failure this often, this far apart, before the deploy fails."""
+LOCAL_SHEETS_TABLE = "localsheets"
+"""The local target's sheet list with ``--sample``, as staging's is its ``stagingsheets`` table."""
+
+
 def package_version(package: Path) -> str:
     try:
         with zipfile.ZipFile(package) as z:
@@ -65,10 +119,11 @@ def package_version(package: Path) -> str:
 class LocalTarget:
     """A local 'app': one unpacked package served by ``scripts/devserver.py``."""
 
-    def __init__(self, home: Path, storage: str | None = None, sheets: Path | None = None) -> None:
+    def __init__(self, home: Path, storage: str | None = None, sheets: Path | None = None, sample: Sample | None = None) -> None:
         self.home = home
         self.storage = storage
         self.sheets = sheets or ROOT / "samples" / "sheets.json"
+        self.sample = sample
         self.state_file = home / "state.json"
 
     def _state(self) -> dict:
@@ -110,17 +165,38 @@ class LocalTarget:
     def _storage(self, state: dict) -> str:
         if self.storage:
             return self.storage
-        if state.get("azurite_pid") and state.get("storage") and self._alive(state["azurite_pid"]):
+        pids = [state.get("azurite_pid"), state.get("azurite_queue_pid")]
+        if all(pids) and state.get("storage") and all(self._alive(p) for p in pids):
             return str(state["storage"])
+        for pid in pids:
+            self._kill(pid)
         # Started by the project's launcher and left running (like the app's storage account);
-        # Azurite leads its own process group, so --stop ends it by that id.
+        # each Azurite service leads its own process group, so --stop ends them by those ids.
         from scripts.azurite import Azurite
 
-        az = Azurite(queue=False).start()  # one process: its pid is all --stop knows
-        assert az.proc is not None
-        pid, conn = az.proc.pid, az.connection_string
-        state.update(azurite_pid=pid, storage=conn)
+        az = Azurite().start()
+        assert az.proc is not None and az.queue_proc is not None
+        conn = az.connection_string
+        state.update(azurite_pid=az.proc.pid, azurite_queue_pid=az.queue_proc.pid, storage=conn)
         return conn
+
+    def seed(self, sample: Sample) -> None:
+        """Write the sample's entry into the local sheets table (Azurite), as the staging deploy does."""
+        from shared.adapters.sheet_table import write_sheet_entries
+        from shared.config import StorageTarget
+        from shared.errors import LeadSyncError
+
+        state = self._state()
+        conn = self._storage(state)
+        self._save(state)
+        try:
+            write_sheet_entries(StorageTarget(connection_string=conn), LOCAL_SHEETS_TABLE, [sample.entry])
+        except LeadSyncError as e:
+            raise DeployError(f"cannot write the sample sheet entry: {e}") from e
+
+    def master_key(self) -> str | None:
+        """Locally the admin API takes the local key (none is set: open, as the host is when run locally)."""
+        return None
 
     def upload(self, package: Path) -> str:
         self.home.mkdir(parents=True, exist_ok=True)
@@ -133,19 +209,29 @@ class LocalTarget:
         with zipfile.ZipFile(package) as z:
             z.extractall(app)
         port = state.get("port") or _free_port()
+        storage = self._storage(state)
         env = {
             "PATH": os.environ.get("PATH", ""),
             "PYTHONPATH": f"{app}{os.pathsep}{app / SITE}",
-            "LEAD_SYNC_STORAGE": self._storage(state),
-            "LEAD_SYNC_SHEETS_FILE": str(self.sheets),
+            "LEAD_SYNC_STORAGE": storage,
             "LEAD_SYNC_LEADS_TABLE": "localleads",
             "LEAD_SYNC_STATE_TABLE": "localstate",
             "LEAD_SYNC_RUNS_TABLE": "localruns",
+            "LEAD_SYNC_JOBS_TABLE": "localjobs",
+            # The queue trigger's connection and the timer's schedule, as in Azure.
+            "AzureWebJobsStorage": storage,
+            "LEAD_SYNC_QUEUE": "leadsync-sheets",
+            "SYNC_SCHEDULE": "0 */15 * * * *",
         }
+        if self.sample:
+            env["LEAD_SYNC_SHEETS_TABLE"] = LOCAL_SHEETS_TABLE
+        else:
+            env["LEAD_SYNC_SHEETS_FILE"] = str(self.sheets)
+        worker = ["--queue-worker"] if "QueueEndpoint=" in storage else []
         log = open(self.home / f"server-{version}.log", "ab")  # noqa: SIM115 - handed to the child
         # -S: no site-packages of this interpreter; the app sees its folder and its own dependencies only.
         proc = subprocess.Popen(
-            [sys.executable, "-S", str(DEVSERVER), "--port", str(port)],
+            [sys.executable, "-S", str(DEVSERVER), "--port", str(port), *worker],
             cwd=app,
             env=env,
             stdout=log,
@@ -170,6 +256,7 @@ class LocalTarget:
         self._kill(state.pop("server_pid", None))
         if not self.storage:
             self._kill(state.pop("azurite_pid", None))
+            self._kill(state.pop("azurite_queue_pid", None))
             state.pop("storage", None)
         self._save(state)
 
@@ -182,13 +269,47 @@ class AzureTarget:
             raise DeployError("--app and --resource-group are needed for an Azure target")
         self.app, self.rg, self.key = app, resource_group, key
 
-    def _az(self, *args: str) -> str:
+    def _az(self, *args: str, app: bool = True) -> str:
+        """``az ARGS`` (with ``--name APP --resource-group RG`` unless ``app`` is False); its output."""
         if shutil.which("az") is None:
             raise DeployError("the Azure CLI (az) is not installed; the workflow logs in with azure/login first")
-        proc = subprocess.run(["az", *args, "--name", self.app, "--resource-group", self.rg], capture_output=True, text=True)
+        where = ["--name", self.app, "--resource-group", self.rg] if app else []
+        proc = subprocess.run(["az", *args, *where], capture_output=True, text=True)
         if proc.returncode != 0:
             raise DeployError(f"az {' '.join(args[:3])} failed: {proc.stderr.strip()[-2000:]}")
         return proc.stdout.strip()
+
+    def seed(self, sample: Sample) -> None:
+        """
+        Upsert the sample's entry into the app's sheets table with the deploying identity (Entra
+        ID: shared keys are off; infra gives it Storage Table Data Contributor on staging's account
+        only). The table is created when staging has no sheet list yet.
+        """
+        if not sample.storage_account or not sample.sheets_table:
+            raise DeployError("--sample needs storageAccount and sheetsTable for an Azure target (the STAGING_SAMPLE output of infra)")
+        account = ["--account-name", sample.storage_account, "--auth-mode", "login"]
+        entity = ["PartitionKey=sheets", f"RowKey={sample.sheet_id}", "config=" + json.dumps(sample.entry, ensure_ascii=False)]
+        for attempt in range(1, SEED_ATTEMPTS + 1):
+            try:
+                self._az("storage", "table", "create", "--name", sample.sheets_table, *account, "--output", "none", app=False)
+                self._az(
+                    "storage", "entity", "insert", "--table-name", sample.sheets_table, *account,
+                    "--if-exists", "replace", "--entity", *entity, "--output", "none", app=False,
+                )  # fmt: skip
+                return
+            except DeployError as e:
+                # A role assigned by the infra job a minute ago can take minutes to apply (403 until then).
+                if attempt == SEED_ATTEMPTS or "Authorization" not in str(e):
+                    raise
+                print(
+                    f"deploy: the sample entry cannot be written yet (not authorised); try {attempt + 1} in {SEED_RETRY_SECONDS:.0f}s",
+                    flush=True,
+                )
+                time.sleep(SEED_RETRY_SECONDS)
+
+    def master_key(self) -> str | None:
+        """The host's master key: ``POST /admin/functions/{name}`` takes it (never printed)."""
+        return self._az("functionapp", "keys", "list", "--query", "masterKey", "--output", "tsv") or None
 
     def upload(self, package: Path) -> str:
         # Flex Consumption: config-zip is the documented zip deploy; the package already holds
@@ -200,16 +321,31 @@ class AzureTarget:
         return f"https://{host}"
 
 
-def deploy(target, package: Path, releases: Path, key: str | None, deadline: float) -> int:
-    """Upload, smoke, keep or roll back; the exit code of ``scripts/deploy``."""
+def deploy(
+    target, package: Path, releases: Path, key: str | None, deadline: float, sample: Sample | None = None, queue_deadline: float = 360.0
+) -> int:
+    """Upload, smoke (and with ``sample`` the queue path), keep or roll back; the exit code of ``scripts/deploy``."""
     version = package_version(package)
     last_good = releases / "last-good.zip"
-    print(f"deploy: uploading {package.name} (version {version})", flush=True)
+    step = "upload"
     try:
+        if sample is not None:
+            # Before the upload: the new instances read the sheet list, the sample's entry in it, at start.
+            print(f"deploy: writing the sample sheet {sample.sheet_id!r} into the sheet list", flush=True)
+            step = "writing the sample sheet"
+            target.seed(sample)
+            step = "upload"
+        print(f"deploy: uploading {package.name} (version {version})", flush=True)
         base = target.upload(package)
         result = smoke(base, key or getattr(target, "key", None), version, deadline, alive=getattr(target, "alive", None))
+        if result.ok and sample is not None:
+            step = "reading the master key"
+            master = target.master_key()
+            queued = queue_smoke(base, key or getattr(target, "key", None), master, sample.sheet_id, sample.email, queue_deadline)
+            result.lines += queued.lines
+            result.ok = queued.ok
     except DeployError as e:
-        print(f"deploy: upload failed: {e}", flush=True)
+        print(f"deploy: {step} failed: {e}", flush=True)
         result = None
     for line in result.lines if result else []:
         print(f"smoke: {line}", flush=True)
@@ -254,11 +390,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--storage", help="local: a Table Storage connection string instead of starting Azurite")
     p.add_argument("--sheets", type=Path, help="local: sheets JSON file (default samples/sheets.json)")
     p.add_argument("--stop", action="store_true", help="local: stop the server and Azurite, then exit")
+    p.add_argument(
+        "--sample",
+        help="the sample sheet (JSON, or a file holding it: see the module's doc): write its entry, then smoke the timer -> queue -> sync path on it",
+    )
+    p.add_argument("--queue-deadline", type=float, default=360.0, help="seconds the queue path may take (default 360)")
     args = p.parse_args(argv)
     releases = (args.releases or ROOT / "dist" / "releases" / args.target).resolve()
     try:
+        sample = Sample.parse(args.sample) if args.sample else None
         if args.target == "local":
-            target: LocalTarget | AzureTarget = LocalTarget(args.local_dir.resolve(), args.storage, args.sheets)
+            target: LocalTarget | AzureTarget = LocalTarget(args.local_dir.resolve(), args.storage, args.sheets, sample)
             if args.stop:
                 target.stop()
                 return 0
@@ -266,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
             target = AzureTarget(args.app, args.resource_group, args.key)
         if args.package is None:
             p.error("--package is required")
-        return deploy(target, args.package.resolve(), releases, args.key, args.deadline)
+        return deploy(target, args.package.resolve(), releases, args.key, args.deadline, sample, args.queue_deadline)
     except DeployError as e:
         print(f"deploy: {e}", file=sys.stderr)
         return 2

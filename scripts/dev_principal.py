@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 
 PREFIX = "x-ms-client-principal"
-CONSOLE = "/console"
 
 
 def dev_principal(value: str | None) -> tuple[str, tuple[str, ...]] | None:
@@ -38,10 +37,3 @@ def platform_headers(headers: dict[str, str], environ: dict[str, str] | None = N
         out["X-MS-CLIENT-PRINCIPAL-ID"] = f"dev-{name}"
         out["X-MS-CLIENT-PRINCIPAL-IDP"] = "aad"
     return out
-
-
-def console_redirect(path: str) -> str | None:
-    """``/console...`` -> ``/api/console...`` (the Functions host serves every route under /api)."""
-    if path == CONSOLE or path.startswith(CONSOLE + "/"):
-        return "/api" + path
-    return None

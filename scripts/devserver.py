@@ -18,6 +18,7 @@ import json
 import os
 import re
 import sys
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -27,8 +28,9 @@ def serve(host: str, port: int, cors_origins: str = "", key: str | None = None) 
     """Serve the app's registered HTTP functions on ``host:port`` until interrupted."""
     server = make_server(host, port, cors_origins, key)
     print(f"serving the Lead Sync API on http://{host}:{server.server_address[1]}/api", flush=True)
+    prefix = f"/{route_prefix()}" if route_prefix() else ""
     for method, pattern, name, _, auth in server.routes:  # type: ignore[attr-defined]
-        print(f"  {method:<6} /api/{pattern}  ({name}, {auth.lower()})", flush=True)
+        print(f"  {method:<6} {prefix}/{pattern}  ({name}, {auth.lower()})", flush=True)
     if not key:
         print("  function routes are open: set LEAD_SYNC_LOCAL_KEY to require x-functions-key or ?code=", flush=True)
     try:
@@ -40,31 +42,90 @@ def serve(host: str, port: int, cors_origins: str = "", key: str | None = None) 
 
 
 @functools.cache
-def http_routes() -> list[tuple[str, str, str, Any, str]]:
+def route_prefix() -> str:
     """
-    (method, route, function name, user function, auth level) of every HTTP function the app
-    registers. Read once per process: the app refuses to build its functions twice.
+    host.json's ``extensions.http.routePrefix`` beside ``function_app`` (the host's default,
+    ``api``, when it is not set): the path every route is served below. Lead Sync sets it empty
+    and names ``api/`` in each API route, so the console can live at ``/console``.
     """
+    from pathlib import Path
+
+    import function_app
+
+    host = json.loads((Path(function_app.__file__).resolve().parent / "host.json").read_text())
+    prefix = ((host.get("extensions") or {}).get("http") or {}).get("routePrefix", "api")
+    return str(prefix).strip("/")
+
+
+@functools.cache
+def _functions() -> tuple[Any, ...]:
+    """The app's registered functions. Read once per process: the app refuses to build its functions twice."""
     import azure.functions as func
 
     import function_app
 
     apps = [v for v in vars(function_app).values() if isinstance(v, func.FunctionRegister)]
+    return tuple(apps[0].get_functions())
+
+
+def http_routes() -> list[tuple[str, str, str, Any, str]]:
+    """(method, route, function name, user function, auth level) of every HTTP function the app registers."""
     routes: list[tuple[str, str, str, Any, str]] = []
-    for fn in apps[0].get_functions():
+    for fn in _functions():
         for b in json.loads(fn.get_function_json())["bindings"]:
             if b["type"] == "httpTrigger":
                 for m in b.get("methods") or ["GET", "POST"]:
                     name = str(fn.get_function_name())
                     auth = str(b.get("authLevel") or "FUNCTION").upper()
                     routes.append((str(m).upper(), str(b.get("route") or name), name, fn.get_user_function(), auth))
-    # Literal routes before parameterised ones, as the host's router prefers them.
-    routes.sort(key=lambda r: r[1].count("{"))
+    # Literal routes before parameterised ones and catch-alls last, as the host's router prefers them.
+    routes.sort(key=lambda r: (r[1].count("{*"), r[1].count("{")))
     return routes
 
 
+ADMIN_TRIGGERS = ("timerTrigger", "queueTrigger")
+"""The triggers ``POST /admin/functions/{name}`` runs here, as the host's admin API does on Azure."""
+
+
+def triggered_functions() -> dict[str, tuple[str, Any]]:
+    """Function name (lower case, as the host matches it) -> (trigger type, user function) of every timer and queue function."""
+    out: dict[str, tuple[str, Any]] = {}
+    for fn in _functions():
+        for b in json.loads(fn.get_function_json())["bindings"]:
+            if b["type"] in ADMIN_TRIGGERS:
+                out[str(fn.get_function_name()).lower()] = (b["type"], fn.get_user_function())
+    return out
+
+
+def run_triggered(name: str, given: Any) -> threading.Thread | None:
+    """
+    Run a timer or queue function by name, on a thread of its own (the host answers 202 and runs it
+    in the background): a timer gets a ``TimerRequest`` that is not past due, a queue function a
+    message whose body is ``given``. None when the app has no such function.
+    """
+    import azure.functions as func
+    from azure.functions.timer import TimerRequest
+
+    found = triggered_functions().get(name.lower())
+    if found is None:
+        return None
+    trigger, fn = found
+    arg = TimerRequest(past_due=False) if trigger == "timerTrigger" else func.QueueMessage(body=str(given or "").encode("utf-8"))
+
+    def run() -> None:
+        try:
+            fn(arg)
+        except Exception as e:  # the host logs a failed invocation; so does this (the type only: no data)
+            sys.stderr.write(f"admin: {name} failed: {type(e).__name__}\n")
+
+    t = threading.Thread(target=run, name=f"admin-{name}", daemon=True)
+    t.start()
+    return t
+
+
 def _compile(route: str) -> re.Pattern[str]:
-    out = re.sub(r"\{(\w+)(?::[^}]*)?\??\}", r"(?P<\1>[^/]+)", route.strip("/"))
+    out = re.sub(r"\{\*(\w+)\}", r"(?P<\1>.*)", route.strip("/"))  # a catch-all: the rest of the path
+    out = re.sub(r"\{(\w+)(?::[^}]*)?\??\}", r"(?P<\1>[^/]+)", out)
     return re.compile(f"^{out}$")
 
 
@@ -90,6 +151,8 @@ def _problem(status: int, code: str, title: str, detail: str) -> bytes:
     return json.dumps(doc | {"error": detail}).encode()
 
 
+ADMIN_PATH = "/admin/functions/"
+"""The host's admin API for running a non-HTTP function (outside the route prefix, as on Azure)."""
 _NOT_FOUND = _problem(404, "not_found", "Not found", "no such route")
 CORS_EXPOSE = "ETag, Location"
 """Response headers a page on another origin may read: the ETag to poll with, the Location of a started sync."""
@@ -109,10 +172,10 @@ def make_server(  # noqa: C901 - the request handler class is defined inside, wi
 
     import azure.functions as func
 
-    easy_auth = _dev_principal()
-    console_redirect, platform_headers = easy_auth.console_redirect, easy_auth.platform_headers
+    platform_headers = _dev_principal().platform_headers
 
     routes = http_routes()
+    prefix = f"/{route_prefix()}/" if route_prefix() else "/"
     compiled = [(m, _compile(r), fn, auth) for m, r, _, fn, auth in routes]
     allowed = {o.strip() for o in cors_origins.split(",") if o.strip()}
 
@@ -167,12 +230,11 @@ def make_server(  # noqa: C901 - the request handler class is defined inside, wi
         def _dispatch(self) -> None:
             url = urlsplit(self.path)
             path = url.path
-            moved = console_redirect(path)
-            if moved is not None:
-                return self._send(302, b"", "text/plain", {"Location": moved + (f"?{url.query}" if url.query else "")})
-            if not path.startswith("/api/"):
+            if path.lower().startswith(ADMIN_PATH):
+                return self._admin(path[len(ADMIN_PATH) :])
+            if not (path + "/").startswith(prefix):
                 return self._send(404, _NOT_FOUND, "application/problem+json")
-            rel = path[len("/api/") :].strip("/")
+            rel = path[len(prefix) :].strip("/")
             matches = [(m, found, fn, auth) for m, p, fn, auth in compiled if (found := p.match(rel)) is not None]
             if not matches:
                 return self._send(404, _NOT_FOUND, "application/problem+json")
@@ -219,6 +281,41 @@ def make_server(  # noqa: C901 - the request handler class is defined inside, wi
                 return self._send(500, json.dumps({"code": "internal", "detail": type(e).__name__}).encode(), "application/problem+json")
             return self._send(resp.status_code, resp.get_body(), resp.mimetype or "application/json", dict(resp.headers))
 
+        def _admin(self, name: str) -> None:
+            """
+            ``POST /admin/functions/{name}`` with ``{"input": ...}``: run a timer or queue function
+            now, as the host's admin API does (202; 404 for no such function, 400 without a body).
+            On Azure it takes the master key; here the local key when one is set.
+            """
+            if self.command != "POST":
+                return self._send(
+                    405,
+                    _problem(405, "method_not_allowed", "Method not allowed", "this route answers POST"),
+                    "application/problem+json",
+                    {"Allow": "POST"},
+                )
+            params = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
+            if not self._authorised("ADMIN", params):
+                return self._send(
+                    401,
+                    _problem(401, "unauthorized", "Unauthorized", "the admin API needs the key (x-functions-key)"),
+                    "application/problem+json",
+                )
+            body = self._body()
+            if body is None:
+                return None
+            try:
+                doc = json.loads(body or b"null")
+            except ValueError:
+                doc = None
+            if not isinstance(doc, dict):
+                return self._send(
+                    400, _problem(400, "invalid_request", "Invalid request", 'the body must be {"input": ...}'), "application/problem+json"
+                )
+            if run_triggered(name.strip("/"), doc.get("input")) is None:
+                return self._send(404, _NOT_FOUND, "application/problem+json")
+            return self._send(202, b"", "application/json")
+
         def _send(self, status: int, body: bytes, mimetype: str, headers: dict[str, str] | None = None) -> None:
             self.send_response(status)
             self.send_header("Content-Type", mimetype)
@@ -262,13 +359,41 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=7071)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--config", help="JSON file listing the sheets (overrides LEAD_SYNC_SHEETS)")
+    p.add_argument(
+        "--queue-worker",
+        action="store_true",
+        help="also run the queue functions on the sync queue (AzureWebJobsStorage), as the queue trigger does in Azure",
+    )
     args = p.parse_args(argv)
     # The dev server stands in for App Service Authentication (scripts/dev_principal.py).
     os.environ["WEBSITE_AUTH_ENABLED"] = "True"
     if args.config:
         set_runtime(Runtime(*settings_with_sheets_file(args.config)))
-    serve(args.host, args.port, *local_server_settings())
+    stop = threading.Event()
+    if args.queue_worker:
+        start_queue_worker(stop)
+    try:
+        serve(args.host, args.port, *local_server_settings())
+    finally:
+        stop.set()
     return 0
+
+
+def start_queue_worker(stop: threading.Event) -> threading.Thread:
+    """The queue listener's stand-in (``scripts/queue_worker.py``) beside the server, until ``stop``."""
+    import importlib
+
+    from shared.service import get_runtime
+
+    try:
+        queue_worker = importlib.import_module("scripts.queue_worker")
+    except ImportError:  # run as a file (scripts/deploy --target local): this folder is on the path
+        queue_worker = importlib.import_module("queue_worker")
+    worker = queue_worker.Worker.from_host_json(get_runtime().queue)
+    t = threading.Thread(target=worker.run_forever, args=(stop,), daemon=True, name="queue-worker")
+    t.start()
+    print("queue worker: running beside the API (as the queue trigger does in Azure)", flush=True)
+    return t
 
 
 if __name__ == "__main__":

@@ -56,6 +56,8 @@ def main() -> int:
         os.environ.setdefault("LEAD_SYNC_DEV_PRINCIPAL", "developer@localhost:Reader,Operator,Privacy")
         os.environ["WEBSITE_AUTH_ENABLED"] = "True"
         os.environ.setdefault("LEAD_SYNC_ERASURE_KEY", secrets.token_hex(32))
+        # Change notifications (POST /api/leads/sheets/{sheet}/changed): tokens hold for this run only.
+        os.environ.setdefault("LEAD_SYNC_NOTIFY_KEY", secrets.token_hex(32))
         print(
             f"azurite: table service on 127.0.0.1:{azurite.port}, queue service on 127.0.0.1:{azurite.queue_port} (in memory)", flush=True
         )

@@ -1,5 +1,5 @@
 """
-Command line: ``python -m shared inspect|sync|approve|erase|unsuppress|purge|audit|check-config|schema`` (``COMMANDS``).
+Command line: ``python -m shared inspect|sync|approve|erase|unsuppress|purge|audit|check-config|schema|notify-token`` (``COMMANDS``).
 
 - ``inspect FILE [--json]``: header detection and mapping of one CSV file, explained.
 - ``sync [--config FILE] [--sheet ID] [--json]``: one sync run with a report per sheet; exits 1
@@ -12,6 +12,8 @@ Command line: ``python -m shared inspect|sync|approve|erase|unsuppress|purge|aud
   ``audit [--page-size N] [--continuation T]``: the audit trail, newest first.
 - ``check-config [FILE]``: validate settings and sheets offline; exit 1 on any problem.
 - ``schema``: the JSON Schema of the sheets setting (``schemas/sheets.schema.json``).
+- ``notify-token SHEET --base-url URL [--json]``: the sheet's change-notification token, the
+  address its owner calls and the Apps Script to paste (needs ``LEAD_SYNC_NOTIFY_KEY``).
 """
 
 from __future__ import annotations
@@ -212,6 +214,29 @@ def _privacy(args: argparse.Namespace) -> int:
     return 0
 
 
+def _notify_token(args: argparse.Namespace) -> int:
+    base = args.base_url.rstrip("/")
+    if not base.startswith(("https://", "http://")):
+        raise InvalidRequestError("--base-url must be the app's address, e.g. https://leadsync-prod.azurewebsites.net")
+    setup = _runtime(args.config).changes.setup(args.sheet, f"{base}/api/leads/sheets/{args.sheet}/changed")
+    if args.json:
+        print(json.dumps(setup.to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    print(f"sheet:  {setup.sheet_id} (notify_version {setup.notify_version})")
+    print(f"url:    {setup.url}")
+    print(f"header: Authorization: Bearer {setup.token}")
+    print("\nApps Script for the sheet owner (Extensions > Apps Script; then run installLeadSync once):\n")
+    print(setup.apps_script)
+    return 0
+
+
+def _notify_token_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("sheet")
+    p.add_argument("--base-url", required=True, help="the app's public address, e.g. https://leadsync-prod.azurewebsites.net")
+    p.add_argument("--config", help="JSON file listing the sheets (default: the LEAD_SYNC_SHEETS settings)")
+    p.add_argument("--json", action="store_true")
+
+
 def _check_config(args: argparse.Namespace) -> int:
     return check_config(args.config)
 
@@ -283,6 +308,7 @@ COMMANDS: dict[str, Command] = {
     "check-config": ("validate settings and the sheet list offline; exit 1 on any problem", _check_config_args, _check_config),
     "schema": ("print the JSON Schema of the sheets setting", lambda p: None, _schema),
     "sheets-import": ("validate a JSON sheet list and write it into LEAD_SYNC_SHEETS_TABLE", _sheets_import_args, _sheets_import),
+    "notify-token": ("a sheet's change-notification token, address and Apps Script for its owner", _notify_token_args, _notify_token),
 }
 """Subcommand -> (help, arguments, run). The local HTTP server is ``scripts/serve``."""
 

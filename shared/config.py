@@ -141,6 +141,12 @@ class Settings:
     console_key: str | None = field(default=None, repr=False)
     """``LEAD_SYNC_CONSOLE_KEY``: the secret of the console's CSRF tokens; when unset each process
     draws its own (tokens then hold on one instance only). Never logged, never shown."""
+    public_url: str | None = None
+    """``LEAD_SYNC_PUBLIC_URL`` (else ``https://`` + the platform's ``WEBSITE_HOSTNAME``): the app's public
+    address, where Drive push channels call back."""
+    notify_key: str | None = field(default=None, repr=False)
+    """``LEAD_SYNC_NOTIFY_KEY``: the secret each sheet's change-notification token is derived from
+    (HMAC-SHA256, ``core.notify``); without it only that route answers 503. Never logged, never shown."""
     webhook_key: str | None = field(default=None, repr=False)
     """``LEAD_SYNC_WEBHOOK_KEY``: base64 of 32 random bytes that encrypt the webhook subscriptions'
     signing secrets at rest (AES-256-GCM); without it subscriptions cannot be created (503)."""
@@ -162,6 +168,16 @@ class Settings:
             return (
                 "erasure is not configured: set LEAD_SYNC_ERASURE_KEY to a long random secret (e.g. from Key Vault; "
                 "never change it afterwards, or the suppression list no longer matches)"
+            )
+        return None
+
+    @property
+    def notify_problem(self) -> str | None:
+        """Why change notifications cannot be checked now, or None."""
+        if not self.notify_key:
+            return (
+                "change notifications are not configured: set LEAD_SYNC_NOTIFY_KEY to a long random secret "
+                "(e.g. from Key Vault); changing it later revokes every sheet's notification token"
             )
         return None
 
@@ -315,6 +331,15 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
     erasure_key = env.get("LEAD_SYNC_ERASURE_KEY") or None
     if erasure_key is not None and len(erasure_key) < 16:
         warnings.append("LEAD_SYNC_ERASURE_KEY is shorter than 16 characters: use a long random secret")
+    notify_key = env.get("LEAD_SYNC_NOTIFY_KEY") or None
+    public_url = (env.get("LEAD_SYNC_PUBLIC_URL") or "").strip().rstrip("/") or None
+    if public_url is None and (env.get("WEBSITE_HOSTNAME") or "").strip():
+        public_url = "https://" + env["WEBSITE_HOSTNAME"].strip()
+    if public_url is not None and not re.fullmatch(r"https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?", public_url):
+        problems.append("LEAD_SYNC_PUBLIC_URL must be the app's https:// address (e.g. https://leadsync.example.com), no query")
+        public_url = None
+    if notify_key is not None and len(notify_key) < 16:
+        warnings.append("LEAD_SYNC_NOTIFY_KEY is shorter than 16 characters: use a long random secret")
     retention_days = _number(env, "LEAD_SYNC_RETENTION_DAYS", None, float, problems, 1.0, 36500.0, "365 (purge a year after deletion)")
     purge_max = _number(env, "LEAD_SYNC_PURGE_MAX", 5000, int, problems, 100, 1_000_000, "5000")
     removals_days = _number(env, "LEAD_SYNC_REMOVALS_DAYS", 30.0, float, problems, 1.0, 3650.0, "30")
@@ -391,6 +416,8 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
         removals_days=removals_days,
         console_signed_in=(env.get("WEBSITE_AUTH_ENABLED") or "").strip().lower() in ("true", "1"),
         console_key=env.get("LEAD_SYNC_CONSOLE_KEY") or None,
+        notify_key=notify_key,
+        public_url=public_url,
         console_login=(env.get("LEAD_SYNC_CONSOLE_LOGIN") or "").strip() or None,
         webhook_key=webhook_key,
         webhook_queue=hook_queue,

@@ -58,6 +58,12 @@ class SheetConfig(BaseModel):
     (overrides ``LEAD_SYNC_RETENTION_DAYS``); unset: the deployment's retention, off by default."""
     credential: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     """Name of the Google key (``GOOGLE_SERVICE_ACCOUNTS``) that reads this sheet; ``default`` when omitted."""
+    notify_version: int = Field(default=1, ge=1, le=1_000_000)
+    """Version of the sheet's change-notification token: raise it by one to revoke the token the sheet owner has
+    (then give them the new one, ``python -m shared notify-token``)."""
+    notify_drive: bool = False
+    """Watch the spreadsheet with Google Drive push notifications (``files.watch``): the watch timer keeps a channel
+    open (renewed before it expires) whose calls sync the sheet. Needs ``LEAD_SYNC_NOTIFY_KEY`` and a public HTTPS address."""
 
     @field_validator("required")
     @classmethod

@@ -645,6 +645,42 @@ class AuditParams(Closed):
     continuation: str | None = Field(default=None, max_length=4096)
 
 
+# change notifications (issue 22)
+
+
+class ChangedParams(Closed):
+    token: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=256,
+        description="The sheet's token, for callers that cannot send a header (prefer Authorization: Bearer: URLs are logged)",
+    )
+
+
+class NoticeAccepted(Closed):
+    """A sync of the sheet is queued, or already pending: it starts at sync_expected_at"""
+
+    sheet_id: str
+    outcome: Literal["queued", "pending", "ignored"] = Field(
+        description="queued: this notification queued the sync; pending: one queued within the debounce window covers it; "
+        "ignored: a Drive channel's first (sync) message, nothing to do"
+    )
+    sync_expected_at: Timestamp | None = Field(description="When the sync's queue message becomes visible (debounce and pacing)")
+    debounce_seconds: float = Field(description="Notifications within this time of the first are one sync")
+    run_id: str | None = Field(default=None, description="The queued run (outcome queued)")
+
+
+class NotifySetupDoc(Closed):
+    """How a sheet owner sends change notifications: the address, the sheet's token and the Apps Script to paste"""
+
+    sheet_id: str
+    url: str = Field(description="POST here on every change")
+    token: str = Field(description="The sheet's token (derived from LEAD_SYNC_NOTIFY_KEY and notify_version; a secret)")
+    notify_version: int = Field(ge=1, description="Raise the sheet entry's notify_version to revoke this token")
+    header: str = Field(description="The header to send: Authorization: Bearer <token>")
+    apps_script: str = Field(description="An Apps Script file with an installable on-change and form-submit trigger")
+
+
 # webhooks (issue 22)
 
 EventType = Literal["lead.created", "lead.updated", "lead.deleted", "lead.restored", "lead.erased", "lead.purged"]
@@ -799,6 +835,8 @@ class OpenApiDocument(BaseModel):
 
 LOCATION = "Location"
 ETAG = "ETag"
+RETRY_AFTER = "Retry-After"
+WWW_AUTHENTICATE = "WWW-Authenticate"
 
 
 @dataclass(frozen=True)
@@ -821,7 +859,11 @@ class Route:
     headers: dict[int, tuple[str, ...]] = field(default_factory=dict)
     """Status -> response headers always sent besides the ETag (Location)."""
     tags: tuple[str, ...] = ()
+    security: tuple[str, ...] = ()
+    """Security schemes of an ``anonymous`` route that checks a credential of its own (a sheet's token)."""
 
+
+SHEET_PARAM = {"sheet": ("The sheet id", {"type": "string", "pattern": SHEET_PATTERN})}
 
 ROUTES: list[Route] = [
     Route(
@@ -890,6 +932,29 @@ ROUTES: list[Route] = [
         {200: ApprovalResult, 400: Problem, 404: Problem, 409: Problem, 503: Problem},
         body=ApprovalBody,
         path_params={"sheet": ("The sheet id", {"type": "string", "pattern": SHEET_PATTERN})},
+        tags=("sync",),
+    ),
+    Route(
+        "post",
+        "/api/leads/sheets/{sheet}/changed",
+        "sheetChanged",
+        "A sheet changed: sync it within a minute (debounced: notifications within 20 s are one sync; the body is ignored)",
+        "anonymous",
+        {202: NoticeAccepted, 400: Problem, 401: Problem, 409: Problem, 429: Problem, 503: Problem},
+        query=ChangedParams,
+        path_params=SHEET_PARAM,
+        headers={401: (WWW_AUTHENTICATE,), 429: (RETRY_AFTER,)},
+        security=("sheetToken", "sheetTokenQuery"),
+        tags=("sync",),
+    ),
+    Route(
+        "get",
+        "/api/leads/sheets/{sheet}/notify",
+        "sheetNotifySetup",
+        "A sheet's change-notification address, token and Apps Script, for its owner",
+        "function",
+        {200: NotifySetupDoc, 400: Problem, 404: Problem, 409: Problem, 503: Problem},
+        path_params=SHEET_PARAM,
         tags=("sync",),
     ),
     Route(
@@ -1047,6 +1112,12 @@ HEADERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "string"},
     },
     LOCATION: {"description": "Where to follow the run: GET /api/leads/runs/{run}", "required": True, "schema": {"type": "string"}},
+    RETRY_AFTER: {
+        "description": "Seconds to wait before notifying again",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+    },
+    WWW_AUTHENTICATE: {"description": "Bearer: send the sheet's token", "required": True, "schema": {"type": "string"}},
 }
 
 
@@ -1129,8 +1200,9 @@ ERROR_TEXT = {
     400: "The request is not one this route takes: problem.detail says what to change",
     401: "A function key is needed (the Functions host answers with an empty body; the local server with a problem document)",
     404: "No such sheet, lead or run",
-    409: "The request conflicts with the current state (a sync running, a different blocked change)",
+    409: "The request conflicts with the current state (a sync running, a different blocked change, a paused sheet)",
     410: "Gone: what was asked for is no longer kept",
+    429: "The Google read budget is taken for the next minute: notify again after Retry-After seconds (the timer syncs the sheet anyway)",
     500: "An unexpected error: quote problem.error_id to support",
     503: "Storage or a setting is unavailable: problem.detail names it",
 }
@@ -1170,12 +1242,17 @@ def openapi() -> dict[str, Any]:
         for status, model in sorted(answers.items()):
             if status == 304:
                 text = "Not modified: the If-None-Match ETag is current"
+            elif model is Problem and status == 401 and r.security:
+                text = "The sheet's token is missing or wrong, or the sheet is not configured (one answer for both)"
             elif model is Problem:
                 text = ERROR_TEXT.get(status, model.__name__)
             else:
                 text = model.__doc__.strip().splitlines()[0] if model and model.__doc__ else (model.__name__ if model else "")
             responses[str(status)] = _response(r, status, model, text)
-        op["security"] = [{"functionKey": []}, {"functionKeyQuery": []}] if r.auth == "function" else []
+        if r.auth == "function":
+            op["security"] = [{"functionKey": []}, {"functionKeyQuery": []}]
+        else:
+            op["security"] = [{name: []} for name in r.security]
         op["responses"] = responses
         paths.setdefault(r.path, {})[r.method] = op
     return {
@@ -1211,6 +1288,13 @@ def openapi() -> dict[str, Any]:
             "securitySchemes": {
                 "functionKey": {"type": "apiKey", "in": "header", "name": "x-functions-key"},
                 "functionKeyQuery": {"type": "apiKey", "in": "query", "name": "code"},
+                "sheetToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A sheet's change-notification token (GET /api/leads/sheets/{sheet}/notify); a Drive push channel "
+                    "sends it as X-Goog-Channel-Token",
+                },
+                "sheetTokenQuery": {"type": "apiKey", "in": "query", "name": "token"},
             },
         },
     }

@@ -14,6 +14,8 @@ Lead Sync's exception tree.
   + UnknownSheetError      a sheet id that is not configured (HTTP 404, CLI exit 2)
   + ConflictError          the request does not fit the current state (HTTP 409, CLI exit 1)
   + UnknownRunError        a sync run id that is not recorded (HTTP 404)
+  + UnauthorizedError      a sheet's change-notification token is wrong, or the sheet unknown (HTTP 401)
+  + PacedError             a notified sync would not fit the read budgets soon enough (HTTP 429)
   + RetryLater             a queue message failed transiently: the queue delivers it again
 
 Expected outcomes (no header, missing columns, a blocked guard) are values in a report, never
@@ -127,6 +129,22 @@ class ExpiredError(LeadSyncError):
     """What was asked for is older than what is kept (removals before ``LEAD_SYNC_REMOVALS_DAYS``)."""
 
     code = "expired"
+
+
+class UnauthorizedError(LeadSyncError):
+    """A change notification whose token is not the sheet's (or whose sheet is not configured: the same answer)."""
+
+    code = "unauthorized"
+
+
+class PacedError(LeadSyncError):
+    """A notified sync would not start soon enough within the read budgets; ask again after ``retry_after`` seconds."""
+
+    code = "paced"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class RetryLater(LeadSyncError):

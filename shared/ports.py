@@ -19,6 +19,7 @@ from .core.identity import KeyedLead
 from .core.jobs import Job, JobSheet
 from .core.leadquery import LeadFilter
 from .core.models import Grid
+from .core.notify import Channel
 from .core.plan import StoredLead
 from .core.state import Lease, RunSummary, SheetState
 
@@ -115,8 +116,8 @@ class SyncStates(Protocol):
         """Write ``fields`` of the state (default: all but the lease), keeping the others (MERGE; idempotent)."""
         ...
 
-    def list_states(self) -> list[SheetState]:
-        """Every sheet's state, in one query."""
+    def list_states(self, fields: Iterable[str] | None = None) -> list[SheetState]:
+        """Every sheet's state, in one query; with ``fields`` (``lease`` for the lease), only those are read, the rest left default."""
         ...
 
     def acquire_lease(self, sheet_id: str, owner: str, now: datetime, ttl_seconds: int) -> LeaseResult:
@@ -301,4 +302,39 @@ class SheetEntries(Protocol):
     def put_entry(self, entry: Mapping[str, Any], etag: str | None) -> str:
         """Write the entry: create it when ``etag`` is None (``ConflictError`` if it exists), else
         replace it only if its ETag is still ``etag``; returns the new ETag."""
+        ...
+
+
+class NoticeMarks(Protocol):
+    """
+    The small records behind change notifications (``core.notify``): each sheet's pending sync time
+    and each read budget's next free time, by name, changed together or not at all.
+    """
+
+    def read_marks(self, names: Sequence[str]) -> tuple[dict[str, datetime | None], Any]:
+        """Each mark's time (None when never set), and what ``write_marks`` needs to detect a change since."""
+        ...
+
+    def write_marks(self, marks: Sequence[tuple[str, datetime]], seen: Any) -> bool:
+        """Set ``marks`` in one transaction, only if none changed since ``read_marks`` gave ``seen``; False when one did."""
+        ...
+
+    def get_channel(self, sheet_id: str) -> Channel | None:
+        """The sheet's Drive push channel as last recorded, or None."""
+        ...
+
+    def put_channel(self, sheet_id: str, channel: Channel) -> None:
+        """Record the sheet's Drive push channel (replacing the record)."""
+        ...
+
+
+class DriveWatch(Protocol):
+    """Google Drive push channels on spreadsheets; raises ``SourceError`` subclasses."""
+
+    def watch(self, file_id: str, channel_id: str, address: str, token: str, expiration: datetime) -> Channel:
+        """Open a channel on the file calling ``address`` with ``token``; Google's expiration may be earlier."""
+        ...
+
+    def stop(self, channel_id: str, resource_id: str) -> None:
+        """Stop a channel."""
         ...

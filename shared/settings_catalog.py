@@ -20,10 +20,11 @@ class Setting:
     group: str
 
 
-SHEETS, STORAGE, GOOGLE, SAFETY, SCHEDULE, PRIVACY, CONSOLE, WEBHOOKS, TELEMETRY, LOCAL = (
+SHEETS, STORAGE, GOOGLE, NOTIFY, SAFETY, SCHEDULE, PRIVACY, CONSOLE, WEBHOOKS, TELEMETRY, LOCAL = (
     "Sheets",
     "Storage and queue",
     "Google",
+    "Change notifications",
     "Safety guard",
     "Schedules and pacing",
     "Personal data",
@@ -107,6 +108,21 @@ SETTINGS: tuple[Setting, ...] = (
         "`GB`",
         "Default region for phone numbers without a country code (ISO 3166 alpha-2; `UK` is read as `GB`). A sheet's `phone_region` wins.",
         GOOGLE,
+    ),
+    Setting(
+        "LEAD_SYNC_NOTIFY_KEY",
+        "none (change notifications answer 503)",
+        "Secret each sheet's change-notification token is derived from (HMAC-SHA256 over the sheet id and its "
+        "`notify_version`; tokens are never stored). Keep it in Key Vault. Changing it revokes every sheet's token; raise one "
+        "sheet's `notify_version` to revoke only that sheet's. Get a sheet's token with `python -m shared notify-token SHEET`.",
+        NOTIFY,
+    ),
+    Setting(
+        "LEAD_SYNC_PUBLIC_URL",
+        "`https://` + `WEBSITE_HOSTNAME` (set by the platform)",
+        "The app's public https address, where Google Drive push channels of sheets with `notify_drive` call back "
+        "(`/api/leads/sheets/{sheet}/changed`). Set it for a custom domain.",
+        NOTIFY,
     ),
     Setting(
         "LEAD_SYNC_MAX_DROP", "`0.7`", "Largest share of a sheet's leads one sync may remove before it is blocked for approval.", SAFETY

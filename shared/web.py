@@ -45,17 +45,22 @@ from .errors import (
     InvalidRequestError,
     LeadSyncError,
     NotFoundError,
+    PacedError,
     StoreError,
+    UnauthorizedError,
     UnknownRunError,
     UnknownSheetError,
 )
 from .service import (
     ApprovalRequest,
     AuditQuery,
+    ChangeNotice,
     ErasureRequest,
     HealthQuery,
     HealthView,
     LeadsQuery,
+    NoticeResult,
+    NotifySetup,
     RemovalsQuery,
     SyncRequest,
     SyncStarted,
@@ -80,6 +85,8 @@ MAX_WAIT = 20
 
 STATUS: tuple[tuple[type[LeadSyncError], int, str], ...] = (
     (InvalidRequestError, 400, "Invalid request"),
+    (UnauthorizedError, 401, "Unauthorized"),
+    (PacedError, 429, "Too many requests"),
     (UnknownSheetError, 404, "Unknown sheet"),
     (NotFoundError, 404, "Not found"),
     (ConflictError, 409, "Conflict"),
@@ -124,7 +131,12 @@ def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> fu
 def error_response(e: LeadSyncError) -> func.HttpResponse:
     for kind, status, title in STATUS:
         if isinstance(e, kind):
-            return problem(status, e.code, title, str(e))
+            resp = problem(status, e.code, title, str(e))
+            if isinstance(e, PacedError):
+                resp.headers["Retry-After"] = str(e.retry_after)
+            elif isinstance(e, UnauthorizedError):
+                resp.headers["WWW-Authenticate"] = 'Bearer realm="lead-sync-sheet"'
+            return resp
     return problem(500, e.code, "Error", str(e))
 
 
@@ -231,7 +243,7 @@ def query_params(req: func.HttpRequest, model: type[M]) -> M:
     return _validated(model, params, "query parameter", strict=False)
 
 
-WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
 
 @functools.cache
@@ -415,6 +427,68 @@ def parse_audit_query(req: func.HttpRequest) -> AuditQuery:
 
     p = query_params(req, AuditParams)
     return AuditQuery(page_size=p.page_size, continuation=p.continuation)
+
+
+# change notifications (issue 22)
+
+BEARER = re.compile(r"[Bb][Ee][Aa][Rr][Ee][Rr] +(\S+) *\Z")
+
+
+def parse_change_notice(req: func.HttpRequest) -> ChangeNotice:
+    """
+    ``POST /api/leads/sheets/{sheet}/changed``: the sheet from the path; its token from
+    ``Authorization: Bearer``, else ``X-Goog-Channel-Token`` (a Drive push channel), else
+    ``?token=``. The body is not read (an Apps Script sends the change type; nothing depends
+    on it) but is bounded like every body.
+    """
+    from .contract import ChangedParams
+
+    sheet = route_param(req, "sheetChanged", "sheet")
+    params = query_params(req, ChangedParams)
+    if len(req.get_body() or b"") > MAX_BODY_BYTES:
+        raise InvalidRequestError(f"the body is larger than {MAX_BODY_BYTES // 1024} KiB")
+    header = req.headers.get("authorization") or ""
+    bearer = BEARER.match(header.strip())
+    token = bearer.group(1) if bearer else (req.headers.get("x-goog-channel-token") or params.token)
+    probe = (req.headers.get("x-goog-resource-state") or "").strip().lower() == "sync"
+    channel = req.headers.get("x-goog-channel-id")
+    return ChangeNotice(sheet, token, probe, channel[:200] if channel is not None else None)
+
+
+def notice_response(result: NoticeResult) -> func.HttpResponse:
+    """202: a sync is queued (or already pending) for ``sync_expected_at``."""
+    return json_response(202, document("sheetChanged", 202, result.to_dict()))
+
+
+def public_origin(req: func.HttpRequest) -> str:
+    """``scheme://host[:port]`` this request came to (its ``Host`` header, else its URL's); "" when unknown."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(req.url)
+    host = (req.headers.get("host") or parts.netloc or "").strip()
+    if not host or not re.fullmatch(r"[A-Za-z0-9.:\[\]-]{1,255}", host):
+        return ""
+    return f"{parts.scheme or 'https'}://{host}"
+
+
+def notify_url(req: func.HttpRequest, sheet_id: str) -> str:
+    """The address of the sheet's ``changed`` route, on the host this request came to (no query string)."""
+    from urllib.parse import urlsplit
+
+    path = urlsplit(req.url).path
+    path = path.rsplit("/notify", 1)[0] if path.endswith("/notify") else f"/api/leads/sheets/{sheet_id}"
+    return f"{public_origin(req)}{path}/changed"
+
+
+def parse_notify_setup(req: func.HttpRequest) -> tuple[str, str]:
+    """``GET /api/leads/sheets/{sheet}/notify``: (sheet id, the URL a sheet owner calls)."""
+    sheet = route_param(req, "sheetNotifySetup", "sheet")
+    parse_no_params(req)
+    return sheet, notify_url(req, sheet)
+
+
+def notify_setup_response(setup: NotifySetup) -> func.HttpResponse:
+    return json_response(200, document("sheetNotifySetup", 200, setup.to_dict()))
 
 
 # answers: documents validated against the contract's response models

@@ -102,26 +102,34 @@ def test_local_server_dispatches_to_registered_functions(make_settings, store) -
     root = f"http://127.0.0.1:{server.server_address[1]}/api"
     try:
         assert {r[1] for r in server.routes} == {
-            "leads",
-            "leads/sync",
-            "leads/runs/{run}",
-            "leads/sheets/{sheet}/approve",
-            "leads/health",
-            "leads/health/detail",
-            "leads/erasures",
-            "leads/erasures/unsuppress",
-            "leads/audit",
-            "leads/removals",
-            "leads/{id}",
-            "leads/reasons",
-            "openapi.json",
+            "api/leads",
+            "api/leads/sync",
+            "api/leads/runs/{run}",
+            "api/leads/sheets/{sheet}/approve",
+            "api/leads/health",
+            "api/leads/health/detail",
+            "api/leads/erasures",
+            "api/leads/erasures/unsuppress",
+            "api/leads/audit",
+            "api/leads/removals",
+            "api/leads/{id}",
+            "api/leads/reasons",
+            "api/openapi.json",
             "console",
             "console/{page}",
             "console/{section}/{item}",
             "console/{section}/{item}/{action}",
+            "api/console",
+            "api/console/{*rest}",
+            "api/leads/sheets/{sheet}/changed",
+            "api/leads/sheets/{sheet}/notify",
+            "api/webhooks",
+            "api/webhooks/{id}",
+            "api/webhooks/{id}/deliveries",
+            "api/webhooks/{id}/replay",
         }
-        # Literal routes win over leads/{id}, as on the host.
-        order = ["{" in r[1] for r in server.routes]
+        # Literal routes win over api/leads/{id}, and a catch-all comes last, as on the host.
+        order = [(r[1].count("{*"), r[1].count("{")) for r in server.routes]
         assert order == sorted(order)
         status, _, body = _get(root + "/leads/reasons")
         assert status == 200 and json.loads(body)["reasons"][0]["code"]
@@ -236,6 +244,10 @@ def test_local_server_behaves_like_the_host_where_it_matters(make_settings, stor
         assert b" 400 " in lying.split(b"\r\n")[0], lying[:200]
         long_url = _raw(port, b"GET /api/leads?customer=" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
         assert b" 414 " in long_url.split(b"\r\n")[0]
+        # the admin API (outside /api, as on Azure) takes the key too; an unknown function is 404
+        admin = b'POST /admin/functions/%s HTTP/1.1\r\nHost: x\r\nContent-Length: 13\r\n\r\n{"input": ""}'
+        assert b" 401 " in _raw(port, admin % b"sync_timer").split(b"\r\n")[0]
+        assert b" 404 " in _raw(port, admin % b"nothing?code=s3cret").split(b"\r\n")[0]
         assert _get(root + "/leads/health")[0] == 200, "the server still answers"
     finally:
         server.shutdown()

@@ -51,14 +51,14 @@ def _token(who: tuple[str, tuple[str, ...]]) -> str:
 
 
 def call(method: str, path: str, who=ANN, form: dict[str, str] | None = None, token: bool = True) -> func.HttpResponse:
-    """One console request as the platform hands it over (path below /api/console)."""
+    """One console request as the platform hands it over (path below /console)."""
     body = b""
     if form is not None or method == "POST":
         fields = dict(form or {})
         if token and who:
             fields["csrf"] = _token(who)
         body = urlencode(fields).encode()
-    url = f"http://127.0.0.1/api/console{path}"
+    url = f"http://127.0.0.1/console{path}"
     query = dict(re.findall(r"[?&]([^=&]+)=([^&]*)", path))
     segments = [s for s in path.split("?")[0].split("/") if s]
     name = ("console_home", "console_page", "console_item", "console_action")[min(len(segments), 3)]
@@ -324,7 +324,7 @@ def test_an_unexpected_failure_is_a_page_with_an_error_id_never_a_trace(rt: Runt
     def boom(*_a, **_k):
         raise RuntimeError("secret detail u1@example.com")
 
-    monkeypatch.setattr(rt.health, "detail", boom)
+    monkeypatch.setattr(rt.health, "overview", boom)
     resp = call("GET", "")
     page = text(resp)
     assert resp.status_code == 500 and "error" in page and "secret" not in page and "Traceback" not in page
@@ -341,7 +341,7 @@ def test_static_files_are_served_and_nothing_else(rt: Runtime) -> None:
 
 def test_dev_server_strips_client_principals_and_injects_the_development_one() -> None:
     """Like Easy Auth, the dev server drops any X-MS-CLIENT-PRINCIPAL* a client sends; LEAD_SYNC_DEV_PRINCIPAL names who is signed in."""
-    from scripts.dev_principal import console_redirect, dev_principal, platform_headers
+    from scripts.dev_principal import dev_principal, platform_headers
 
     forged = {"X-MS-CLIENT-PRINCIPAL": encode_principal("mallory", ["LeadSync.Operator"]), "x-ms-client-principal-name": "m"}
     assert platform_headers(forged, {}) == {}
@@ -349,7 +349,25 @@ def test_dev_server_strips_client_principals_and_injects_the_development_one() -
     p = parse_principal(out)
     assert p is not None and p.name == "dev@example.com" and p.roles == {"LeadSync.Reader", "LeadSync.Privacy"}
     assert dev_principal("  ") is None and dev_principal("x") == ("x", ())
-    assert console_redirect("/console/sheets/a") == "/api/console/sheets/a" and console_redirect("/consoles") is None
+
+
+def test_the_old_console_address_redirects_to_the_new_one() -> None:
+    """
+    /api/console... (where the console lived while host.json's routePrefix was "api") answers 308 to
+    the same place below /console, query kept and method kept (a stale form is posted again), with
+    no sign-in needed (it is under the API's excluded /api/*) and the console's security headers.
+    """
+    cases = [
+        ("console_moved", "GET", "http://127.0.0.1/api/console", "/console"),
+        ("console_moved", "GET", "http://127.0.0.1/api/console?show=error&sort=-leads", "/console?show=error&sort=-leads"),
+        ("console_moved_below", "GET", "http://127.0.0.1/api/console/sheets/acme?run=abc", "/console/sheets/acme?run=abc"),
+        ("console_moved_below", "POST", "http://127.0.0.1/api/console/sheets/acme/sync", "/console/sheets/acme/sync"),
+        ("console_moved_below", "GET", "http://127.0.0.1/api/console/static/console.css", "/console/static/console.css"),
+    ]
+    for name, method, url, location in cases:
+        resp = _fn(name)(func.HttpRequest(method, url, headers={}, params={}, body=b""))
+        assert resp.status_code == 308 and resp.headers["Location"] == location, (url, resp.headers.get("Location"))
+        assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
 
 
 def test_in_azure_a_signed_out_person_is_sent_to_sign_in(rt: Runtime) -> None:
@@ -359,7 +377,7 @@ def test_in_azure_a_signed_out_person_is_sent_to_sign_in(rt: Runtime) -> None:
     rt.settings = replace(rt.settings, console_login="/.auth/login/aad")
     resp = call("GET", "/sheets/acme?run=abc", who=None)
     assert resp.status_code == 302
-    assert resp.headers["Location"] == "/.auth/login/aad?post_login_redirect_uri=/api/console/sheets/acme%3Frun%3Dabc"
+    assert resp.headers["Location"] == "/.auth/login/aad?post_login_redirect_uri=/console/sheets/acme%3Frun%3Dabc"
     assert call("POST", "/sheets/acme/sync", who=None).status_code == 401
 
 
@@ -415,17 +433,17 @@ def test_sync_now_is_followed_until_done_then_the_sheet_page_shows_the_result(rt
     run = location.split("run=")[1]
     page = text(call("GET", f"/runs/{run}?sheet=acme"))
     assert "queued" in page and f"/runs/{run}?sheet=acme" in page  # polls itself again
-    assert 'hx-get="/api/console/runs/' in text(call("GET", f"/sheets/acme?run={run}"))
+    assert 'hx-get="/console/runs/' in text(call("GET", f"/sheets/acme?run={run}"))
     Worker.from_host_json(rt.queue).run_until_idle(idle_seconds=0.5)  # type: ignore[arg-type]
     req = func.HttpRequest(
         "GET",
-        f"http://127.0.0.1/api/console/runs/{run}?sheet=acme",
+        f"http://127.0.0.1/console/runs/{run}?sheet=acme",
         headers=_headers(ANN) | {"HX-Request": "true"},
         params={"sheet": "acme"},
         body=b"",
     )
     done = _fn("console_item")(req)
-    assert done.headers["HX-Redirect"] == "/api/console/sheets/acme?notice=synced"
+    assert done.headers["HX-Redirect"] == "/console/sheets/acme?notice=synced"
 
 
 def test_with_nothing_configured_every_page_answers_in_words_never_500() -> None:
@@ -477,11 +495,11 @@ def test_the_audit_trail_is_paged(rt: Runtime) -> None:
     page = text(call("GET", "/privacy"))
     rows = re.findall(r"<tr><td>2026-01-01", page)
     assert len(rows) == 25 and page.index("user29") < page.index("user5<")
-    older = re.search(r'href="/api/console/privacy\?continuation=([^"]+)"', page)
+    older = re.search(r'href="/console/privacy\?continuation=([^"]+)"', page)
     assert older is not None
     from urllib.parse import unquote
 
     token = unquote(older.group(1).replace("&amp;", "&"))
-    req = func.HttpRequest("GET", "http://127.0.0.1/api/console/privacy", headers=_headers(ANN), params={"continuation": token}, body=b"")
+    req = func.HttpRequest("GET", "http://127.0.0.1/console/privacy", headers=_headers(ANN), params={"continuation": token}, body=b"")
     rest = _fn("console_page")(req).get_body().decode()
     assert len(re.findall(r"<tr><td>2026-01-01", rest)) == 5 and "user0<" in rest and "user29" not in rest

@@ -166,7 +166,7 @@ def test_onboard_a_sheet_with_an_override_preview_save_and_first_sync(console: C
     assert len(page.locator("table.preview tbody tr").all()) == 20
     shot(page, "onboard")
     page.get_by_role("button", name="Save and start the first sync").click()
-    page.wait_for_url(re.compile(r"/api/console/sheets/globex\?"))
+    page.wait_for_url(re.compile(r"^http://127\.0\.0\.1:\d+/console/sheets/globex\?"))
     page.locator("#progress").wait_for()  # the first sync's progress, polled until it is done
     page.get_by_text("Sync finished").wait_for(timeout=60_000)
     assert page.locator("#progress").count() == 0 and "24 leads stored" in page.inner_text("main")
@@ -201,7 +201,7 @@ def test_a_blocked_drop_is_shown_with_evidence_and_only_an_operator_approves_it(
     assert page.get_by_role("button", name="Approve this change").count() == 0
     token = page.locator('meta[name="csrf-token"]').get_attribute("content")
     refused = page.request.post(
-        f"{console.base}/api/console/sheets/acme/approve", form={"csrf": token, "change": state.blocked.id, "reason": "x"}
+        f"{console.base}/console/sheets/acme/approve", form={"csrf": token, "change": state.blocked.id, "reason": "x"}
     )
     assert refused.status == 403 and "LeadSync.Operator" in refused.text()
     assert rt.store.get_state("acme").approval is None  # type: ignore[union-attr]
@@ -252,16 +252,33 @@ def test_forged_principal_and_missing_csrf_token_are_refused(console: Console, p
     """A client's own X-MS-CLIENT-PRINCIPAL is stripped (401 without a dev principal); a POST without a valid CSRF token is 403 and changes nothing."""
     console.sign_in(None)
     forged = encode_principal("mallory@example.com", ["LeadSync.Reader", "LeadSync.Operator", "LeadSync.Privacy"])
-    answer = page.request.get(f"{console.base}/api/console", headers={"X-MS-CLIENT-PRINCIPAL": forged})
+    answer = page.request.get(f"{console.base}/console", headers={"X-MS-CLIENT-PRINCIPAL": forged})
     assert answer.status == 401 and "mallory" not in answer.text()
     console.sign_in(EVERYONE)
-    answer = page.request.post(f"{console.base}/api/console/sheets/acme/sync", form={"x": "1"})
+    answer = page.request.post(f"{console.base}/console/sheets/acme/sync", form={"x": "1"})
     assert answer.status == 403 and "security token" in answer.text()
-    answer = page.request.post(f"{console.base}/api/console/sheets/acme/sync", form={"csrf": "1.deadbeef"})
+    answer = page.request.post(f"{console.base}/console/sheets/acme/sync", form={"csrf": "1.deadbeef"})
     assert answer.status == 403
-    headers = page.request.get(f"{console.base}/api/console").headers
+    headers = page.request.get(f"{console.base}/console").headers
     assert "frame-ancestors 'none'" in headers["content-security-policy"] and "unsafe-inline" not in headers["content-security-policy"]
     assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "no-referrer"
+
+
+def test_the_console_is_at_console_and_its_old_address_redirects(console: Console, page: Any) -> None:
+    """
+    The console lives at /console and the API stays under /api (host.json's routePrefix is empty,
+    each route names its prefix): a bookmark of /api/console/... lands on the same page below
+    /console (308, query kept); the API's URLs are unchanged and nothing answers outside the two.
+    """
+    console.sign_in(EVERYONE)
+    page.goto(f"{console.base}/api/console/settings?from=bookmark")
+    assert page.url == f"{console.base}/console/settings?from=bookmark"
+    page.get_by_role("heading", name="Settings check").wait_for()
+    moved = page.request.get(f"{console.base}/api/console", max_redirects=0)
+    assert moved.status == 308 and moved.headers["location"] == "/console"
+    health = page.request.get(f"{console.base}/api/leads/health")
+    assert health.status == 200 and health.json()["status"] in ("SUCCESS", "WARNING", "ERROR")
+    assert page.request.get(f"{console.base}/leads/health").status == 404
 
 
 def test_every_page_passes_axe_without_serious_violations(console: Console, browser: Any) -> None:

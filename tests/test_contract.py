@@ -41,6 +41,8 @@ PATHS = {
     "unsuppress_person": ("/api/leads/erasures/unsuppress", "post"),
     "audit_trail": ("/api/leads/audit", "get"),
     "list_removals": ("/api/leads/removals", "get"),
+    "sheet_changed": ("/api/leads/sheets/{sheet}/changed", "post"),
+    "sheet_notify_setup": ("/api/leads/sheets/{sheet}/notify", "get"),
     "webhooks_collection GET": ("/api/webhooks", "get"),
     "webhooks_collection POST": ("/api/webhooks", "post"),
     "webhook_item GET": ("/api/webhooks/{id}", "get"),
@@ -53,12 +55,13 @@ seen: set[tuple[str, str, int]] = set()
 
 
 def _fn(name: str):
+    import changes_http
     import health_http
     import leads_http
     import privacy_http
     import webhooks_http
 
-    for module in (health_http, leads_http, privacy_http, webhooks_http):
+    for module in (health_http, leads_http, privacy_http, changes_http, webhooks_http):
         builder = getattr(module, name, None)
         if builder is not None:
             return builder.build().get_user_function()
@@ -95,13 +98,19 @@ def call(name: str, method: str = "GET", params=None, body: bytes = b"", route_p
 def _runtime(make_settings, store, *extra: SheetConfig) -> Runtime:
     base = load_settings({"LEAD_SYNC_SHEETS_FILE": str(SAMPLES / "sheets.json"), "LEAD_SYNC_STORAGE": "x"})
     settings = make_settings(
-        *base.sheets, *extra, erasure_key="contract-test-erasure-key-0123456789", webhook_key=WEBHOOK_KEY, webhook_allow_loopback=True
+        *base.sheets,
+        *extra,
+        erasure_key="contract-test-erasure-key-0123456789",
+        notify_key=NOTIFY_KEY,
+        webhook_key=WEBHOOK_KEY,
+        webhook_allow_loopback=True,
     )
     rt = Runtime(settings, environ={}, store=store)
     set_runtime(rt)
     return rt
 
 
+NOTIFY_KEY = "contract-test-notify-key-0123456789"
 # A second sheet of Acme Roofing, so that a customer's listing spans two partitions.
 ACME_DENTAL = SheetConfig(
     id="acme-dental", customer="Acme Roofing", source="csv", path="bright_dental_enquiries.csv", overrides={"column_F": "source"}
@@ -202,6 +211,17 @@ def test_every_route_answers_as_the_document_says(make_settings, store) -> None:
     status, audit, _ = call("audit_trail", params={"page_size": "5"})
     assert status == 200 and audit["items"][0]["action"] == "unsuppress"
     assert call("audit_trail", params={"page_size": "0"})[0] == 400
+    from shared.core.notify import notify_token
+
+    status, setup, _ = call("sheet_notify_setup", route_params={"sheet": "bright-dental"})
+    assert status == 200 and setup["token"] == notify_token(NOTIFY_KEY, "bright-dental", 1)
+    assert call("sheet_notify_setup", route_params={"sheet": "nope"})[0] == 404
+    bearer = {"Authorization": f"Bearer {setup['token']}"}
+    status, notice, _ = call("sheet_changed", "POST", route_params={"sheet": "bright-dental"}, headers=bearer)
+    assert status == 202 and notice["outcome"] == "queued" and notice["sync_expected_at"]
+    assert call("sheet_changed", "POST", route_params={"sheet": "bright-dental"}, headers=bearer)[1]["outcome"] == "pending"
+    assert call("sheet_changed", "POST", route_params={"sheet": "acme-facebook"}, headers=bearer)[0] == 401
+    assert call("sheet_changed", "POST", route_params={"sheet": "bright-dental"}, params={"x": "1"}, headers=bearer)[0] == 400
     status, reasons, _ = call("reasons")
     assert status == 200 and {r["code"] for r in reasons["reasons"]} == {c.value for c in ReasonCode}
     assert all(r["meaning"] and r["action"] for r in reasons["reasons"])
@@ -499,11 +519,13 @@ def test_every_http_function_is_in_the_route_registry() -> None:
     """A route added to a blueprint but not to shared.contract.ROUTES fails here (issues 12 and 14 add routes)."""
     from scripts.devserver import http_routes
 
-    # The console's pages (console_http, issue 21) are HTML for people, not the JSON API's contract.
-    registered = {(method.lower(), "/api/" + route.strip("/")) for method, route, *_ in http_routes() if not route.startswith("console")}
+    # The console's pages (console_http, issue 21) and their old address (api/console, a redirect)
+    # are HTML for people, not the JSON API's contract. routePrefix is empty: a route is its path.
+    console = ("console", "api/console")
+    registered = {(method.lower(), "/" + route.strip("/")) for method, route, *_ in http_routes() if not route.startswith(console)}
     documented = {(r.method, r.path) for r in ROUTES}
     assert registered == documented
-    auth = {("/api/" + route.strip("/"), method.lower()): level for method, route, _, _, level in http_routes()}
+    auth = {("/" + route.strip("/"), method.lower()): level for method, route, _, _, level in http_routes()}
     for r in ROUTES:
         assert auth[(r.path, r.method)] == r.auth.upper(), r.path
 

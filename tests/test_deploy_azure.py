@@ -34,7 +34,15 @@ if args[:4] == ["functionapp", "deployment", "source", "config-zip"]:
     version = zipfile.ZipFile(args[args.index("--src") + 1]).read("BUILD_VERSION").decode().strip()
     open(os.environ["FAKE_AZ_STATE"], "w").write(version)
 elif args[:3] == ["functionapp", "keys", "list"]:
-    print("fake-function-key")
+    print("fake-master-key" if args[args.index("--query") + 1] == "masterKey" else "fake-function-key")
+elif args[:3] == ["storage", "table", "create"]:
+    pass
+elif args[:3] == ["storage", "entity", "insert"] and os.path.exists(os.environ["FAKE_AZ_SHEETS"] + ".deny"):
+    os.remove(os.environ["FAKE_AZ_SHEETS"] + ".deny")
+    sys.exit("ERROR: This request is not authorized to perform this operation. ErrorCode:AuthorizationPermissionMismatch")
+elif args[:3] == ["storage", "entity", "insert"]:
+    entity = dict(a.split("=", 1) for a in args[args.index("--entity") + 1 : args.index("--output")])
+    open(os.environ["FAKE_AZ_SHEETS"], "a").write(json.dumps(entity) + "\n")
 elif args[:2] == ["functionapp", "show"]:
     print(os.environ["FAKE_AZ_HOST"])
 else:
@@ -43,16 +51,39 @@ else:
 
 
 class FakeApp:
-    def __init__(self, state: Path, cert: tuple[str, str]) -> None:
+    def __init__(self, state: Path, cert: tuple[str, str], sheets: Path | None = None) -> None:
         self.state = state
+        runs: list[dict] = []  # the sample's runs, newest first: one per timer run on demand
+
+        def seeded() -> set[str]:
+            lines = sheets.read_text().splitlines() if sheets and sheets.exists() else []
+            return {json.loads(json.loads(line)["config"])["id"] for line in lines}
 
         class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path != "/admin/functions/sync_timer":
+                    return self._json(404, {"error": "not found"})
+                if self.headers.get("x-functions-key") != "fake-master-key":
+                    return self._json(401, {"error": "the admin API takes the master key"})
+                # the timer's message, synced by the queue function: a run of each seeded sheet
+                runs.insert(0, {"run_id": f"r{len(runs) + 1}", "trigger": "timer", "status": "SUCCESS", "counts": {"leads": 1}})
+                return self._json(202, {})
+
             def do_GET(self) -> None:
                 url = urlsplit(self.path)
                 q = parse_qs(url.query)
                 version = state.read_text() if state.exists() else "none"
                 if version.startswith("bad"):
                     return self._json(503, {"error": "host is starting"})
+                sheet = q.get("sheet", [""])[0]
+                if url.path == "/api/leads/health/detail" and sheet in seeded():
+                    return self._json(200, {"sheets": [{"sheet_id": sheet, "recent_runs": runs}]})
+                lead = {"id": "lead-1", "sheet_id": sheet, "email": "ada.sample@example.com"}
+                if url.path == "/api/leads" and sheet in seeded() and runs:
+                    return self._json(200, {"items": [lead], "count": 1, "continuation": None})
+                if url.path == "/api/leads/lead-1" and sheet in seeded() and runs:
+                    return self._json(200, lead)
                 if url.path == "/api/leads/health":
                     return self._json(
                         200, {"status": "SUCCESS", "version": version, "started_at": "2026-01-01T00:00:00+00:00", "sheets": {"total": 0}}
@@ -63,6 +94,12 @@ class FakeApp:
                     return self._json(200, {"items": [], "count": 0, "continuation": None})
                 if url.path == "/api/leads" and "sheet" in q:
                     return self._json(404, {"error": "unknown sheet"})
+                if url.path == "/console":  # App Service Authentication in front of the console
+                    self.send_response(302)
+                    self.send_header("Location", "/.auth/login/aad?post_login_redirect_uri=/console")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return None
                 return self._json(404, {"error": "not found"})
 
             def _json(self, code: int, doc: dict) -> None:
@@ -96,7 +133,7 @@ def azure(tmp_path) -> Iterator[dict]:
     az = bin_dir / "az"
     az.write_text(f"#!{sys.executable}\n{FAKE_AZ}")
     az.chmod(0o755)
-    app = FakeApp(tmp_path / "deployed", cert)
+    app = FakeApp(tmp_path / "deployed", cert, tmp_path / "sheets.jsonl")
     env = {
         **os.environ,
         "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -104,8 +141,9 @@ def azure(tmp_path) -> Iterator[dict]:
         "FAKE_AZ_LOG": str(tmp_path / "az.log"),
         "FAKE_AZ_STATE": str(tmp_path / "deployed"),
         "FAKE_AZ_HOST": app.host,
+        "FAKE_AZ_SHEETS": str(tmp_path / "sheets.jsonl"),
     }
-    yield {"env": env, "log": tmp_path / "az.log", "state": tmp_path / "deployed", "tmp": tmp_path}
+    yield {"env": env, "log": tmp_path / "az.log", "state": tmp_path / "deployed", "tmp": tmp_path, "sheets": tmp_path / "sheets.jsonl"}
     app.close()
 
 
@@ -116,12 +154,12 @@ def _zip(path: Path, version: str) -> Path:
     return path
 
 
-def _deploy(azure: dict, package: Path, deadline: str) -> subprocess.CompletedProcess[str]:
+def _deploy(azure: dict, package: Path, deadline: str, *extra: str, target: str = "production") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
             str(ROOT / "scripts" / "deploy"),
             "--target",
-            "production",
+            target,
             "--package",
             str(package),
             "--app",
@@ -132,6 +170,7 @@ def _deploy(azure: dict, package: Path, deadline: str) -> subprocess.CompletedPr
             str(azure["tmp"] / "releases"),
             "--deadline",
             deadline,
+            *extra,
         ],
         env=azure["env"],
         capture_output=True,
@@ -188,3 +227,80 @@ def test_azure_deploy_without_the_cli_fails_cleanly(azure: dict) -> None:
         timeout=60,
     )
     assert proc.returncode == 2 and "Azure CLI (az) is not installed" in proc.stdout
+
+
+def test_staging_deploy_writes_the_sample_entry_then_smokes_the_queue_path(azure: dict) -> None:
+    """
+    With infra's STAGING_SAMPLE: the entry is upserted into staging's sheets table with the
+    deploying identity (--auth-mode login: shared keys are off) before the upload, and the smoke
+    runs the timer with the master key, sees the run and reads the lead back.
+    """
+    sample = json.loads((ROOT / "samples" / "staging" / "sample.json").read_text())
+    given = json.dumps(sample | {"storageAccount": "ststgx", "sheetsTable": "stagingsheets"})
+    good = _zip(azure["tmp"] / "leadsync-good.zip", "good-1")
+    proc = _deploy(azure, good, "10", "--sample", given, "--queue-deadline", "20", target="staging")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for line in [
+        "smoke: ok   POST /admin/functions/sync_timer with the master key answers 202 (status 202)",
+        "smoke: ok   the timer's run of 'staging-sample' is SUCCESS",
+        "smoke: ok   GET /api/leads/{id}?sheet=... answers the same lead (status 200)",
+    ]:
+        assert line in proc.stdout
+    calls = [json.loads(line) for line in azure["log"].read_text().splitlines()]
+    assert [c[:3] for c in calls] == [
+        ["storage", "table", "create"],
+        ["storage", "entity", "insert"],
+        ["functionapp", "deployment", "source"],
+        ["functionapp", "keys", "list"],
+        ["functionapp", "show", "--query"],
+        ["functionapp", "keys", "list"],
+    ]
+    create, insert = calls[0], calls[1]
+    assert create == [
+        "storage",
+        "table",
+        "create",
+        "--name",
+        "stagingsheets",
+        "--account-name",
+        "ststgx",
+        "--auth-mode",
+        "login",
+        "--output",
+        "none",
+    ]
+    assert insert[insert.index("--table-name") + 1] == "stagingsheets" and insert[insert.index("--if-exists") + 1] == "replace"
+    assert "--auth-mode" in insert and "login" in insert and "--name" not in insert  # the storage account, not the app
+    [row] = [json.loads(line) for line in azure["sheets"].read_text().splitlines()]
+    assert row["PartitionKey"] == "sheets" and row["RowKey"] == "staging-sample" and json.loads(row["config"]) == sample["sheet"]
+    assert calls[-1][calls[-1].index("--query") + 1] == "masterKey"
+    assert "fake-master-key" not in proc.stdout + proc.stderr
+
+
+def test_a_sample_without_its_storage_fails_before_anything_is_uploaded(azure: dict) -> None:
+    sample = (ROOT / "samples" / "staging" / "sample.json").read_text()
+    proc = _deploy(azure, _zip(azure["tmp"] / "leadsync-good.zip", "good-1"), "5", "--sample", sample, target="staging")
+    assert proc.returncode == 2 and "deploy: writing the sample sheet failed: --sample needs storageAccount and sheetsTable" in proc.stdout
+    assert not azure["log"].exists()
+
+
+def test_the_seed_waits_for_a_new_role_to_apply(azure: dict, monkeypatch) -> None:
+    """The deployer's role on staging's tables, assigned by the infra job just before, may not apply
+    for minutes: an authorisation failure is retried; any other failure is not."""
+    from scripts import deploy
+
+    for k, v in azure["env"].items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setattr(deploy, "SEED_RETRY_SECONDS", 0.0)
+    sample = deploy.Sample.parse(
+        json.dumps(
+            json.loads((ROOT / "samples" / "staging" / "sample.json").read_text())
+            | {"storageAccount": "ststgx", "sheetsTable": "stagingsheets"}
+        )
+    )
+    Path(str(azure["sheets"]) + ".deny").write_text("")
+    deploy.AzureTarget("func-stg-x", "rg-x", None).seed(sample)
+    inserts = [c for c in map(json.loads, azure["log"].read_text().splitlines()) if c[:3] == ["storage", "entity", "insert"]]
+    assert len(inserts) == 2 and len(azure["sheets"].read_text().splitlines()) == 1
+    with pytest.raises(deploy.DeployError, match="--sample needs storageAccount"):
+        deploy.AzureTarget("func-stg-x", "rg-x", None).seed(deploy.Sample(sample.entry, sample.email))

@@ -8,6 +8,7 @@ FunctionApp, build every function and check its bindings against the Python para
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -43,8 +44,9 @@ print(json.dumps({"functions": out, "heavy": heavy}))
 """
 
 
-def test_worker_startup_with_empty_environment() -> None:
-    """function_app indexes with no settings at all: one app, ten functions, bindings match parameters."""
+@functools.cache
+def _startup() -> dict:
+    """What the worker sees at startup (``STARTUP``), in a fresh interpreter with an empty environment."""
     proc = subprocess.run(
         [sys.executable, "-c", STARTUP],
         cwd=ROOT,
@@ -54,7 +56,12 @@ def test_worker_startup_with_empty_environment() -> None:
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
-    doc = json.loads(proc.stdout)
+    return dict(json.loads(proc.stdout))
+
+
+def test_worker_startup_with_empty_environment() -> None:
+    """function_app indexes with no settings at all: one app, every function, bindings match parameters."""
+    doc = _startup()
     fns = {f["name"]: f for f in doc["functions"]}
     assert set(fns) == {
         "sync_timer",
@@ -78,6 +85,11 @@ def test_worker_startup_with_empty_environment() -> None:
         "console_page",
         "console_item",
         "console_action",
+        "console_moved",
+        "console_moved_below",
+        "sheet_changed",
+        "sheet_notify_setup",
+        "watch_timer",
         "webhooks_collection",
         "webhook_item",
         "webhook_deliveries",
@@ -101,6 +113,8 @@ def test_worker_startup_with_empty_environment() -> None:
         "useMonitor": True,
     }
     assert fns["purge_timer"]["bindings"][0]["schedule"] == "%PURGE_SCHEDULE%"
+    # A literal schedule: renewing Drive channels needs no app setting that a deployment could miss.
+    assert fns["watch_timer"]["bindings"][0]["schedule"] == "0 0 */6 * * *"
     for name, queue in (("sync_queue", "%LEAD_SYNC_QUEUE%"), ("sync_poison", "%LEAD_SYNC_QUEUE%-poison")):
         assert fns[name]["bindings"] == [
             {"direction": "IN", "type": "queueTrigger", "name": "msg", "queueName": queue, "connection": "AzureWebJobsStorage"}
@@ -120,30 +134,52 @@ def test_worker_startup_with_empty_environment() -> None:
         if f["bindings"][0]["type"] == "httpTrigger"
     }
     assert routes == {
-        "list_leads": ("leads", ["GET"], "FUNCTION"),
-        "manual_sync": ("leads/sync", ["POST"], "FUNCTION"),
-        "sync_run": ("leads/runs/{run}", ["GET"], "FUNCTION"),
-        "approve_drop": ("leads/sheets/{sheet}/approve", ["POST"], "FUNCTION"),
-        "health": ("leads/health", ["GET"], "ANONYMOUS"),
-        "health_detail": ("leads/health/detail", ["GET"], "FUNCTION"),
-        "erase_person": ("leads/erasures", ["POST"], "FUNCTION"),
-        "unsuppress_person": ("leads/erasures/unsuppress", ["POST"], "FUNCTION"),
-        "audit_trail": ("leads/audit", ["GET"], "FUNCTION"),
-        "get_lead": ("leads/{id}", ["GET"], "FUNCTION"),
-        "list_removals": ("leads/removals", ["GET"], "FUNCTION"),
-        "reasons": ("leads/reasons", ["GET"], "ANONYMOUS"),
-        "openapi": ("openapi.json", ["GET"], "ANONYMOUS"),
+        "list_leads": ("api/leads", ["GET"], "FUNCTION"),
+        "manual_sync": ("api/leads/sync", ["POST"], "FUNCTION"),
+        "sync_run": ("api/leads/runs/{run}", ["GET"], "FUNCTION"),
+        "approve_drop": ("api/leads/sheets/{sheet}/approve", ["POST"], "FUNCTION"),
+        "health": ("api/leads/health", ["GET"], "ANONYMOUS"),
+        "health_detail": ("api/leads/health/detail", ["GET"], "FUNCTION"),
+        "erase_person": ("api/leads/erasures", ["POST"], "FUNCTION"),
+        "unsuppress_person": ("api/leads/erasures/unsuppress", ["POST"], "FUNCTION"),
+        "audit_trail": ("api/leads/audit", ["GET"], "FUNCTION"),
+        "get_lead": ("api/leads/{id}", ["GET"], "FUNCTION"),
+        "list_removals": ("api/leads/removals", ["GET"], "FUNCTION"),
+        "reasons": ("api/leads/reasons", ["GET"], "ANONYMOUS"),
+        "openapi": ("api/openapi.json", ["GET"], "ANONYMOUS"),
+        # A sheet's own token, checked by the app (issue 22): the sheet owner has no function key.
+        "sheet_changed": ("api/leads/sheets/{sheet}/changed", ["POST"], "ANONYMOUS"),
+        "sheet_notify_setup": ("api/leads/sheets/{sheet}/notify", ["GET"], "FUNCTION"),
         # The console: signed in by App Service Authentication, each action's role checked by the app.
         "console_home": ("console", ["GET", "POST"], "ANONYMOUS"),
         "console_page": ("console/{page}", ["GET", "POST"], "ANONYMOUS"),
         "console_item": ("console/{section}/{item}", ["GET", "POST"], "ANONYMOUS"),
         "console_action": ("console/{section}/{item}/{action}", ["GET", "POST"], "ANONYMOUS"),
-        "webhooks_collection": ("webhooks", ["GET", "POST"], "FUNCTION"),
-        "webhook_item": ("webhooks/{id}", ["GET", "PATCH", "DELETE"], "FUNCTION"),
-        "webhook_deliveries": ("webhooks/{id}/deliveries", ["GET"], "FUNCTION"),
-        "webhook_replay": ("webhooks/{id}/replay", ["POST"], "FUNCTION"),
+        # Where the console was until routePrefix became empty: a redirect to /console, for one release.
+        "console_moved": ("api/console", ["GET", "POST"], "ANONYMOUS"),
+        "console_moved_below": ("api/console/{*rest}", ["GET", "POST"], "ANONYMOUS"),
+        "webhooks_collection": ("api/webhooks", ["GET", "POST"], "FUNCTION"),
+        "webhook_item": ("api/webhooks/{id}", ["GET", "PATCH", "DELETE"], "FUNCTION"),
+        "webhook_deliveries": ("api/webhooks/{id}/deliveries", ["GET"], "FUNCTION"),
+        "webhook_replay": ("api/webhooks/{id}/replay", ["POST"], "FUNCTION"),
     }
     assert doc["heavy"] == [], "indexing must not import the SDKs or the sync pipeline"
+
+
+def test_every_http_route_names_its_prefix() -> None:
+    """
+    host.json's routePrefix is empty, so each HTTP function names its own prefix: every route the
+    FunctionApp registers (any blueprint, present or future) starts with ``api/`` (the API, behind
+    function keys and excluded from App Service sign-in) or is the console (``console...``,
+    behind sign-in). An API route written without ``api/``
+    would move an existing URL and escape the sign-in exclusion, and fails here.
+    """
+    host = json.loads((ROOT / "host.json").read_text())
+    assert host["extensions"]["http"]["routePrefix"] == ""
+    routes = {f["name"]: b["route"] for f in _startup()["functions"] for b in f["bindings"] if b["type"] == "httpTrigger"}
+    assert len(routes) >= 15, routes
+    outside = {n: r for n, r in routes.items() if not (r == "console" or r.startswith(("api/", "console/")))}
+    assert outside == {}, f"HTTP routes must start with api/ or console (CONTRIBUTING.md): {outside}"
 
 
 def _fn(name: str):

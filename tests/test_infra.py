@@ -138,7 +138,8 @@ def test_app_settings_use_identities_and_key_vault() -> None:
     # The sheet list is not an app setting (the next provision would revert edits): a table the
     # operators and the console write, which provisioning never touches.
     assert "LEAD_SYNC_SHEETS" not in settings and settings["LEAD_SYNC_SHEETS_TABLE"] == "${tablePrefix}sheets"
-    assert not any("sheet" in name.lower() for name in bicep("main.bicep")["parameters"])
+    # The only sheet among the parameters is staging's one sample (test_staging_names_a_sample_sheet...).
+    assert [n for n in bicep("main.bicep")["parameters"] if "sheet" in n.lower()] == ["stagingSampleSpreadsheetId"]
     # every Lead Sync setting the template sets is one the app reads (shared/config.py)
     config = (ROOT / "shared" / "config.py").read_text()
     for name in settings:
@@ -160,6 +161,8 @@ def test_role_assignments_give_the_app_identity_what_it_needs() -> None:
         if res["type"] != "Microsoft.Authorization/roleAssignments":
             continue
         cfg = res["config"]
+        if "condition" in cfg and cfg["config"]["properties"]["principalId"] == "sampleWriterPrincipalId":
+            continue  # the deploying principal on staging's tables only: test_staging_names_a_sample_sheet...
         if "condition" in cfg:  # for people: only when operatorsGroupId is set
             assert cfg["condition"]["operator"]["type"] == "not"
             cfg = cfg["config"]
@@ -341,8 +344,10 @@ def test_alert_text_links_to_the_health_detail_that_answers_it() -> None:
 def test_console_sign_in_is_entra_id_and_the_api_keeps_its_keys() -> None:
     """
     The console (issue 21): App Service Authentication with Entra ID when a client id is given,
-    letting unauthenticated requests through (the API keeps function keys; the console sends a
-    signed-out person to sign-in itself), the sheet list in a table, and the app roles documented.
+    requiring sign-in (a redirect to Entra ID) everywhere but /api/* (the API keeps its function
+    keys and anonymous health) and the host's /admin/*; with host.json's empty routePrefix the
+    console is /console, so it is behind sign-in and no API route is. The sheet list is in a
+    table, and the app roles are documented.
     """
     auth = bicep("modules/functionapp.bicep")["resources"]["auth"]
     assert auth["type"] == "Microsoft.Web/sites/config" and "consoleClientId" in json.dumps(auth["config"]["condition"])
@@ -350,7 +355,20 @@ def test_console_sign_in_is_entra_id_and_the_api_keeps_its_keys() -> None:
     assert config["name"] == "authsettingsV2" and config["parent"] == "app"
     props = config["properties"]
     assert props["platform"]["enabled"] is True and props["httpSettings"]["requireHttps"] is True
-    assert props["globalValidation"] == {"requireAuthentication": False, "unauthenticatedClientAction": "AllowAnonymous"}
+    assert props["globalValidation"] == {
+        "requireAuthentication": True,
+        "unauthenticatedClientAction": "RedirectToLoginPage",
+        "redirectToProvider": "azureactivedirectory",
+        "excludedPaths": ["/api/*", "/admin/*"],
+    }
+    # Which registered route is behind sign-in: excluded paths match a literal prefix before /*.
+    from scripts.devserver import http_routes, route_prefix
+
+    assert route_prefix() == ""
+    excluded = [p.removesuffix("*") for p in props["globalValidation"]["excludedPaths"]]
+    for _, route, name, _, _ in http_routes():
+        signed_in = not any(f"/{route}".startswith(p) for p in excluded)
+        assert signed_in == (route == "console" or route.startswith("console/")), (name, route)
     aad = props["identityProviders"]["azureActiveDirectory"]
     assert aad["enabled"] is True and aad["registration"]["clientId"] == "consoleClientId"
     assert "/v2.0" in aad["registration"]["openIdIssuer"]
@@ -363,3 +381,49 @@ def test_console_sign_in_is_entra_id_and_the_api_keeps_its_keys() -> None:
     from shared.console.principal import ROLES
 
     assert set(ROLES) == {r["value"] for r in roles}
+
+
+def test_staging_names_a_sample_sheet_that_only_the_staging_deploy_writes() -> None:
+    """
+    Staging's sample (docs/deploy.md): by default the CSV in the package, the same entry as
+    samples/staging/sample.json; a Google sheet when its id is given. Infra only names it (an
+    output for the deploy step, which upserts that one entry) and lets the deploying service
+    principal write staging's tables: no app setting, no role on production's account.
+    """
+    main = bicep("main.bicep")
+    variables, params = main["variables"], main["parameters"]
+    local = json.loads((ROOT / "samples" / "staging" / "sample.json").read_text())
+
+    def resolve(v: Any) -> Any:
+        return variables[v]["value"] if isinstance(v, str) and v in variables else v
+
+    csv = {k: resolve(v) for k, v in variables["stagingSampleCsv"]["value"].items()}
+    assert csv == local["sheet"] and params["stagingSampleEmail"]["default"] == local["email"]
+    assert (ROOT / csv["path"]).exists() and local["email"] in (ROOT / csv["path"]).read_text()
+    google = {k: resolve(v) for k, v in variables["stagingSampleGoogle"]["value"].items()}
+    assert google["source"] == "google" and google["spreadsheet_id"] == "stagingSampleSpreadsheetId" and google["id"] == csv["id"]
+    assert params["stagingSampleSpreadsheetId"]["default"] == "" and params["deployPrincipalId"]["default"] == ""
+
+    out = main["outputs"]["STAGING_SAMPLE"]["value"]
+    choice = out["sheet"]["operator"]["operands"]
+    assert choice["true_value"] == "stagingSampleCsv" and choice["false_value"] == "stagingSampleGoogle"
+    assert out["email"] == "stagingSampleEmail"
+    assert _accessor(out["storageAccount"]) == ["staging", "outputs", "storageAccountName"]
+    assert _accessor(out["sheetsTable"]) == ["staging", "outputs", "sheetsTable"]
+    assert bicep("modules/functionapp.bicep")["outputs"]["sheetsTable"]["value"] == _settings()["LEAD_SYNC_SHEETS_TABLE"]
+
+    # The writer's role: staging only, table data on its own account, only when a principal is named.
+    prod, stg = main["modules"]["production"]["config"]["params"], main["modules"]["staging"]["config"]["params"]
+    assert stg["sampleWriterPrincipalId"] == "deployPrincipalId" and "sampleWriterPrincipalId" not in prod
+    mod = bicep("modules/functionapp.bicep")
+    assert mod["parameters"]["sampleWriterPrincipalId"]["default"] == ""
+    writer = mod["resources"]["sampleWriter"]["config"]
+    assert writer["condition"]["operator"]["type"] == "not"
+    cfg = writer["config"]
+    assert cfg["scope"] == "storage" and cfg["properties"]["principalType"] == "ServicePrincipal"
+    assert _accessor(cfg["properties"]["roleDefinitionId"]["function"]["parameters"]["resource_name_1"]) == [
+        "roles",
+        "storageTableDataContributor",
+    ]
+    # no app setting carries the sample: the app reads its sheet list from its table only
+    assert not any("sample" in name.lower() for name in _settings())

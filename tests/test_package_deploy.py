@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from scripts import package as pkg
-from scripts.smoke import smoke
+from scripts.smoke import queue_smoke, smoke
 from tests.conftest import ROOT
 
 FUNCTIONS = sorted(
@@ -30,6 +31,8 @@ FUNCTIONS = sorted(
         "console_action",
         "console_home",
         "console_item",
+        "console_moved",
+        "console_moved_below",
         "console_page",
         "erase_person",
         "get_lead",
@@ -41,11 +44,14 @@ FUNCTIONS = sorted(
         "openapi",
         "purge_timer",
         "reasons",
+        "sheet_changed",
+        "sheet_notify_setup",
         "sync_poison",
         "sync_queue",
         "sync_run",
         "sync_timer",
         "unsuppress_person",
+        "watch_timer",
         "webhook_deliveries",
         "webhook_item",
         "webhook_replay",
@@ -118,9 +124,13 @@ def test_funcignore_keeps_caches_and_tooling_out(tmp_path) -> None:
         "privacy_http",
         "purge_timer",
         "console_http",
+        "samples",
+        "changes_http",
         "webhooks_http",
         "webhooks_queue",
     }
+    # of samples/, only the staging smoke test's sample sheet (the entry names it by this path)
+    assert [p.as_posix() for p in pkg.app_files(ROOT) if p.parts[0] == "samples"] == ["samples/staging/sample_leads.csv"]
     # the vocabulary is data (shared/core/vocabulary/*.toml): the package must carry every file
     vocab = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "shared" / "core" / "vocabulary").glob("*.toml"))
     assert vocab and set(vocab) <= {p.as_posix() for p in pkg.app_files(ROOT)}
@@ -248,3 +258,67 @@ def test_the_hashed_lock_is_the_tested_versions() -> None:
     assert not differ, f"requirements.lock and constraints.txt disagree (run scripts/lock): {differ}"
     blocks = re.split(r"\n(?=[A-Za-z])", lock_text.split("\n", 3)[3])
     assert all("--hash=sha256:" in b for b in blocks if re.match(r"[A-Za-z]", b))
+
+
+SAMPLE = ROOT / "samples" / "staging" / "sample.json"
+
+
+def test_local_deploy_with_the_sample_runs_timer_queue_sync_and_reads_the_lead_back(good_package: Path, tmp_path) -> None:
+    """
+    The staging deploy's path, on this machine: the sample's entry is written into the sheets table
+    (Azurite), the package is served with Azurite's queue and the queue functions beside it, the
+    smoke runs the timer through the admin API, the queue function syncs the sample and its lead is
+    read back. A sample whose known lead is not there fails the deploy, which rolls back.
+    """
+    home, releases = tmp_path / "local", tmp_path / "releases"
+    common = ["--target", "local", "--local-dir", str(home), "--releases", str(releases), "--deadline", "30", "--queue-deadline", "60"]
+    try:
+        first = _deploy(*common, "--package", str(good_package), "--sample", str(SAMPLE))
+        out = first.stdout
+        assert first.returncode == 0, out + first.stderr
+        for line in [
+            "deploy: writing the sample sheet 'staging-sample' into the sheet list",
+            "smoke: ok   the sample sheet 'staging-sample' is in the app's sheet list (health detail: status 200)",
+            "smoke: ok   POST /admin/functions/sync_timer with the master key answers 202 (status 202)",
+            "smoke: ok   the timer's run of 'staging-sample' is SUCCESS",
+            "smoke: ok   GET /api/leads?sheet=...&q=... finds the sample's known lead (status 200)",
+            "smoke: ok   GET /api/leads/{id}?sheet=... answers the same lead (status 200)",
+        ]:
+            assert line in out, out
+        assert "@" not in out  # no lead data printed (the sample's email included)
+        state = json.loads((home / "state.json").read_text())
+        base = f"http://127.0.0.1:{state['port']}"
+        log = (home / "server-good-1.log").read_text()
+        assert "queue worker: running beside the API" in log and "POST /admin/functions/sync_timer 202" in log
+
+        # The run came through the queue: the timer's run id is recorded, and its sheet's run says trigger timer.
+        with urllib.request.urlopen(f"{base}/api/leads/health/detail?sheet=staging-sample&runs=10", timeout=10) as resp:
+            runs = json.loads(resp.read())["sheets"][0]["recent_runs"]
+        assert [r["trigger"] for r in runs] == ["timer"] and runs[0]["counts"]["leads"] == 3
+
+        # The admin API as the host's: 404 for no such function, 400 without a body, GET refused.
+        for method, path, body, code in [
+            ("POST", "/admin/functions/no_such_function", b'{"input": ""}', 404),
+            ("POST", "/admin/functions/sync_timer", b"", 400),
+            ("GET", "/admin/functions/sync_timer", None, 405),
+        ]:
+            req = urllib.request.Request(base + path, data=body, method=method, headers={"Content-Type": "application/json"})
+            with pytest.raises(urllib.error.HTTPError) as err:
+                urllib.request.urlopen(req, timeout=10)
+            err.value.close()
+            assert err.value.code == code, (method, path)
+
+        # A second timer run is seen as new (the smoke never takes an old run for this one); a lead
+        # that is not in the sheet fails it.
+        wrong = queue_smoke(base, None, None, "staging-sample", "nobody.here@example.com", deadline=60, interval=0.5)
+        assert not wrong.ok and wrong.lines[-1].startswith("FAIL GET /api/leads?sheet=...&q=... finds the sample's known lead"), wrong.lines
+        assert "ok   the timer's run of 'staging-sample' is SUCCESS" in "\n".join(wrong.lines)
+
+        # The same gate in the deploy: the queue smoke fails, the last good package is put back (exit 1).
+        bad_sample = json.dumps({"sheet": json.loads(SAMPLE.read_text())["sheet"], "email": "nobody.here@example.com"})
+        second = _deploy(*common, "--package", str(good_package), "--sample", bad_sample)
+        assert second.returncode == 1, second.stdout + second.stderr
+        assert "smoke: FAIL GET /api/leads?sheet=...&q=... finds the sample's known lead" in second.stdout
+        assert "ROLLED BACK to good-1" in second.stdout
+    finally:
+        _deploy("--target", "local", "--local-dir", str(home), "--stop", timeout=60)

@@ -37,6 +37,7 @@ def test_schemathesis_finds_no_server_error_and_no_answer_off_the_schema(make_se
     settings = make_settings(
         *base.sheets,
         erasure_key="schemathesis-erasure-key-0123456789",
+        notify_key="schemathesis-notify-key-0123456789",
         webhook_key="MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=",
         webhook_allow_loopback=True,
     )

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from scripts.queue_worker import Worker
 from shared.config import load_settings
+from shared.core.notify import notify_token
 from shared.service import Runtime, set_runtime
 from tests.conftest import SAMPLES
 
@@ -50,11 +51,12 @@ LEAKS = [
 
 
 def _fn(name: str) -> Callable[[func.HttpRequest], func.HttpResponse]:
+    import changes_http
     import health_http
     import leads_http
     import privacy_http
 
-    for module in (health_http, leads_http, privacy_http):
+    for module in (health_http, leads_http, privacy_http, changes_http):
         builder = getattr(module, name, None)
         if builder is not None:
             return builder.build().get_user_function()
@@ -65,6 +67,7 @@ def _req(method: str, params: dict | None = None, body: bytes = b"", route_param
     return func.HttpRequest(method=method, url="/api/x", params=params or {}, body=body, route_params=route_params or {})
 
 
+NOTIFY_KEY = "serving-notify-key-0123456789"
 ROUTES: list[tuple[str, func.HttpRequest]] = [
     ("health", _req("GET")),
     ("health_detail", _req("GET")),
@@ -73,6 +76,18 @@ ROUTES: list[tuple[str, func.HttpRequest]] = [
     ("list_leads", _req("GET", {"sheet": "acme-facebook"})),
     ("manual_sync", _req("POST", body=b'{"sheet": "acme-facebook"}')),
     ("approve_drop", _req("POST", route_params={"sheet": "acme-facebook"})),
+    ("sheet_notify_setup", _req("GET", route_params={"sheet": "acme-facebook"})),
+    (
+        "sheet_changed",
+        func.HttpRequest(
+            method="POST",
+            url="/api/x",
+            params={},
+            body=b"",
+            route_params={"sheet": "acme-facebook"},
+            headers={"Authorization": "Bearer " + notify_token(NOTIFY_KEY, "acme-facebook", 1)},
+        ),
+    ),
 ]
 
 
@@ -190,6 +205,7 @@ def test_broken_configurations_never_break_a_route(azurite, tmp_path, unique_tab
     assert len(cases) >= 40
     for name, env, fragment in cases:
         env = {**unique_tables, **env} if "LEAD_SYNC_LEADS_TABLE" not in env else env
+        env = {"LEAD_SYNC_NOTIFY_KEY": NOTIFY_KEY, **env}
         set_runtime(Runtime(load_settings(env), environ={}))
         t0 = time.monotonic()
         status, public, text = _call("health", _req("GET"))

@@ -77,7 +77,27 @@ def test_pull_requests_see_the_infrastructure_what_if_and_main_applies_it() -> N
     assert "az deployment sub what-if" in what_if["run"] and "GITHUB_STEP_SUMMARY" in what_if["run"]
     deploy = next(s for s in steps if "deployment sub create" in s.get("run", ""))
     assert deploy["if"] == "env.MODE == 'deploy'"
-    assert "sheet" not in (what_if["run"] + deploy["run"]).lower()
+    # no sheet list among the parameters: the one sheet named is staging's sample (its id, when a Google sheet)
+    for run in (what_if["run"], deploy["run"]):
+        assert re.findall(r"\w*sheet\w*", run, re.I) == ["stagingSampleSpreadsheetId"], run
+        assert 'deployPrincipalId="$DEPLOYER"' in run
+
+
+def test_staging_smokes_the_queue_path_on_infra_s_sample_and_production_does_not() -> None:
+    """infra's STAGING_SAMPLE output reaches the staging deploy only, which hands it to scripts/deploy --sample."""
+    infra = _load("infra.yml")
+    assert infra["on"]["workflow_call"]["outputs"]["staging-sample"]["value"] == "${{ jobs.infra.outputs.staging-sample }}"
+    job = infra["jobs"]["infra"]
+    assert job["outputs"]["staging-sample"] == "${{ steps.deploy.outputs.staging-sample }}"
+    deploy_step = next(s for s in job["steps"] if s.get("id") == "deploy")
+    assert "--query properties.outputs" in deploy_step["run"] and "staging-sample=" in deploy_step["run"]
+    jobs = _load("deploy.yml")["jobs"]
+    assert jobs["staging"]["with"]["sample"] == "${{ needs.infra.outputs.staging-sample }}"
+    assert "sample" not in jobs["production"]["with"] and "sample" not in jobs["rollback-deploy"]["with"]
+    target = _load("deploy-target.yml")
+    assert target["on"]["workflow_call"]["inputs"]["sample"]["default"] == ""
+    step = next(s for s in target["jobs"]["deploy"]["steps"] if "scripts/deploy --target" in s.get("run", ""))
+    assert step["env"]["SAMPLE"] == "${{ inputs.sample }}" and '(--sample "$SAMPLE")' in step["run"] and '"${sample[@]}"' in step["run"]
 
 
 def test_every_action_is_pinned_by_commit_sha() -> None:

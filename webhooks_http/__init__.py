@@ -19,7 +19,7 @@ bp = func.Blueprint()
 
 
 @bp.function_name("webhooks_collection")
-@bp.route(route="webhooks", methods=["GET", "POST"], auth_level=func.AuthLevel.FUNCTION)
+@bp.route(route="api/webhooks", methods=["GET", "POST"], auth_level=func.AuthLevel.FUNCTION)
 @guarded
 def webhooks_collection(req: func.HttpRequest) -> func.HttpResponse:
     hooks = get_runtime().webhooks
@@ -32,7 +32,7 @@ def webhooks_collection(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @bp.function_name("webhook_item")
-@bp.route(route="webhooks/{id}", methods=["GET", "PATCH", "DELETE"], auth_level=func.AuthLevel.FUNCTION)
+@bp.route(route="api/webhooks/{id}", methods=["GET", "PATCH", "DELETE"], auth_level=func.AuthLevel.FUNCTION)
 @guarded
 def webhook_item(req: func.HttpRequest) -> func.HttpResponse:
     hooks = get_runtime().webhooks
@@ -49,7 +49,7 @@ def webhook_item(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @bp.function_name("webhook_deliveries")
-@bp.route(route="webhooks/{id}/deliveries", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+@bp.route(route="api/webhooks/{id}/deliveries", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 @guarded
 def webhook_deliveries(req: func.HttpRequest) -> func.HttpResponse:
     sub, q = parse_deliveries_query(req)
@@ -57,7 +57,7 @@ def webhook_deliveries(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @bp.function_name("webhook_replay")
-@bp.route(route="webhooks/{id}/replay", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+@bp.route(route="api/webhooks/{id}/replay", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 @guarded
 def webhook_replay(req: func.HttpRequest) -> func.HttpResponse:
     sub, since, event_id = parse_replay(req)

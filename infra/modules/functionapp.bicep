@@ -37,7 +37,7 @@ param tablePrefix string
 @description('Origins allowed by platform CORS (the CRM dashboard).')
 param corsAllowedOrigins array
 
-@description('Client id of the Entra ID app registration that signs operators in to the console (/api/console); empty: no sign-in, and the console answers 401. Its app roles: infra/console-app-roles.json.')
+@description('Client id of the Entra ID app registration that signs operators in to the console (/console); empty: no sign-in, and the console answers 401. Its app roles: infra/console-app-roles.json.')
 param consoleClientId string = ''
 
 @description('Memory of one instance (MB): 512, 2048 or 4096.')
@@ -49,6 +49,9 @@ param maximumInstanceCount int = 40
 
 @description('Object id of the operators\' Entra ID group: Storage Table Data Contributor on this app\'s account (read leads and state, edit the sheets table) and Key Vault Secrets User. Empty: no role for people.')
 param operatorsGroupId string = ''
+
+@description('Object id of a service principal that writes one entry into this app\'s sheets table before a deploy (staging\'s sample sheet): Storage Table Data Contributor on this account. Empty: none (production).')
+param sampleWriterPrincipalId string = ''
 
 var deploymentContainer = 'app-package'
 var roles = {
@@ -142,7 +145,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   kind: 'functionapp,linux'
   //checkov:skip=CKV_AZURE_17:Client certificates would lock out the CRM dashboard; keyed routes use function keys and health is anonymous by design.
   //checkov:skip=CKV_AZURE_88:Azure Files is not used: Flex Consumption runs from the deployment container.
-  //checkov:skip=CKV_AZURE_13:App Service Authentication (Entra ID) is a separate authsettingsV2 resource, on when consoleClientId is set; it lets unauthenticated API calls through (function keys) and the console signs people in itself.
+  //checkov:skip=CKV_AZURE_13:App Service Authentication (Entra ID) is a separate authsettingsV2 resource, on when consoleClientId is set; it requires sign-in for the console (/console) and leaves /api/* to function keys.
   dependsOn: [
     packages
     blobOwner
@@ -290,11 +293,13 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   }
 }
 
-// App Service Authentication (Easy Auth) with Entra ID, for the console. Unauthenticated requests
-// are allowed through, so the API keeps its function keys and the anonymous health route; the
-// platform strips any client-sent X-MS-CLIENT-PRINCIPAL* header and sets the signed-in user's, and
-// the console itself sends a signed-out person to /.auth/login/aad and checks each action's app
-// role (LeadSync.Reader, LeadSync.Operator, LeadSync.Privacy) on the server.
+// App Service Authentication (Easy Auth) with Entra ID, for the console. host.json's routePrefix is
+// empty: the console is /console and every API route names its own api/ prefix. Sign-in is required
+// everywhere but the excluded paths: /api/* keeps its function keys and the anonymous health route
+// (and the old /api/console address, which only redirects to /console), /admin/* the host's master
+// key. The platform strips any client-sent X-MS-CLIENT-PRINCIPAL* header and sets the signed-in
+// user's; the console checks each action's app role (LeadSync.Reader, LeadSync.Operator,
+// LeadSync.Privacy) on the server, and sends a signed-out person to /.auth/login/aad itself too.
 resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (!empty(consoleClientId)) {
   //checkov:skip=CKV_AZURE_13:This resource IS the App Service Authentication setting (authsettingsV2); checkov reads sites/config as a whole site.
   //checkov:skip=CKV_AZURE_63:HTTP logging belongs to the site resource, not to its authsettingsV2 child; the site logs to Application Insights.
@@ -310,8 +315,14 @@ resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (!empty(consoleClient
       enabled: true
     }
     globalValidation: {
-      requireAuthentication: false
-      unauthenticatedClientAction: 'AllowAnonymous'
+      requireAuthentication: true
+      unauthenticatedClientAction: 'RedirectToLoginPage'
+      redirectToProvider: 'azureactivedirectory'
+      // A trailing /* is the one wildcard excluded paths understand (MicrosoftDocs/azure-docs#86514).
+      excludedPaths: [
+        '/api/*'
+        '/admin/*'
+      ]
     }
     httpSettings: {
       requireHttps: true
@@ -421,3 +432,17 @@ resource operatorsSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' =
 output principalId string = identity.properties.principalId
 output clientId string = identity.properties.clientId
 output storageAccountName string = storage.name
+
+// The deploying service principal writes staging's sample sheet entry (scripts/deploy --sample)
+// with Entra ID, shared keys being off; only on the account of the app given one (staging).
+resource sampleWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(sampleWriterPrincipalId)) {
+  name: guid(storage.id, sampleWriterPrincipalId, roles.storageTableDataContributor)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
+    principalId: sampleWriterPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+output sheetsTable string = '${tablePrefix}sheets'

@@ -301,6 +301,38 @@ STATE_FIELDS = (
     "skipped_runs",
 )
 """What ``save_state`` may write; the lease is written only by the lease methods."""
+STATE_JSON = frozenset(
+    {"messages", "reason_codes", "counts", "guard", "mapping", "recent_runs", "blocked", "approval", "approvals", "high_water"}
+)
+"""State fields stored as JSON text (``<name>_json``, long ones split over ``_json_2``...)."""
+
+
+def state_columns(fields: Iterable[str]) -> list[str]:
+    """
+    The stored properties that hold ``fields`` of a state (``lease`` for the lease), for a query
+    that selects only those: a projection read decodes nothing else. A JSON field's first part
+    only: the rare value split over more parts (``may_continue``) is read again whole.
+    """
+    out = ["RowKey"]
+    for name in fields:
+        if name == "lease":
+            out += ["lease_owner", "lease_until"]
+        elif name in STATE_JSON:
+            out.append(f"{name}_json")
+        elif name in STATE_FIELDS:
+            out.append(name)
+        else:
+            raise ValueError(f"not a state field: {name}")
+    return list(dict.fromkeys(out))
+
+
+def may_continue(e: Mapping[str, Any]) -> bool:
+    """
+    Whether a projected entity holds a JSON first part that may continue in ``_json_2``...: only
+    a text that filled its part (``CHUNK_UNITS``, less one for a surrogate pair kept whole) was
+    split, and such a text is at least ``CHUNK_UNITS // 2`` characters long.
+    """
+    return any(k.endswith("_json") and isinstance(v, str) and len(v) * 2 >= CHUNK_UNITS - 1 for k, v in e.items())
 
 
 def state_to_entity(state: SheetState, fields: Iterable[str] | None = None) -> dict[str, Any]:
@@ -351,7 +383,8 @@ def state_to_entity(state: SheetState, fields: Iterable[str] | None = None) -> d
 
 
 def state_from_entity(e: Mapping[str, Any]) -> SheetState:
-    """A stored state entity back as ``SheetState`` (older entities read too: unknown is default).
+    """A stored state entity back as ``SheetState`` (older entities read too: unknown is default;
+    so does a projection, ``state_columns``: the fields not selected keep their defaults).
 
     An entity that cannot be read (edited by hand, corrupted) is a state that says so, never an
     exception: health shows that sheet ERROR and the next sync rewrites it; the guard then

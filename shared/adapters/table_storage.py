@@ -51,8 +51,10 @@ from .table_codec import (
     entity_to_lead,
     inverted_time,
     lead_entity,
+    may_continue,
     run_entity,
     run_from_entity,
+    state_columns,
     state_from_entity,
     state_to_entity,
 )
@@ -108,6 +110,8 @@ class TableLeadStore:
         self._ready = not create_tables
         self._create = create_tables
         self.max_lead_bytes = MAX_LEAD_BYTES
+        self._decoded: dict[tuple[str, ...], dict[str, tuple[str, SheetState]]] = {}
+        """Projected states already decoded, by projection and sheet, with the entity's ETag they came from."""
 
     def ensure_tables(self) -> None:
         if self._ready:
@@ -555,9 +559,34 @@ class TableLeadStore:
         entity = state_to_entity(state, fields)
         self._call("cannot save sync state", lambda: self.state.upsert_entity(entity, mode=UpdateMode.MERGE, **IDEMPOTENT))
 
-    def list_states(self) -> list[SheetState]:
+    def list_states(self, fields: Iterable[str] | None = None) -> list[SheetState]:
+        """
+        Every sheet's state in one query; with ``fields``, only those (``lease`` for the lease) are
+        selected and decoded, the rest keep their defaults: a read-only view's projection, never
+        a state to save back.
+        """
+        select = None if fields is None else state_columns(fields)
+
         def read() -> list[SheetState]:
-            return [state_from_entity(e) for e in self.state.query_entities("PartitionKey eq @pk", parameters={"pk": STATE_PK})]
+            rows = self.state.query_entities("PartitionKey eq @pk", parameters={"pk": STATE_PK}, select=select)
+            if select is None:
+                return [state_from_entity(e) for e in rows]
+            # An entity whose ETag is the one decoded last time is the same state: not decoded again.
+            before = self._decoded.get(tuple(select), {})
+            now: dict[str, tuple[str, SheetState]] = {}
+            for e in rows:
+                key, etag = str(e["RowKey"]), str(e.metadata.get("etag") or "")
+                hit = before.get(key)
+                if hit is not None and etag and hit[0] == etag:
+                    now[key] = hit
+                    continue
+                # A selected property an entity lacks comes back as null: leave it out, as if unselected.
+                got = {k: v for k, v in e.items() if v is not None}
+                if may_continue(got):  # a JSON value split over parts (rare): that entity read whole
+                    got = self.state.get_entity(STATE_PK, key)
+                now[key] = (etag, state_from_entity(got))
+            self._decoded[tuple(select)] = now  # sheets gone since are forgotten
+            return [st for _, st in now.values()]
 
         try:
             return self._call("cannot read sync states", read)

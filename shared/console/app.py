@@ -1,5 +1,5 @@
 """
-The operator console (``/api/console``): server-rendered pages over the service's use cases.
+The operator console (``/console``): server-rendered pages over the service's use cases.
 
 Every request: the principal from App Service Authentication (trusted only when the platform
 says sign-in is on), the role its action needs checked here, on the server (``ROLE_OF``), a CSRF
@@ -44,7 +44,9 @@ from .render import SECURITY_HEADERS, STATIC, render
 
 log = logging.getLogger("leadsync.console")
 
-BASE = "/api/console"
+BASE = "/console"
+MOVED_FROM = "/api/console"
+"""Where the console was served before; it redirects to ``BASE`` for one release (``moved``)."""
 MAX_FORM_BYTES = 64 * 1024
 PAGE_SIZE = 50
 """Sheets per overview page (a page stays well below 100 KB, sparklines included)."""
@@ -140,7 +142,7 @@ ROUTES: list[tuple[str, re.Pattern[str], str, View]] = []
 
 
 def route(method: str, pattern: str, role: str) -> Callable[[View], View]:
-    """Register a view for ``method`` on ``pattern`` (below ``/api/console``), needing ``role``."""
+    """Register a view for ``method`` on ``pattern`` (below ``/console``), needing ``role``."""
 
     def register(view: View) -> View:
         ROUTES.append((method, re.compile(f"^{pattern}$"), role, view))
@@ -173,6 +175,19 @@ def handle(req: func.HttpRequest) -> func.HttpResponse:
         return _to_http(Page(500, body))
 
 
+def moved(req: func.HttpRequest) -> func.HttpResponse:
+    """
+    ``/api/console...`` -> ``/console...`` with the same query: 308, so a form posted to the old
+    address is posted again (method and body kept) to the new one. Kept for one release.
+    """
+    url = urlsplit(req.url)
+    rest = url.path[len(MOVED_FROM) :] if url.path.startswith(MOVED_FROM) else ""
+    if rest and not rest.startswith("/"):
+        rest = ""
+    location = BASE + rest + (f"?{url.query}" if url.query else "")
+    return _to_http(Page(308, "", "text/plain", {"Location": location}))
+
+
 def _handle(req: func.HttpRequest) -> Page:
     path = urlsplit(req.url).path
     rel = path[len(BASE) :] if path.startswith(BASE) else path
@@ -186,7 +201,7 @@ def _handle(req: func.HttpRequest) -> Page:
             back = quote(path + (f"?{urlsplit(req.url).query}" if urlsplit(req.url).query else ""), safe="/")
             return Page(302, "", "text/plain", {"Location": f"{settings.console_login}?post_login_redirect_uri={back}"})
         why = (
-            "Sign in first: open /.auth/login/aad?post_login_redirect_uri=/api/console."
+            "Sign in first: open /.auth/login/aad?post_login_redirect_uri=/console."
             if settings.console_signed_in
             else "Sign-in is not set up: the console needs App Service Authentication (Entra ID) in front of the app "
             "(WEBSITE_AUTH_ENABLED); locally, set LEAD_SYNC_DEV_PRINCIPAL for the dev server."
@@ -292,7 +307,7 @@ def overview(ctx: Ctx) -> Page:
         page = max(1, int(ctx.q("page", "1")))
     except ValueError:
         page = 1
-    view = get_runtime().health.detail(HealthQuery(runs=10))
+    view = get_runtime().health.overview(runs=10)
     doc = view.doc
     rows = overview_rows(doc, q, show, sort, descending)
     pages = max(1, -(-len(rows) // PAGE_SIZE))
@@ -388,6 +403,15 @@ def sheet_page(ctx: Ctx, sheet: str, errors: Mapping[str, str] | None = None, st
         evidence.append({"row": item.get("row"), **(lead or {})})
     run_id = ctx.q("run")
     shown_fields = [f for f in CANONICAL_FIELDS if any(lead.get(f) for lead in stored)]
+    notify, notify_note = None, None
+    if config is not None and ctx.principal.can(OPERATOR):
+        # The sheet's change-notification script (issue 22) holds its token: operators only.
+        from ..web import public_origin
+
+        try:
+            notify = rt.changes.setup(sheet, f"{public_origin(ctx.req)}/api/leads/sheets/{sheet}/changed")
+        except LeadSyncError as e:
+            notify_note = str(e)
     return _html(
         ctx,
         "sheet.html",
@@ -410,6 +434,8 @@ def sheet_page(ctx: Ctx, sheet: str, errors: Mapping[str, str] | None = None, st
         run_id=run_id if RUN_ID.match(run_id or "") else "",
         fields=CANONICAL_FIELDS,
         errors=errors or {},
+        notify=notify,
+        notify_note=notify_note,
     )
 
 

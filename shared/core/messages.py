@@ -1,7 +1,7 @@
 """
 The queue message that asks for one sheet's sync (pure: JSON in, typed value out).
 
-``{"v": 1, "sheet": ID, "run": RUN_ID, "trigger": "timer" | "manual", "attempt": N}``. ``attempt``
+``{"v": 1, "sheet": ID, "run": RUN_ID, "trigger": "timer" | "manual" | "change", "attempt": N}``. ``attempt``
 counts deferrals after a 429 (each re-enqueued with a longer delay); the queue's own dequeue
 count (host.json ``maxDequeueCount``) counts failures. A message that is not this shape is
 refused by ``parse_message`` with a reason: the worker reports it and completes it, because
@@ -20,7 +20,7 @@ MAX_MESSAGE_CHARS = 4096
 """Far more than a valid message needs; Azure queues take 64 KiB."""
 ID = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
 """A sheet or run id; anchored with ``\\Z`` (``$`` would also match before a trailing newline)."""
-TRIGGERS = ("timer", "manual", "cli", "local")
+TRIGGERS = ("timer", "manual", "cli", "local", "change")
 MAX_ATTEMPT = 100
 
 

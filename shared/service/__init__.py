@@ -5,7 +5,7 @@ that wires them to settings and adapters.
 - ``inputs``: validated requests (``LeadsQuery``, ``SyncRequest``, ...), built by ``shared.web``
   and ``shared.cli``;
 - ``results``: typed results with ``to_dict()``;
-- ``health``, ``leads``, ``syncs``, ``worker``, ``approvals``, ``privacy``: the use cases, each a
+- ``health``, ``leads``, ``syncs``, ``worker``, ``approvals``, ``privacy``, ``changes``: the use cases, each a
   class over the runtime, raising ``LeadSyncError`` subclasses (``shared.errors``);
 - ``root``: ``Runtime``, the composition root (settings, lazily built adapters, the use cases),
   one per process (``get_runtime``).
@@ -15,14 +15,17 @@ documents; ``shared.cli`` maps the same errors to exit codes.
 """
 
 from ..errors import LeadSyncError
-from .inputs import MAX_PAGE, ApprovalRequest, AuditQuery, ErasureRequest, HealthQuery, LeadsQuery, RemovalsQuery, SyncRequest
+from .inputs import MAX_PAGE, ApprovalRequest, AuditQuery, ChangeNotice, ErasureRequest, HealthQuery, LeadsQuery, RemovalsQuery, SyncRequest
 from .results import (
     ApprovalResult,
     AuditPage,
+    ChannelsRenewed,
     Enqueued,
     ErasureResult,
     HealthView,
     LeadsPage,
+    NoticeResult,
+    NotifySetup,
     Outcome,
     PurgeResult,
     RemovalsPage,
@@ -37,6 +40,8 @@ __all__ = [
     "ApprovalResult",
     "AuditPage",
     "AuditQuery",
+    "ChangeNotice",
+    "ChannelsRenewed",
     "Enqueued",
     "ErasureRequest",
     "ErasureResult",
@@ -45,6 +50,8 @@ __all__ = [
     "LeadSyncError",
     "LeadsPage",
     "LeadsQuery",
+    "NoticeResult",
+    "NotifySetup",
     "Outcome",
     "PurgeResult",
     "RemovalsPage",

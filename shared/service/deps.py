@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # annotations only: importing the app loads no pydantic
 
     from ..config_model import SheetConfig
 from ..core.state import SheetState
-from ..ports import LeadStore, SheetEntries, SheetSource, SyncJobs, SyncQueue
+from ..ports import DriveWatch, LeadStore, NoticeMarks, SheetEntries, SheetSource, SyncJobs, SyncQueue
 
 
 class EventHooks(Protocol):
@@ -73,16 +73,25 @@ class Deps(Protocol):
     def jobs(self) -> SyncJobs: ...
 
     @property
+    def notice_marks(self) -> NoticeMarks:
+        """Change notifications' pending times and budget slots; raises ``ConfigError`` without storage."""
+        ...
+
+    @property
     def read_jobs(self) -> SyncJobs: ...
 
     def source_for(self, sheet: SheetConfig, defer_rate_limits: bool = False) -> SheetSource: ...
+
+    def drive_for(self, sheet: SheetConfig) -> DriveWatch:
+        """Drive push channels as the service account that reads ``sheet``."""
+        ...
 
     def known(self, sheet_id: str) -> bool:
         """Whether ``sheet_id`` is configured, validly or not."""
         ...
 
-    def states(self) -> list[SheetState]:
-        """Every sheet's sync state, cached briefly for health."""
+    def states(self, fields: tuple[str, ...] | None = None) -> list[SheetState]:
+        """Every sheet's sync state (only ``fields`` of it when given), cached briefly for health."""
         ...
 
     @property

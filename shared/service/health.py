@@ -19,11 +19,32 @@ from .inputs import HealthQuery
 from .privacy import privacy_status
 from .results import HealthView
 
+OVERVIEW_FIELDS = ("status", "messages", "reason_codes", "last_run_at", "baseline", "blocked", "approval", "recent_runs", "lease")
+"""The state fields the overview's entries come from: one projected query reads only these."""
+OVERVIEW_KEYS = frozenset(
+    {
+        "sheet_id",
+        "customer",
+        "source",
+        "enabled",
+        "status",
+        "messages",
+        "reason_codes",
+        "last_run_at",
+        "leads",
+        "awaiting_approval",
+        "recent_runs",
+    }
+)
+"""What each overview entry keeps: the keys that ``OVERVIEW_FIELDS`` fill exactly as ``detail`` does."""
+
 
 class Health:
     def __init__(self, deps: Deps):
         self._deps = deps
         self._pacing_warning: tuple[Settings, list[str]] | None = None
+        self._overview_runs: dict[str, tuple[SheetState, int, list[dict[str, Any]]]] = {}
+        """Each sheet's runs as the overview last showed them, with the state object they came from."""
 
     def summary(self) -> HealthView:
         """
@@ -57,7 +78,31 @@ class Health:
         Each sheet shows its last ``query.runs`` runs from its state (one query for all sheets);
         with ``query.sheet_id``, only that sheet, with up to 50 runs read from the run history.
         """
-        query = query or HealthQuery()
+        return self._detail(query or HealthQuery(), None)
+
+    def overview(self, runs: int = 10) -> HealthView:
+        """
+        Every sheet as ``detail`` shows it, reduced to status, reasons, last run, leads, flags and
+        its last ``runs`` runs (``OVERVIEW_KEYS``): the operator console's overview. Its states are
+        a projection (``OVERVIEW_FIELDS``: no guard, mapping, counts or approvals history read or
+        decoded), cached like the full ones, so thousands of sheets cost one light query. A state
+        the store hands back unchanged (the same object: the cache, or an unchanged ETag) reuses
+        the runs it showed last time instead of converting them again.
+        """
+        memo: dict[str, tuple[SheetState, int, list[dict[str, Any]]]] = {}
+        view = self._detail(HealthQuery(runs=runs), OVERVIEW_FIELDS, memo)
+        self._overview_runs = memo  # only the sheets of this overview: removed ones are forgotten
+        doc = dict(view.doc)
+        doc["sheets"] = [{k: v for k, v in e.items() if k in OVERVIEW_KEYS} for e in doc["sheets"]]
+        doc.pop("orphaned", None)
+        return HealthView(doc, view.storage_ok)
+
+    def _detail(
+        self,
+        query: HealthQuery,
+        fields: tuple[str, ...] | None,
+        memo: dict[str, tuple[SheetState, int, list[dict[str, Any]]]] | None = None,
+    ) -> HealthView:
         sheet_id = query.sheet_id
         if sheet_id is not None and not self._deps.known(sheet_id):
             raise UnknownSheetError(sheet_id)
@@ -72,7 +117,7 @@ class Health:
         sheets: list[dict[str, Any]] = []
         storage_ok = True
         try:
-            states = {st.sheet_id: st for st in self._deps.states()}
+            states = {st.sheet_id: st for st in (self._deps.states() if fields is None else self._deps.states(fields))}
         except (ConfigError, StoreError) as e:
             states = {}
             out["problems"].append(f"storage cannot be read now: {e}")
@@ -87,7 +132,7 @@ class Health:
             if sheet_id not in (None, sheet.id):
                 continue
             st = states.get(sheet.id)
-            entry = self._sheet_health(sheet, st, query.runs, with_runs=sheet_id is not None)
+            entry = self._sheet_health(sheet, st, query.runs, with_runs=sheet_id is not None, memo=memo)
             self._mark_stale(entry, st, now, stale_before)
             if st is not None and st.lease_expired(now):
                 _warn(entry, "interrupted", "the last run did not finish (killed, timed out or restarted); the next run recovers")
@@ -169,7 +214,14 @@ class Health:
             ),
         )
 
-    def _sheet_health(self, sheet: SheetConfig, st: SheetState | None, history: int, with_runs: bool) -> dict[str, Any]:
+    def _sheet_health(
+        self,
+        sheet: SheetConfig,
+        st: SheetState | None,
+        history: int,
+        with_runs: bool,
+        memo: dict[str, tuple[SheetState, int, list[dict[str, Any]]]] | None = None,
+    ) -> dict[str, Any]:
         entry: dict[str, Any] = {"sheet_id": sheet.id, "customer": sheet.customer, "source": sheet.source, "enabled": sheet.enabled}
         if st is None or not st.status:
             entry.update(status="WARNING", messages=["not synced yet"], reason_codes=["never_synced"])
@@ -194,7 +246,13 @@ class Health:
             approvals=[a.to_dict() for a in st.approvals[-10:]],
             skipped_runs=st.skipped_runs,
         )
-        entry["recent_runs"] = [r.to_dict() for r in st.recent_runs[:history]]
+        last = self._overview_runs.get(st.sheet_id) if memo is not None else None
+        if last is not None and last[0] is st and last[1] == history:
+            entry["recent_runs"] = last[2]
+        else:
+            entry["recent_runs"] = [r.to_dict() for r in st.recent_runs[:history]]
+        if memo is not None:
+            memo[st.sheet_id] = (st, history, entry["recent_runs"])
         if with_runs:
             with contextlib.suppress(StoreError):
                 entry["recent_runs"] = [r.to_dict() for r in self._deps.read_store.list_runs(sheet.id, min(history, 50))]

@@ -157,3 +157,15 @@ class SheetEdit:
     """Pause (False) or resume (True); None leaves it."""
     override: tuple[str, str | None] | None = None
     """(header, field or ``"ignore"``; None removes the override); None leaves the overrides."""
+
+
+@dataclass(frozen=True)
+class ChangeNotice:
+    """A change notification of one sheet (``POST /api/leads/sheets/{sheet}/changed``): the token as presented."""
+
+    sheet_id: str
+    token: str | None
+    probe: bool = False
+    """A Drive push channel's first message (``X-Goog-Resource-State: sync``): checked, answered, nothing queued."""
+    channel_id: str | None = None
+    """``X-Goog-Channel-ID``: the call comes from a Drive push channel, which must be the sheet's own."""

@@ -6,6 +6,7 @@ answers and the CLI prints. A result knows nothing of HTTP (status codes, header
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -283,3 +284,56 @@ class SheetSaved:
 
     def to_dict(self) -> dict[str, Any]:
         return {"sheet_id": self.sheet_id, "etag": self.etag, "audit_id": self.audit_id, "run_id": self.run_id}
+
+
+@dataclass(frozen=True)
+class NoticeResult:
+    """What a change notification did: ``queued`` a sync, found one ``pending``, or ``ignored`` a probe."""
+
+    sheet_id: str
+    outcome: str
+    sync_expected_at: datetime | None
+    debounce_seconds: float
+    run_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sheet_id": self.sheet_id,
+            "outcome": self.outcome,
+            "sync_expected_at": self.sync_expected_at.isoformat() if self.sync_expected_at else None,
+            "debounce_seconds": self.debounce_seconds,
+            "run_id": self.run_id,
+        }
+
+
+@dataclass(frozen=True)
+class ChannelsRenewed:
+    """What a run of the watch timer did: channels opened (new or replacing one near expiry), kept, and failures by sheet."""
+
+    renewed: tuple[str, ...] = ()
+    kept: tuple[str, ...] = ()
+    failed: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"renewed": list(self.renewed), "kept": list(self.kept), "failed": dict(self.failed)}
+
+
+@dataclass(frozen=True)
+class NotifySetup:
+    """What a sheet owner needs to send change notifications: the address, the sheet's token and the Apps Script."""
+
+    sheet_id: str
+    url: str
+    token: str
+    notify_version: int
+    apps_script: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sheet_id": self.sheet_id,
+            "url": self.url,
+            "token": self.token,
+            "notify_version": self.notify_version,
+            "header": f"Authorization: Bearer {self.token}",
+            "apps_script": self.apps_script,
+        }

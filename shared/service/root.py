@@ -21,8 +21,9 @@ if TYPE_CHECKING:  # annotations only: importing the app loads no pydantic
     from ..config_model import SheetConfig
 from ..core.state import SheetState
 from ..errors import ConfigError, StoreError
-from ..ports import LeadStore, SheetEntries, SheetSource, SyncJobs, SyncQueue
+from ..ports import DriveWatch, LeadStore, NoticeMarks, SheetEntries, SheetSource, SyncJobs, SyncQueue
 from .approvals import Approvals
+from .changes import Changes
 from .health import Health
 from .leads import LeadReads
 from .privacy import Privacy
@@ -51,7 +52,8 @@ class Runtime:
     - ``worker``: the queue messages and the poison queue;
     - ``approvals``: approve one blocked change;
     - ``privacy``: erasure, suppression, retention purge and the audit trail;
-    - ``sheet_admin``: the console's sheet list edits (preview, add, pause, resume, override).
+    - ``sheet_admin``: the console's sheet list edits (preview, add, pause, resume, override);
+    - ``changes``: a sheet's change notifications (token, debounce, pacing) and how to set them up.
 
     Use cases take typed inputs (``shared.service.inputs``), return typed results
     (``shared.service.results``) and raise ``LeadSyncError`` subclasses; only ``shared.web``
@@ -83,8 +85,10 @@ class Runtime:
         self._jobs: SyncJobs | None = None
         self._read_jobs: SyncJobs | None = None
         self._sheet_entries: SheetEntries | None = None
+        self._notice_marks: NoticeMarks | None = None
+        self._drive: dict[str, DriveWatch] = {}
         self._lock = threading.Lock()
-        self._states_cache: tuple[float, list[SheetState] | StoreError] | None = None
+        self._states_cache: dict[tuple[str, ...] | None, tuple[float, list[SheetState] | StoreError]] = {}
 
     # use cases (stateless but for small caches; built on first use)
 
@@ -115,6 +119,10 @@ class Runtime:
     @cached_property
     def sheet_admin(self) -> SheetAdmin:
         return SheetAdmin(self)
+
+    @cached_property
+    def changes(self) -> Changes:
+        return Changes(self)
 
     @cached_property
     def webhooks(self) -> Webhooks:
@@ -277,10 +285,24 @@ class Runtime:
                 self._sheet_entries = TableSheetEntries(target, s.sheets_table)
             return self._sheet_entries
 
+    @property
+    def notice_marks(self) -> NoticeMarks:
+        """Change notifications' marks, in the sync state table (partition ``notify``), with HTTP's short timeouts."""
+        with self._lock:
+            if self._notice_marks is None:
+                from ..adapters.notice_table import TableNoticeMarks
+
+                s = self.settings
+                target = s.storage_target or s.storage_connection
+                if not target:
+                    raise ConfigError("no storage configured: set LEAD_SYNC_STORAGE or AzureWebJobsStorage")
+                self._notice_marks = TableNoticeMarks(target, s.state_table, **READ_TIMEOUTS)
+            return self._notice_marks
+
     def sheets_changed(self) -> None:
         """The sheet list was written (the console): read it again on next use, in this process at once."""
         self._sheets_read_at = None
-        self._states_cache = None
+        self._states_cache = {}
 
     def source_for(self, sheet: SheetConfig, defer_rate_limits: bool = False) -> SheetSource:
         """The sheet's source; Google sources are one per credential, each paced by its own limiter."""
@@ -301,27 +323,41 @@ class Runtime:
                 self._google[key] = GoogleSheetsSource(info, limiter, missing_reason=problem, defer_rate_limits=defer_rate_limits)
             return self._google[key]
 
+    def drive_for(self, sheet: SheetConfig) -> DriveWatch:
+        """Drive push channels as the sheet's service account (one client per credential)."""
+        with self._lock:
+            name = self.settings.credential_name(sheet)
+            if name not in self._drive:
+                from ..adapters.drive_watch import DriveChannels
+
+                info, problem = self.settings.credentials_for(name)
+                self._drive[name] = DriveChannels(info, missing_reason=problem)
+            return self._drive[name]
+
     # the sync states health reads, shared by the use cases that change them
 
-    def states(self) -> list[SheetState]:
-        """Every sheet's sync state, read at most once per ``HEALTH_CACHE_SECONDS``."""
+    def states(self, fields: tuple[str, ...] | None = None) -> list[SheetState]:
+        """
+        Every sheet's sync state, read at most once per ``HEALTH_CACHE_SECONDS``; with ``fields``,
+        a projection (only those read, the rest default), cached apart from the full states.
+        """
         now = time.monotonic()
-        cached = self._states_cache
+        cached = self._states_cache.get(fields)
         if cached is not None and now - cached[0] < HEALTH_CACHE_SECONDS:
             if isinstance(cached[1], StoreError):
                 raise cached[1]  # storage failed a moment ago: callers do not each wait for it again
             return cached[1]
         try:
-            states = self.read_store.list_states()
+            states = self.read_store.list_states() if fields is None else self.read_store.list_states(fields)
         except StoreError as e:
-            self._states_cache = (time.monotonic(), e)
+            self._states_cache[fields] = (time.monotonic(), e)
             raise
-        self._states_cache = (time.monotonic(), states)
+        self._states_cache[fields] = (time.monotonic(), states)
         return states
 
     def states_changed(self) -> None:
         """A use case changed sync states: this process's health shows it at once."""
-        self._states_cache = None
+        self._states_cache = {}
 
 
 _runtime: Runtime | None = None

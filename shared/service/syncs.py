@@ -87,11 +87,19 @@ class Syncs:
             )
         return {x.id: plan.delays.get(x.id, 0.0) for x in sheets}
 
-    def enqueue(self, trigger: str = "timer", only: str | None = None, run_id: str | None = None, now: datetime | None = None) -> Enqueued:
+    def enqueue(
+        self,
+        trigger: str = "timer",
+        only: str | None = None,
+        run_id: str | None = None,
+        now: datetime | None = None,
+        delay: float | None = None,
+    ) -> Enqueued:
         """
         Put one message per enabled sheet (or only ``only``) on the sync queue, each delayed to its
         turn in the interval up to the timer's next fire (timer) or as soon as the budget allows
-        (manual). Returns at once. Without ``run_id`` the run is recorded here first (every sheet
+        (manual), or by ``delay`` seconds when given (a change notification's debounced, paced
+        slot, ``core.notify``). Returns at once. Without ``run_id`` the run is recorded here first (every sheet
         ``queued``); a ``run_id`` must name a run already recorded (``start``), or the worker
         refuses its messages.
         """
@@ -114,7 +122,7 @@ class Syncs:
                 telemetry.flush()
                 raise
         interval = interval_seconds(rt.settings, now or datetime.now(UTC)) if trigger == "timer" else 0.0
-        delays = self.plan(sheets, min(interval, 3600.0))
+        delays = self.plan(sheets, min(interval, 3600.0)) if delay is None else {x.id: delay for x in sheets}
         broken = [b for b in rt.settings.broken if only in (None, b.id)]
         if broken:
             from ..sync import broken_report

@@ -24,7 +24,7 @@ from .results import Outcome
 from .syncs import record_progress
 
 BUSY_RETRY_SECONDS = 30.0
-"""A manual run's sheet found busy (another run holds its lease) is tried again after this."""
+"""A manual (or change-notified) run's sheet found busy (another run holds its lease) is tried again after this."""
 MAX_DEFERRALS = 6
 """A sheet deferred by a 429 this many times is retried by the queue instead (and may be poisoned)."""
 TRANSIENT = frozenset({"store", "source_unavailable", "source_rate_limited", "internal"})
@@ -88,7 +88,8 @@ class QueueWorker:
             # Another delivery of this sheet (a duplicate, or the next interval's) holds the lease.
             # A person waiting on a manual run gets the sheet synced after it, not a run stuck at
             # "running": the message comes back shortly (a few times), then the run says busy.
-            if msg.trigger == "manual" and msg.attempt < MAX_DEFERRALS:
+            # A change notification's sync comes back too: the running sync may have read the sheet before the edit.
+            if msg.trigger in ("manual", "change") and msg.attempt < MAX_DEFERRALS:
                 rt.queue.send(msg.deferred().to_json(), BUSY_RETRY_SECONDS)
                 progress(msg.run_id, msg.trigger, sheet.id, "queued", error="another sync of this sheet is running; retried shortly")
                 return Outcome.DEFERRED

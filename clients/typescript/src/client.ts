@@ -32,6 +32,8 @@ export type ErasureResult = components["schemas"]["ErasureResult"];
 export type Reason = components["schemas"]["Reason"];
 export type ReasonCode = components["schemas"]["ReasonCode"];
 export type Problem = components["schemas"]["Problem"];
+export type NotifySetup = components["schemas"]["NotifySetupDoc"];
+export type NoticeAccepted = components["schemas"]["NoticeAccepted"];
 
 /** The API's version this client was generated for (package.json's version follows it). */
 export const API_VERSION = "1.0.0";
@@ -185,6 +187,11 @@ export class LeadSyncClient {
 
   async approve(sheet: string, body: ApprovalBody): Promise<ApprovalResult> {
     return unwrap(await this.api.POST("/api/leads/sheets/{sheet}/approve", { params: { path: { sheet } }, body }));
+  }
+
+  /** A sheet's change-notification address, token and Apps Script, to hand to the sheet's owner. */
+  async notifySetup(sheet: string): Promise<NotifySetup> {
+    return unwrap(await this.api.GET("/api/leads/sheets/{sheet}/notify", { params: { path: { sheet } } }));
   }
 
   /** Erase a person (by email and/or phone) from every sheet, for real. */

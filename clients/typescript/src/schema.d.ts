@@ -106,6 +106,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/leads/sheets/{sheet}/changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A sheet changed: sync it within a minute (debounced: notifications within 20 s are one sync; the body is ignored) */
+        post: operations["sheetChanged"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leads/sheets/{sheet}/notify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A sheet's change-notification address, token and Apps Script, for its owner */
+        get: operations["sheetNotifySetup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/leads/health": {
         parameters: {
             query?: never;
@@ -791,6 +825,68 @@ export interface components {
              * @description Pass back as ?updated_since= next time to read only what changed
              */
             watermark: string | null;
+        };
+        /**
+         * NoticeAccepted
+         * @description A sync of the sheet is queued, or already pending: it starts at sync_expected_at
+         */
+        NoticeAccepted: {
+            /** Sheet Id */
+            sheet_id: string;
+            /**
+             * Outcome
+             * @description queued: this notification queued the sync; pending: one queued within the debounce window covers it; ignored: a Drive channel's first (sync) message, nothing to do
+             * @enum {string}
+             */
+            outcome: "queued" | "pending" | "ignored";
+            /**
+             * Sync Expected At
+             * @description When the sync's queue message becomes visible (debounce and pacing)
+             */
+            sync_expected_at: string | null;
+            /**
+             * Debounce Seconds
+             * @description Notifications within this time of the first are one sync
+             */
+            debounce_seconds: number;
+            /**
+             * Run Id
+             * @description The queued run (outcome queued)
+             */
+            run_id?: string | null;
+        };
+        /**
+         * NotifySetupDoc
+         * @description How a sheet owner sends change notifications: the address, the sheet's token and the Apps Script to paste
+         */
+        NotifySetupDoc: {
+            /** Sheet Id */
+            sheet_id: string;
+            /**
+             * Url
+             * @description POST here on every change
+             */
+            url: string;
+            /**
+             * Token
+             * @description The sheet's token (derived from LEAD_SYNC_NOTIFY_KEY and notify_version; a secret)
+             */
+            token: string;
+            /**
+             * Notify Version
+             * @description Raise the sheet entry's notify_version to revoke this token
+             */
+            notify_version: number;
+            /**
+             * Header
+             * @description The header to send: Authorization: Bearer <token>
+             */
+            header: string;
+            /**
+             * Apps Script
+             * @description An Apps Script file with an installable on-change and form-submit trigger
+             */
+            apps_script: string;
         };
         /**
          * OpenApiDocument
@@ -1774,7 +1870,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state (a sync running, a different blocked change) */
+            /** @description The request conflicts with the current state (a sync running, a different blocked change, a paused sheet) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1929,7 +2025,171 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state (a sync running, a different blocked change) */
+            /** @description The request conflicts with the current state (a sync running, a different blocked change, a paused sheet) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Storage or a setting is unavailable: problem.detail names it */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sheetChanged: {
+        parameters: {
+            query?: {
+                /** @description The sheet's token, for callers that cannot send a header (prefer Authorization: Bearer: URLs are logged) */
+                token?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The sheet id */
+                sheet: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A sync of the sheet is queued, or already pending: it starts at sync_expected_at */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticeAccepted"];
+                };
+            };
+            /** @description The request is not one this route takes: problem.detail says what to change */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The sheet's token is missing or wrong, or the sheet is not configured (one answer for both) */
+            401: {
+                headers: {
+                    /** @description Bearer: send the sheet's token */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (a sync running, a different blocked change, a paused sheet) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Google read budget is taken for the next minute: notify again after Retry-After seconds (the timer syncs the sheet anyway) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before notifying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Storage or a setting is unavailable: problem.detail names it */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sheetNotifySetup: {
+        parameters: {
+            query?: {
+                /** @description The function key (or send it as the x-functions-key header) */
+                code?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The sheet id */
+                sheet: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How a sheet owner sends change notifications: the address, the sheet's token and the Apps Script to paste */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotifySetupDoc"];
+                };
+            };
+            /** @description The request is not one this route takes: problem.detail says what to change */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A function key is needed (the Functions host answers with an empty body; the local server with a problem document) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such sheet, lead or run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (a sync running, a different blocked change, a paused sheet) */
             409: {
                 headers: {
                     [name: string]: unknown;
