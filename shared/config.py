@@ -376,11 +376,11 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
         queue = "leadsync-sheets"
     hook_queue = env.get("LEAD_SYNC_WEBHOOK_QUEUE") or "leadsync-webhooks"
     if not QUEUE_NAME.match(hook_queue) or "--" in hook_queue or hook_queue == queue:
-        problems.append(f"LEAD_SYNC_WEBHOOK_QUEUE={hook_queue[:80]!r} is not a queue name of its own; using leadsync-webhooks")
+        warnings.append(f"LEAD_SYNC_WEBHOOK_QUEUE={hook_queue[:80]!r} is not a queue name of its own; using leadsync-webhooks")
         hook_queue = "leadsync-webhooks"
     webhook_key = env.get("LEAD_SYNC_WEBHOOK_KEY") or None
     if webhook_key is not None and (problem := webhook_key_problem(webhook_key)):
-        problems.append(f"LEAD_SYNC_WEBHOOK_KEY {problem}; webhooks cannot be managed or sent until it is fixed")
+        warnings.append(f"LEAD_SYNC_WEBHOOK_KEY {problem}; webhooks cannot be managed or sent until it is fixed")
     return Settings(
         sheets=sheets,
         broken=broken,

@@ -450,6 +450,7 @@ class HealthDetail(Closed):
     sheets: list[SheetHealth]
     orphaned: list[OrphanedSheet] | None = None
     privacy: Privacy | None = None
+    webhooks: list[Webhook] | None = Field(default=None, description="Each webhook subscription's status (when there are any)")
 
 
 class HealthParams(Closed):

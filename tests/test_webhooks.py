@@ -117,6 +117,9 @@ def test_a_failing_receiver_is_retried_in_order_then_dead_lettered(tmp_path, hoo
         view = rt.webhooks.get(sub["id"])
         assert view["status"] == "failing" and view["dead"] == 1 and "500" in view["reason"]
         assert any(h["status"] == "failing" for h in rt.webhooks.health(datetime.now(UTC)))
+        detail = rt.health.detail().doc
+        assert detail["webhooks"][0]["status"] == "failing" and detail["status"] != "SUCCESS"
+        assert any(w.startswith(f"webhook {sub['id']} is failing") and "500" in w for w in detail["warnings"])
         # replay from the dead event: the receiver is back, and gets it
         got.status = 200
         dead = rt.webhooks.deliveries(sub["id"], "dead", 10, None)["items"][0]

@@ -8,7 +8,7 @@ fits, and the root is the only module that builds adapters.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..config import Settings
 
@@ -34,6 +34,10 @@ class EventHooks(Protocol):
 
     def prune(self, before: datetime) -> int:
         """Forget delivered and dead deliveries older than ``before``."""
+        ...
+
+    def health(self, now: datetime) -> list[dict[str, Any]]:
+        """Each subscription's status (failing after 24 hours of failures), for the health detail; never raises."""
         ...
 
 

@@ -23,6 +23,7 @@ import hmac
 import json
 import os
 import random
+import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -46,6 +47,7 @@ FLUSH_EVERY = 50
 MAX_SUBSCRIPTIONS = 100
 MAX_CUSTOMERS = 100
 BUSY_RETRY_SECONDS = 10.0
+HEALTH_SECONDS = 5.0
 
 
 @dataclass
@@ -118,6 +120,7 @@ class Webhooks:
         self._deps = deps
         self._sender = sender
         self._table = table
+        self._health: tuple[float, list[dict[str, Any]]] | None = None
 
     # what the API answers
 
@@ -193,6 +196,7 @@ class Webhooks:
             "created_at": now,
         }
         table.add_subscription(entity)
+        self._health = None
         return self.view(entity, now=now)
 
     def _get(self, sub_id: str, create: bool = False) -> dict[str, Any]:
@@ -232,11 +236,13 @@ class Webhooks:
             props.update(failing_since="", failing_reason="")  # "" clears: a MERGE skips None
         if props and not self._table(True).update_subscription(sub_id, props):
             raise NotFoundError(f"no webhook subscription {sub_id[:40]!r}")
+        self._health = None
         return self.view(e | props)
 
     def delete(self, sub_id: str) -> dict[str, Any]:
         self._get(sub_id, create=True)
         self._table(True).delete_subscription(sub_id)
+        self._health = None
         return {"id": sub_id, "deleted": True}
 
     def deliveries(self, sub_id: str, status: str | None, page_size: int, token: str | None) -> dict[str, Any]:
@@ -272,14 +278,20 @@ class Webhooks:
         return self._table(True).prune(before)
 
     def health(self, now: datetime) -> list[dict[str, Any]]:
-        """Each subscription's status for the health detail (empty when webhooks are not in use or unreadable)."""
+        """Each subscription's status for the health detail (empty when webhooks are not in use or
+        unreadable), read at most once per ``HEALTH_SECONDS``: the anonymous probe calls it too."""
+        cached = self._health
+        if cached is not None and time.monotonic() - cached[0] < HEALTH_SECONDS:
+            return cached[1]
         try:
             table = self._table(False)
             subs = table.list_subscriptions()
             counts = table.counts() if subs else {}
         except (StoreError, ConfigError):
-            return []
-        return [self.view(e, counts.get(e["RowKey"]), now) for e in subs]
+            subs, counts = [], {}
+        views = [self.view(e, counts.get(e["RowKey"]), now) for e in subs]
+        self._health = (time.monotonic(), views)
+        return views
 
     # dispatch
 
@@ -349,6 +361,7 @@ class Webhooks:
             self._deliver(live, secrets, entities, table, report)
         finally:
             table.release(owner)
+            self._health = None
         return report
 
     def _secrets(self, entities: list[dict[str, Any]], report: DispatchReport) -> dict[str, str]:

@@ -592,6 +592,11 @@ export interface components {
             /** Orphaned */
             orphaned?: components["schemas"]["OrphanedSheet"][] | null;
             privacy?: components["schemas"]["Privacy"] | null;
+            /**
+             * Webhooks
+             * @description Each webhook subscription's status (when there are any)
+             */
+            webhooks?: components["schemas"]["Webhook"][] | null;
         };
         /**
          * HealthSummary
