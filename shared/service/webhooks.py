@@ -40,7 +40,11 @@ if TYPE_CHECKING:
     from ..adapters.webhook_table import TableWebhooks
     from .deps import Deps
 
-LEASE_TTL = timedelta(minutes=5)
+LEASE_TTL = timedelta(minutes=10)
+"""How long a dispatcher's lease holds; a killed one's expires by itself after this."""
+BUDGET_SECONDS = 240.0
+"""A dispatch starts no new delivery after this long (well inside the lease and the function's
+timeout); what is left is picked up by the next wake-up, which it asks for at once."""
 OUTBOX_PAGE = 50
 CHAINS_AT_ONCE = 8
 FLUSH_EVERY = 50
@@ -409,8 +413,9 @@ class Webhooks:
         if not chains:
             return
         by_id = {e["RowKey"]: e for e in entities}
+        deadline = time.monotonic() + BUDGET_SECONDS
         with ThreadPoolExecutor(min(CHAINS_AT_ONCE, len(chains))) as pool:
-            results = list(pool.map(lambda c: self._chain(c[0], secrets[c[0].id], c[1], table), chains))
+            results = list(pool.map(lambda c: self._chain(c[0], secrets[c[0].id], c[1], table, deadline), chains))
         outcome: dict[str, tuple[datetime | None, str | None]] = {}
         for (sub, _), (delivered, failed, dead, due, failure) in zip(chains, results, strict=True):
             report.delivered += delivered
@@ -432,7 +437,7 @@ class Webhooks:
                 table.update_subscription(sub_id, {"failing_since": was or since, "failing_reason": reason or ""})
 
     def _chain(
-        self, sub: Subscription, secret: str, rows: list[dict[str, Any]], table: TableWebhooks
+        self, sub: Subscription, secret: str, rows: list[dict[str, Any]], table: TableWebhooks, deadline: float
     ) -> tuple[int, int, int, datetime | None, tuple[datetime, str] | None]:
         """Deliver one subscription's pending events of one sheet, in order, until one fails."""
         sender = self._sender()
@@ -443,6 +448,9 @@ class Webhooks:
         try:
             for r in rows:
                 now = datetime.now(UTC)
+                if time.monotonic() > deadline:
+                    due = now  # out of time: the next wake-up goes on from here
+                    break
                 next_at = _time(r.get("next_at"))
                 if next_at is not None and next_at > now:
                     due = next_at
