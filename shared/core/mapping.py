@@ -529,6 +529,9 @@ class Profile:
     phone_loose: float = 0.0
     """Phone-shaped, or a bare string of 7 to 15 digits: a local number when the header says phone
     (8-digit Nordic numbers), an id otherwise; only the phone header's own check reads it."""
+    email_loose: float = 0.0
+    """Shaped like an address even when not a deliverable one ("ann@127.0.0.1", "bo@invalid"): one
+    "@" between a local part and a domain, no spaces; only the email header's own check reads it."""
 
     @classmethod
     def of(cls, values: Sequence[str]) -> Profile:
@@ -539,7 +542,7 @@ class Profile:
         kinds = [classify(v) for v in vals]
         particles, honorifics = _name_parts()
         company = multi = postcode = person = org = name_word = social = code2 = cjk = phone = 0
-        salutation = numeric_pc = given_n = nonperson = prose = long_n = loose = 0
+        salutation = numeric_pc = given_n = nonperson = prose = long_n = loose = loose_email = 0
         firsts: dict[str, int] = {}
         years: list[int] = []
         # The finer checks (phone shape, organisation and person names) read the first
@@ -552,7 +555,10 @@ class Profile:
                     years.append(int(m.group(1)))
                 continue
             if k == EMAIL:
+                loose_email += 1
                 continue
+            if "@" in v:
+                loose_email += bool(_LOOSE_EMAIL.match(v))
             if k == URL:
                 social += bool(_SOCIAL.search(v))
                 continue
@@ -638,12 +644,14 @@ class Profile:
             long_n / d,
             prose / d,
             loose / d,
+            loose_email / d,
         )
 
 
 PROFILE_DETAIL = 40
 """Values of a column read by the finer content checks."""
 _ASCII_SPLIT = re.compile(r"[^0-9a-z]+")
+_LOOSE_EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+$")
 _DIGIT = re.compile(r"\d")
 
 
@@ -1376,7 +1384,8 @@ def confirm(e: Evidence, profile: Profile, role: bool = False, gated: bool = Fal
         return [Evidence("phone", fix - 1, f"{reason}, but {profile.phone:.0%} of values are phone numbers", "corrected"), *keep]
     if few:
         return [e]
-    if field == "email" and profile.email < S.contradict:
+    if field == "email" and profile.email_loose < S.contradict:
+        # The header says email: addresses with an unusual domain ("ann@127.0.0.1") count too.
         return [Evidence(field, score - W.vetoed, f"{reason}; only {profile.email:.0%} of values are emails", "header")]
     if field == "phone" and profile.phone_loose < S.contradict:
         # The header says phone: bare local numbers count too ("91234567"), not only shaped ones.
