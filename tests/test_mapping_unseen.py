@@ -31,3 +31,53 @@ class TestEmailHeaderWithOddDomains:
         samples = [PEOPLE[:4], ["meet @ 5pm", "call back", "no answer", "later"]]
         email = map_columns(["Name", "Email"], samples).columns[1]
         assert email.score < 60 and "only 0% of values are emails" in email.reason
+
+
+SHOPS = ["Bäckerei Sonne GmbH", "Blumen Haus KG", "Autohaus Berg GmbH", "Café Mitte", "Friseur Salon Lux", "Hotel Adler"]
+SITES = ["sonne.de", "blumenhaus.de", "autohaus-berg.de", "cafe-mitte.de", "salon-lux.de", "hotel-adler.de"]
+PHONES = ["030 1234567", "040 7654321", "089 1112223", "0221 445566", "0711 998877", "069 334455"]
+
+
+class TestContactPersonOfABusiness:
+    """The person who runs a listed business is the lead's contact; the seller's own staff are not."""
+
+    def test_owner_of_listed_businesses_is_the_lead_name(self) -> None:
+        """ "owner_name" beside a company column, values distinct people: the lead's name."""
+        samples = [SHOPS, ["Anna Becker", "Jonas Weber", "Marie Koch", "Paul Wolf", "Laura Neumann", "Felix Braun"], PHONES]
+        assert _fields(["company", "owner_name", "phone"], samples)["owner_name"] == "full_name"
+
+    def test_contact_person_words_in_other_languages(self) -> None:
+        """ "Inhaber", "Nome do proprietário", "Gérant", "代表者名" over people, in a list of businesses with web sites."""
+        people = ["Anna Becker", "Jonas Weber", "Marie Koch", "Paul Wolf", "Laura Neumann", "Felix Braun"]
+        for header in ("Inhaber", "Nome do proprietário", "Gérant", "Titolare", "代表者名"):
+            fields = _fields(["Firma", header, "Website"], [SHOPS, people, SITES])
+            assert fields[header] == "full_name", header
+
+    def test_several_owners_in_one_cell_read_the_first(self) -> None:
+        """ "Ann Lee; Bo Chan": partners of one business, one cell; the cell is still people's names."""
+        people = ["Maria Souza; João Lima", "Pedro Alves", "Ana Costa; Rui Dias; Luis Mota", "Carla Nunes", "Rita Gomes / Tiago Reis"]
+        fields = _fields(["empresa", "nome_proprietario", "telefone"], [SHOPS[:5], people, PHONES[:5]])
+        assert fields["nome_proprietario"] == "full_name"
+
+    def test_crm_owner_of_few_repeated_staff_names_stays_extra_data(self) -> None:
+        """ "Owner" repeating two salespeople's names is the seller's staff, even in a list of companies."""
+        owners = ["Anna Becker", "Jonas Weber", "Anna Becker", "Anna Becker", "Jonas Weber", "Jonas Weber"]
+        assert _fields(["Company", "Owner", "Phone"], [SHOPS, owners, PHONES])["Owner"] is None
+
+    def test_owner_beside_the_leads_own_name_stays_extra_data(self) -> None:
+        """A sheet that already has the lead's name: "Owner" is someone else."""
+        owners = ["Anna Becker", "Jonas Weber", "Marie Koch", "Paul Wolf", "Laura Neumann", "Felix Braun"]
+        fields = _fields(["Name", "Company", "Owner"], [PEOPLE, SHOPS, owners])
+        assert fields["Owner"] is None and fields["Name"] == "full_name"
+
+    def test_owner_in_a_sheet_of_people_without_businesses_stays_extra_data(self) -> None:
+        """Without a company or web-address column nothing says the rows are businesses: "Owner" is not the lead."""
+        owners = ["Anna Becker", "Jonas Weber", "Marie Koch", "Paul Wolf", "Laura Neumann", "Felix Braun"]
+        assert _fields(["Owner", "Phone", "Notes"], [owners, PHONES, ["call"] * 6])["Owner"] is None
+
+    def test_owner_emails_and_lead_owner_stay_extra_data(self) -> None:
+        """ "Owner" of e-mail addresses and "Lead Owner" (a CRM object's owner) are the seller's staff."""
+        mails = ["anna@seller.com", "jonas@seller.com", "marie@seller.com", "paul@seller.com", "laura@seller.com", "felix@seller.com"]
+        people = ["Anna Becker", "Jonas Weber", "Marie Koch", "Paul Wolf", "Laura Neumann", "Felix Braun"]
+        assert _fields(["Company", "Owner", "Phone"], [SHOPS, mails, PHONES])["Owner"] is None
+        assert _fields(["Company", "Lead Owner", "Phone"], [SHOPS, people, PHONES])["Lead Owner"] is None

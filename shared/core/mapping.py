@@ -55,6 +55,7 @@ from .vocabulary import (
     CJK_FAMILY_NAMES,
     COMPANY_SUFFIXES,
     CONTACT_OF_OTHERS,
+    CONTACT_PERSON,
     GIVEN_NAMES,
     LEGAL_PREFIXES,
     LOOKUP,
@@ -1438,6 +1439,9 @@ class ColumnEvidence:
     """An override: (field or None for extra data, reason)."""
     refused: str | None = None
     secondary: bool = False
+    contact: Profile | None = None
+    """For a header naming the person who runs a business ("Owner", "Inhaber", "代表者"): the
+    profile of each value's first person ("Ann Lee; Bo Chan" reads "Ann Lee")."""
 
 
 def collect_evidence(
@@ -1497,9 +1501,80 @@ def collect_evidence(
                     else "no header; "
                 )
                 evidence.append(Evidence(e.field, e.score, why + e.reason, e.source))
-        out.append(ColumnEvidence(i, label, names[i], tuple(evidence), profile, refused=reading.refused, secondary=reading.secondary))
-    out = _name_columns_by_content(out) if header_less else _business_listing(out)
+        contact = None
+        if not reading.evidence and label and (_contact_person_header(norm) or _contact_person_header(normalize_header(low or ""))):
+            contact = Profile.of([_FIRST_PERSON.split(v, 1)[0] for v in (samples[i] if i < len(samples) else [])])
+        out.append(
+            ColumnEvidence(
+                i, label, names[i], tuple(evidence), profile, refused=reading.refused, secondary=reading.secondary, contact=contact
+            )
+        )
+    out = _name_columns_by_content(out) if header_less else _contact_people(_business_listing(out))
     return _one_dated_column(out)
+
+
+_FIRST_PERSON = re.compile(r"\s*[;|/\n]\s*")
+"""Separators of several people in one cell ("Ann Lee; Bo Chan"): the first is the contact."""
+_NAME_OF_HEADER = _NAME_HEADS | frozenset(
+    {"names", "nume", "nimi", "nama", "isim", "ten", "имя", "фио", "ім я", "όνομα", "onoma", "שם", "اسم", "नाम", "ชื่อ"}
+)
+_CJK_NAME_TAILS = ("姓名", "氏名", "名前", "名称", "이름", "성명", "名", "명")
+
+
+def _contact_person_header(norm: str) -> bool:
+    """
+    Does a header name the person who runs a business ("Owner", "owner_name", "Nome do
+    proprietário", "Inhaber", "代表者名")? Not a lead field by its words alone: see ``_contact_people``.
+    """
+    if not norm:
+        return False
+    if norm in CONTACT_PERSON:
+        return True
+    words = norm.split()
+    rest = [w for w in words if w not in _NAME_OF_HEADER and w not in _OF_WORDS and w not in _ARTICLES]
+    if rest and len(rest) < len(words) and " ".join(rest) in CONTACT_PERSON:
+        return True
+    if _is_cjk(norm):
+        bare = norm.replace(" ", "")
+        return any(bare.endswith(t) and bare[: -len(t)] in CONTACT_PERSON for t in _CJK_NAME_TAILS)
+    return False
+
+
+def _contact_people(cols: list[ColumnEvidence]) -> list[ColumnEvidence]:
+    """
+    The person who runs a listed business ("Owner", "Inhaber", "Gérant", "代表者") is the lead's
+    contact in a sheet of businesses (a company or web-address column) that has no other name
+    column, when the values are distinct people's names. The same words in a CRM export name the
+    seller's own staff: a few names repeated, e-mail addresses, or a sheet that already names the
+    lead; those stay extra data.
+    """
+    cands = [c for c in cols if c.contact is not None and not c.forced]
+    if not cands:
+        return cols
+
+    def best(c: ColumnEvidence, fields: Sequence[str]) -> float:
+        return max((e.score for e in c.evidence if e.field in fields), default=0.0)
+
+    others = [c for c in cols if c.contact is None]
+    if any(best(c, NAME_FIELDS) >= W.minimum for c in others):
+        return cols
+    if not any(best(c, ("company", "website")) >= W.confident for c in others):
+        return cols
+    out = list(cols)
+    for c in cands:
+        p = c.contact
+        assert p is not None
+        if p.count < 3 or p.distinct < 0.8 or p.person < S.person_for_lead or p.org >= 0.2 or p.email or p.phone:
+            continue
+        if p.given < S.unknown_given and p.salutation < S.salutations:
+            continue
+        why = (
+            f"header {c.label!r} names the person who runs the business; the sheet lists businesses with no other name column "
+            f"and {p.person:.0%} of values are distinct people's names ({p.given:.0%} with a known given name)"
+        )
+        out[c.index] = replace(c, evidence=(Evidence("full_name", _by_share(W.content_person, p.person), why, "content"), *c.evidence))
+        break
+    return out
 
 
 def _is_role(norm: str) -> bool:
