@@ -81,3 +81,45 @@ class TestContactPersonOfABusiness:
         people = ["Anna Becker", "Jonas Weber", "Marie Koch", "Paul Wolf", "Laura Neumann", "Felix Braun"]
         assert _fields(["Company", "Owner", "Phone"], [SHOPS, mails, PHONES])["Owner"] is None
         assert _fields(["Company", "Lead Owner", "Phone"], [SHOPS, people, PHONES])["Lead Owner"] is None
+
+
+class TestHeaderWordsWrittenTogether:
+    """Headers whose words are glued ("phonenumber") or that say what the column leaves out."""
+
+    def test_glued_field_words_inside_a_longer_header(self) -> None:
+        """ "Locaties_phonenumber" over 8-digit local numbers (a phone only when the header says so), "telefonnr"."""
+        local = ["91234567", "98765432", "47112233", "40556677"]
+        assert _fields(["Name", "Locaties_phonenumber"], [PEOPLE[:4], local])["Locaties_phonenumber"] == "phone"
+        assert _fields(["Name", "telefonnr"], [PEOPLE[:4], local])["telefonnr"] == "phone"
+        from shared.core.mapping import read_header
+
+        assert [e.field for e in read_header("Locaties_emailaddress").evidence] == ["email"]
+
+    def test_what_comes_after_without_is_left_out(self) -> None:
+        """ "mobile_without_country_code" is the mobile number, not the country code; "Telefone sem DDD" the phone."""
+        numbers = ["9876500011", "9876500012", "9876500013"]
+        fields = _fields(["name", "country_code", "mobile_without_country_code"], [PEOPLE[:3], ["+91", "+91", "+91"], numbers])
+        assert fields["mobile_without_country_code"] == "phone"
+        assert (
+            _fields(["Nome", "Telefone sem DDD"], [PEOPLE[:3], ["91234-5678", "99876-5432", "98765-4321"]])["Telefone sem DDD"] == "phone"
+        )
+
+
+class TestCompoundIdentifiers:
+    """A one-word header that ends in a number word and names no phone is an identifier, whatever its digits."""
+
+    def test_personal_and_customer_numbers_are_not_phones(self) -> None:
+        """ "Personnummer" over 10-digit ids and "Kundennummer" over 9-digit ids stay extra data."""
+        ids = ["1956-123456", "1988-654321", "1975-112233", "2001-998877", "1990-445566"]
+        customer = ["123214143", "223456789", "323456780", "423456781", "523456782"]
+        fields = _fields(["Namn", "Personnummer", "Kundennummer"], [PEOPLE[:5], ids, customer])
+        assert fields["Personnummer"] is None and fields["Kundennummer"] is None
+
+    def test_phone_and_house_numbers_written_together_are_not_identifiers(self) -> None:
+        """ "Telefonnummer", "Handynummer", "Mobilnr" stay phones; "Hausnummer" is not an identifier."""
+        phones = ["030 1234567", "040 7654321", "089 1112223"]
+        for header in ("Telefonnummer", "Handynummer", "Mobilnr"):
+            assert _fields(["Name", header], [PEOPLE[:3], phones])[header] == "phone", header
+        from shared.core.mapping import read_header
+
+        assert read_header("Hausnummer").refused is None

@@ -865,8 +865,9 @@ def read_header(label: str | None) -> HeaderReading:
         return HeaderReading(refused=f"header {label!r} names something that is not a lead field")
     if core_norm != norm and core_norm in LOOKUP:
         return HeaderReading((_exact(LOOKUP[core_norm], core_norm, label, W.exact - 1.0),))
-    if len(core) > 1 and core[0] in _FLAG_WORDS:
-        return HeaderReading(refused=f"header {label!r} is a yes/no flag, not a lead field")
+    rewritten = _read_rewritten(core, label)
+    if rewritten is not None:
+        return rewritten
     refusal = _refused_by_words(core, label)
     if refusal:
         return HeaderReading(refused=refusal)
@@ -903,6 +904,85 @@ def read_header(label: str | None) -> HeaderReading:
             # "ID Number", "account_number", "VAT Number": an identifier, whatever its values
             return HeaderReading(refused=f"header {label!r} names an identifier ({ident!r}), not a lead field")
     return fuzzy
+
+
+_WITHOUT = frozenset(
+    {"without", "excluding", "excl", "sans", "sin", "sem", "ohne", "senza", "zonder", "uten", "utan", "uden", "bez", "без", "tanpa"}
+)
+"""A header's words after one of these name what the column leaves out ("Phone without country code")."""
+_GLUED_TAILS = {"number": "phone", "numbers": "phone", "no": "phone", "nr": "phone", "num": "phone", "nummer": "phone", "numero": "phone"}
+_GLUED_TAILS |= {"address": "email", "adresse": "email", "adres": "email"}
+"""Second halves of words written together, with the field of the first half they complete
+("telefonnr", "whatsappnumber", "emailadresse"); "...name" completes any field ("companyname")."""
+_ID_TAILS = ("nummer", "number", "numero", "nr")
+"""Endings of a one-word identifier ("Personnummer", "Kundennummer", "Kontonr", "ordernumber")."""
+
+
+def _unglue(words: Sequence[str]) -> list[str]:
+    """
+    Words of a header with each word written together split in two, when the two halves are a
+    known phrase ("phonenumber" -> "phone number") or a known word and a number or name word
+    ("telefonnr" -> "telefon nr"). Words the vocabulary knows are left alone.
+    """
+    out: list[str] = []
+    for w in words:
+        if len(w) < 6 or w in LOOKUP or w in NOT_LEAD_WORDS or not w.isalpha():
+            out.append(w)
+            continue
+        split = None
+        for k in range(len(w) - 2, 2, -1):
+            a, b = w[:k], w[k:]
+            if f"{a} {b}" in LOOKUP or (len(a) >= 3 and _GLUED_TAILS.get(b) == LOOKUP.get(a, "")) or (b == "name" and a in LOOKUP):
+                split = [a, b]
+                break
+        out.extend(split or [w])
+    return out
+
+
+def _compound_identifier(word: str) -> bool:
+    """
+    A word written together that ends in a number word and whose first part is not a lead word
+    ("Personnummer", "Kundennummer", "Organisationsnummer", "Kontonr"): an identifier. "Telefonnummer",
+    "Postnummer" are in the vocabulary and read before this.
+    """
+    if word in LOOKUP or word in NOT_LEAD_WORDS or not word.isalpha():
+        return False
+    for tail in _ID_TAILS:
+        stem = word[: -len(tail)]
+        if word.endswith(tail) and len(stem) >= 3:
+            fields = {LOOKUP.get(x) for x in (stem, stem.rstrip("s"), stem.removesuffix("en"), stem.removesuffix("e"))}
+            return not fields & {"phone", "postcode", "address"} and not stem.startswith(_NUMBERED_THINGS)
+    return False
+
+
+_NUMBERED_THINGS = ("tele", "phon", "mobil", "handy", "cell", "whats", "fax", "haus", "hus", "huis", "street", "strasse", "gate", "vej")
+"""Stems whose number is a phone, a fax or a house number, not an identifier."""
+
+
+def _read_rewritten(core: list[str], label: str) -> HeaderReading | None:
+    """A header read through a rewriting of its words: glued words apart, the part before "without", a compound identifier."""
+    if len(core) > 1 and core[0] in _FLAG_WORDS:
+        return HeaderReading(refused=f"header {label!r} is a yes/no flag, not a lead field")
+    unglued = _unglue(core)
+    if unglued != core:
+        # "Locaties_phonenumber", "telefonnr", "emailaddress": words written together, read apart
+        inner = read_header(" ".join(unglued))
+        if inner.evidence or inner.refused:
+            why = f"header {label!r} read as {' '.join(unglued)!r}"
+            ev = tuple(Evidence(e.field, e.score - 1.0, f"{why}; {e.reason}", e.source) for e in inner.evidence)
+            return HeaderReading(ev, refused=inner.refused and f"{why}; {inner.refused}", secondary=inner.secondary)
+    cut = next((k for k, w in enumerate(core) if w in _WITHOUT), 0)
+    if cut:
+        # "mobile_without_country_code", "Telefone sem DDD": the column is what comes before "without"
+        inner = read_header(" ".join(core[:cut]))
+        if inner.evidence or inner.refused:
+            why = f"header {label!r} is {' '.join(core[:cut])!r} without {' '.join(core[cut + 1 :])!r}"
+            ev = tuple(Evidence(e.field, e.score - 2.0, f"{why}; {e.reason}", e.source) for e in inner.evidence)
+            return HeaderReading(ev, refused=inner.refused and f"{why}; {inner.refused}", secondary=inner.secondary)
+    if len(core) <= 2 and _compound_identifier(core[-1]):
+        # "Personnummer", "Kundennummer", "Kontonr": the number of something that is not a phone
+        return HeaderReading(refused=f"header {label!r} names an identifier ({core[-1]!r}), not a lead field")
+    return None
 
 
 def _dates_something_else(norm: str) -> bool:
