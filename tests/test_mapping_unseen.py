@@ -123,3 +123,24 @@ class TestCompoundIdentifiers:
         from shared.core.mapping import read_header
 
         assert read_header("Hausnummer").refused is None
+
+
+class TestTradeWordsOfUnspacedScripts:
+    """Business names written without spaces (Japanese, Chinese, Korean, Thai) carry trade words too."""
+
+    PHONES = ["03-1234-5678", "03-2345-6789", "06-3456-7890", "045-456-7890", "052-567-8901", "092-678-9012"]
+
+    def test_japanese_and_korean_business_names_under_a_name_header(self) -> None:
+        """ "名前" / "顧客名" over clinics, shops and agencies is the company."""
+        jp = ["株式会社山田商店", "田中歯科医院", "鈴木不動産", "グリーン薬局", "さくら美容室", "佐藤工務店"]
+        ko = ["서울치과의원", "행복약국", "한빛부동산", "미소미용실", "대박식당", "하늘학원"]
+        assert _fields(["名前", "電話"], [jp, self.PHONES])["名前"] == "company"
+        assert _fields(["顧客名", "電話"], [jp, self.PHONES])["顧客名"] == "company"
+        assert _fields(["이름", "전화"], [ko, self.PHONES])["이름"] == "company"
+
+    def test_people_and_lone_trade_words_are_not_businesses(self) -> None:
+        """Whole names ("田中太郎", "王小明", "김민준") stay people; a lone "医院" is a category, not a business."""
+        people = ["田中太郎", "王小明", "김민준", "佐藤花子", "李娜", "박서준"]
+        assert _fields(["名前", "電話"], [people, self.PHONES])["名前"] == "full_name"
+        p = Profile.of(["医院", "薬局", "店", "医院", "薬局", "店"])
+        assert p.org == 0.0

@@ -593,9 +593,11 @@ class Profile:
             given_n += given_any
             possessive = "'s " in v or "’s " in v  # "Joe's Pizza", "Maria's Bakery"
             legal = bool(words) and (words[-1] in _SUFFIXES or (len(words) > 1 and words[0] in _PREFIXES) or _legal_tail(words, v))
+            unspaced_trade = False
             if not legal and not v.isascii():
                 legal = any(form in v for form in _CJK_FORMS)
-            trade = not given and _has_org_word(words) and _named(v) and _proper_part(words)
+                unspaced_trade = not legal and _unspaced_trade(v)
+            trade = unspaced_trade or (not given and _has_org_word(words) and _named(v) and _proper_part(words))
             is_org = bool(words) and (legal or possessive or ("&" in v and not given and len(words) <= 6) or trade)
             if is_org:
                 org += 1
@@ -673,6 +675,26 @@ def _named(value: str) -> bool:
     if len(parts) <= 1:
         return True
     return any(p[:1].isupper() or p[:1].lower() == p[:1].upper() for p in parts[1:])
+
+
+def _is_unspaced(ch: str) -> bool:
+    return "\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" or "\u3040" <= ch <= "\u30ff" or "\u0e00" <= ch <= "\u0e7f"
+
+
+_UNSPACED_ORG = tuple(w for w in ORG_WORDS if w and all(_is_unspaced(ch) for ch in w))
+"""Trade words of scripts written without spaces (CJK, Hangul, Thai): "歯科", "药店", "약국", "ร้าน"."""
+
+
+def _unspaced_trade(value: str) -> bool:
+    """
+    A CJK, Hangul or Thai value with a trade word in it ("田中歯科医院", "行복약국", "ร้านกาแฟดี"),
+    more than the trade word alone (a lone "医院" is a category); a one-character word ("店")
+    counts only at the end ("山田商店").
+    """
+    v = value.replace(" ", "")
+    if not v or not _is_unspaced(v[0]) and not _is_unspaced(v[-1]):
+        return False
+    return any(len(v) > len(w) and (v.endswith(w) if len(w) == 1 else w in v) for w in _UNSPACED_ORG)
 
 
 def _has_org_word(words: Sequence[str]) -> bool:
