@@ -144,3 +144,23 @@ class TestTradeWordsOfUnspacedScripts:
         assert _fields(["名前", "電話"], [people, self.PHONES])["名前"] == "full_name"
         p = Profile.of(["医院", "薬局", "店", "医院", "薬局", "店"])
         assert p.org == 0.0
+
+
+class TestBusinessNamedAfterItsOwner:
+    """A business name may open with its owner's given name; in a tiny sheet, one such value still decides."""
+
+    def test_given_name_then_trade_words_is_a_business(self) -> None:
+        """ "Ali Mobile Center", "Maria Lopez Dental Clinic": named after a person, ending in a trade word."""
+        p = Profile.of(["Ali Mobile Center", "Maria Lopez Dental Clinic", "Omar Auto Repair"])
+        assert p.org == 1.0
+        assert Profile.of(["Mark Garden", "Ann Lee", "Rose Marie Baker"]).org == 0.0
+
+    def test_one_business_row_under_name_is_the_company(self) -> None:
+        """A one-row sheet whose "name" is a business by its trade word or legal form: the company."""
+        assert _fields(["phone", "name"], [["923001234567"], ["Ali Mobile Center"]])["name"] == "company"
+        assert _fields(["Name", "Email"], [["Nordlicht GmbH", "Sonnenweg AG"], ["a@x.de", "b@y.de"]])["Name"] == "company"
+
+    def test_one_person_row_under_name_stays_the_name(self) -> None:
+        """One or two people ("Ann Lee", "Test Lead") keep the header's reading."""
+        assert _fields(["phone", "name"], [["923001234567"], ["Ann Lee"]])["name"] == "full_name"
+        assert _fields(["Name", "Email"], [["Mark Garden", "Jo Smith"], ["a@x.de", "b@y.de"]])["Name"] == "full_name"

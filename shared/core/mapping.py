@@ -597,7 +597,10 @@ class Profile:
             if not legal and not v.isascii():
                 legal = any(form in v for form in _CJK_FORMS)
                 unspaced_trade = not legal and _unspaced_trade(v)
-            trade = unspaced_trade or (not given and _has_org_word(words) and _named(v) and _proper_part(words))
+            # a given name opening a longer name that ends in a trade word is a business named
+            # after its owner ("Ali Mobile Center", "Maria Lopez Dental Clinic"), not "Mark Garden"
+            owner_named = given and len(words) >= 3 and _has_org_word(words[-1:]) and _named(v)
+            trade = unspaced_trade or owner_named or (not given and _has_org_word(words) and _named(v) and _proper_part(words))
             is_org = bool(words) and (legal or possessive or ("&" in v and not given and len(words) <= 6) or trade)
             if is_org:
                 org += 1
@@ -1486,6 +1489,10 @@ def confirm(e: Evidence, profile: Profile, role: bool = False, gated: bool = Fal
     ):
         return [Evidence("phone", fix - 1, f"{reason}, but {profile.phone:.0%} of values are phone numbers", "corrected"), *keep]
     if few:
+        if role and field in NAME_FIELDS and profile.org >= 1.0:
+            # one or two values under "Name"/"Client", each a business by its legal form or trade word
+            why = f"{reason}, but every value is an organisation name (legal form or trade word)"
+            return [Evidence("company", score - 1.0, why, "corrected"), Evidence(field, score - 20.0, reason, "header")]
         return [e]
     if field == "email" and profile.email_loose < S.contradict:
         # The header says email: addresses with an unusual domain ("ann@127.0.0.1") count too.
