@@ -164,3 +164,20 @@ class TestBusinessNamedAfterItsOwner:
         """One or two people ("Ann Lee", "Test Lead") keep the header's reading."""
         assert _fields(["phone", "name"], [["923001234567"], ["Ann Lee"]])["name"] == "full_name"
         assert _fields(["Name", "Email"], [["Mark Garden", "Jo Smith"], ["a@x.de", "b@y.de"]])["Name"] == "full_name"
+
+
+class TestNumberedPlaceholderNames:
+    """Demo and test sheets name their leads "Test Lead 1", "Lead 2": placeholders for people."""
+
+    def test_numbered_placeholders_under_lead_name_are_the_name(self) -> None:
+        """ "Lead Name" needs people's names (it may be a deal's title); numbered placeholders stand for people."""
+        names = ["Demo Lead 1", "Demo Lead 2", "Demo Lead 3", "Demo Lead 4"]
+        phones = ["555-0101", "555-0102", "555-0103", "555-0104"]
+        assert _fields(["Lead Name", "Phone"], [names, phones])["Lead Name"] == "full_name"
+        assert Profile.of(names).numbered == 1.0
+
+    def test_deal_titles_under_lead_stay_refused(self) -> None:
+        """Deal titles under "Lead" ("Website redesign", "Logo refresh") are not a person's name."""
+        titles = ["Website redesign", "Logo refresh for shop", "SEO audit", "Newsletter setup"]
+        lead = map_columns(["Lead", "Phone"], [titles, ["555-0101", "555-0102", "555-0103", "555-0104"]]).columns[0]
+        assert lead.score < 60

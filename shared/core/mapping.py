@@ -530,6 +530,8 @@ class Profile:
     phone_loose: float = 0.0
     """Phone-shaped, or a bare string of 7 to 15 digits: a local number when the header says phone
     (8-digit Nordic numbers), an id otherwise; only the phone header's own check reads it."""
+    numbered: float = 0.0
+    """Words then a number ("Test Lead 1", "Usuario 1053", "Customer #12"): numbered placeholders."""
     email_loose: float = 0.0
     """Shaped like an address even when not a deliverable one ("ann@127.0.0.1", "bo@invalid"): one
     "@" between a local part and a domain, no spaces; only the email header's own check reads it."""
@@ -543,7 +545,7 @@ class Profile:
         kinds = [classify(v) for v in vals]
         particles, honorifics = _name_parts()
         company = multi = postcode = person = org = name_word = social = code2 = cjk = phone = 0
-        salutation = numeric_pc = given_n = nonperson = prose = long_n = loose = loose_email = 0
+        salutation = numeric_pc = given_n = nonperson = prose = long_n = loose = loose_email = numbered = 0
         firsts: dict[str, int] = {}
         years: list[int] = []
         # The finer checks (phone shape, organisation and person names) read the first
@@ -572,6 +574,7 @@ class Profile:
                 numeric_pc += bool(_NUMERIC_POSTCODE.match(v))
                 continue
             words = _fold(v).split()
+            numbered += bool(_NUMBERED.match(v))
             long_n += len(words) >= 7 or " | " in v or "->" in v
             if len(words) >= 2:
                 firsts[words[0]] = firsts.get(words[0], 0) + 1
@@ -650,6 +653,7 @@ class Profile:
             long_n / d,
             prose / d,
             loose / d,
+            numbered / d,
             loose_email / d,
         )
 
@@ -657,6 +661,7 @@ class Profile:
 PROFILE_DETAIL = 40
 """Values of a column read by the finer content checks."""
 _ASCII_SPLIT = re.compile(r"[^0-9a-z]+")
+_NUMBERED = re.compile(r"^[^\W\d_][^\d]{0,40}?\s#?\d{1,6}$")
 _LOOSE_EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+$")
 _DIGIT = re.compile(r"\d")
 
@@ -1507,7 +1512,8 @@ def confirm(e: Evidence, profile: Profile, role: bool = False, gated: bool = Fal
         ]
     if field == "job_title" and profile.salutation >= S.salutations:
         return [Evidence(field, score - W.vetoed, f"{reason}; {profile.salutation:.0%} of values are salutations (Mr, Mrs, Dr)", "header")]
-    if gated and field == "full_name" and profile.person < S.person_for_lead:
+    if gated and field == "full_name" and profile.person < S.person_for_lead and profile.numbered < CONTENT_SHARE:
+        # numbered placeholders ("Test Lead 1", "Lead 2") stand for people; a deal's title does not
         return [Evidence(field, score - W.vetoed, f"{reason}; only {profile.person:.0%} of values look like people's names", "header")]
     if field in _PARTY_FIELDS and e.score < W.exact - 5.0 and profile.count >= 8 and profile.distinct < S.categorical:
         # "Business line", "Segment name" over a few values repeated: a category, never a name or a company
