@@ -181,3 +181,36 @@ class TestNumberedPlaceholderNames:
         titles = ["Website redesign", "Logo refresh for shop", "SEO audit", "Newsletter setup"]
         lead = map_columns(["Lead", "Phone"], [titles, ["555-0101", "555-0102", "555-0103", "555-0104"]]).columns[0]
         assert lead.score < 60
+
+
+class TestNamesWithoutAHeader:
+    """A sheet with no header: people's names by content, in lower case too, and which half is the given name."""
+
+    MAILS = ["a@x.com", "b@x.com", "c@x.com", "d@x.com", "e@x.com"]
+
+    def test_lower_case_people_are_names(self) -> None:
+        """ "maria garcia", "john smith": typed in lower case, known by their given names."""
+        names = ["maria garcia", "john smith", "peter mueller", "anna schmidt", "david brown"]
+        assert _fields([None, None], [names, self.MAILS])["column_A"] == "full_name"
+        assert Profile.of(["call back later", "no answer", "sent brochure"]).person == 0.0
+
+    def test_surname_then_given_name_by_known_given_names(self) -> None:
+        """ "Garcia, Maria": the column of known given names is the first name, wherever it stands."""
+        surnames = ["Garcia", "Smith", "Mueller", "Schmidt", "Brown"]
+        given = ["Maria", "John", "Peter", "Anna", "David"]
+        fields = _fields([None, None, None], [surnames, given, self.MAILS])
+        assert fields["column_A"] == "last_name" and fields["column_B"] == "first_name"
+
+    def test_a_role_column_before_the_name_pair_is_left_out(self) -> None:
+        """Role words, surnames, given names: the pair holding the given names is the name."""
+        roles = ["Speaker", "Guest", "Staff", "Sponsor", "Volunteer"]
+        surnames = ["Garcia", "Smith", "Mueller", "Schmidt", "Brown"]
+        given = ["Maria", "John", "Peter", "Anna", "David"]
+        fields = _fields([None, None, None, None], [roles, surnames, given, self.MAILS])
+        assert fields["column_A"] is None
+        assert fields["column_B"] == "last_name" and fields["column_C"] == "first_name"
+
+    def test_without_known_given_names_the_leftmost_pair_given_name_first(self) -> None:
+        """Names the given-name list does not know keep the old reading: leftmost pair, given name first."""
+        fields = _fields([None, None, None], [["Yoshirou", "Hina", "Shouji"], ["Shiraishi", "Ookuma", "Yasui"], self.MAILS[:3]])
+        assert fields["column_A"] == "first_name" and fields["column_B"] == "last_name"

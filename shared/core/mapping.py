@@ -535,6 +535,8 @@ class Profile:
     email_loose: float = 0.0
     """Shaped like an address even when not a deliverable one ("ann@127.0.0.1", "bo@invalid"): one
     "@" between a local part and a domain, no spaces; only the email header's own check reads it."""
+    given_single: float = 0.0
+    """Single capitalised words that are known given names ("Ingrid", "Marco"): the first-name half of a pair."""
 
     @classmethod
     def of(cls, values: Sequence[str]) -> Profile:
@@ -545,7 +547,7 @@ class Profile:
         kinds = [classify(v) for v in vals]
         particles, honorifics = _name_parts()
         company = multi = postcode = person = org = name_word = social = code2 = cjk = phone = 0
-        salutation = numeric_pc = given_n = nonperson = prose = long_n = loose = loose_email = numbered = 0
+        salutation = numeric_pc = given_n = nonperson = prose = long_n = loose = loose_email = numbered = given_single = 0
         firsts: dict[str, int] = {}
         years: list[int] = []
         # The finer checks (phone shape, organisation and person names) read the first
@@ -618,12 +620,15 @@ class Profile:
                 named = parts[1:] if _fold(parts[0]) in honorifics else parts  # "Dr.", "κος", "г-н", "الحاج"
                 if named and all(_name_word(p) and (_capital(p) or p.lower() in particles) for p in named):
                     person += 1
+                elif given_any and len(parts) <= 3 and v.islower() and all(_name_word(p) for p in parts):
+                    person += 1  # "ann lee", "nguyen van an": a person typed in lower case, known by the given name
             elif not v.isascii() and 1 <= len(v) <= 5 and " " not in v and _is_cjk(v):
                 cjk += 1
                 name_word += 1
                 given_n += _cjk_whole_name(v)  # "王小明", "김민준": the family name first
             elif len(parts) == 1 and _name_word(v) and _capital(v) and 2 <= len(v) <= 20:
                 name_word += 1
+                given_single += _fold(v) in GIVEN_NAMES
             elif len(parts) == 2 and parts[0].lower() in particles and parts[1][:1].isupper():
                 name_word += 1  # "de Boer"
         distinct = len(set(vals)) / n
@@ -655,6 +660,7 @@ class Profile:
             loose / d,
             numbered / d,
             loose_email / d,
+            given_single / d,
         )
 
 
@@ -1797,21 +1803,28 @@ def _name_columns_by_content(cols: list[ColumnEvidence]) -> list[ColumnEvidence]
     cols = out
     # single name words, or a compound surname now and then ("De Luca", "van Dijk")
     namey = [c.index for c in cols if not c.evidence and c.profile.count and c.profile.name_word + c.profile.person >= 0.8]
-    pairs: list[tuple[int, int]] = []
-    i = 0
-    while i < len(namey):
-        a, b = namey[i], namey[i + 1] if i + 1 < len(namey) else -1
-        if b == a + 1 and max(cols[a].profile.name_word, cols[b].profile.name_word) >= S.name_words:
-            pairs.append((a, b))
-            i += 2
-        else:
-            i += 1
+    pairs = [(a, a + 1) for a in namey if a + 1 in namey and max(cols[a].profile.name_word, cols[a + 1].profile.name_word) >= S.name_words]
     if not pairs:
         return cols
+
+    def given(ab: tuple[int, int]) -> float:
+        return max(cols[ab[0]].profile.given_single, cols[ab[1]].profile.given_single)
+
+    # the leftmost pair, unless a later one clearly holds the known given names ("Role, Surname, Given")
     a, b = pairs[0]
-    family_first = cols[a].profile.cjk >= 0.5
+    later = max(pairs, key=given)
+    if given(later) >= 0.5 and given(later) >= given((a, b)) + 0.3:
+        a, b = later
+    ga, gb = cols[a].profile.given_single, cols[b].profile.given_single
+    family_first = cols[a].profile.cjk >= 0.5 or (gb >= 0.5 and gb >= ga + 0.3)
     first, last = (b, a) if family_first else (a, b)
-    order = "family name first (CJK names)" if family_first else "given name first"
+    order = (
+        "family name first (CJK names)"
+        if cols[a].profile.cjk >= 0.5
+        else f"family name first ({gb:.0%} known given names in the second)"
+        if family_first
+        else "given name first"
+    )
     out = list(cols)
     for idx, field in ((first, "first_name"), (last, "last_name")):
         c = cols[idx]
