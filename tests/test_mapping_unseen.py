@@ -214,3 +214,16 @@ class TestNamesWithoutAHeader:
         """Names the given-name list does not know keep the old reading: leftmost pair, given name first."""
         fields = _fields([None, None, None], [["Yoshirou", "Hina", "Shouji"], ["Shiraishi", "Ookuma", "Yasui"], self.MAILS[:3]])
         assert fields["column_A"] == "first_name" and fields["column_B"] == "last_name"
+
+
+class TestMaskedPhoneNumbers:
+    """Exports that hide digits for privacy ("0812-****-5678") still hold phone numbers."""
+
+    def test_masked_numbers_under_a_contact_header_are_phones(self) -> None:
+        """ "Contact" is a name word; masked numbers under it make it the phone, as unmasked ones do."""
+        masked = ["62811xxxxxxxx", "62812xxxxxxxx", "0813-****-5678", "+33 6 XX XX XX 78"]
+        assert _fields(["No", "Contact"], [["1", "2", "3", "4"], masked])["Contact"] == "phone"
+
+    def test_masks_without_enough_digits_or_with_words_are_not_phones(self) -> None:
+        """ "xxx", "XX-123", "Box 12": placeholders and text, not a hidden number."""
+        assert Profile.of(["xxx", "XX-123", "Box 12", "12xx"]).phone == 0.0

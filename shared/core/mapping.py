@@ -567,7 +567,7 @@ class Profile:
             if k == URL:
                 social += bool(_SOCIAL.search(v))
                 continue
-            if phone_shape(v):
+            if phone_shape(v) or _masked_phone(v):
                 phone += 1
                 loose += 1
                 continue
@@ -667,6 +667,16 @@ class Profile:
 PROFILE_DETAIL = 40
 """Values of a column read by the finer content checks."""
 _ASCII_SPLIT = re.compile(r"[^0-9a-z]+")
+_MASKED = re.compile(r"^\+?[\d\s().\-]*[xX*•]{2,}[\dxX*•\s().\-]*$")
+
+
+def _masked_phone(value: str) -> bool:
+    """A phone number with digits hidden for privacy ("62856xxxxxxxx", "0812-****-5678", "+33 6 XX XX XX 78"): still a phone column."""
+    if not _MASKED.match(value) or sum(ch.isdigit() for ch in value) < 3:
+        return False
+    return phone_shape(re.sub(r"[xX*•]", "0", value), loose=True)
+
+
 _NUMBERED = re.compile(r"^[^\W\d_][^\d]{0,40}?\s#?\d{1,6}$")
 _LOOSE_EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+$")
 _DIGIT = re.compile(r"\d")
