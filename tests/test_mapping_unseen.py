@@ -227,3 +227,31 @@ class TestMaskedPhoneNumbers:
     def test_masks_without_enough_digits_or_with_words_are_not_phones(self) -> None:
         """ "xxx", "XX-123", "Box 12": placeholders and text, not a hidden number."""
         assert Profile.of(["xxx", "XX-123", "Box 12", "12xx"]).phone == 0.0
+
+
+class TestHeaderlessSheetsOfPeople:
+    """A sheet that starts with people's names has no header, even when every cell is text."""
+
+    def test_rows_of_names_and_roles_are_data(self) -> None:
+        """ "Maria | Lopez | Speaker" over more such rows: no vocabulary, but given names say it is data."""
+        from shared.core.detection import detect_header
+        from shared.core.models import NoHeader
+
+        grid = [["Maria", "Lopez", "Speaker"], ["Juan", "Perez", "Guest"], ["Anna", "Schmidt", "Staff"], ["David", "Brown", "Guest"]]
+        assert isinstance(detect_header(grid), NoHeader)
+        grid = [["Maria Lopez", "Madrid"], ["Juan Perez", "Sevilla"], ["Anna Schmidt", "Berlin"], ["David Brown", "Leeds"]]
+        assert isinstance(detect_header(grid), NoHeader)
+
+    def test_a_header_of_unknown_words_above_names_is_still_a_header(self) -> None:
+        """ "Speaker | Session | Room" above people's names: labels, not people."""
+        from shared.core.detection import detect_header
+        from shared.core.models import HeaderMatch
+
+        grid = [
+            ["Speaker", "Session", "Room"],
+            ["Maria Lopez", "Keynote", "A"],
+            ["Juan Perez", "Panel", "B"],
+            ["Anna Schmidt", "Workshop", "C"],
+        ]
+        h = detect_header(grid)
+        assert isinstance(h, HeaderMatch) and h.row == 0

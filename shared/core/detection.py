@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 from .models import Candidate, Grid, HeaderMatch, NoHeader
 from .text import EMPTY, NUMBER, PHONE, TEXT, TYPED_KINDS, classify, normalize_header
-from .vocabulary import HEADERISH_WORDS, LOOKUP
+from .vocabulary import GIVEN_NAMES, HEADERISH_WORDS, LOOKUP
 
 SCAN_ROWS = 40
 """Rows from the top that may hold the header (the corpus's deepest header is row 16)."""
@@ -265,6 +265,8 @@ def _score(row: _Row, below: list[_Row], width: int) -> RowScore:
             # "V-12.823.321" above "E-82.345.678": a value written like the ones below is data, not a label
             mine = _shape(value)
             shaped += sum(_shape(x) == mine for x in seen) * 2 > len(seen)
+        elif row.kinds[j] == TEXT and _persons_name(value) and sum(map(_persons_name, seen)) * 2 > len(seen):
+            shaped += 1  # "Maria Lopez" above more people's names: a person, not a column label
         typed_below = sum(1 for r in below if j < len(r.kinds) and r.kinds[j] in TYPED_KINDS and not _YEARISH.match(r.cells[j]))
         if typed_below * 2 >= len(seen) and (_headerish_kind(value, row.kinds[j]) or _labels_other_kind(j, row.kinds[j], below)):
             contrast_cols += 1
@@ -311,6 +313,23 @@ def _score(row: _Row, below: list[_Row], width: int) -> RowScore:
 
 
 _DIGITS = re.compile(r"\d")
+
+
+def _persons_name(value: str) -> bool:
+    """
+    A known given name, alone or opening two or three capitalised words ("Maria", "Maria Lopez"):
+    a person, never a column's label. Words the lead vocabulary or the header words know
+    ("Mark", "Grace period") do not count.
+    """
+    words = value.split()
+    if not 1 <= len(words) <= 3 or not all(w[:1].isupper() and w.replace("-", "").replace("'", "").isalpha() for w in words):
+        return False
+    folded = normalize_header(value).split()
+    if not folded or len(folded[0]) < 3 or folded[0] not in GIVEN_NAMES:
+        return False
+    return not any(w in LOOKUP or w in HEADERISH_WORDS for w in folded) and normalize_header(value) not in LOOKUP
+
+
 _SHAPE_RUNS = re.compile(r"(.)\1+")
 
 
