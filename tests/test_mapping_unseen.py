@@ -255,3 +255,21 @@ class TestHeaderlessSheetsOfPeople:
         ]
         h = detect_header(grid)
         assert isinstance(h, HeaderMatch) and h.row == 0
+
+
+class TestFuzzyNeverMakesAnotherWordAField:
+    """One letter changed in a short header is another word, not a typo of a field."""
+
+    def test_ordinary_words_one_letter_from_a_synonym(self) -> None:
+        """ "Store", "Votes", "Sales" are not status, notes or country."""
+        from shared.core.mapping import read_header
+
+        for header in ("Store", "Votes", "Sales"):
+            assert read_header(header).evidence == (), header
+
+    def test_real_typos_still_match(self) -> None:
+        """Swapped, missing or doubled letters are typos: "Emial", "Adress", "Compnay", "Phones"."""
+        from shared.core.mapping import read_header
+
+        for header, field in (("Emial", "email"), ("Adress", "address"), ("Compnay", "company"), ("Phones", "phone")):
+            assert [e.field for e in read_header(header).evidence] == [field], header

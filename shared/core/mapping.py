@@ -1414,6 +1414,20 @@ def _inflected(norm: str, choice: str) -> bool:
     return same >= len(short) - 1  # "contactado" of "contacto": the stem, then another ending
 
 
+def _other_short_word(norm: str, choice: str) -> bool:
+    """
+    One letter changed in a short word is another word more often than a typo ("Store" of
+    "stare", "Votes" of "notes", "Sales" of "salis"); a letter left out, added or two letters
+    swapped ("Emial", "Adress", "Phones") stay typos, and so does another initial before a field
+    word ("ename" beside "lname").
+    """
+    if len(norm) > 6 or len(norm) != len(choice):
+        return False
+    diff = [k for k, (a, b) in enumerate(zip(norm, choice)) if a != b]
+    # a one-letter prefix before a field word is an abbreviation ("ename", "lname", "fname": e/l/f-name)
+    return len(diff) == 1 and not (diff[0] == 0 and choice[1:] in LOOKUP)
+
+
 def _fuzzy(norm: str, label: str) -> HeaderReading:
     if len(norm) < 4:
         return HeaderReading()
@@ -1422,7 +1436,7 @@ def _fuzzy(norm: str, label: str) -> HeaderReading:
     for choice, score, _ in hits:
         if _inflected(norm, choice):
             continue
-        if len(norm) >= 5 and DamerauLevenshtein.distance(norm, choice) <= 1:
+        if len(norm) >= 5 and DamerauLevenshtein.distance(norm, choice) <= 1 and not _other_short_word(norm, choice):
             score = max(score, 90.0)  # one typo or one swapped pair of letters ("Emial")
         if score < W.fuzzy_min - W.tie:
             continue
