@@ -273,3 +273,16 @@ class TestFuzzyNeverMakesAnotherWordAField:
 
         for header, field in (("Emial", "email"), ("Adress", "address"), ("Compnay", "company"), ("Phones", "phone")):
             assert [e.field for e in read_header(header).evidence] == [field], header
+
+
+class TestNameOfAThing:
+    """ "<X> name" where X is a thing the lead asks about (a property) is not the lead's company."""
+
+    def test_property_name_is_not_the_company(self) -> None:
+        """ "Property Name" over residences in a sheet of buyers: extra data; "Clinic name" stays the company."""
+        props = ["Sunrise Residency", "Green Park Towers", "Lake View Gardens", "Palm Heights"]
+        phones = ["+91 98765 43210", "+91 98765 43211", "+91 98765 43212", "+91 98765 43213"]
+        fields = _fields(["Name", "Phone", "Property Name"], [PEOPLE[:4], phones, props])
+        assert fields["Property Name"] is None and fields["Name"] == "full_name"
+        clinics = ["Sunrise Dental Clinic", "Green Park Clinic", "Lake View Clinic", "Palm Clinic"]
+        assert _fields(["Clinic name", "Phone"], [clinics, phones])["Clinic name"] == "company"

@@ -1224,8 +1224,10 @@ _AD_WORDS = frozenset({"ad", "ads", "adset", "adsets", "adgroup", "squad", "crea
 _GENERIC_ORG_WORDS = frozenset(
     {"group", "global", "international", "digital", "design", "marketing", "legal", "software", "systems", "solution"}
     | {"services", "travel", "food", "foods", "health", "care", "sports", "kids", "market", "transport", "the", "pet", "pets"}
+    | {"property", "properties", "propiedad", "propriedade", "proprieta", "propriete", "estate", "realty"}
 )
-"""Trade words that, before "name", are more often a grouping than a business ("Group name", "Marketing name")."""
+"""Trade words that, before "name", are more often a grouping or a thing than a business ("Group name",
+"Marketing name", "Property name": the property a lead asks about)."""
 _ID_WORDS = frozenset({"id", "ids", "uuid", "guid", "code", "codigo", "codice", "cod", "ref", "number", "numero", "nr", "no", "num", "n"})
 """An identifier word before a party word ("id_client", "Código cliente", "Nr klienta"): the party's identifier."""
 _PREPOSITIONS = frozenset({"by", "from", "to", "with", "about", "per", "von", "par", "por", "pelo", "pela", "dal", "dalla"})
