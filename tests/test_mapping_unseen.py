@@ -286,3 +286,22 @@ class TestNameOfAThing:
         assert fields["Property Name"] is None and fields["Name"] == "full_name"
         clinics = ["Sunrise Dental Clinic", "Green Park Clinic", "Lake View Clinic", "Palm Clinic"]
         assert _fields(["Clinic name", "Phone"], [clinics, phones])["Clinic name"] == "company"
+
+
+class TestSeveralEmailsInOneCell:
+    """Two addresses in one cell ("a@x.com; b@y.com") are still an email column, by header or by content."""
+
+    CELLS = ["ann@x.com; ann@y.com", "bo@x.com, bo@y.com", "cy@x.com; cy@z.com", "di@x.com / di@y.com", "ed@x.com\ned@y.com"]
+
+    def test_under_an_emails_header(self) -> None:
+        """ "Emails" over cells of two addresses keeps its header; the lead's email is the first address."""
+        assert _fields(["Name", "Emails"], [PEOPLE[:5], self.CELLS])["Emails"] == "email"
+        from shared.core.analysis import analyse_sheet
+
+        grid = [["Name", "Emails"], *[[p, c] for p, c in zip(PEOPLE, self.CELLS)]]
+        assert analyse_sheet(grid).leads[0].fields.get("email") == "ann@x.com"
+
+    def test_under_an_unknown_header_by_content(self) -> None:
+        """Under "Kontakte" (not understood) the addresses decide; a note that mentions an address does not."""
+        assert _fields(["Name", "Kontakte"], [PEOPLE[:5], self.CELLS])["Kontakte"] == "email"
+        assert Profile.of(["wrote to ann@x.com about it", "bo@x.com said no", "call"]).email == 0.0

@@ -50,7 +50,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from .models import ColumnDecision, ColumnMapping
-from .text import DATE, EMAIL, NUMBER, URL, classify, normalize_header, phone_shape
+from .text import DATE, EMAIL, EMAIL_RE, NUMBER, URL, classify, normalize_header, phone_shape
 from .vocabulary import (
     CJK_FAMILY_NAMES,
     COMPANY_SUFFIXES,
@@ -563,7 +563,7 @@ class Profile:
                 loose_email += 1
                 continue
             if "@" in v:
-                loose_email += bool(_LOOSE_EMAIL.match(v))
+                loose_email += bool(_LOOSE_EMAIL.match(v)) or _several_emails(v)
             if k == URL:
                 social += bool(_SOCIAL.search(v))
                 continue
@@ -635,7 +635,7 @@ class Profile:
         names_ok = distinct >= S.distinct_names or n < 5
         return cls(
             n,
-            kinds.count(EMAIL) / n,
+            (kinds.count(EMAIL) + sum(1 for v, k in zip(vals, kinds) if k != EMAIL and "@" in v and _several_emails(v))) / n,
             phone / d,
             kinds.count(DATE) / n,
             kinds.count(URL) / n,
@@ -675,6 +675,15 @@ def _masked_phone(value: str) -> bool:
     if not _MASKED.match(value) or sum(ch.isdigit() for ch in value) < 3:
         return False
     return phone_shape(re.sub(r"[xX*•]", "0", value), loose=True)
+
+
+_SEVERAL = re.compile(r"\s*[;,/|\s]\s*")
+
+
+def _several_emails(value: str) -> bool:
+    """Two or more addresses in one cell ("a@x.com; b@y.com", one per line): every part is an address."""
+    parts = [p for p in _SEVERAL.split(value.strip()) if p]
+    return len(parts) >= 2 and all(EMAIL_RE.match(p) for p in parts)
 
 
 _NUMBERED = re.compile(r"^[^\W\d_][^\d]{0,40}?\s#?\d{1,6}$")
