@@ -305,3 +305,21 @@ class TestSeveralEmailsInOneCell:
         """Under "Kontakte" (not understood) the addresses decide; a note that mentions an address does not."""
         assert _fields(["Name", "Kontakte"], [PEOPLE[:5], self.CELLS])["Kontakte"] == "email"
         assert Profile.of(["wrote to ann@x.com about it", "bo@x.com said no", "call"]).email == 0.0
+
+
+class TestAccountNamedAfterItsCompany:
+    """Accounting and CRM exports name the customer after its company: that column is not a person."""
+
+    def test_customer_name_equal_to_company_row_by_row_is_not_the_persons_name(self) -> None:
+        """ "Customer Name" repeating "Company Name" in most rows, beside first and last name: not full_name."""
+        companies = ["Nordlicht GmbH", "Acme Ltd", "Blue Fox", "Sunrise Dental", "Acme Ltd"]
+        customers = ["Nordlicht GmbH", "Acme Ltd", "Blue Fox", "Jo Smith", "Acme Ltd"]
+        samples = [customers, companies, ["Ann", "Bo", "Cy", "Jo", "Ed"], ["Lee", "Chan", "Dart", "Smith", "Finch"]]
+        fields = _fields(["Customer Name", "Company Name", "First Name", "Last Name"], samples)
+        assert fields["Customer Name"] is None and fields["Company Name"] == "company"
+
+    def test_a_different_customer_name_stays_the_person(self) -> None:
+        """People's names that differ from the company column keep the name reading."""
+        companies = ["Nordlicht GmbH", "Acme Ltd", "Blue Fox", "Sunrise Dental", "Acme Ltd"]
+        samples = [PEOPLE[:5], companies]
+        assert _fields(["Customer Name", "Company Name"], samples)["Customer Name"] == "full_name"

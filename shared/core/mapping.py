@@ -1665,8 +1665,40 @@ def collect_evidence(
                 i, label, names[i], tuple(evidence), profile, refused=reading.refused, secondary=reading.secondary, contact=contact
             )
         )
-    out = _name_columns_by_content(out) if header_less else _contact_people(_business_listing(out))
+    out = _name_columns_by_content(out) if header_less else _same_as_company(_contact_people(_business_listing(out)), samples)
     return _one_dated_column(out)
+
+
+def _same_as_company(cols: list[ColumnEvidence], samples: Sequence[Sequence[str]]) -> list[ColumnEvidence]:
+    """
+    A party column ("Customer Name", "Display Name") whose values are, row by row, mostly those of
+    the company column is the account's name: a business (Zoho, QuickBooks and Odoo exports name
+    the customer after its company). It is not the person's name; the company column keeps the
+    company, and this one is extra data unless the company has no better column.
+    """
+    company = [
+        c for c in cols if any(e.field == "company" and e.source in ("header", "previous") and e.score >= W.confident for e in c.evidence)
+    ]
+    if len(company) != 1 or company[0].index >= len(samples):
+        return cols
+    theirs = samples[company[0].index]
+    out = list(cols)
+    for c in cols:
+        if c is company[0] or c.forced or c.index >= len(samples) or not c.evidence:
+            continue
+        named = [e for e in c.evidence if e.field in NAME_FIELDS]
+        if not named or not _is_role(normalize_header(c.label or "")):
+            continue
+        top = max(named, key=lambda e: e.score)
+        pairs = [(a.strip().lower(), b.strip().lower()) for a, b in zip(samples[c.index], theirs) if a.strip() and b.strip()]
+        same = sum(a == b for a, b in pairs)
+        if len(pairs) < 3 or same < 0.6 * len(pairs):
+            continue
+        why = f"{top.reason}, but {same} of {len(pairs)} values are those of company column {company[0].name!r} row by row"
+        rest = tuple(e for e in c.evidence if e.field not in NAME_FIELDS and e.field != "company")
+        company_score = max([top.score - 10.0] + [e.score for e in c.evidence if e.field == "company"])
+        out[c.index] = replace(c, evidence=(Evidence("company", company_score, why, "corrected"), *rest))
+    return out
 
 
 _FIRST_PERSON = re.compile(r"\s*[;|/\n]\s*")
