@@ -323,3 +323,20 @@ class TestAccountNamedAfterItsCompany:
         companies = ["Nordlicht GmbH", "Acme Ltd", "Blue Fox", "Sunrise Dental", "Acme Ltd"]
         samples = [PEOPLE[:5], companies]
         assert _fields(["Customer Name", "Company Name"], samples)["Customer Name"] == "full_name"
+
+
+class TestFieldWithNotesBeside:
+    """ "Name and details", "Telefon und Notizen": a field with remarks written beside it is that field."""
+
+    def test_a_field_and_notes_is_the_field(self) -> None:
+        """The specific field wins over the catch-all notes; "or" still names one of two fields."""
+        from shared.core.mapping import read_header
+
+        assert [e.field for e in read_header("NAME AND DETAILS").evidence] == ["full_name"]
+        assert [e.field for e in read_header("Telefon und Notizen").evidence] == ["phone"]
+        assert read_header("Email or notes").evidence == ()
+
+    def test_names_with_remarks_map_to_the_name(self) -> None:
+        """Values like "priya - met at expo" under "Name and details" keep the name reading."""
+        names = ["Ann Lee - met at expo", "BO CHAN (friend of Cy)", "cy", "Di & Ed Moss"]
+        assert _fields(["Name and details", "Phone"], [names, ["+1 212 555 0100"] * 4])["Name and details"] == "full_name"

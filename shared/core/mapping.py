@@ -359,6 +359,8 @@ _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _NUMERIC_POSTCODE = re.compile(r"^\d{4,5}$")
 _NUMBER_WORDS = frozenset({"no", "nr", "number", "num", "nummer", "numero", "nro", "n"})
 _CONNECTORS = frozenset({"or", "and", "y", "o", "et", "ou", "und", "oder", "e", "og", "och", "ja", "i", "ve", "или", "и", "atau", "dan"})
+_AND_WORDS = frozenset({"and", "y", "e", "et", "und", "og", "och", "ja", "i", "ve", "и", "dan", "en"})
+"""Connectors that add ("Name and details"), unlike "or" ("Email or phone": one of two)."""
 _TIME_WORDS = frozenset(
     {"time", "at", "on", "timestamp", "utc", "gmt", "hour", "zeit", "uhrzeit", "heure", "hora", "ora", "tijd", "tid", "czas", "aika"}
 )
@@ -1401,6 +1403,11 @@ def _phrases(words: Sequence[str], label: str) -> HeaderReading | None:
             # "First and last name", "Nombre y apellido", "Vorname und Nachname": the whole name
             score = min(e.score for e in ranked)
             return HeaderReading((Evidence("full_name", score, f"header {label!r} names first and last name together", "header"),))
+        if len(ranked) == 2 and any(w in _AND_WORDS for w in free) and "notes" in {e.field for e in ranked}:
+            # "Name and details", "Phone & remarks": a field with notes written beside it is that field
+            e = next(e for e in ranked if e.field != "notes")
+            why = f"header {label!r} names {e.field} with notes beside it"
+            return HeaderReading((Evidence(e.field, min(x.score for x in ranked) - W.per_word, why, "header"),))
         if len(ranked) > 1 and (joined or ranked[0].score - ranked[1].score < W.tie):
             names = " and ".join(e.field for e in ranked[:2])
             return HeaderReading(refused=f"header {label!r} names two fields ({names})", ambiguous=True)
