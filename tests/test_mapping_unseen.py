@@ -340,3 +340,23 @@ class TestFieldWithNotesBeside:
         """Values like "priya - met at expo" under "Name and details" keep the name reading."""
         names = ["Ann Lee - met at expo", "BO CHAN (friend of Cy)", "cy", "Di & Ed Moss"]
         assert _fields(["Name and details", "Phone"], [names, ["+1 212 555 0100"] * 4])["Name and details"] == "full_name"
+
+
+class TestOneWordBrandsInAListing:
+    """A listing's party column of distinct one-word brands ("Driebit", "dpdk") is the company."""
+
+    SITES = ["driebit.nl", "dpdk.com", "emakina.nl", "happyhorizon.com", "ddb.nl", "valtech.nl"]
+    MAILS = ["info@driebit.nl", "hi@dpdk.com", "info@emakina.nl", "hi@happyhorizon.com", "info@ddb.nl", "info@valtech.nl"]
+
+    def test_title_of_brands_with_web_addresses_is_the_company(self) -> None:
+        """A directory export's "Title" over agency brands, with websites and no company column."""
+        brands = ["Driebit", "dpdk", "Emakina", "Happy Horizon", "DDB Unlimited", "Valtech"]
+        fields = _fields(["Title", "Email", "Website"], [brands, self.MAILS, self.SITES])
+        assert fields["Title"] == "company"
+
+    def test_job_titles_and_first_names_stay_what_they_are(self) -> None:
+        """One-word roles ("Founder", "Director") stay job titles; known first names stay people."""
+        roles = ["Founder", "Director", "CEO", "Owner", "Manager", "President"]
+        assert _fields(["Title", "Email", "Website"], [roles, self.MAILS, self.SITES])["Title"] == "job_title"
+        firsts = ["Maria", "John", "Peter", "Anna", "David", "Laura"]
+        assert _fields(["Name", "Email", "Website"], [firsts, self.MAILS, self.SITES])["Name"] == "full_name"

@@ -539,6 +539,8 @@ class Profile:
     "@" between a local part and a domain, no spaces; only the email header's own check reads it."""
     given_single: float = 0.0
     """Single capitalised words that are known given names ("Ingrid", "Marco"): the first-name half of a pair."""
+    lone_word: float = 0.0
+    """One-word values that are not known given names ("Driebit", "dpdk", "Emakina"): brands in a listing."""
 
     @classmethod
     def of(cls, values: Sequence[str]) -> Profile:
@@ -549,7 +551,7 @@ class Profile:
         kinds = [classify(v) for v in vals]
         particles, honorifics = _name_parts()
         company = multi = postcode = person = org = name_word = social = code2 = cjk = phone = 0
-        salutation = numeric_pc = given_n = nonperson = prose = long_n = loose = loose_email = numbered = given_single = 0
+        salutation = numeric_pc = given_n = nonperson = prose = long_n = loose = loose_email = numbered = given_single = lone = 0
         firsts: dict[str, int] = {}
         years: list[int] = []
         # The finer checks (phone shape, organisation and person names) read the first
@@ -628,9 +630,9 @@ class Profile:
                 cjk += 1
                 name_word += 1
                 given_n += _cjk_whole_name(v)  # "王小明", "김민준": the family name first
-            elif len(parts) == 1 and _name_word(v) and _capital(v) and 2 <= len(v) <= 20:
-                name_word += 1
-                given_single += _fold(v) in GIVEN_NAMES
+            elif len(parts) == 1 and 2 <= len(v) <= 20:
+                one = _one_word(v)
+                name_word, given_single, lone = name_word + one[0], given_single + one[1], lone + one[2]
             elif len(parts) == 2 and parts[0].lower() in particles and parts[1][:1].isupper():
                 name_word += 1  # "de Boer"
         distinct = len(set(vals)) / n
@@ -663,6 +665,7 @@ class Profile:
             numbered / d,
             loose_email / d,
             given_single / d,
+            lone / d,
         )
 
 
@@ -691,6 +694,18 @@ def _several_emails(value: str) -> bool:
 _NUMBERED = re.compile(r"^[^\W\d_][^\d]{0,40}?\s#?\d{1,6}$")
 _LOOSE_EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+$")
 _DIGIT = re.compile(r"\d")
+
+
+def _one_word(v: str) -> tuple[bool, bool, bool]:
+    """
+    A one-word value: (a capitalised name word, a known given name, a lone word that is neither a
+    given name nor a role such as "Founder": a brand like "Driebit" or "dpdk").
+    """
+    folded = _fold(v)
+    if _name_word(v) and _capital(v):
+        given = folded in GIVEN_NAMES
+        return True, given, not given and folded not in CONTACT_PERSON
+    return False, False, v.isalpha() and folded not in CONTACT_PERSON
 
 
 def _fold(value: str) -> str:
@@ -1811,7 +1826,9 @@ def _business_listing(cols: list[ColumnEvidence]) -> list[ColumnEvidence]:
             continue
         if top.field not in (*NAME_FIELDS, "job_title") or top.source != "header" or p.count < 3:
             continue
-        if p.given >= S.listing_given or p.salutation >= S.salutations or p.org + p.nonperson < S.listing_signs or p.prose >= 0.5:
+        # with web addresses, distinct one-word brands ("Driebit", "dpdk") are business signs too
+        signs = p.org + p.nonperson + (p.lone_word if web and p.distinct >= 0.9 else 0.0)
+        if p.given >= S.listing_given or p.salutation >= S.salutations or signs < S.listing_signs or p.prose >= 0.5:
             continue
         if p.same_first >= 0.5:
             continue  # "Lead 1", "Usuario 1053": numbered placeholders for people
