@@ -360,3 +360,27 @@ class TestOneWordBrandsInAListing:
         assert _fields(["Title", "Email", "Website"], [roles, self.MAILS, self.SITES])["Title"] == "job_title"
         firsts = ["Maria", "John", "Peter", "Anna", "David", "Laura"]
         assert _fields(["Name", "Email", "Website"], [firsts, self.MAILS, self.SITES])["Name"] == "full_name"
+
+
+class TestTinyListings:
+    """One or two rows of a listing still say business by their legal forms, trade words and web addresses."""
+
+    def test_camel_case_legal_forms_in_accented_names(self) -> None:
+        """ "Oberflächentechnik GmbH": the legal form is read whole in a value with accents too."""
+        assert Profile.of(["Oberflächentechnik GmbH", "Müller Söhne KGaA"]).org == 1.0
+
+    def test_two_rows_of_businesses_with_web_addresses(self) -> None:
+        """A two-row listing with websites: "name" over shop names is the company."""
+        fields = _fields(
+            ["name", "website", "phone"], [["Thurø Bageri", "Circle K"], ["bageri.dk", "circlek.dk"], ["62 22 11 00", "62 22 11 01"]]
+        )
+        assert fields["name"] == "company"
+
+    def test_one_business_under_a_customer_name_header_in_japanese(self) -> None:
+        """ "顧客名" (customer name) over one construction company: the company."""
+        assert _fields(["顧客名", "電話"], [["仙台建設工業"], ["022-123-4567"]])["顧客名"] == "company"
+
+    def test_two_people_with_web_addresses_stay_people(self) -> None:
+        """Two people with their own web sites keep the name reading."""
+        fields = _fields(["name", "website"], [["Maria Garcia", "John Smith"], ["mariagarcia.com", "johnsmith.dev"]])
+        assert fields["name"] == "full_name"

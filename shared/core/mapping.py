@@ -658,7 +658,7 @@ class Profile:
             numeric_pc / d if distinct < 0.9 else 0.0,
             given_n / d,
             nonperson / d,
-            max(firsts.values(), default=0) / d,
+            max(firsts.values(), default=0) / d if max(firsts.values(), default=0) >= 2 else 0.0,
             long_n / d,
             prose / d,
             loose / d,
@@ -712,7 +712,7 @@ def _fold(value: str) -> str:
     """``normalize_header`` for cell values, with a fast path for plain ASCII text."""
     if value.isascii():
         return _ASCII_SPLIT.sub(" ", value.lower()).strip()
-    return normalize_header(value)
+    return normalize_header(value.lower())  # lower first: "Oberflächentechnik GmbH" keeps "gmbh" whole (no camel-case split)
 
 
 def _named(value: str) -> bool:
@@ -1557,7 +1557,7 @@ def confirm(e: Evidence, profile: Profile, role: bool = False, gated: bool = Fal
     ):
         return [Evidence("phone", fix - 1, f"{reason}, but {profile.phone:.0%} of values are phone numbers", "corrected"), *keep]
     if few:
-        if role and field in NAME_FIELDS and profile.org >= 1.0:
+        if (role or field == "full_name") and field in NAME_FIELDS and profile.org >= 1.0:
             # one or two values under "Name"/"Client", each a business by its legal form or trade word
             why = f"{reason}, but every value is an organisation name (legal form or trade word)"
             return [Evidence("company", score - 1.0, why, "corrected"), Evidence(field, score - 20.0, reason, "header")]
@@ -1824,7 +1824,7 @@ def _business_listing(cols: list[ColumnEvidence]) -> list[ColumnEvidence]:
                 out[c.index] = replace(c, evidence=tuple(e for e in c.evidence if e.field not in NAME_FIELDS))
             first = True
             continue
-        if top.field not in (*NAME_FIELDS, "job_title") or top.source != "header" or p.count < 3:
+        if top.field not in (*NAME_FIELDS, "job_title") or top.source != "header" or p.count < (1 if web else 3):
             continue
         # with web addresses, distinct one-word brands ("Driebit", "dpdk") are business signs too
         signs = p.org + p.nonperson + (p.lone_word if web and p.distinct >= 0.9 else 0.0)
