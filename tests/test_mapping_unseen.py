@@ -384,3 +384,14 @@ class TestTinyListings:
         """Two people with their own web sites keep the name reading."""
         fields = _fields(["name", "website"], [["Maria Garcia", "John Smith"], ["mariagarcia.com", "johnsmith.dev"]])
         assert fields["name"] == "full_name"
+
+
+class TestContentRanksPeopleByGivenNames:
+    """Without a header, of two person-shaped columns the one with known given names is the name."""
+
+    def test_name_column_beats_a_city_column(self) -> None:
+        """ "Palo Alto", "Santa Cruz" look like names; "Maria Lopez" has a known given name."""
+        cities = ["Palo Alto", "Santa Cruz", "Los Gatos", "Half Moon", "Menlo Oaks", "Mountain View"]
+        names = ["Maria Lopez", "John Smith", "Peter Brown", "Anna Meier", "David Klein", "Laura Stone"]
+        fields = _fields([None, None, None], [cities, names, ["a@x.com", "b@x.com", "c@x.com", "d@x.com", "e@x.com", "f@x.com"]])
+        assert fields["column_B"] == "full_name" and fields["column_A"] != "full_name"
