@@ -395,3 +395,26 @@ class TestContentRanksPeopleByGivenNames:
         names = ["Maria Lopez", "John Smith", "Peter Brown", "Anna Meier", "David Klein", "Laura Stone"]
         fields = _fields([None, None, None], [cities, names, ["a@x.com", "b@x.com", "c@x.com", "d@x.com", "e@x.com", "f@x.com"]])
         assert fields["column_B"] == "full_name" and fields["column_A"] != "full_name"
+
+
+class TestAnAddressRowIsData:
+    """A row holding an e-mail address is someone's contact, never the header."""
+
+    def test_a_later_data_row_with_vocabulary_words_is_not_taken_as_the_header(self) -> None:
+        """A header-less sheet whose values hold field words ("Lead", "Website") somewhere below: still no header."""
+        from shared.core.detection import detect_header
+        from shared.core.models import NoHeader
+
+        firms = ["Media Company", "Fashion Brand", "Marketing Agency", "Law Firm", "Tech Startup", "Design Studio"] * 2
+        rows = [[f"Person {i}", f"p{i}@example.com", f"555-01{i:02d}", firm] for i, firm in enumerate(firms)]
+        rows[1] = ["Contact Person", "info@company.com", "Phone Lead", "Company Website"]  # field words, and an address
+        assert isinstance(detect_header(rows), NoHeader)
+
+    def test_a_real_header_above_addresses_is_still_found(self) -> None:
+        """ "Name | Email | Phone" above rows with addresses: the header."""
+        from shared.core.detection import detect_header
+        from shared.core.models import HeaderMatch
+
+        grid = [["Name", "Email", "Phone"], ["Ann Lee", "ann@x.com", "555-0100"], ["Bo Chan", "bo@x.com", "555-0101"]]
+        h = detect_header(grid)
+        assert isinstance(h, HeaderMatch) and h.row == 0

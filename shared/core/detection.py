@@ -37,7 +37,7 @@ import re
 from dataclasses import dataclass
 
 from .models import Candidate, Grid, HeaderMatch, NoHeader
-from .text import EMPTY, NUMBER, PHONE, TEXT, TYPED_KINDS, classify, normalize_header
+from .text import EMAIL, EMPTY, NUMBER, PHONE, TEXT, TYPED_KINDS, classify, normalize_header
 from .vocabulary import GIVEN_NAMES, HEADERISH_WORDS, LOOKUP
 
 SCAN_ROWS = 40
@@ -234,6 +234,7 @@ WEIGHTS: dict[str, float] = {
     "notes": 1.5,  # "Key: value" form notes
     "single_cell": 0.6,  # a row of one cell (flat penalty)
     "data_above": 0.5,  # per row above shaped like the data below, up to 4
+    "address": 2.0,  # a cell that is an e-mail address: someone's contact, never a column's label (flat)
 }
 """Weights of ``_score``: a row at ``ACCEPT`` or more is taken as the header."""
 
@@ -294,6 +295,7 @@ def _score(row: _Row, below: list[_Row], width: int) -> RowScore:
         - w["long_cells"] * (long_cells / n)
         - w["notes"] * (notes / n)
         - (w["single_cell"] if n == 1 else 0.0)
+        - (w["address"] if EMAIL in kinds or any("@" in c and _ADDRESS.match(c) for c in cells) else 0.0)
     )
     reasons = []
     if lead_hits:
@@ -313,6 +315,8 @@ def _score(row: _Row, below: list[_Row], width: int) -> RowScore:
 
 
 _DIGITS = re.compile(r"\d")
+_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+$")
+"""An address typed wrong ("ann@invalid-domain") is still someone's address."""
 
 
 def _persons_name(value: str) -> bool:
