@@ -418,3 +418,23 @@ class TestAnAddressRowIsData:
         grid = [["Name", "Email", "Phone"], ["Ann Lee", "ann@x.com", "555-0100"], ["Bo Chan", "bo@x.com", "555-0101"]]
         h = detect_header(grid)
         assert isinstance(h, HeaderMatch) and h.row == 0
+
+
+class TestHeaderlessNamePairs:
+    """Two adjacent columns of single capitalised words are first and last name only when they look like names."""
+
+    MAILS = [f"p{i}@example.com" for i in range(8)]
+
+    def test_city_and_state_are_not_a_name_pair(self) -> None:
+        """ "Austin | Texas": places (states repeat), not first and last name."""
+        cities = ["Tampa", "Dallas", "Boston", "Houston", "Denver", "Phoenix", "Seattle", "Miami"]
+        states = ["Texas", "Texas", "Massachusetts", "Texas", "Colorado", "Arizona", "Washington", "Florida"]
+        fields = _fields([None, None, None], [cities, states, self.MAILS])
+        assert fields["column_A"] not in ("first_name", "last_name") and fields["column_B"] not in ("first_name", "last_name")
+
+    def test_names_the_list_does_not_know_still_pair_when_they_differ_row_by_row(self) -> None:
+        """Distinct given and family names outside the given-name list ("Wassim | Trabelsi") are still a pair."""
+        given = ["Wassim", "Yassine", "Aymen", "Skander", "Oussama", "Rania", "Ines", "Hamza"]
+        family = ["Trabelsi", "Gharbi", "Jaziri", "Mejri", "Sassi", "Hammami", "Dridi", "Ayari"]
+        fields = _fields([None, None, None], [given, family, self.MAILS])
+        assert fields["column_A"] == "first_name" and fields["column_B"] == "last_name"

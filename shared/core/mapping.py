@@ -1895,7 +1895,18 @@ def _name_columns_by_content(cols: list[ColumnEvidence]) -> list[ColumnEvidence]
     cols = out
     # single name words, or a compound surname now and then ("De Luca", "van Dijk")
     namey = [c.index for c in cols if not c.evidence and c.profile.count and c.profile.name_word + c.profile.person >= 0.8]
-    pairs = [(a, a + 1) for a in namey if a + 1 in namey and max(cols[a].profile.name_word, cols[a + 1].profile.name_word) >= S.name_words]
+
+    def named(a: int) -> bool:
+        # a pair of names holds some known given names (or is CJK): cities and states, match types and devices do not
+        pa, pb = cols[a].profile, cols[a + 1].profile
+        if max(pa.name_word, pb.name_word) < S.name_words:
+            return False
+        if max(pa.given_single, pb.given_single) >= 0.1 or max(pa.cjk, pb.cjk) >= 0.5:
+            return True
+        # names differ row by row, places and categories repeat; a few rows cannot tell, and keep the old reading
+        return min(pa.count, pb.count) < 5 or min(pa.distinct, pb.distinct) >= 0.9
+
+    pairs = [(a, a + 1) for a in namey if a + 1 in namey and named(a)]
     if not pairs:
         return cols
 
