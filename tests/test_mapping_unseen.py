@@ -438,3 +438,15 @@ class TestHeaderlessNamePairs:
         family = ["Trabelsi", "Gharbi", "Jaziri", "Mejri", "Sassi", "Hammami", "Dridi", "Ayari"]
         fields = _fields([None, None, None], [given, family, self.MAILS])
         assert fields["column_A"] == "first_name" and fields["column_B"] == "last_name"
+
+
+class TestRepeatedPeopleAreNotTheLead:
+    """Without a header, of two columns of people the one that differs row by row is the lead's name."""
+
+    def test_staff_names_repeated_on_every_row_lose_to_the_leads_names(self) -> None:
+        """A sales rep column ("John Smith" on most rows) beside the clients' names, to its right or left."""
+        clients = ["Aisha Khan", "Vikram Desai", "Meera Iyer", "Rohan Shah"]
+        reps = ["John Smith", "John Smith", "Maria Lopez", "John Smith"]
+        mails = [f"c{i}@example.com" for i in range(4)]
+        fields = _fields([None, None, None], [reps, clients, mails])
+        assert fields["column_B"] == "full_name" and fields["column_A"] != "full_name"

@@ -1534,8 +1534,9 @@ def content_evidence(profile: Profile, header_less: bool = False, headed: bool =
         )
     elif profile.person >= CONTENT_SHARE and (header_less or profile.given >= S.unknown_given):
         # under a header not understood, people's names need given names ("Rompiendo el Techo" is an event)
-        # known given names rank people's names above other capitalised words ("San Jose", "Nova Mutum")
-        score = _by_share(W.content_person, profile.person) + 10.0 * min(profile.given, 1.0)
+        # known given names rank people's names above other capitalised words ("Palo Alto", "Nova Mutum"),
+        # and names that repeat (the same few staff on every row) below names that differ row by row
+        score = _by_share(W.content_person, profile.person) + 10.0 * min(profile.given, 1.0) - 10.0 * (1.0 - profile.distinct)
         out.append(Evidence("full_name", score, f"{profile.person:.0%} of values look like people's names", "content"))
     return out
 
