@@ -450,3 +450,21 @@ class TestRepeatedPeopleAreNotTheLead:
         mails = [f"c{i}@example.com" for i in range(4)]
         fields = _fields([None, None, None], [reps, clients, mails])
         assert fields["column_B"] == "full_name" and fields["column_A"] != "full_name"
+
+
+class TestCategoryHeadersNameNoParty:
+    """Type, segment, sector, course, product columns hold categories: never the company, even with trade words."""
+
+    def test_categories_of_businesses_beside_people_are_not_the_company(self) -> None:
+        """ "Type" over "Beauty Salon", "Dental Clinic" next to people's names: extra data, in several languages."""
+        types = ["Beauty Salon", "Dental Clinic", "Auto Repair", "Coffee Shop", "Pet Shop", "Dental Clinic", "Hair Salon", "Auto Repair"]
+        people = ["Ann Lee", "Bo Chan", "Cy Dart", "Di Moss", "Ed Finch", "Flo Grant", "Gus Hale", "Hal Ives"]
+        phones = [f"+1 212 555 01{i:02d}" for i in range(8)]
+        for header in ("Type", "Segment", "Sector", "Vertical", "Product", "Rubro", "Branche", "Settore"):
+            assert _fields(["Name", header, "Phone"], [people, types, phones])[header] is None, header
+
+    def test_a_course_name_is_not_the_company(self) -> None:
+        """ "Course name" names a course (the head noun's modifier is refused)."""
+        from shared.core.mapping import read_header
+
+        assert read_header("Course name").evidence == () and read_header("Course name").refused
