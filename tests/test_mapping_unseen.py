@@ -468,3 +468,15 @@ class TestCategoryHeadersNameNoParty:
         from shared.core.mapping import read_header
 
         assert read_header("Course name").evidence == () and read_header("Course name").refused
+
+
+class TestHeadersAboutAFieldNotOfIt:
+    """ "Email signature", "Mobile performance", "Send welcome email" are about a field, not the lead's value of it."""
+
+    def test_qualified_and_action_headers_in_a_one_row_sheet(self) -> None:
+        """With one row the values cannot veto the header: its words must."""
+        labels = ["Name", "Email", "Email Signature", "Send Welcome Email", "Mobile Performance"]
+        samples = [["Ann Lee"], ["ann@x.com"], ["Best, Ann"], ["1"], ["0.82"]]
+        fields = _fields(labels, samples)
+        assert fields["Email"] == "email"
+        assert fields["Email Signature"] is None and fields["Send Welcome Email"] is None and fields["Mobile Performance"] is None

@@ -324,8 +324,8 @@ _CREATION_WORDS = frozenset(
 """Words before or after "date" that keep it the date the lead came in ("Lead created at")."""
 _PATH = re.compile(r"[./>]")
 _LABEL_LEAVES = frozenset({"name", "label", "title", "value", "text", "display name", "displayname"})
-_FLAG_WORDS = frozenset({"is", "has", "was", "can", "do", "does", "did", "allow", "allows", "accepts", "wants"})
-"""First words of a yes/no column ("is_hot_lead", "isDoNotCall", "has_website")."""
+_FLAG_WORDS = frozenset({"is", "has", "was", "can", "do", "does", "did", "allow", "allows", "accepts", "wants", "send", "notify"})
+"""First words of a yes/no column or an action ("is_hot_lead", "isDoNotCall", "has_website", "Send Welcome Email")."""
 """Headers that are a person's name only when the values look like one (else a deal title)."""
 _SALUTATIONS = frozenset(
     {
