@@ -480,3 +480,31 @@ class TestHeadersAboutAFieldNotOfIt:
         fields = _fields(labels, samples)
         assert fields["Email"] == "email"
         assert fields["Email Signature"] is None and fields["Send Welcome Email"] is None and fields["Mobile Performance"] is None
+
+
+class TestDatesOfSomethingElse:
+    """A date word followed by what it dates ("Data richiamo", "Дата выдачи паспорта", "最近交付日期") is not when the lead came in."""
+
+    def test_dates_of_other_events(self) -> None:
+        """Recall, passport issue and delivery dates are extra data."""
+        from shared.core.mapping import read_header
+
+        for header in ("data_richiamo", "Дата выдачи паспорта", "Fecha visita", "最近交付日期", "最終訪問日"):
+            assert read_header(header).evidence == (), header
+
+    def test_dates_of_the_leads_arrival_stay_created_at(self) -> None:
+        """Creation, registration and submission dates in many languages keep created_at."""
+        from shared.core.mapping import read_header
+
+        for header in (
+            "Date created",
+            "Дата создания",
+            "Tanggal daftar",
+            "data_inscriere",
+            "Datum Anfrage",
+            "登録日",
+            "创建时间",
+            "신청일",
+            "Date (UTC)",
+        ):
+            assert [e.field for e in read_header(header).evidence] == ["created_at"], header

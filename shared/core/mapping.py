@@ -359,6 +359,62 @@ _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _NUMERIC_POSTCODE = re.compile(r"^\d{4,5}$")
 _NUMBER_WORDS = frozenset({"no", "nr", "number", "num", "nummer", "numero", "nro", "n"})
 _CONNECTORS = frozenset({"or", "and", "y", "o", "et", "ou", "und", "oder", "e", "og", "och", "ja", "i", "ve", "или", "и", "atau", "dan"})
+_CJK_CREATION = (
+    "创建",
+    "建立",
+    "登记",
+    "登記",
+    "注册",
+    "註冊",
+    "提交",
+    "申请",
+    "申請",
+    "受付",
+    "登録",
+    "作成",
+    "入力",
+    "등록",
+    "신청",
+    "접수",
+    "작성",
+    "생성",
+    "가입",
+    "录入",
+    "新增",
+    "添加",
+    "获取",
+    "留资",
+    "咨询",
+    "询盘",
+    "問合",
+    "问询",
+    "報名",
+    "报名",
+)
+"""CJK words of the lead's arrival before a date word ("登録日", "创建时间", "신청일")."""
+_ARRIVAL_WORDS = frozenset(
+    {"создания", "создано", "регистрации", "заявки", "обращения", "поступления", "добавления", "записи", "звонка"}
+    | {"utworzenia", "rejestracji", "zgloszenia", "vytvoreni", "registrace", "kayit", "olusturma", "daftar", "masuk", "dibuat"}
+    | {"tao", "dang", "ky", "lead", "leads", "contact", "contatto", "contacto", "contato", "kontakt", "form", "formulaire"}
+    | {"inscriere", "creare", "inregistrare", "adaugare", "aanmelding", "aanmaak", "inschrijving", "aangemaakt", "registrering"}
+    | {"oprettet", "skapad", "opprettet", "luonti", "letrehozas", "regisztracio", "erstellt", "erfasst", "anmeldung", "registrierung"}
+    | {"reception", "δημιουργιας", "εγγραφης", "creato", "creado", "criado", "cree", "created", "added", "submitted", "received"}
+)
+"""Words after a date word that still make it the lead's arrival, beyond ``_CREATION_WORDS`` ("Дата создания", "Tanggal daftar")."""
+
+
+def _of_something(word: str) -> bool:
+    """A word after "Date"/"Fecha"/"Дата" that makes it the date of something else ("richiamo", "выдачи", "visita")."""
+    return (
+        len(word) >= 4
+        and not word.isdigit()
+        and word not in _CREATION_WORDS
+        and word not in _TIME_WORDS
+        and word not in _ARRIVAL_WORDS
+        and word not in _TRAILING_NOISE
+    )
+
+
 _AND_WORDS = frozenset({"and", "y", "e", "et", "und", "og", "och", "ja", "i", "ve", "и", "dan", "en"})
 """Connectors that add ("Name and details"), unlike "or" ("Email or phone": one of two)."""
 _TIME_WORDS = frozenset(
@@ -944,18 +1000,9 @@ def read_header(label: str | None) -> HeaderReading:
     if refusal:
         return HeaderReading(refused=refusal)
     if _is_cjk(norm):
-        # CJK headers are written with or without spaces ("업체 명", "업체명"): read them without
-        norm = norm.replace(" ", "")
-        if norm in LOOKUP:
-            return HeaderReading((_exact(LOOKUP[norm], norm, label, W.exact - 1.0),))
-        for bad in _CJK_NOT_LEAD:
-            if bad in norm:
-                return HeaderReading(refused=f"header {label!r} names something that is not a lead field ({bad})")
-        for word, f in _CJK_WORDS:
-            if word in norm:
-                extra = len(norm) - len(word)
-                score = (W.head_phrase if norm.endswith(word) else W.inner_phrase) - min(extra, 6)
-                return HeaderReading((Evidence(f, score, f"header {label!r} contains {word!r}", "header"),))
+        cjk = _read_cjk(norm.replace(" ", ""), label)
+        if cjk is not None:
+            return cjk
     of = _of_phrase(core, label)
     if of is not None:
         return of
@@ -1029,6 +1076,29 @@ def _compound_identifier(word: str) -> bool:
 
 _NUMBERED_THINGS = ("tele", "phon", "mobil", "handy", "cell", "whats", "fax", "haus", "hus", "huis", "street", "strasse", "gate", "vej")
 """Stems whose number is a phone, a fax or a house number, not an identifier."""
+
+
+def _read_cjk(norm: str, label: str) -> HeaderReading | None:
+    """
+    A CJK header, read without spaces ("업체 명", "업체명"): an exact word, a refused word inside
+    it, or a field word inside it. A date word beside other characters needs an arrival word
+    ("登録日", "创建时间"): "最近交付日期" (last delivery date) is the date of something else.
+    """
+    if norm in LOOKUP:
+        return HeaderReading((_exact(LOOKUP[norm], norm, label, W.exact - 1.0),))
+    for bad in _CJK_NOT_LEAD:
+        if bad in norm:
+            return HeaderReading(refused=f"header {label!r} names something that is not a lead field ({bad})")
+    for word, f in _CJK_WORDS:
+        if word not in norm:
+            continue
+        rest = norm.replace(word, "")
+        if f == "created_at" and rest and not any(c in norm for c in _CJK_CREATION):
+            return HeaderReading(refused=f"header {label!r} is the date of {rest!r}, not when the lead came in")
+        extra = len(norm) - len(word)
+        score = (W.head_phrase if norm.endswith(word) else W.inner_phrase) - min(extra, 6)
+        return HeaderReading((Evidence(f, score, f"header {label!r} contains {word!r}", "header"),))
+    return None
 
 
 def _read_rewritten(core: list[str], label: str) -> HeaderReading | None:
@@ -1363,6 +1433,10 @@ def _phrases(words: Sequence[str], label: str) -> HeaderReading | None:
             after = [w for w in after if w not in _TRAILING_NOISE]
             if f == "created_at" and after and all(w in _TIME_WORDS for w in after):
                 after = []  # "Created Date & Time", "received_at": when, to the minute
+            if f == "created_at" and n == 1 and not before and any(_of_something(w) for w in after):
+                # "Data richiamo", "Дата выдачи паспорта", "Fecha visita": the date of something else
+                blocked.append(f"{phrase!r} of {' '.join(after)!r}")
+                continue
             if f in NAME_FIELDS and phrase in _CREATION_WORDS and before and all(w in _DATE_OF_SOMETHING or w in _OF_WORDS for w in before):
                 # "Data lead", "Fecha contacto", "Date du contact": the date of the lead, not its name
                 found["created_at"] = Evidence("created_at", W.inner_phrase, f"header {label!r} is the date of the {phrase!r}", "header")
