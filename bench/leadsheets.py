@@ -22,7 +22,12 @@ wins).
 **synthetic**: seeded messy sheets from ``bench/synth.py``. Their header words come from the
 same vocabulary the mapper uses, so they measure layouts, not vocabulary.
 
+**Robustness variants** (``--cut N``, ``--headerless``): the shared and dev sheets cut to their
+first N data rows (tiny sheets), or with their header rows removed (content alone), against the
+same labels. They run on the parts one may study only; frozen stays held out.
+
     .venv/bin/python -m bench.leadsheets [--part dev|frozen|shared|all] [--n 500] [--seed 1] [--misses]
+    .venv/bin/python -m bench.leadsheets --cut 2 | --headerless [--misses]
 """
 
 from __future__ import annotations
@@ -225,13 +230,54 @@ def report_real(parts: Sequence[str], show_misses: bool) -> None:
             print("  " + line)
 
 
+Table = tuple[str, list[list[str]], dict[str, Any]]
+
+
+def variant(tables: Sequence[Table], cut: int | None = None, headerless: bool = False) -> list[Table]:
+    """The sheets cut to their first ``cut`` data rows, or without their header rows (labels kept, header_row None)."""
+    out = []
+    for name, grid, label in tables:
+        h = label["header_row"]
+        start = max(label.get("header_rows") or [h]) + 1 if h is not None else 0
+        if headerless:
+            if h is None:
+                continue  # already header-less: nothing to remove
+            out.append((name, grid[start:], dict(label, header_row=None)))
+        else:
+            out.append((name, grid[: start + (cut or 0)], label))
+    return out
+
+
+def report_variant(cut: int | None, headerless: bool, show_misses: bool) -> None:
+    """Scores of a robustness variant on the shared and dev parts (never frozen)."""
+    what = "header rows removed" if headerless else f"cut to {cut} data rows"
+    print(f"ROBUSTNESS: shared and dev sheets, {what} (frozen is not used)")
+    for part in ("shared", "dev"):
+        if not available(part):
+            print(f"{part}: skipped ({PARTS[part]} not found)")
+            continue
+        tables = variant(load_real(PARTS[part]), cut, headerless)
+        r = score(tables, ours)
+        print(
+            f"{part + f' ({len(tables)})':<14} header {r['header']:.1%}  core F1 {r['core']:.3f}  all F1 {r['all']:.3f}  key {r['key']:.1%}"
+        )
+        if show_misses:
+            for line in r["misses"]:
+                print("  " + line)
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--part", choices=["dev", "frozen", "shared", "all"], default="all")
     p.add_argument("--n", type=int, default=500)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--misses", action="store_true", help="also list the shared corpus's and the synthetic sheets' mistakes")
+    p.add_argument("--cut", type=int, help="robustness: shared and dev sheets cut to their first N data rows")
+    p.add_argument("--headerless", action="store_true", help="robustness: shared and dev sheets without their header rows")
     args = p.parse_args()
+    if args.cut is not None or args.headerless:
+        report_variant(args.cut, args.headerless, args.misses)
+        return 0
     report_real(["shared", "dev", "frozen"] if args.part == "all" else [args.part], args.misses)
     if args.part != "all":
         return 0

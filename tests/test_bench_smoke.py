@@ -13,10 +13,11 @@ SMALL = [
     ["bench.store", "--leads", "300", "--sample", "50"],
     ["bench.speed", "--rows", "2000", "--repeat", "1"],
     ["bench.leadsheets", "--n", "20"],
+    ["bench.leadsheets", "--cut", "1"],
 ]
 
 
-@pytest.mark.parametrize("argv", SMALL, ids=[a[0] for a in SMALL])
+@pytest.mark.parametrize("argv", SMALL, ids=[" ".join(a[:2]) for a in SMALL])
 def test_benchmark_runs(argv: list[str]) -> None:
     proc = subprocess.run([sys.executable, "-m", *argv], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -102,3 +103,19 @@ def test_heldout_sources_are_new_and_unique() -> None:
         used = {str(v["source"]).split(":", 1)[0] for v in json.loads(shared.read_text(encoding="utf-8")).values()}
         overlap = sorted({s.split(":", 1)[0] for s in sources} & used)
         assert not overlap, f"repositories already in the shared corpus: {overlap}"
+
+
+def test_robustness_variants_keep_labels_and_never_read_frozen() -> None:
+    """--cut keeps the header and N data rows; --headerless drops the header rows and says header_row None."""
+    from bench.leadsheets import variant
+
+    grid = [["Title"], [], ["Name", "Email"], ["Ann", "a@x.com"], ["Bo", "b@x.com"], ["Cy", "c@x.com"]]
+    label = {"header_row": 2, "header_rows": [2], "columns": []}
+    ((_, cut, same),) = variant([("a.csv", grid, label)], cut=1)
+    assert cut == grid[:4] and same is label
+    ((_, bare, relabelled),) = variant([("a.csv", grid, label)], headerless=True)
+    assert bare == grid[3:] and relabelled["header_row"] is None
+    assert variant([("b.csv", grid[3:], {"header_row": None, "columns": []})], headerless=True) == []
+    source = (ROOT / "bench" / "leadsheets.py").read_text(encoding="utf-8")
+    body = source[source.index("def report_variant") : source.index("def main")]
+    assert '"frozen"' not in body and "PARTS[part]" in body and '("shared", "dev")' in body

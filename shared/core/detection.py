@@ -37,8 +37,8 @@ import re
 from dataclasses import dataclass
 
 from .models import Candidate, Grid, HeaderMatch, NoHeader
-from .text import EMPTY, NUMBER, PHONE, TEXT, TYPED_KINDS, classify, normalize_header
-from .vocabulary import HEADERISH_WORDS, LOOKUP
+from .text import EMAIL, EMPTY, NUMBER, PHONE, TEXT, TYPED_KINDS, classify, normalize_header
+from .vocabulary import GIVEN_NAMES, HEADERISH_WORDS, LOOKUP
 
 SCAN_ROWS = 40
 """Rows from the top that may hold the header (the corpus's deepest header is row 16)."""
@@ -234,6 +234,7 @@ WEIGHTS: dict[str, float] = {
     "notes": 1.5,  # "Key: value" form notes
     "single_cell": 0.6,  # a row of one cell (flat penalty)
     "data_above": 0.5,  # per row above shaped like the data below, up to 4
+    "address": 2.0,  # a cell that is an e-mail address: someone's contact, never a column's label (flat)
 }
 """Weights of ``_score``: a row at ``ACCEPT`` or more is taken as the header."""
 
@@ -265,6 +266,8 @@ def _score(row: _Row, below: list[_Row], width: int) -> RowScore:
             # "V-12.823.321" above "E-82.345.678": a value written like the ones below is data, not a label
             mine = _shape(value)
             shaped += sum(_shape(x) == mine for x in seen) * 2 > len(seen)
+        elif row.kinds[j] == TEXT and _persons_name(value) and sum(map(_persons_name, seen)) * 2 > len(seen):
+            shaped += 1  # "Maria Lopez" above more people's names: a person, not a column label
         typed_below = sum(1 for r in below if j < len(r.kinds) and r.kinds[j] in TYPED_KINDS and not _YEARISH.match(r.cells[j]))
         if typed_below * 2 >= len(seen) and (_headerish_kind(value, row.kinds[j]) or _labels_other_kind(j, row.kinds[j], below)):
             contrast_cols += 1
@@ -292,6 +295,7 @@ def _score(row: _Row, below: list[_Row], width: int) -> RowScore:
         - w["long_cells"] * (long_cells / n)
         - w["notes"] * (notes / n)
         - (w["single_cell"] if n == 1 else 0.0)
+        - (w["address"] if EMAIL in kinds or any("@" in c and _ADDRESS.match(c) for c in cells) else 0.0)
     )
     reasons = []
     if lead_hits:
@@ -311,6 +315,25 @@ def _score(row: _Row, below: list[_Row], width: int) -> RowScore:
 
 
 _DIGITS = re.compile(r"\d")
+_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+$")
+"""An address typed wrong ("ann@invalid-domain") is still someone's address."""
+
+
+def _persons_name(value: str) -> bool:
+    """
+    A known given name, alone or opening two or three capitalised words ("Maria", "Maria Lopez"):
+    a person, never a column's label. Words the lead vocabulary or the header words know
+    ("Mark", "Grace period") do not count.
+    """
+    words = value.split()
+    if not 1 <= len(words) <= 3 or not all(w[:1].isupper() and w.replace("-", "").replace("'", "").isalpha() for w in words):
+        return False
+    folded = normalize_header(value).split()
+    if not folded or len(folded[0]) < 3 or folded[0] not in GIVEN_NAMES:
+        return False
+    return not any(w in LOOKUP or w in HEADERISH_WORDS for w in folded) and normalize_header(value) not in LOOKUP
+
+
 _SHAPE_RUNS = re.compile(r"(.)\1+")
 
 

@@ -50,11 +50,12 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from .models import ColumnDecision, ColumnMapping
-from .text import DATE, EMAIL, NUMBER, URL, classify, normalize_header, phone_shape
+from .text import DATE, EMAIL, EMAIL_RE, NUMBER, URL, classify, normalize_header, phone_shape
 from .vocabulary import (
     CJK_FAMILY_NAMES,
     COMPANY_SUFFIXES,
     CONTACT_OF_OTHERS,
+    CONTACT_PERSON,
     GIVEN_NAMES,
     LEGAL_PREFIXES,
     LOOKUP,
@@ -323,8 +324,8 @@ _CREATION_WORDS = frozenset(
 """Words before or after "date" that keep it the date the lead came in ("Lead created at")."""
 _PATH = re.compile(r"[./>]")
 _LABEL_LEAVES = frozenset({"name", "label", "title", "value", "text", "display name", "displayname"})
-_FLAG_WORDS = frozenset({"is", "has", "was", "can", "do", "does", "did", "allow", "allows", "accepts", "wants"})
-"""First words of a yes/no column ("is_hot_lead", "isDoNotCall", "has_website")."""
+_FLAG_WORDS = frozenset({"is", "has", "was", "can", "do", "does", "did", "allow", "allows", "accepts", "wants", "send", "notify"})
+"""First words of a yes/no column or an action ("is_hot_lead", "isDoNotCall", "has_website", "Send Welcome Email")."""
 """Headers that are a person's name only when the values look like one (else a deal title)."""
 _SALUTATIONS = frozenset(
     {
@@ -358,6 +359,64 @@ _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _NUMERIC_POSTCODE = re.compile(r"^\d{4,5}$")
 _NUMBER_WORDS = frozenset({"no", "nr", "number", "num", "nummer", "numero", "nro", "n"})
 _CONNECTORS = frozenset({"or", "and", "y", "o", "et", "ou", "und", "oder", "e", "og", "och", "ja", "i", "ve", "или", "и", "atau", "dan"})
+_CJK_CREATION = (
+    "创建",
+    "建立",
+    "登记",
+    "登記",
+    "注册",
+    "註冊",
+    "提交",
+    "申请",
+    "申請",
+    "受付",
+    "登録",
+    "作成",
+    "入力",
+    "등록",
+    "신청",
+    "접수",
+    "작성",
+    "생성",
+    "가입",
+    "录入",
+    "新增",
+    "添加",
+    "获取",
+    "留资",
+    "咨询",
+    "询盘",
+    "問合",
+    "问询",
+    "報名",
+    "报名",
+)
+"""CJK words of the lead's arrival before a date word ("登録日", "创建时间", "신청일")."""
+_ARRIVAL_WORDS = frozenset(
+    {"создания", "создано", "регистрации", "заявки", "обращения", "поступления", "добавления", "записи", "звонка"}
+    | {"utworzenia", "rejestracji", "zgloszenia", "vytvoreni", "registrace", "kayit", "olusturma", "daftar", "masuk", "dibuat"}
+    | {"tao", "dang", "ky", "lead", "leads", "contact", "contatto", "contacto", "contato", "kontakt", "form", "formulaire"}
+    | {"inscriere", "creare", "inregistrare", "adaugare", "aanmelding", "aanmaak", "inschrijving", "aangemaakt", "registrering"}
+    | {"oprettet", "skapad", "opprettet", "luonti", "letrehozas", "regisztracio", "erstellt", "erfasst", "anmeldung", "registrierung"}
+    | {"reception", "δημιουργιας", "εγγραφης", "creato", "creado", "criado", "cree", "created", "added", "submitted", "received"}
+)
+"""Words after a date word that still make it the lead's arrival, beyond ``_CREATION_WORDS`` ("Дата создания", "Tanggal daftar")."""
+
+
+def _of_something(word: str) -> bool:
+    """A word after "Date"/"Fecha"/"Дата" that makes it the date of something else ("richiamo", "выдачи", "visita")."""
+    return (
+        len(word) >= 4
+        and not word.isdigit()
+        and word not in _CREATION_WORDS
+        and word not in _TIME_WORDS
+        and word not in _ARRIVAL_WORDS
+        and word not in _TRAILING_NOISE
+    )
+
+
+_AND_WORDS = frozenset({"and", "y", "e", "et", "und", "og", "och", "ja", "i", "ve", "и", "dan", "en"})
+"""Connectors that add ("Name and details"), unlike "or" ("Email or phone": one of two)."""
 _TIME_WORDS = frozenset(
     {"time", "at", "on", "timestamp", "utc", "gmt", "hour", "zeit", "uhrzeit", "heure", "hora", "ora", "tijd", "tid", "czas", "aika"}
 )
@@ -529,6 +588,15 @@ class Profile:
     phone_loose: float = 0.0
     """Phone-shaped, or a bare string of 7 to 15 digits: a local number when the header says phone
     (8-digit Nordic numbers), an id otherwise; only the phone header's own check reads it."""
+    numbered: float = 0.0
+    """Words then a number ("Test Lead 1", "Usuario 1053", "Customer #12"): numbered placeholders."""
+    email_loose: float = 0.0
+    """Shaped like an address even when not a deliverable one ("ann@127.0.0.1", "bo@invalid"): one
+    "@" between a local part and a domain, no spaces; only the email header's own check reads it."""
+    given_single: float = 0.0
+    """Single capitalised words that are known given names ("Ingrid", "Marco"): the first-name half of a pair."""
+    lone_word: float = 0.0
+    """One-word values that are not known given names ("Driebit", "dpdk", "Emakina"): brands in a listing."""
 
     @classmethod
     def of(cls, values: Sequence[str]) -> Profile:
@@ -539,7 +607,7 @@ class Profile:
         kinds = [classify(v) for v in vals]
         particles, honorifics = _name_parts()
         company = multi = postcode = person = org = name_word = social = code2 = cjk = phone = 0
-        salutation = numeric_pc = given_n = nonperson = prose = long_n = loose = 0
+        salutation = numeric_pc = given_n = nonperson = prose = long_n = loose = loose_email = numbered = given_single = lone = 0
         firsts: dict[str, int] = {}
         years: list[int] = []
         # The finer checks (phone shape, organisation and person names) read the first
@@ -552,11 +620,14 @@ class Profile:
                     years.append(int(m.group(1)))
                 continue
             if k == EMAIL:
+                loose_email += 1
                 continue
+            if "@" in v:
+                loose_email += bool(_LOOSE_EMAIL.match(v)) or _several_emails(v)
             if k == URL:
                 social += bool(_SOCIAL.search(v))
                 continue
-            if phone_shape(v):
+            if phone_shape(v) or _masked_phone(v):
                 phone += 1
                 loose += 1
                 continue
@@ -565,6 +636,7 @@ class Profile:
                 numeric_pc += bool(_NUMERIC_POSTCODE.match(v))
                 continue
             words = _fold(v).split()
+            numbered += bool(_NUMBERED.match(v))
             long_n += len(words) >= 7 or " | " in v or "->" in v
             if len(words) >= 2:
                 firsts[words[0]] = firsts.get(words[0], 0) + 1
@@ -586,9 +658,14 @@ class Profile:
             given_n += given_any
             possessive = "'s " in v or "’s " in v  # "Joe's Pizza", "Maria's Bakery"
             legal = bool(words) and (words[-1] in _SUFFIXES or (len(words) > 1 and words[0] in _PREFIXES) or _legal_tail(words, v))
+            unspaced_trade = False
             if not legal and not v.isascii():
                 legal = any(form in v for form in _CJK_FORMS)
-            trade = not given and _has_org_word(words) and _named(v) and _proper_part(words)
+                unspaced_trade = not legal and _unspaced_trade(v)
+            # a given name opening a longer name that ends in a trade word is a business named
+            # after its owner ("Ali Mobile Center", "Maria Lopez Dental Clinic"), not "Mark Garden"
+            owner_named = given and len(words) >= 3 and _has_org_word(words[-1:]) and _named(v)
+            trade = unspaced_trade or owner_named or (not given and _has_org_word(words) and _named(v) and _proper_part(words))
             is_org = bool(words) and (legal or possessive or ("&" in v and not given and len(words) <= 6) or trade)
             if is_org:
                 org += 1
@@ -603,19 +680,22 @@ class Profile:
                 named = parts[1:] if _fold(parts[0]) in honorifics else parts  # "Dr.", "κος", "г-н", "الحاج"
                 if named and all(_name_word(p) and (_capital(p) or p.lower() in particles) for p in named):
                     person += 1
+                elif given_any and len(parts) <= 3 and v.islower() and all(_name_word(p) for p in parts):
+                    person += 1  # "ann lee", "nguyen van an": a person typed in lower case, known by the given name
             elif not v.isascii() and 1 <= len(v) <= 5 and " " not in v and _is_cjk(v):
                 cjk += 1
                 name_word += 1
                 given_n += _cjk_whole_name(v)  # "王小明", "김민준": the family name first
-            elif len(parts) == 1 and _name_word(v) and _capital(v) and 2 <= len(v) <= 20:
-                name_word += 1
+            elif len(parts) == 1 and 2 <= len(v) <= 20:
+                one = _one_word(v)
+                name_word, given_single, lone = name_word + one[0], given_single + one[1], lone + one[2]
             elif len(parts) == 2 and parts[0].lower() in particles and parts[1][:1].isupper():
                 name_word += 1  # "de Boer"
         distinct = len(set(vals)) / n
         names_ok = distinct >= S.distinct_names or n < 5
         return cls(
             n,
-            kinds.count(EMAIL) / n,
+            (kinds.count(EMAIL) + sum(1 for v, k in zip(vals, kinds) if k != EMAIL and "@" in v and _several_emails(v))) / n,
             phone / d,
             kinds.count(DATE) / n,
             kinds.count(URL) / n,
@@ -634,24 +714,61 @@ class Profile:
             numeric_pc / d if distinct < 0.9 else 0.0,
             given_n / d,
             nonperson / d,
-            max(firsts.values(), default=0) / d,
+            max(firsts.values(), default=0) / d if max(firsts.values(), default=0) >= 2 else 0.0,
             long_n / d,
             prose / d,
             loose / d,
+            numbered / d,
+            loose_email / d,
+            given_single / d,
+            lone / d,
         )
 
 
 PROFILE_DETAIL = 40
 """Values of a column read by the finer content checks."""
 _ASCII_SPLIT = re.compile(r"[^0-9a-z]+")
+_MASKED = re.compile(r"^\+?[\d\s().\-]*[xX*•]{2,}[\dxX*•\s().\-]*$")
+
+
+def _masked_phone(value: str) -> bool:
+    """A phone number with digits hidden for privacy ("62856xxxxxxxx", "0812-****-5678", "+33 6 XX XX XX 78"): still a phone column."""
+    if not _MASKED.match(value) or sum(ch.isdigit() for ch in value) < 3:
+        return False
+    return phone_shape(re.sub(r"[xX*•]", "0", value), loose=True)
+
+
+_SEVERAL = re.compile(r"\s*[;,/|\s]\s*")
+
+
+def _several_emails(value: str) -> bool:
+    """Two or more addresses in one cell ("a@x.com; b@y.com", one per line): every part is an address."""
+    parts = [p for p in _SEVERAL.split(value.strip()) if p]
+    return len(parts) >= 2 and all(EMAIL_RE.match(p) for p in parts)
+
+
+_NUMBERED = re.compile(r"^[^\W\d_][^\d]{0,40}?\s#?\d{1,6}$")
+_LOOSE_EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+$")
 _DIGIT = re.compile(r"\d")
+
+
+def _one_word(v: str) -> tuple[bool, bool, bool]:
+    """
+    A one-word value: (a capitalised name word, a known given name, a lone word that is neither a
+    given name nor a role such as "Founder": a brand like "Driebit" or "dpdk").
+    """
+    folded = _fold(v)
+    if _name_word(v) and _capital(v):
+        given = folded in GIVEN_NAMES
+        return True, given, not given and folded not in CONTACT_PERSON
+    return False, False, v.isalpha() and folded not in CONTACT_PERSON
 
 
 def _fold(value: str) -> str:
     """``normalize_header`` for cell values, with a fast path for plain ASCII text."""
     if value.isascii():
         return _ASCII_SPLIT.sub(" ", value.lower()).strip()
-    return normalize_header(value)
+    return normalize_header(value.lower())  # lower first: "Oberflächentechnik GmbH" keeps "gmbh" whole (no camel-case split)
 
 
 def _named(value: str) -> bool:
@@ -664,6 +781,26 @@ def _named(value: str) -> bool:
     if len(parts) <= 1:
         return True
     return any(p[:1].isupper() or p[:1].lower() == p[:1].upper() for p in parts[1:])
+
+
+def _is_unspaced(ch: str) -> bool:
+    return "\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" or "\u3040" <= ch <= "\u30ff" or "\u0e00" <= ch <= "\u0e7f"
+
+
+_UNSPACED_ORG = tuple(w for w in ORG_WORDS if w and all(_is_unspaced(ch) for ch in w))
+"""Trade words of scripts written without spaces (CJK, Hangul, Thai): "歯科", "药店", "약국", "ร้าน"."""
+
+
+def _unspaced_trade(value: str) -> bool:
+    """
+    A CJK, Hangul or Thai value with a trade word in it ("田中歯科医院", "行복약국", "ร้านกาแฟดี"),
+    more than the trade word alone (a lone "医院" is a category); a one-character word ("店")
+    counts only at the end ("山田商店").
+    """
+    v = value.replace(" ", "")
+    if not v or not _is_unspaced(v[0]) and not _is_unspaced(v[-1]):
+        return False
+    return any(len(v) > len(w) and (v.endswith(w) if len(w) == 1 else w in v) for w in _UNSPACED_ORG)
 
 
 def _has_org_word(words: Sequence[str]) -> bool:
@@ -856,24 +993,16 @@ def read_header(label: str | None) -> HeaderReading:
         return HeaderReading(refused=f"header {label!r} names something that is not a lead field")
     if core_norm != norm and core_norm in LOOKUP:
         return HeaderReading((_exact(LOOKUP[core_norm], core_norm, label, W.exact - 1.0),))
-    if len(core) > 1 and core[0] in _FLAG_WORDS:
-        return HeaderReading(refused=f"header {label!r} is a yes/no flag, not a lead field")
+    rewritten = _read_rewritten(core, label)
+    if rewritten is not None:
+        return rewritten
     refusal = _refused_by_words(core, label)
     if refusal:
         return HeaderReading(refused=refusal)
     if _is_cjk(norm):
-        # CJK headers are written with or without spaces ("업체 명", "업체명"): read them without
-        norm = norm.replace(" ", "")
-        if norm in LOOKUP:
-            return HeaderReading((_exact(LOOKUP[norm], norm, label, W.exact - 1.0),))
-        for bad in _CJK_NOT_LEAD:
-            if bad in norm:
-                return HeaderReading(refused=f"header {label!r} names something that is not a lead field ({bad})")
-        for word, f in _CJK_WORDS:
-            if word in norm:
-                extra = len(norm) - len(word)
-                score = (W.head_phrase if norm.endswith(word) else W.inner_phrase) - min(extra, 6)
-                return HeaderReading((Evidence(f, score, f"header {label!r} contains {word!r}", "header"),))
+        cjk = _read_cjk(norm.replace(" ", ""), label)
+        if cjk is not None:
+            return cjk
     of = _of_phrase(core, label)
     if of is not None:
         return of
@@ -894,6 +1023,108 @@ def read_header(label: str | None) -> HeaderReading:
             # "ID Number", "account_number", "VAT Number": an identifier, whatever its values
             return HeaderReading(refused=f"header {label!r} names an identifier ({ident!r}), not a lead field")
     return fuzzy
+
+
+_WITHOUT = frozenset(
+    {"without", "excluding", "excl", "sans", "sin", "sem", "ohne", "senza", "zonder", "uten", "utan", "uden", "bez", "без", "tanpa"}
+)
+"""A header's words after one of these name what the column leaves out ("Phone without country code")."""
+_GLUED_TAILS = {"number": "phone", "numbers": "phone", "no": "phone", "nr": "phone", "num": "phone", "nummer": "phone", "numero": "phone"}
+_GLUED_TAILS |= {"address": "email", "adresse": "email", "adres": "email"}
+"""Second halves of words written together, with the field of the first half they complete
+("telefonnr", "whatsappnumber", "emailadresse"); "...name" completes any field ("companyname")."""
+_ID_TAILS = ("nummer", "number", "numero", "nr")
+"""Endings of a one-word identifier ("Personnummer", "Kundennummer", "Kontonr", "ordernumber")."""
+
+
+def _unglue(words: Sequence[str]) -> list[str]:
+    """
+    Words of a header with each word written together split in two, when the two halves are a
+    known phrase ("phonenumber" -> "phone number") or a known word and a number or name word
+    ("telefonnr" -> "telefon nr"). Words the vocabulary knows are left alone.
+    """
+    out: list[str] = []
+    for w in words:
+        if len(w) < 6 or w in LOOKUP or w in NOT_LEAD_WORDS or not w.isalpha():
+            out.append(w)
+            continue
+        split = None
+        for k in range(len(w) - 2, 2, -1):
+            a, b = w[:k], w[k:]
+            if f"{a} {b}" in LOOKUP or (len(a) >= 3 and _GLUED_TAILS.get(b) == LOOKUP.get(a, "")) or (b == "name" and a in LOOKUP):
+                split = [a, b]
+                break
+        out.extend(split or [w])
+    return out
+
+
+def _compound_identifier(word: str) -> bool:
+    """
+    A word written together that ends in a number word and whose first part is not a lead word
+    ("Personnummer", "Kundennummer", "Organisationsnummer", "Kontonr"): an identifier. "Telefonnummer",
+    "Postnummer" are in the vocabulary and read before this.
+    """
+    if word in LOOKUP or word in NOT_LEAD_WORDS or not word.isalpha():
+        return False
+    for tail in _ID_TAILS:
+        stem = word[: -len(tail)]
+        if word.endswith(tail) and len(stem) >= 3:
+            fields = {LOOKUP.get(x) for x in (stem, stem.rstrip("s"), stem.removesuffix("en"), stem.removesuffix("e"))}
+            return not fields & {"phone", "postcode", "address"} and not stem.startswith(_NUMBERED_THINGS)
+    return False
+
+
+_NUMBERED_THINGS = ("tele", "phon", "mobil", "handy", "cell", "whats", "fax", "haus", "hus", "huis", "street", "strasse", "gate", "vej")
+"""Stems whose number is a phone, a fax or a house number, not an identifier."""
+
+
+def _read_cjk(norm: str, label: str) -> HeaderReading | None:
+    """
+    A CJK header, read without spaces ("업체 명", "업체명"): an exact word, a refused word inside
+    it, or a field word inside it. A date word beside other characters needs an arrival word
+    ("登録日", "创建时间"): "最近交付日期" (last delivery date) is the date of something else.
+    """
+    if norm in LOOKUP:
+        return HeaderReading((_exact(LOOKUP[norm], norm, label, W.exact - 1.0),))
+    for bad in _CJK_NOT_LEAD:
+        if bad in norm:
+            return HeaderReading(refused=f"header {label!r} names something that is not a lead field ({bad})")
+    for word, f in _CJK_WORDS:
+        if word not in norm:
+            continue
+        rest = norm.replace(word, "")
+        if f == "created_at" and rest and not any(c in norm for c in _CJK_CREATION):
+            return HeaderReading(refused=f"header {label!r} is the date of {rest!r}, not when the lead came in")
+        extra = len(norm) - len(word)
+        score = (W.head_phrase if norm.endswith(word) else W.inner_phrase) - min(extra, 6)
+        return HeaderReading((Evidence(f, score, f"header {label!r} contains {word!r}", "header"),))
+    return None
+
+
+def _read_rewritten(core: list[str], label: str) -> HeaderReading | None:
+    """A header read through a rewriting of its words: glued words apart, the part before "without", a compound identifier."""
+    if len(core) > 1 and core[0] in _FLAG_WORDS:
+        return HeaderReading(refused=f"header {label!r} is a yes/no flag, not a lead field")
+    unglued = _unglue(core)
+    if unglued != core:
+        # "Locaties_phonenumber", "telefonnr", "emailaddress": words written together, read apart
+        inner = read_header(" ".join(unglued))
+        if inner.evidence or inner.refused:
+            why = f"header {label!r} read as {' '.join(unglued)!r}"
+            ev = tuple(Evidence(e.field, e.score - 1.0, f"{why}; {e.reason}", e.source) for e in inner.evidence)
+            return HeaderReading(ev, refused=inner.refused and f"{why}; {inner.refused}", secondary=inner.secondary)
+    cut = next((k for k, w in enumerate(core) if w in _WITHOUT), 0)
+    if cut:
+        # "mobile_without_country_code", "Telefone sem DDD": the column is what comes before "without"
+        inner = read_header(" ".join(core[:cut]))
+        if inner.evidence or inner.refused:
+            why = f"header {label!r} is {' '.join(core[:cut])!r} without {' '.join(core[cut + 1 :])!r}"
+            ev = tuple(Evidence(e.field, e.score - 2.0, f"{why}; {e.reason}", e.source) for e in inner.evidence)
+            return HeaderReading(ev, refused=inner.refused and f"{why}; {inner.refused}", secondary=inner.secondary)
+    if len(core) <= 2 and _compound_identifier(core[-1]):
+        # "Personnummer", "Kundennummer", "Kontonr": the number of something that is not a phone
+        return HeaderReading(refused=f"header {label!r} names an identifier ({core[-1]!r}), not a lead field")
+    return None
 
 
 def _dates_something_else(norm: str) -> bool:
@@ -1089,8 +1320,10 @@ _AD_WORDS = frozenset({"ad", "ads", "adset", "adsets", "adgroup", "squad", "crea
 _GENERIC_ORG_WORDS = frozenset(
     {"group", "global", "international", "digital", "design", "marketing", "legal", "software", "systems", "solution"}
     | {"services", "travel", "food", "foods", "health", "care", "sports", "kids", "market", "transport", "the", "pet", "pets"}
+    | {"property", "properties", "propiedad", "propriedade", "proprieta", "propriete", "estate", "realty"}
 )
-"""Trade words that, before "name", are more often a grouping than a business ("Group name", "Marketing name")."""
+"""Trade words that, before "name", are more often a grouping or a thing than a business ("Group name",
+"Marketing name", "Property name": the property a lead asks about)."""
 _ID_WORDS = frozenset({"id", "ids", "uuid", "guid", "code", "codigo", "codice", "cod", "ref", "number", "numero", "nr", "no", "num", "n"})
 """An identifier word before a party word ("id_client", "Código cliente", "Nr klienta"): the party's identifier."""
 _PREPOSITIONS = frozenset({"by", "from", "to", "with", "about", "per", "von", "par", "por", "pelo", "pela", "dal", "dalla"})
@@ -1200,6 +1433,10 @@ def _phrases(words: Sequence[str], label: str) -> HeaderReading | None:
             after = [w for w in after if w not in _TRAILING_NOISE]
             if f == "created_at" and after and all(w in _TIME_WORDS for w in after):
                 after = []  # "Created Date & Time", "received_at": when, to the minute
+            if f == "created_at" and n == 1 and not before and any(_of_something(w) for w in after):
+                # "Data richiamo", "Дата выдачи паспорта", "Fecha visita": the date of something else
+                blocked.append(f"{phrase!r} of {' '.join(after)!r}")
+                continue
             if f in NAME_FIELDS and phrase in _CREATION_WORDS and before and all(w in _DATE_OF_SOMETHING or w in _OF_WORDS for w in before):
                 # "Data lead", "Fecha contacto", "Date du contact": the date of the lead, not its name
                 found["created_at"] = Evidence("created_at", W.inner_phrase, f"header {label!r} is the date of the {phrase!r}", "header")
@@ -1255,6 +1492,11 @@ def _phrases(words: Sequence[str], label: str) -> HeaderReading | None:
             # "First and last name", "Nombre y apellido", "Vorname und Nachname": the whole name
             score = min(e.score for e in ranked)
             return HeaderReading((Evidence("full_name", score, f"header {label!r} names first and last name together", "header"),))
+        if len(ranked) == 2 and any(w in _AND_WORDS for w in free) and "notes" in {e.field for e in ranked}:
+            # "Name and details", "Phone & remarks": a field with notes written beside it is that field
+            e = next(e for e in ranked if e.field != "notes")
+            why = f"header {label!r} names {e.field} with notes beside it"
+            return HeaderReading((Evidence(e.field, min(x.score for x in ranked) - W.per_word, why, "header"),))
         if len(ranked) > 1 and (joined or ranked[0].score - ranked[1].score < W.tie):
             names = " and ".join(e.field for e in ranked[:2])
             return HeaderReading(refused=f"header {label!r} names two fields ({names})", ambiguous=True)
@@ -1279,6 +1521,20 @@ def _inflected(norm: str, choice: str) -> bool:
     return same >= len(short) - 1  # "contactado" of "contacto": the stem, then another ending
 
 
+def _other_short_word(norm: str, choice: str) -> bool:
+    """
+    One letter changed in a short word is another word more often than a typo ("Store" of
+    "stare", "Votes" of "notes", "Sales" of "salis"); a letter left out, added or two letters
+    swapped ("Emial", "Adress", "Phones") stay typos, and so does another initial before a field
+    word ("ename" beside "lname").
+    """
+    if len(norm) > 6 or len(norm) != len(choice):
+        return False
+    diff = [k for k, (a, b) in enumerate(zip(norm, choice)) if a != b]
+    # a one-letter prefix before a field word is an abbreviation ("ename", "lname", "fname": e/l/f-name)
+    return len(diff) == 1 and not (diff[0] == 0 and choice[1:] in LOOKUP)
+
+
 def _fuzzy(norm: str, label: str) -> HeaderReading:
     if len(norm) < 4:
         return HeaderReading()
@@ -1287,7 +1543,7 @@ def _fuzzy(norm: str, label: str) -> HeaderReading:
     for choice, score, _ in hits:
         if _inflected(norm, choice):
             continue
-        if len(norm) >= 5 and DamerauLevenshtein.distance(norm, choice) <= 1:
+        if len(norm) >= 5 and DamerauLevenshtein.distance(norm, choice) <= 1 and not _other_short_word(norm, choice):
             score = max(score, 90.0)  # one typo or one swapped pair of letters ("Emial")
         if score < W.fuzzy_min - W.tie:
             continue
@@ -1352,7 +1608,9 @@ def content_evidence(profile: Profile, header_less: bool = False, headed: bool =
         )
     elif profile.person >= CONTENT_SHARE and (header_less or profile.given >= S.unknown_given):
         # under a header not understood, people's names need given names ("Rompiendo el Techo" is an event)
-        score = _by_share(W.content_person, profile.person)
+        # known given names rank people's names above other capitalised words ("Palo Alto", "Nova Mutum"),
+        # and names that repeat (the same few staff on every row) below names that differ row by row
+        score = _by_share(W.content_person, profile.person) + 10.0 * min(profile.given, 1.0) - 10.0 * (1.0 - profile.distinct)
         out.append(Evidence("full_name", score, f"{profile.person:.0%} of values look like people's names", "content"))
     return out
 
@@ -1375,8 +1633,13 @@ def confirm(e: Evidence, profile: Profile, role: bool = False, gated: bool = Fal
     ):
         return [Evidence("phone", fix - 1, f"{reason}, but {profile.phone:.0%} of values are phone numbers", "corrected"), *keep]
     if few:
+        if (role or field == "full_name") and field in NAME_FIELDS and profile.org >= 1.0:
+            # one or two values under "Name"/"Client", each a business by its legal form or trade word
+            why = f"{reason}, but every value is an organisation name (legal form or trade word)"
+            return [Evidence("company", score - 1.0, why, "corrected"), Evidence(field, score - 20.0, reason, "header")]
         return [e]
-    if field == "email" and profile.email < S.contradict:
+    if field == "email" and profile.email_loose < S.contradict:
+        # The header says email: addresses with an unusual domain ("ann@127.0.0.1") count too.
         return [Evidence(field, score - W.vetoed, f"{reason}; only {profile.email:.0%} of values are emails", "header")]
     if field == "phone" and profile.phone_loose < S.contradict:
         # The header says phone: bare local numbers count too ("91234567"), not only shaped ones.
@@ -1388,7 +1651,8 @@ def confirm(e: Evidence, profile: Profile, role: bool = False, gated: bool = Fal
         ]
     if field == "job_title" and profile.salutation >= S.salutations:
         return [Evidence(field, score - W.vetoed, f"{reason}; {profile.salutation:.0%} of values are salutations (Mr, Mrs, Dr)", "header")]
-    if gated and field == "full_name" and profile.person < S.person_for_lead:
+    if gated and field == "full_name" and profile.person < S.person_for_lead and profile.numbered < CONTENT_SHARE:
+        # numbered placeholders ("Test Lead 1", "Lead 2") stand for people; a deal's title does not
         return [Evidence(field, score - W.vetoed, f"{reason}; only {profile.person:.0%} of values look like people's names", "header")]
     if field in _PARTY_FIELDS and e.score < W.exact - 5.0 and profile.count >= 8 and profile.distinct < S.categorical:
         # "Business line", "Segment name" over a few values repeated: a category, never a name or a company
@@ -1429,6 +1693,9 @@ class ColumnEvidence:
     """An override: (field or None for extra data, reason)."""
     refused: str | None = None
     secondary: bool = False
+    contact: Profile | None = None
+    """For a header naming the person who runs a business ("Owner", "Inhaber", "代表者"): the
+    profile of each value's first person ("Ann Lee; Bo Chan" reads "Ann Lee")."""
 
 
 def collect_evidence(
@@ -1488,9 +1755,112 @@ def collect_evidence(
                     else "no header; "
                 )
                 evidence.append(Evidence(e.field, e.score, why + e.reason, e.source))
-        out.append(ColumnEvidence(i, label, names[i], tuple(evidence), profile, refused=reading.refused, secondary=reading.secondary))
-    out = _name_columns_by_content(out) if header_less else _business_listing(out)
+        contact = None
+        if not reading.evidence and label and (_contact_person_header(norm) or _contact_person_header(normalize_header(low or ""))):
+            contact = Profile.of([_FIRST_PERSON.split(v, 1)[0] for v in (samples[i] if i < len(samples) else [])])
+        out.append(
+            ColumnEvidence(
+                i, label, names[i], tuple(evidence), profile, refused=reading.refused, secondary=reading.secondary, contact=contact
+            )
+        )
+    out = _name_columns_by_content(out) if header_less else _same_as_company(_contact_people(_business_listing(out)), samples)
     return _one_dated_column(out)
+
+
+def _same_as_company(cols: list[ColumnEvidence], samples: Sequence[Sequence[str]]) -> list[ColumnEvidence]:
+    """
+    A party column ("Customer Name", "Display Name") whose values are, row by row, mostly those of
+    the company column is the account's name: a business (Zoho, QuickBooks and Odoo exports name
+    the customer after its company). It is not the person's name; the company column keeps the
+    company, and this one is extra data unless the company has no better column.
+    """
+    company = [
+        c for c in cols if any(e.field == "company" and e.source in ("header", "previous") and e.score >= W.confident for e in c.evidence)
+    ]
+    if len(company) != 1 or company[0].index >= len(samples):
+        return cols
+    theirs = samples[company[0].index]
+    out = list(cols)
+    for c in cols:
+        if c is company[0] or c.forced or c.index >= len(samples) or not c.evidence:
+            continue
+        named = [e for e in c.evidence if e.field in NAME_FIELDS]
+        if not named or not _is_role(normalize_header(c.label or "")):
+            continue
+        top = max(named, key=lambda e: e.score)
+        pairs = [(a.strip().lower(), b.strip().lower()) for a, b in zip(samples[c.index], theirs) if a.strip() and b.strip()]
+        same = sum(a == b for a, b in pairs)
+        if len(pairs) < 3 or same < 0.6 * len(pairs):
+            continue
+        why = f"{top.reason}, but {same} of {len(pairs)} values are those of company column {company[0].name!r} row by row"
+        rest = tuple(e for e in c.evidence if e.field not in NAME_FIELDS and e.field != "company")
+        company_score = max([top.score - 10.0] + [e.score for e in c.evidence if e.field == "company"])
+        out[c.index] = replace(c, evidence=(Evidence("company", company_score, why, "corrected"), *rest))
+    return out
+
+
+_FIRST_PERSON = re.compile(r"\s*[;|/\n]\s*")
+"""Separators of several people in one cell ("Ann Lee; Bo Chan"): the first is the contact."""
+_NAME_OF_HEADER = _NAME_HEADS | frozenset(
+    {"names", "nume", "nimi", "nama", "isim", "ten", "имя", "фио", "ім я", "όνομα", "onoma", "שם", "اسم", "नाम", "ชื่อ"}
+)
+_CJK_NAME_TAILS = ("姓名", "氏名", "名前", "名称", "이름", "성명", "名", "명")
+
+
+def _contact_person_header(norm: str) -> bool:
+    """
+    Does a header name the person who runs a business ("Owner", "owner_name", "Nome do
+    proprietário", "Inhaber", "代表者名")? Not a lead field by its words alone: see ``_contact_people``.
+    """
+    if not norm:
+        return False
+    if norm in CONTACT_PERSON:
+        return True
+    words = norm.split()
+    rest = [w for w in words if w not in _NAME_OF_HEADER and w not in _OF_WORDS and w not in _ARTICLES]
+    if rest and len(rest) < len(words) and " ".join(rest) in CONTACT_PERSON:
+        return True
+    if _is_cjk(norm):
+        bare = norm.replace(" ", "")
+        return any(bare.endswith(t) and bare[: -len(t)] in CONTACT_PERSON for t in _CJK_NAME_TAILS)
+    return False
+
+
+def _contact_people(cols: list[ColumnEvidence]) -> list[ColumnEvidence]:
+    """
+    The person who runs a listed business ("Owner", "Inhaber", "Gérant", "代表者") is the lead's
+    contact in a sheet of businesses (a company or web-address column) that has no other name
+    column, when the values are distinct people's names. The same words in a CRM export name the
+    seller's own staff: a few names repeated, e-mail addresses, or a sheet that already names the
+    lead; those stay extra data.
+    """
+    cands = [c for c in cols if c.contact is not None and not c.forced]
+    if not cands:
+        return cols
+
+    def best(c: ColumnEvidence, fields: Sequence[str]) -> float:
+        return max((e.score for e in c.evidence if e.field in fields), default=0.0)
+
+    others = [c for c in cols if c.contact is None]
+    if any(best(c, NAME_FIELDS) >= W.minimum for c in others):
+        return cols
+    if not any(best(c, ("company", "website")) >= W.confident for c in others):
+        return cols
+    out = list(cols)
+    for c in cands:
+        p = c.contact
+        assert p is not None
+        if p.count < 3 or p.distinct < 0.8 or p.person < S.person_for_lead or p.org >= 0.2 or p.email or p.phone:
+            continue
+        if p.given < S.unknown_given and p.salutation < S.salutations:
+            continue
+        why = (
+            f"header {c.label!r} names the person who runs the business; the sheet lists businesses with no other name column "
+            f"and {p.person:.0%} of values are distinct people's names ({p.given:.0%} with a known given name)"
+        )
+        out[c.index] = replace(c, evidence=(Evidence("full_name", _by_share(W.content_person, p.person), why, "content"), *c.evidence))
+        break
+    return out
 
 
 def _is_role(norm: str) -> bool:
@@ -1530,9 +1900,11 @@ def _business_listing(cols: list[ColumnEvidence]) -> list[ColumnEvidence]:
                 out[c.index] = replace(c, evidence=tuple(e for e in c.evidence if e.field not in NAME_FIELDS))
             first = True
             continue
-        if top.field not in (*NAME_FIELDS, "job_title") or top.source != "header" or p.count < 3:
+        if top.field not in (*NAME_FIELDS, "job_title") or top.source != "header" or p.count < (1 if web else 3):
             continue
-        if p.given >= S.listing_given or p.salutation >= S.salutations or p.org + p.nonperson < S.listing_signs or p.prose >= 0.5:
+        # with web addresses, distinct one-word brands ("Driebit", "dpdk") are business signs too
+        signs = p.org + p.nonperson + (p.lone_word if web and p.distinct >= 0.9 else 0.0)
+        if p.given >= S.listing_given or p.salutation >= S.salutations or signs < S.listing_signs or p.prose >= 0.5:
             continue
         if p.same_first >= 0.5:
             continue  # "Lead 1", "Usuario 1053": numbered placeholders for people
@@ -1598,21 +1970,39 @@ def _name_columns_by_content(cols: list[ColumnEvidence]) -> list[ColumnEvidence]
     cols = out
     # single name words, or a compound surname now and then ("De Luca", "van Dijk")
     namey = [c.index for c in cols if not c.evidence and c.profile.count and c.profile.name_word + c.profile.person >= 0.8]
-    pairs: list[tuple[int, int]] = []
-    i = 0
-    while i < len(namey):
-        a, b = namey[i], namey[i + 1] if i + 1 < len(namey) else -1
-        if b == a + 1 and max(cols[a].profile.name_word, cols[b].profile.name_word) >= S.name_words:
-            pairs.append((a, b))
-            i += 2
-        else:
-            i += 1
+
+    def named(a: int) -> bool:
+        # a pair of names holds some known given names (or is CJK): cities and states, match types and devices do not
+        pa, pb = cols[a].profile, cols[a + 1].profile
+        if max(pa.name_word, pb.name_word) < S.name_words:
+            return False
+        if max(pa.given_single, pb.given_single) >= 0.1 or max(pa.cjk, pb.cjk) >= 0.5:
+            return True
+        # names differ row by row, places and categories repeat; a few rows cannot tell, and keep the old reading
+        return min(pa.count, pb.count) < 5 or min(pa.distinct, pb.distinct) >= 0.9
+
+    pairs = [(a, a + 1) for a in namey if a + 1 in namey and named(a)]
     if not pairs:
         return cols
+
+    def given(ab: tuple[int, int]) -> float:
+        return max(cols[ab[0]].profile.given_single, cols[ab[1]].profile.given_single)
+
+    # the leftmost pair, unless a later one clearly holds the known given names ("Role, Surname, Given")
     a, b = pairs[0]
-    family_first = cols[a].profile.cjk >= 0.5
+    later = max(pairs, key=given)
+    if given(later) >= 0.5 and given(later) >= given((a, b)) + 0.3:
+        a, b = later
+    ga, gb = cols[a].profile.given_single, cols[b].profile.given_single
+    family_first = cols[a].profile.cjk >= 0.5 or (gb >= 0.5 and gb >= ga + 0.3)
     first, last = (b, a) if family_first else (a, b)
-    order = "family name first (CJK names)" if family_first else "given name first"
+    order = (
+        "family name first (CJK names)"
+        if cols[a].profile.cjk >= 0.5
+        else f"family name first ({gb:.0%} known given names in the second)"
+        if family_first
+        else "given name first"
+    )
     out = list(cols)
     for idx, field in ((first, "first_name"), (last, "last_name")):
         c = cols[idx]

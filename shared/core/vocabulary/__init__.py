@@ -48,6 +48,11 @@ The names this module exposes (unchanged from when the vocabulary was a Python m
   shorter ones whole words only.
 - ``HEADERISH_WORDS``: words that mark a header cell in any table (detection).
 - ``COUNTRY_REGIONS``: folded country name -> phone region (ISO codes also work, see normalize).
+- ``CONTACT_PERSON``: folded headers that name the person who runs a business ("Owner",
+  "Inhaber", "Gérant", "Titolare", "代表者"): in a list of businesses the lead's contact, in a CRM
+  export often the seller's own staff. They are not in ``LOOKUP`` (header detection never counts
+  them); mapping reads them only when the values are distinct people's names and the sheet lists
+  businesses with no other name column.
 - ``GIVEN_NAMES``: folded common given names: a value that starts with one is a person's name even
   if a later word looks like a trade ("Mark Garden").
 
@@ -84,6 +89,7 @@ WORD_LISTS = (
     "headerish",
     "given_names",
     "cjk_family_names",
+    "contact_person",
 )
 """The keys a ``[words]`` table may have."""
 
@@ -104,6 +110,7 @@ HEADERISH_WORDS: frozenset[str]
 COUNTRY_REGIONS: dict[str, str]
 GIVEN_NAMES: frozenset[str]
 CJK_FAMILY_NAMES: frozenset[str]
+CONTACT_PERSON: frozenset[str]
 
 NAMES = (
     "VOCABULARY",
@@ -123,6 +130,7 @@ NAMES = (
     "COUNTRY_REGIONS",
     "GIVEN_NAMES",
     "CJK_FAMILY_NAMES",
+    "CONTACT_PERSON",
 )
 """The public names, each loaded on first use."""
 
@@ -225,6 +233,7 @@ def build(languages: Iterable[Language]) -> dict[str, Any]:
         },
         "GIVEN_NAMES": folded("given_names"),
         "CJK_FAMILY_NAMES": frozenset(merged("cjk_family_names")),
+        "CONTACT_PERSON": folded("contact_person"),
     }
 
 
