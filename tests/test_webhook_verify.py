@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from scripts.webhook_receiver import new_secret, receiver
 from shared.adapters.webhook_sender import WebhookSender
 from shared.core.events import Event, payload
 from tests.helpers import compile_typescript_client
-from tests.webhook_receiver import new_secret, receiver
 
 RUN = """
 import { readFileSync } from "node:fs";

@@ -14,12 +14,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from scripts.webhook_receiver import new_secret, ordered, receiver
 from shared.adapters.webhook_sender import WebhookSender
 from shared.core.events import payload
 from shared.errors import ConfigError, InvalidFieldError, NotFoundError
 from shared.service import Runtime
 from tests.conftest import csv_sheet
-from tests.webhook_receiver import new_secret, ordered, receiver
 
 KEY = base64.b64encode(os.urandom(32)).decode()
 

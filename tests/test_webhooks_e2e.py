@@ -28,11 +28,11 @@ from pathlib import Path
 
 import pytest
 
+from scripts.webhook_receiver import new_secret, ordered, receiver
 from shared.config import load_settings
 from shared.core.notify import notify_token
 from shared.service import Runtime, set_runtime
 from tests.conftest import ROOT
-from tests.webhook_receiver import new_secret, ordered, receiver
 
 KEY = "e2e-function-key"
 NOTIFY_KEY = "e2e-notify-key-0123456789abcdef"

@@ -91,6 +91,7 @@ class TableLeadStore:
         create_tables: bool = True,
         suppression_table: str | None = None,
         audit_table: str | None = None,
+        outbox: bool = True,
         **client_kwargs: Any,
     ) -> None:
         """``create_tables=False`` for a reader: a missing table reads as empty, nothing is created.
@@ -110,6 +111,8 @@ class TableLeadStore:
         self._ready = not create_tables
         self._create = create_tables
         self.max_lead_bytes = MAX_LEAD_BYTES
+        self.outbox = outbox
+        """False only to measure what the outbox costs (``bench.events``): writes then carry no events."""
         self._decoded: dict[tuple[str, ...], dict[str, tuple[str, SheetState]]] = {}
         """Projected states already decoded, by projection and sheet, with the entity's ETag they came from."""
 
@@ -234,8 +237,15 @@ class TableLeadStore:
         """Write ``ops`` in transactions, each with its outbox entity (``_commit``)."""
         written = 0
         counter: tuple[int, str | None] | None = None
-        for batch in _batches(ops, MAX_BATCH - 2):
-            counter = self._commit(sheet_id, batch, now, customer, counter)
+        for batch in _batches(ops, MAX_BATCH - 2 if self.outbox else MAX_BATCH):
+            if self.outbox:
+                counter = self._commit(sheet_id, batch, now, customer, counter)
+            else:
+
+                def send(b: list[Op] = batch) -> Any:
+                    return self.leads.submit_transaction([op[:3] for op in b], **IDEMPOTENT)
+
+                self._call(f"a batch of {len(batch)} writes failed", send)
             written += len(batch)
         return written
 

@@ -1,7 +1,13 @@
 """
-A webhook receiver for tests and benches: a real HTTP server on 127.0.0.1 that verifies every
-request with the Standard Webhooks library (as a customer's receiver would), records what it got,
-and can be told to fail, hang or answer slowly.
+A webhook receiver for local development, tests and benches: a real HTTP server on 127.0.0.1 that
+verifies every request with the Standard Webhooks library (as a customer's receiver would),
+records what it got, and can be told to fail, hang or answer slowly.
+
+    .venv/bin/python -m scripts.webhook_receiver [--port 8787]
+
+prints a new secret and the URL; subscribe it with ``POST /api/webhooks`` on ``scripts/run-local``
+(which allows loopback receivers), and each verified event's type, sheet, sequence and lead id
+is printed as it arrives.
 """
 
 from __future__ import annotations
@@ -107,3 +113,30 @@ def ordered(events: list[dict[str, Any]]) -> bool:
 
 def dumps(doc: Any) -> str:
     return json.dumps(doc)
+
+
+def main() -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(description="A local webhook receiver that verifies Lead Sync's signatures.")
+    p.add_argument("--secret", default=None, help="whsec_... (default: a new one, printed)")
+    args = p.parse_args()
+    secret = args.secret or new_secret()
+    with receiver(secret) as (url, got):
+        print(f'receiver: {url}\nsecret:   {secret}\nsubscribe: POST /api/webhooks {{"url": "{url}", "secret": "{secret}"}}', flush=True)
+        seen = 0
+        try:
+            while True:
+                time.sleep(0.2)
+                with got.lock:
+                    new = got.events[seen:]
+                    seen = len(got.events)
+                for e in new:
+                    d = e["data"]
+                    print(f"{e['type']:14} sheet={d['sheet_id']} seq={d['sequence']} lead={d['id']} id={e['id']}", flush=True)
+        except KeyboardInterrupt:
+            return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
