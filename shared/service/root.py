@@ -19,6 +19,7 @@ from ..config import Settings, StorageTarget, load_settings
 
 if TYPE_CHECKING:  # annotations only: importing the app loads no pydantic
     from ..config_model import SheetConfig
+    from .webhooks import Webhooks
 from ..core.state import SheetState
 from ..errors import ConfigError, StoreError
 from ..ports import DriveWatch, LeadStore, NoticeMarks, SheetEntries, SheetSource, SyncJobs, SyncQueue
@@ -29,7 +30,6 @@ from .leads import LeadReads
 from .privacy import Privacy
 from .sheets import SheetAdmin
 from .syncs import Syncs
-from .webhooks import Webhooks
 from .worker import QueueWorker
 
 SHEETS_TABLE_SECONDS = 300.0
@@ -126,6 +126,8 @@ class Runtime:
 
     @cached_property
     def webhooks(self) -> Webhooks:
+        from .webhooks import Webhooks  # on first use: importing the app stays light
+
         return Webhooks(self, self._webhook_sender, self._webhook_table)
 
     # settings
