@@ -135,7 +135,6 @@ PROVIDED_BY = {
     "jinja2": "jinja2",
     "markupsafe": "jinja2",  # Jinja2's own dependency
     "standardwebhooks": "standardwebhooks",
-    "urllib3": "requests",  # the webhook sender's HTTP client, installed with requests
     "cryptography": "cryptography",
 }
 

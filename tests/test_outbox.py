@@ -179,3 +179,24 @@ def test_blanking_keeps_every_other_events_number(store) -> None:
     store.forget_events("d", ["b"])
     store.forget_events("d", ["a"])
     assert [(s, k) for s, _, k in _events(store, "d")] == [(3, "c"), (4, "e")]
+
+
+def test_a_lost_answer_is_recognised_after_the_dispatcher_took_the_outbox_row(store) -> None:
+    """The batch landed, a dispatcher handed its outbox row on and deleted it, then the SDK's retry was refused: not written twice."""
+    real = store.leads.submit_transaction
+    calls: list[int] = []
+
+    def commit_dispatch_then_retry(ops, **kw):
+        calls.append(len(ops))
+        if len(calls) == 1:
+            real(ops, **kw)
+            store.drop_outbox("d", [row for row, _ in store.read_outbox("d")])  # the dispatcher was quick
+        return real(ops, **kw)
+
+    store.leads.submit_transaction = commit_dispatch_then_retry
+    try:
+        store.merge_leads("d", ["a", "b"], {"deleted": False}, now=datetime.now(UTC))
+    finally:
+        store.leads.submit_transaction = real
+    assert store.event_sequence("d") == 2, "the counter moved once: no second events for the same writes"
+    assert _events(store, "d") == []

@@ -250,3 +250,33 @@ def test_payload_is_standard_webhooks_and_cloudevents_shaped() -> None:
     assert doc["type"] == "lead.created" and doc["timestamp"] == "2026-12-07T12:00:00Z" and doc["specversion"] == "1.0"
     assert doc["data"] == {"id": "e123", "sheet_id": "alpha", "customer": "Acme", "sequence": 7}
     assert doc["id"].startswith("evt_") and doc["subject"] == "e123"
+
+
+def test_a_receiver_that_trickles_its_answer_is_cut_at_the_deadline() -> None:
+    """A socket timeout restarts on every byte; the watchdog ends the whole request at the deadline."""
+    import threading
+    import time as _time
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+
+    def trickle() -> None:
+        conn, _ = server.accept()
+        conn.recv(65536)
+        try:
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100:
+                conn.send(bytes([byte]))
+                _time.sleep(0.2)
+        except OSError:
+            pass
+        conn.close()
+
+    threading.Thread(target=trickle, daemon=True).start()
+    t0 = _time.monotonic()
+    attempt = WebhookSender(allow_loopback=True, timeout=1.0).send(f"http://127.0.0.1:{port}/x", new_secret(), "evt_1", datetime.now(UTC), b"{}")
+    took = _time.monotonic() - t0
+    server.close()
+    assert not attempt.ok and attempt.status is None and "within 1 s" in (attempt.error or "")
+    assert took < 3.0, took  # a bound on a hang, not a timing test: without the watchdog it takes 20 s

@@ -65,6 +65,10 @@ MAX_BATCH_BYTES = 3_500_000
 """A transaction's payload must stay under 4 MiB; leave room for the multipart envelope."""
 T = TypeVar("T")
 COUNTER_TRIES = 20
+KEPT_TAGS = 32
+"""How many recent batch ids the event counter keeps, to recognise a batch that landed unseen."""
+Counter = tuple[int, str | None, str]
+"""A sheet's event counter: its last sequence number, its ETag, its recent batch ids."""
 """How often a batch is tried again when another writer moved the sheet's event counter first."""
 _INDEX_SELECT = ["RowKey", "fp", "deleted", "first_seen", "ck", "row", "sig"]
 _IDENTITY_SELECT = ["RowKey", "email", "phone", "full_name", "first_name", "last_name", "company", "emails", "phones"]
@@ -236,7 +240,7 @@ class TableLeadStore:
     def _submit(self, sheet_id: str, ops: Iterable[Op], now: datetime, customer: str | None) -> int:
         """Write ``ops`` in transactions, each with its outbox entity (``_commit``)."""
         written = 0
-        counter: tuple[int, str | None] | None = None
+        counter: Counter | None = None
         for batch in _batches(ops, MAX_BATCH - 2 if self.outbox else MAX_BATCH):
             if self.outbox:
                 counter = self._commit(sheet_id, batch, now, customer, counter)
@@ -249,23 +253,23 @@ class TableLeadStore:
             written += len(batch)
         return written
 
-    def _commit(
-        self, sheet_id: str, batch: list[Op], now: datetime, customer: str | None, counter: tuple[int, str | None] | None
-    ) -> tuple[int, str | None]:
+    def _commit(self, sheet_id: str, batch: list[Op], now: datetime, customer: str | None, counter: Counter | None) -> Counter:
         """
         One entity-group transaction: the batch's writes, one outbox entity listing their events,
         and the sheet's event counter moved past them under its ETag. The counter serialises
         every writer of the partition (a sync and an erasure at once): the one that finds it
         moved reads it again and tries again. A transaction that committed although its answer
-        was lost (a timeout, then a retry refused) is recognised by its outbox entity's batch id.
-        Returns the counter as it now stands (its value and ETag) for the next batch.
+        was lost (a timeout, then a retry refused) is recognised by its batch id, which the
+        counter keeps among the last ``KEPT_TAGS`` (not by the outbox entity: a dispatcher may
+        have handed that on and deleted it already). Returns the counter as it now stands.
         """
         events = [(op[1]["RowKey"], op[3]) for op in batch]
         for attempt in range(COUNTER_TRIES):
             if attempt:
                 time.sleep(random.uniform(0, 0.02 * 2 ** min(attempt, 6)))  # another writer won: back off, with jitter
-            seq, etag = counter if counter is not None else self._read_counter(sheet_id)
+            seq, etag, tags = counter if counter is not None else self._read_counter(sheet_id)
             first, tag = seq + 1, uuid.uuid4().hex
+            kept = " ".join([tag, *tags.split()][:KEPT_TAGS])
             outbox = {
                 "PartitionKey": sheet_id,
                 "RowKey": outbox_row(first),
@@ -276,7 +280,7 @@ class TableLeadStore:
                 "customer": customer or "",
                 "batch": tag,
             }
-            mark = {"PartitionKey": sheet_id, "RowKey": SEQUENCE_ROW, "seq": seq + len(events)}
+            mark = {"PartitionKey": sheet_id, "RowKey": SEQUENCE_ROW, "seq": seq + len(events), "tags": kept}
             guard: tuple[Any, ...] = (
                 ("create", mark)
                 if etag is None
@@ -295,39 +299,28 @@ class TableLeadStore:
                     raise
                 if cause.status_code not in (409, 412):
                     raise StoreError(f"a batch of {len(batch)} writes was refused: {_short(cause)}") from cause
-                counter = None
-                if self._outbox_tag(sheet_id, outbox_row(first)) == tag:
-                    return self._read_counter(sheet_id)
+                counter = self._read_counter(sheet_id)
+                if tag in counter[2].split():
+                    return counter  # it landed: its answer was lost, and the SDK's retry was refused
                 continue
-            return seq + len(events), (result[-1] or {}).get("etag")
+            return seq + len(events), (result[-1] or {}).get("etag"), kept
         raise StoreError(
             f"sheet {sheet_id}: its event counter kept changing under {COUNTER_TRIES} tries; nothing of this batch was written"
         )
 
-    def _read_counter(self, sheet_id: str) -> tuple[int, str | None]:
-        """The sheet's last event sequence number and the counter's ETag (0 and None before the first)."""
+    def _read_counter(self, sheet_id: str) -> Counter:
+        """The sheet's last event sequence number, the counter's ETag and its recent batch ids (0, None, "" before the first)."""
 
-        def read() -> tuple[int, str | None]:
+        def read() -> Counter:
             try:
                 e = self.leads.get_entity(sheet_id, SEQUENCE_ROW)
             except ResourceNotFoundError as err:
                 if _table_missing(err):
                     raise
-                return 0, None
-            return int(e.get("seq") or 0), e.metadata.get("etag")
+                return 0, None, ""
+            return int(e.get("seq") or 0), e.metadata.get("etag"), str(e.get("tags") or "")
 
         return self._call("cannot read the sheet's event counter", read)
-
-    def _outbox_tag(self, sheet_id: str, row: str) -> str | None:
-        def read() -> str | None:
-            try:
-                return str(self.leads.get_entity(sheet_id, row, select=["batch"]).get("batch") or "")
-            except ResourceNotFoundError as err:
-                if _table_missing(err):
-                    raise
-                return None
-
-        return self._call("cannot read the outbox", read)
 
     # the outbox (read by the dispatcher, ``shared.service.webhooks``)
 

@@ -8,13 +8,22 @@ Sends one signed webhook, safely (issue 22).
   public (``core.events.address_problem``); the connection then goes to that very address (the TLS
   name check and SNI still use the host name), so a DNS answer that changes between the check and
   the connection cannot aim the request inside. https only (``http`` only to loopback when local
-  development allows it); redirects are never followed; 10 s for the whole request; the response
-  body is never read beyond 1 KiB and never stored.
+  development allows it); redirects are never followed; the response body is never read beyond
+  1 KiB and never stored.
+- 10 s for the whole request by the wall clock: a watchdog shuts the socket at the deadline, so a
+  receiver that trickles its answer a byte at a time cannot hold a delivery (a socket timeout
+  alone restarts on every byte).
+- Plain ``http.client`` on a socket this module opens: no HTTP client library that telemetry
+  instruments, so a receiver's URL (which may carry its own token) never reaches Application
+  Insights.
 """
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -23,7 +32,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import urllib3
 from standardwebhooks.webhooks import Webhook
 
 from ..core.events import address_of, address_problem, url_problem
@@ -56,7 +64,6 @@ class WebhookSender:
         self.allow_loopback = allow_loopback
         self.timeout = timeout
         self._resolve = resolve
-        self._pools: dict[tuple[str, str, int, str], urllib3.HTTPConnectionPool] = {}
         self._addresses: dict[tuple[str, int], tuple[float, str]] = {}
         self._lock = threading.Lock()
 
@@ -106,21 +113,6 @@ class WebhookSender:
             self._addresses[(host, port)] = (now, addresses[0])
         return addresses[0]
 
-    def _pool(self, scheme: str, address: str, port: int, host: str) -> urllib3.HTTPConnectionPool:
-        key = (scheme, address, port, host)
-        with self._lock:
-            pool = self._pools.get(key)
-            if pool is None:
-                timeout = urllib3.Timeout(total=self.timeout)
-                if scheme == "https":
-                    pool = urllib3.HTTPSConnectionPool(
-                        address, port, maxsize=4, timeout=timeout, server_hostname=host, assert_hostname=host, retries=False
-                    )
-                else:
-                    pool = urllib3.HTTPConnectionPool(address, port, maxsize=4, timeout=timeout, retries=False)
-                self._pools[key] = pool
-            return pool
-
     def send(self, url: str, secret: str, msg_id: str, when: datetime, body: bytes) -> Attempt:
         """POST ``body`` signed for ``msg_id`` at ``when``; never raises for what the receiver does."""
         t0 = time.perf_counter()
@@ -136,29 +128,50 @@ class WebhookSender:
             "webhook-id": msg_id,
             "webhook-timestamp": str(int(when.timestamp())),
             "webhook-signature": signature,
+            "Connection": "close",
         }
+        raw: socket.socket | None = None
+        watchdog: threading.Timer | None = None
+        expired = threading.Event()
         try:
-            response = self._pool(scheme, address, port, host).urlopen(
-                "POST", path, body=body, headers=headers, redirect=False, retries=False, preload_content=False
-            )
-            try:
-                response.read(1024)  # a little, to reuse the connection; never kept
-            finally:
-                response.release_conn()
-        except urllib3.exceptions.HTTPError as e:
-            return Attempt(None, _reason(e, self.timeout), (time.perf_counter() - t0) * 1000)
+            raw = socket.create_connection((address, port), timeout=self.timeout)
+            left = max(0.001, self.timeout - (time.perf_counter() - t0))
+
+            def expire(sock: socket.socket = raw) -> None:
+                expired.set()
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+            watchdog = threading.Timer(left, expire)
+            watchdog.daemon = True
+            watchdog.start()
+            sock = _TLS.wrap_socket(raw, server_hostname=host) if scheme == "https" else raw
+            conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
+            conn.sock = sock  # the connection to the address checked above, not a new lookup
+            conn.request("POST", path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read(1024)  # a little, never kept
+            status = response.status
+        except (OSError, http.client.HTTPException, ValueError) as e:
+            reason = f"no complete answer within {self.timeout:g} s" if expired.is_set() else _reason(e, self.timeout)
+            return Attempt(None, reason, (time.perf_counter() - t0) * 1000)
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
+            if raw is not None:
+                raw.close()
         ms = (time.perf_counter() - t0) * 1000
-        if 300 <= response.status < 400:
-            return Attempt(response.status, f"answered {response.status} (redirects are not followed)", ms)
-        if not 200 <= response.status < 300:
-            return Attempt(response.status, f"answered {response.status}", ms)
-        return Attempt(response.status, None, ms)
+        if 300 <= status < 400:
+            return Attempt(status, f"answered {status} (redirects are not followed)", ms)
+        if not 200 <= status < 300:
+            return Attempt(status, f"answered {status}", ms)
+        return Attempt(status, None, ms)
 
     def close(self) -> None:
-        with self._lock:
-            for pool in self._pools.values():
-                pool.close()
-            self._pools.clear()
+        """Nothing is kept open between requests (each delivery has its own connection and deadline)."""
+
+
+_TLS = ssl.create_default_context()
 
 
 def _reason(e: Exception, timeout: float) -> str:
