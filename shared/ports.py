@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # annotations only: importing the app loads no pydantic
     from .config_model import SheetConfig
-from .core.events import Event
+from .core.events import OutboxEntry
 from .core.identity import KeyedLead
 from .core.jobs import Job, JobSheet
 from .core.leadquery import LeadFilter
@@ -221,20 +221,16 @@ class Outbox(Protocol):
         """The sheet's last event sequence number (0 before its first event)."""
         ...
 
-    def read_outbox(self, sheet_id: str, limit: int = 50) -> list[tuple[str, list[Event]]]:
-        """The sheet's oldest outbox entities: each one's row with its events, in sequence order."""
+    def read_outbox(self, sheet_id: str, limit: int = 50) -> list[OutboxEntry]:
+        """The sheet's oldest outbox entities: each one's row, its events in sequence order, its ETag."""
         ...
 
-    def outbox_sheets(self) -> list[str]:
-        """The sheets whose outbox holds events not yet handed on."""
-        ...
-
-    def drop_outbox(self, sheet_id: str, rows: Iterable[str]) -> int:
-        """Delete outbox entities once handed on."""
+    def drop_outbox(self, sheet_id: str, row: str, etag: str | None = None) -> bool:
+        """Delete an outbox entity once handed on; with ``etag`` only if unchanged since read (False otherwise)."""
         ...
 
     def forget_events(self, sheet_id: str, keys: Iterable[str]) -> int:
-        """Blank these leads' events in the outbox (erasure)."""
+        """Blank these leads' events in the outbox (erasure), each entity under its ETag."""
         ...
 
 

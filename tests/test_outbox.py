@@ -32,7 +32,7 @@ def _rows(n: int, start: int = 0, tag: str = "") -> list[list[str]]:
 
 
 def _events(store: TableLeadStore, sheet: str) -> list[tuple[int, str, str]]:
-    return [(e.sequence, e.kind, e.lead_id) for _, evs in store.read_outbox(sheet, limit=10_000) for e in evs]
+    return [(e.sequence, e.kind, e.lead_id) for entry in store.read_outbox(sheet, limit=10_000) for e in entry.events]
 
 
 def _sync(tmp_path, store, make_settings):
@@ -77,7 +77,7 @@ def test_the_outbox_is_never_served_as_a_lead(tmp_path, store, make_settings) ->
         assert len(items) == 3
     assert len(store.scan_leads(["d"], LeadFilter(include_deleted=True))) == 3
     assert store.get_lead("d", SEQUENCE_ROW) is None
-    assert store.get_lead("d", store.read_outbox("d")[0][0]) is None
+    assert store.get_lead("d", store.read_outbox("d")[0].row) is None
     assert len(list(store.find_contacts())) == 3
     assert store.count_active("d") == 3
 
@@ -190,7 +190,8 @@ def test_a_lost_answer_is_recognised_after_the_dispatcher_took_the_outbox_row(st
         calls.append(len(ops))
         if len(calls) == 1:
             real(ops, **kw)
-            store.drop_outbox("d", [row for row, _ in store.read_outbox("d")])  # the dispatcher was quick
+            for entry in store.read_outbox("d"):  # the dispatcher was quick
+                store.drop_outbox("d", entry.row, entry.etag)
         return real(ops, **kw)
 
     store.leads.submit_transaction = commit_dispatch_then_retry

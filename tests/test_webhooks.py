@@ -110,7 +110,7 @@ def test_a_failing_receiver_is_retried_in_order_then_dead_lettered(tmp_path, hoo
         rt.syncs.run(only="alpha", trigger="test")
         rt.webhooks.dispatch()
         day_ago = datetime.now(UTC) - timedelta(hours=25)
-        table.mark(sub["id"], [(r["RowKey"], {"next_at": day_ago, "first_try": day_ago}) for r in table.pending(sub["id"])])
+        table.mark(sub["id"], [(r["RowKey"], {"next_at": day_ago, "first_try": day_ago, "at": day_ago}) for r in table.pending(sub["id"])])
         table.update_subscription(sub["id"], {"failing_since": day_ago})
         report = rt.webhooks.dispatch()
         assert report.dead == 1
@@ -275,8 +275,99 @@ def test_a_receiver_that_trickles_its_answer_is_cut_at_the_deadline() -> None:
 
     threading.Thread(target=trickle, daemon=True).start()
     t0 = _time.monotonic()
-    attempt = WebhookSender(allow_loopback=True, timeout=1.0).send(f"http://127.0.0.1:{port}/x", new_secret(), "evt_1", datetime.now(UTC), b"{}")
+    attempt = WebhookSender(allow_loopback=True, timeout=1.0).send(
+        f"http://127.0.0.1:{port}/x", new_secret(), "evt_1", datetime.now(UTC), b"{}"
+    )
     took = _time.monotonic() - t0
     server.close()
     assert not attempt.ok and attempt.status is None and "within 1 s" in (attempt.error or "")
     assert took < 3.0, took  # a bound on a hang, not a timing test: without the watchdog it takes 20 s
+
+
+def test_waiting_retries_wake_the_dispatcher_once_not_once_per_message(tmp_path, hooks_rt) -> None:
+    rt = hooks_rt
+    secret = new_secret()
+    _write(tmp_path / "alpha.csv", 2)
+    with receiver(secret) as (url, got):
+        rt.webhooks.create(url, secret)
+        got.status = 500
+        rt.syncs.run(only="alpha", trigger="test")
+        before = rt.webhook_queue.count()
+        for _ in range(5):
+            rt.webhooks.handle(b'{"kind": "dispatch", "sheets": []}')
+        assert rt.webhook_queue.count() - before == 1, "one wake-up for the waiting retry"
+
+
+def test_a_dead_receiver_gives_up_the_day_old_backlog_without_trying_each(tmp_path, hooks_rt) -> None:
+    rt = hooks_rt
+    secret = new_secret()
+    _write(tmp_path / "alpha.csv", 5)
+    with receiver(secret) as (url, got):
+        sub = rt.webhooks.create(url, secret)["id"]
+        got.status = 500
+        rt.syncs.run(only="alpha", trigger="test")
+        rt.webhooks.dispatch()
+        table = rt._webhook_table(True)
+        day_ago = datetime.now(UTC) - timedelta(hours=25)
+        table.mark(sub, [(r["RowKey"], {"next_at": day_ago, "at": day_ago}) for r in table.pending(sub)])
+        tries = got.requests
+        report = rt.webhooks.dispatch()
+        assert report.dead == 5 and got.requests - tries == 1, "the head is tried once more; the rest go with it"
+        dead = rt.webhooks.deliveries(sub, "dead", 10, None)["items"]
+        assert len(dead) == 5 and all(d["last_error"] for d in dead)
+
+
+def test_marking_never_brings_back_a_row_deleted_meanwhile(hooks_rt) -> None:
+    table = hooks_rt._webhook_table(True)
+    from shared.core.events import Event
+
+    table.add_deliveries("wh_1", [Event("alpha", 1, "k1", "created", datetime.now(UTC))], datetime.now(UTC))
+    table.log.delete_entity("wh_1", "alpha~000000000000001")
+    table.mark("wh_1", [("alpha~000000000000001", {"status": "pending", "attempts": 0})])
+    assert table.pending("wh_1") == []
+
+
+def test_erased_events_reach_a_customer_filtered_subscription(tmp_path, hooks_rt) -> None:
+    from shared.service import ErasureRequest
+
+    rt = hooks_rt
+    rt.settings = rt.settings.__class__(**{**rt.settings.__dict__, "erasure_key": "k" * 32})
+    secret = new_secret()
+    _write(tmp_path / "beta.csv", 2)
+    with receiver(secret) as (url, got):
+        rt.webhooks.create(url, secret, customers=["Beta Co"], types=["lead.erased"])
+        rt.syncs.run(only="beta", trigger="test")
+        rt.privacy.erase(ErasureRequest(email="u1@example.com", phone=None, actor="dpo"))
+        rt.webhooks.dispatch()
+        assert [(e["type"], e["data"]["customer"]) for e in got.events] == [("lead.erased", "Beta Co")]
+
+
+def test_an_erasure_between_fan_out_and_drop_takes_the_events_back_out(tmp_path, hooks_rt) -> None:
+    """The dispatcher read the outbox, an erasure blanked one lead's event, the dispatcher logged the stale copy: it is removed."""
+    rt = hooks_rt
+    secret = new_secret()
+    _write(tmp_path / "alpha.csv", 3)
+    with receiver(secret) as (url, got):
+        sub = rt.webhooks.create(url, secret)["id"]
+        got.status = 500  # nothing is delivered in this test: only the log is looked at
+        rt.syncs.run(only="alpha", trigger="test")
+        store = rt.store
+        victim = store.read_outbox("alpha")[0].events[1].lead_id
+        real = store.read_outbox
+        calls = {"n": 0}
+
+        def read_then_erase(sheet_id, limit=50):
+            out = real(sheet_id, limit)
+            calls["n"] += 1
+            if calls["n"] == 1:
+                store.forget_events("alpha", [victim])  # the erasure, just after the dispatcher read
+            return out
+
+        store.read_outbox = read_then_erase
+        try:
+            rt.webhooks.dispatch()
+        finally:
+            store.read_outbox = real
+        logged = {d["lead_id"] for d in rt.webhooks.deliveries(sub, None, 100, None)["items"]}
+        assert victim not in logged and len(logged) == 2
+        assert store.read_outbox("alpha") == []

@@ -36,7 +36,7 @@ from azure.core.exceptions import (
 from azure.data.tables import TableTransactionError, UpdateMode
 
 from ..config import SheetConfig, StorageTarget
-from ..core.events import OUTBOX_PREFIX, RESERVED, SEQUENCE_ROW, Event, decode_events, encode_events, outbox_row
+from ..core.events import OUTBOX_PREFIX, RESERVED, SEQUENCE_ROW, OutboxEntry, decode_events, encode_events, outbox_row
 from ..core.identity import KeyedLead
 from ..core.leadquery import LeadFilter
 from ..core.plan import StoredLead
@@ -68,6 +68,7 @@ COUNTER_TRIES = 20
 KEPT_TAGS = 32
 """How many recent batch ids the event counter keeps, to recognise a batch that landed unseen."""
 Counter = tuple[int, str | None, str]
+
 """A sheet's event counter: its last sequence number, its ETag, its recent batch ids."""
 """How often a batch is tried again when another writer moved the sheet's event counter first."""
 _INDEX_SELECT = ["RowKey", "fp", "deleted", "first_seen", "ck", "row", "sig"]
@@ -328,22 +329,18 @@ class TableLeadStore:
         """The sheet's last event sequence number (0 before its first event)."""
         return self._read_counter(sheet_id)[0]
 
-    def read_outbox(self, sheet_id: str, limit: int = 50) -> list[tuple[str, list[Event]]]:
-        """The sheet's oldest outbox entities (at most ``limit``): each RowKey with its events, in sequence order."""
+    def read_outbox(self, sheet_id: str, limit: int = 50) -> list[OutboxEntry]:
+        """The sheet's oldest outbox entities (at most ``limit``): each RowKey, its events in sequence order, and its ETag."""
 
-        def read() -> list[tuple[str, list[Event]]]:
-            out: list[tuple[str, list[Event]]] = []
+        def read() -> list[OutboxEntry]:
+            out: list[OutboxEntry] = []
             for e in self.leads.query_entities(
                 "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi",
                 parameters={"pk": sheet_id, "lo": OUTBOX_PREFIX, "hi": OUTBOX_PREFIX + RESERVED},
                 results_per_page=limit,
             ):
-                out.append(
-                    (
-                        e["RowKey"],
-                        decode_events(sheet_id, int(e["first"]), e.get("events") or "", _plain_time(e["at"]), e.get("customer") or None),
-                    )
-                )
+                events = decode_events(sheet_id, int(e["first"]), e.get("events") or "", _plain_time(e["at"]), e.get("customer") or None)
+                out.append(OutboxEntry(e["RowKey"], events, e.metadata.get("etag")))
                 if len(out) >= limit:
                     break
             return out
@@ -355,59 +352,71 @@ class TableLeadStore:
                 return []
             raise
 
-    def outbox_sheets(self) -> list[str]:
-        """The sheets whose outbox holds entities not yet handed to the dispatcher (one scan of the counters' rows)."""
+    def drop_outbox(self, sheet_id: str, row: str, etag: str | None = None) -> bool:
+        """
+        Delete an outbox entity once handed on; with ``etag``, only if it is unchanged since it
+        was read (False: an erasure blanked some of its events meanwhile). A row already gone counts.
+        """
 
-        def read() -> list[str]:
-            return sorted(
-                {
-                    e["PartitionKey"]
-                    for e in self.leads.query_entities(
-                        "RowKey ge @lo and RowKey lt @hi",
-                        parameters={"lo": OUTBOX_PREFIX, "hi": OUTBOX_PREFIX + RESERVED},
-                        select=["PartitionKey"],
-                        results_per_page=1000,
-                    )
-                }
-            )
-
-        return self._call("cannot read the outbox", read)
-
-    def drop_outbox(self, sheet_id: str, rows: Iterable[str]) -> int:
-        """Delete outbox entities the dispatcher has handed on (a row already gone counts)."""
-        n = 0
-        for row in rows:
-
-            def one(row: str = row) -> None:
-                with suppress(ResourceNotFoundError):
+        def one() -> bool:
+            try:
+                if etag:
+                    self.leads.delete_entity(sheet_id, row, etag=etag, match_condition=MatchConditions.IfNotModified)
+                else:
                     self.leads.delete_entity(sheet_id, row)
+            except ResourceNotFoundError as err:
+                if _table_missing(err):
+                    raise
+            except ResourceModifiedError:
+                return False
+            return True
 
-            self._call("cannot delete an outbox entity", one)
-            n += 1
-        return n
+        return self._call("cannot delete an outbox entity", one)
 
     def forget_events(self, sheet_id: str, keys: Iterable[str]) -> int:
-        """Blank these leads' events in the sheet's outbox (an erasure), but for ``erased`` ones; their numbers stay used."""
+        """
+        Blank these leads' events in the sheet's outbox (an erasure), but for ``erased`` ones; their
+        numbers stay used. Each entity is rewritten under its ETag (two erasures at once, or a
+        dispatcher deleting it, never undo each other). Returns how many events were blanked.
+        """
         gone = set(keys)
         n = 0
-        for row, events in self.read_outbox(sheet_id, limit=100_000):
-            hit = [ev.lead_id in gone and ev.kind != "erased" for ev in events]
-            if not any(hit):
-                continue
-            first = int(row.removeprefix(OUTBOX_PREFIX))
-            kept = [("", "")] * (events[-1].sequence - first + 1)  # by position: every event keeps its number
-            for ev, h in zip(events, hit, strict=True):
-                if not h:
-                    kept[ev.sequence - first] = (ev.lead_id, ev.kind)
-            n += sum(hit)
-            text = encode_events(kept)
+        for _ in range(COUNTER_TRIES):
+            changed = False
+            for entry in self.read_outbox(sheet_id, limit=100_000):
+                hit = [ev.lead_id in gone and ev.kind != "erased" for ev in entry.events]
+                if not any(hit):
+                    continue
+                first = int(entry.row.removeprefix(OUTBOX_PREFIX))
+                kept = [("", "")] * (entry.events[-1].sequence - first + 1)  # by position: every event keeps its number
+                for ev, h in zip(entry.events, hit, strict=True):
+                    if not h:
+                        kept[ev.sequence - first] = (ev.lead_id, ev.kind)
+                text = encode_events(kept)
 
-            def merge(row: str = row, text: str = text) -> None:
-                with suppress(ResourceNotFoundError):
-                    self.leads.update_entity({"PartitionKey": sheet_id, "RowKey": row, "events": text}, mode=UpdateMode.MERGE)
+                def merge(row: str = entry.row, text: str = text, etag: str | None = entry.etag) -> bool:
+                    try:
+                        self.leads.update_entity(
+                            {"PartitionKey": sheet_id, "RowKey": row, "events": text},
+                            mode=UpdateMode.MERGE,
+                            etag=etag,
+                            match_condition=MatchConditions.IfNotModified,
+                        )
+                    except ResourceNotFoundError as err:
+                        if _table_missing(err):
+                            raise
+                        return True  # handed on meanwhile: the dispatcher's own check finds the change
+                    except ResourceModifiedError:
+                        return False
+                    return True
 
-            self._call("cannot update the outbox", merge)
-        return n
+                if self._call("cannot update the outbox", merge):
+                    n += sum(hit)
+                else:
+                    changed = True
+            if not changed:
+                return n
+        raise StoreError(f"sheet {sheet_id}: its outbox kept changing while an erasure blanked events; try the erasure again")
 
     def list_leads(
         self,

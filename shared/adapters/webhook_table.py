@@ -208,15 +208,69 @@ class TableWebhooks:
         return self._call("cannot read webhook deliveries", read)
 
     def mark(self, sub_id: str, updates: Iterable[tuple[str, dict[str, Any]]]) -> None:
-        """MERGE each (RowKey, props) of one subscription's rows, in transactions of 100."""
-        ops = [("upsert", {"PartitionKey": sub_id, "RowKey": rk, **props}, {"mode": UpdateMode.MERGE}) for rk, props in updates]
+        """
+        MERGE each (RowKey, props) into one subscription's rows, in transactions of 100. Only rows
+        that exist: a row deleted meanwhile (an erasure, the retention prune) is not made again.
+        """
+        ops = [("update", {"PartitionKey": sub_id, "RowKey": rk, **props}, {"mode": UpdateMode.MERGE}) for rk, props in updates]
         for i in range(0, len(ops), MAX_BATCH):
             chunk = ops[i : i + MAX_BATCH]
 
-            def send(chunk: list[Any] = chunk) -> Any:
-                return self.log.submit_transaction(chunk, **IDEMPOTENT)
+            def send(chunk: list[Any] = chunk) -> None:
+                try:
+                    self.log.submit_transaction(chunk, **IDEMPOTENT)
+                except TableTransactionError:
+                    for op in chunk:  # one is gone: the others one by one
+                        with contextlib.suppress(ResourceNotFoundError):
+                            self.log.update_entity(op[1], mode=UpdateMode.MERGE)
 
             self._call("cannot record webhook deliveries", send)
+
+    def remove_deliveries(self, sub_id: str, events: Sequence[Event]) -> int:
+        """Delete these events' rows of one subscription (blanked by an erasure after they were logged)."""
+        n = 0
+        for e in events:
+
+            def one(rk: str = delivery_row(e.sheet_id, e.sequence)) -> None:
+                with contextlib.suppress(ResourceNotFoundError):
+                    self.log.delete_entity(sub_id, rk)
+
+            self._call("cannot forget webhook deliveries", one)
+            n += 1
+        return n
+
+    def set_wake(self, due: datetime, now: datetime) -> bool:
+        """
+        Record that a wake-up is asked for at ``due``; False when one is already set for no later
+        (and not past), so retries waiting during an outage wake the dispatcher once, not once per message.
+        """
+        key = (LEASE[0], "wake")
+
+        def write() -> bool:
+            try:
+                current = self.subs.get_entity(*key)
+            except ResourceNotFoundError as e:
+                if table_missing(e):
+                    raise
+                with contextlib.suppress(ResourceExistsError):
+                    self.subs.create_entity({"PartitionKey": key[0], "RowKey": key[1], "at": due})
+                    return True
+                return False
+            at = current.get("at")
+            if isinstance(at, datetime) and now < at <= due:
+                return False
+            try:
+                self.subs.update_entity(
+                    {"PartitionKey": key[0], "RowKey": key[1], "at": due},
+                    mode=UpdateMode.REPLACE,
+                    etag=current.metadata["etag"],
+                    match_condition=MatchConditions.IfNotModified,
+                )
+            except (ResourceModifiedError, ResourceNotFoundError):
+                return False
+            return True
+
+        return self._call("cannot record the dispatcher's wake-up", write)
 
     def deliveries(
         self, sub_id: str, status: str | None = None, page_size: int = 100, token: str | None = None
@@ -264,18 +318,23 @@ class TableWebhooks:
         return self._call("cannot read webhook deliveries", read)
 
     def forget(self, sheet_id: str, lead_ids: Iterable[str]) -> int:
-        """Delete every logged event of these leads of this sheet but ``lead.erased`` (an erasure). Returns how many."""
+        """Delete every logged event of these leads of this sheet but ``lead.erased`` (an erasure). Returns how many.
+        Each subscription's rows of the sheet are one RowKey range of its partition: no scan of the log."""
         ids = set(lead_ids)
 
         def delete() -> int:
             n = 0
-            for e in self.log.query_entities(
-                "sheet_id eq @sheet and type ne 'lead.erased'", parameters={"sheet": sheet_id}, select=["PartitionKey", "RowKey", "lead_id"]
-            ):
-                if e["lead_id"] in ids:
-                    with contextlib.suppress(ResourceNotFoundError):
-                        self.log.delete_entity(e["PartitionKey"], e["RowKey"])
-                    n += 1
+            subs = [e["RowKey"] for e in self.subs.query_entities("PartitionKey eq @pk", parameters={"pk": SUB}, select=["RowKey"])]
+            for sub in subs:
+                for e in self.log.query_entities(
+                    "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi and type ne 'lead.erased'",
+                    parameters={"pk": sub, "lo": f"{sheet_id}~", "hi": f"{sheet_id}~~"},
+                    select=["PartitionKey", "RowKey", "lead_id"],
+                ):
+                    if e["lead_id"] in ids:
+                        with contextlib.suppress(ResourceNotFoundError):
+                            self.log.delete_entity(e["PartitionKey"], e["RowKey"])
+                        n += 1
             return n
 
         try:
@@ -285,19 +344,40 @@ class TableWebhooks:
                 return 0
             raise
 
-    def prune(self, before: datetime, limit: int = 10_000) -> int:
-        """Delete delivered and dead rows whose event is older than ``before`` (the log's retention)."""
+    def prune(self, before: datetime, budget_seconds: float = 120.0) -> int:
+        """
+        Delete delivered and dead rows of events older than ``before`` (the log's retention), and
+        every row of a subscription that no longer exists, in transactions per partition, until
+        done or ``budget_seconds`` have passed (the next daily run goes on).
+        """
+        import time
 
         def delete() -> int:
-            n = 0
+            end = time.monotonic() + budget_seconds
+            live = {e["RowKey"] for e in self.subs.query_entities("PartitionKey eq @pk", parameters={"pk": SUB}, select=["RowKey"])}
+            doomed: dict[str, list[str]] = {}
             for e in self.log.query_entities(
-                "at lt @before and status ne 'pending'", parameters={"before": before}, select=["PartitionKey", "RowKey"]
+                "PartitionKey ne ''", select=["PartitionKey", "RowKey", "at", "status"], results_per_page=1000
             ):
-                with contextlib.suppress(ResourceNotFoundError):
-                    self.log.delete_entity(e["PartitionKey"], e["RowKey"])
-                n += 1
-                if n >= limit:
+                at = e.get("at")
+                old = isinstance(at, datetime) and at < before and e.get("status") != "pending"
+                if old or e["PartitionKey"] not in live:
+                    doomed.setdefault(e["PartitionKey"], []).append(e["RowKey"])
+                if time.monotonic() > end:
                     break
+            n = 0
+            for pk, rows in doomed.items():
+                for i in range(0, len(rows), MAX_BATCH):
+                    chunk = [("delete", {"PartitionKey": pk, "RowKey": rk}) for rk in rows[i : i + MAX_BATCH]]
+                    try:
+                        self.log.submit_transaction(chunk)
+                    except TableTransactionError:
+                        for op in chunk:
+                            with contextlib.suppress(ResourceNotFoundError):
+                                self.log.delete_entity(pk, op[1]["RowKey"])
+                    n += len(chunk)
+                    if time.monotonic() > end:
+                        return n
             return n
 
         try:
@@ -307,12 +387,16 @@ class TableWebhooks:
                 return 0
             raise
 
-    def counts(self) -> dict[str, dict[str, int]]:
-        """Per subscription: how many deliveries are pending and dead (for health)."""
+    def counts(self, sub_id: str | None = None) -> dict[str, dict[str, int]]:
+        """Per subscription (or only ``sub_id``, one partition): how many deliveries are pending and dead."""
+        query = "status ne 'delivered'" + (" and PartitionKey eq @pk" if sub_id else "")
 
         def read() -> dict[str, dict[str, int]]:
             out: dict[str, dict[str, int]] = {}
-            for e in self.log.query_entities("status ne 'delivered'", select=["PartitionKey", "status"], results_per_page=1000):
+            rows = self.log.query_entities(
+                query, parameters={"pk": sub_id} if sub_id else None, select=["PartitionKey", "status"], results_per_page=1000
+            )
+            for e in rows:
                 c = out.setdefault(e["PartitionKey"], {"pending": 0, "dead": 0})
                 c[e["status"]] = c.get(e["status"], 0) + 1
             return out

@@ -21,7 +21,7 @@ import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 KINDS = ("created", "updated", "deleted", "restored", "erased", "purged")
@@ -73,6 +73,14 @@ class Event:
     @property
     def type(self) -> str:
         return f"lead.{self.kind}"
+
+
+class OutboxEntry(NamedTuple):
+    """One outbox entity as read: its RowKey, its events (blanked ones left out) and its ETag."""
+
+    row: str
+    events: list[Event]
+    etag: str | None
 
 
 def encode_events(items: Sequence[tuple[str, str]]) -> str:

@@ -96,9 +96,12 @@ class Privacy:
         if widened != person:
             store.add_suppressions(widened.hashes(key), key_id(key), datetime.now(UTC))
         now = datetime.now(UTC)
-        counts = {sheet_id: store.delete_leads(sheet_id, keys, "erased", now) for sheet_id, keys in sorted(hit.items())}
         for sheet_id, keys in sorted(hit.items()):
-            self._deps.webhooks.forget(sheet_id, keys)  # their events leave the delivery log too (lead.erased stays)
+            # Their events leave the outbox, then the delivery logs, before the leads go: an erasure
+            # that fails halfway is repeated whole (it finds the leads still there), never half.
+            store.forget_events(sheet_id, keys)
+            self._deps.webhooks.forget(sheet_id, keys)
+        counts = {sheet_id: store.delete_leads(sheet_id, keys, "erased", now) for sheet_id, keys in sorted(hit.items())}
         if counts:
             self._deps.webhooks.wake(list(counts))
         total = sum(counts.values())

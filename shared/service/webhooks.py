@@ -18,6 +18,7 @@ Dispatching, in one process at a time (a lease in the webhooks table):
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -27,7 +28,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
@@ -216,7 +217,7 @@ class Webhooks:
 
     def get(self, sub_id: str) -> dict[str, Any]:
         e = self._get(sub_id)
-        return self.view(e, self._table(False).counts().get(sub_id))
+        return self.view(e, self._table(False).counts(sub_id).get(sub_id))
 
     def update(self, sub_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         box = self._box()
@@ -288,12 +289,10 @@ class Webhooks:
         if cached is not None and time.monotonic() - cached[0] < HEALTH_SECONDS:
             return cached[1]
         try:
-            table = self._table(False)
-            subs = table.list_subscriptions()
-            counts = table.counts() if subs else {}
+            subs = self._table(False).list_subscriptions()  # one small query: the counts are /api/webhooks's
         except (StoreError, ConfigError):
-            subs, counts = [], {}
-        views = [self.view(e, counts.get(e["RowKey"]), now) for e in subs]
+            subs = []
+        views = [{k: v for k, v in self.view(e, None, now).items() if k not in ("pending", "dead")} for e in subs]
         self._health = (time.monotonic(), views)
         return views
 
@@ -311,11 +310,13 @@ class Webhooks:
         except (StoreError, ConfigError) as e:
             telemetry.log_webhooks("wake_failed", logging.WARNING, reason=str(e)[:200])
 
-    def handle(self, body: str | bytes) -> DispatchReport:
+    def handle(self, body: str | bytes, dequeue_count: int = 1) -> DispatchReport | None:
         """
-        One wake-up message: dispatch (the sheets it names, or every configured sheet), then ask
-        to be woken again when a retry is due, or shortly when another dispatcher held the lease
-        (it may have looked at the outbox before this message's events were written).
+        One wake-up message: dispatch (the sheets it names, or every sheet), then ask to be woken
+        again when a retry is due (one wake-up at a time: ``wake_at``), or shortly when another
+        dispatcher held the lease (it may have read the outbox before this message's events were
+        written). A sync message that reached this queue (both queues given one name) goes to
+        the sync worker: nothing is lost to a misconfiguration.
         """
         import logging
 
@@ -323,16 +324,21 @@ class Webhooks:
 
         try:
             doc = json.loads(body)
-            sheets = [s for s in doc.get("sheets") or [] if isinstance(s, str)][:100] if isinstance(doc, dict) else []
         except (ValueError, TypeError):
-            sheets = []  # not ours to judge: a dispatch of everything is always safe
-        known = {s.id for s in self._deps.settings.sheets}
-        report = self.dispatch([s for s in sheets if s in known] or None)
+            doc = None
+        if not (isinstance(doc, dict) and doc.get("kind") == "dispatch"):
+            if isinstance(doc, dict) and "sheet" in doc:
+                from .worker import QueueWorker
+
+                QueueWorker(self._deps).handle(body, dequeue_count)
+                return None
+            doc = {}  # not ours to judge: a dispatch of everything is always safe
+        sheets = [s for s in doc.get("sheets") or [] if isinstance(s, str)][:100]
+        report = self.dispatch(sheets or None)
         if report.busy:
             self.wake(sheets, BUSY_RETRY_SECONDS)
         elif report.next_due is not None:
-            wait = (report.next_due - datetime.now(UTC)).total_seconds()
-            self.wake((), max(1.0, min(wait, 3600.0)))
+            self.wake_at(report.next_due)
         level = logging.WARNING if report.failed or report.dead or report.problems else logging.INFO
         telemetry.log_webhooks(
             "dispatch",
@@ -346,6 +352,16 @@ class Webhooks:
         )
         return report
 
+    def wake_at(self, due: datetime) -> None:
+        """One wake-up for the earliest due retry: none is sent when one is already set for no later (never raises)."""
+        now = datetime.now(UTC)
+        try:
+            if not self._table(True).set_wake(due, now):
+                return
+        except StoreError:
+            pass  # unsure: a wake-up too many costs one empty dispatch
+        self.wake((), max(1.0, min((due - now).total_seconds(), 3600.0)))
+
     def dispatch(self, sheet_ids: Sequence[str] | None = None, now: datetime | None = None) -> DispatchReport:
         now = now or datetime.now(UTC)
         report = DispatchReport()
@@ -354,19 +370,29 @@ class Webhooks:
         if not table.acquire(owner, now, LEASE_TTL):
             report.busy = True
             return report
+        deadline = time.monotonic() + BUDGET_SECONDS
         try:
             entities = [e for e in table.list_subscriptions()]
             subs = [subscription_of(e) for e in entities]
             secrets = self._secrets(entities, report) if entities else {}
-            sheets = list(sheet_ids) if sheet_ids else [s.id for s in self._deps.settings.sheets]
-            for sheet in sheets:
+            for sheet in sheet_ids or self._all_sheets():
+                if time.monotonic() > deadline:
+                    report.next_due = now
+                    break
                 report.fanned_out += self._fan_out(sheet, [s for s in subs if not s.disabled], table, now)
             live = [s for s in subs if not s.disabled and s.id in secrets]
-            self._deliver(live, secrets, entities, table, report)
+            self._deliver(live, secrets, entities, table, report, deadline)
         finally:
             table.release(owner)
             self._health = None
         return report
+
+    def _all_sheets(self) -> list[str]:
+        """Every configured sheet and every sheet that ever synced (a removed sheet's last events are delivered too)."""
+        ids = {s.id for s in self._deps.settings.sheets}
+        with contextlib.suppress(StoreError):
+            ids |= {st.sheet_id for st in self._deps.store.list_states()}
+        return sorted(ids)
 
     def _secrets(self, entities: list[dict[str, Any]], report: DispatchReport) -> dict[str, str]:
         try:
@@ -383,16 +409,29 @@ class Webhooks:
         return out
 
     def _fan_out(self, sheet_id: str, subs: list[Subscription], table: TableWebhooks, now: datetime) -> int:
+        """
+        Hand the sheet's outbox to the subscriptions: log each event for each one that wants it,
+        then delete the outbox entity if it is unchanged since read. Changed means an erasure
+        blanked some of its events meanwhile: those are taken out of the logs again before it goes.
+        """
         store = self._deps.store
+        sheet = self._deps.settings.sheet(sheet_id)
+        customer = sheet.customer if sheet is not None else None
         n = 0
         while True:
             page = store.read_outbox(sheet_id, OUTBOX_PAGE)
-            for row, events in page:
+            for entry in page:
+                events = [e if e.customer else replace(e, customer=customer) for e in entry.events]
                 for sub in subs:
                     wanted = [e for e in events if sub.wants(e)]
                     if wanted:
                         table.add_deliveries(sub.id, wanted, now)
-                store.drop_outbox(sheet_id, [row])
+                if not store.drop_outbox(sheet_id, entry.row, entry.etag):
+                    now_there = {e.sequence for x in store.read_outbox(sheet_id, OUTBOX_PAGE) if x.row == entry.row for e in x.events}
+                    blanked = [e for e in events if e.sequence not in now_there]
+                    for sub in subs:
+                        table.remove_deliveries(sub.id, blanked)
+                    store.drop_outbox(sheet_id, entry.row)
                 n += len(events)
             if len(page) < OUTBOX_PAGE:
                 return n
@@ -404,16 +443,16 @@ class Webhooks:
         entities: list[dict[str, Any]],
         table: TableWebhooks,
         report: DispatchReport,
+        deadline: float,
     ) -> None:
         chains: list[tuple[Subscription, list[dict[str, Any]]]] = []
         for sub in subs:
-            rows = table.pending(sub.id, limit=100_000)
+            rows = [r for r in table.pending(sub.id, limit=100_000) if _well_formed(r)]
             for _, chain in groupby(rows, key=lambda r: r["sheet_id"]):
                 chains.append((sub, list(chain)))
         if not chains:
             return
         by_id = {e["RowKey"]: e for e in entities}
-        deadline = time.monotonic() + BUDGET_SECONDS
         with ThreadPoolExecutor(min(CHAINS_AT_ONCE, len(chains))) as pool:
             results = list(pool.map(lambda c: self._chain(c[0], secrets[c[0].id], c[1], table, deadline), chains))
         outcome: dict[str, tuple[datetime | None, str | None]] = {}
@@ -439,29 +478,38 @@ class Webhooks:
     def _chain(
         self, sub: Subscription, secret: str, rows: list[dict[str, Any]], table: TableWebhooks, deadline: float
     ) -> tuple[int, int, int, datetime | None, tuple[datetime, str] | None]:
-        """Deliver one subscription's pending events of one sheet, in order, until one fails."""
+        """
+        Deliver one subscription's pending events of one sheet, in order, until one fails or waits
+        for its retry (then the chain is still failing: its first failure and reason are reported).
+        An event is retried for 24 hours from when it happened; once one is given up, the older
+        ones behind it are given up without another attempt (a receiver down for a day is not
+        tried once per event, a day each).
+        """
         sender = self._sender()
         delivered = failed = dead = 0
         marks: list[tuple[str, dict[str, Any]]] = []
         due: datetime | None = None
         failure: tuple[datetime, str] | None = None
+        given_up: str | None = None
         try:
             for r in rows:
                 now = datetime.now(UTC)
+                at = _time(r.get("at")) or now
+                if given_up is not None and now - at >= RETRY_FOR:
+                    marks.append((r["RowKey"], {"status": "dead", "dead_at": now, "last_error": f"not sent: {given_up}"}))
+                    dead += 1
+                    continue
                 if time.monotonic() > deadline:
                     due = now  # out of time: the next wake-up goes on from here
                     break
                 next_at = _time(r.get("next_at"))
                 if next_at is not None and next_at > now:
                     due = next_at
+                    if int(r.get("attempts") or 0):  # waiting for a retry: still failing
+                        failure = (_time(r.get("first_try")) or at, str(r.get("last_error") or "failed"))
                     break
                 event = Event(
-                    r["sheet_id"],
-                    int(r["sequence"]),
-                    r["lead_id"],
-                    r["type"].removeprefix("lead."),
-                    _time(r["at"]) or now,
-                    r.get("customer") or None,
+                    r["sheet_id"], int(r["sequence"]), r["lead_id"], r["type"].removeprefix("lead."), at, r.get("customer") or None
                 )
                 body = json.dumps(payload(event), separators=(",", ":")).encode()
                 attempt = sender.send(sub.url, secret, event.id, now, body)
@@ -488,11 +536,12 @@ class Webhooks:
                 failed += 1
                 reason = attempt.error or "failed"
                 failure = (first_try, reason)
-                retry = next_attempt(attempts, first_try, now, random.random())
+                retry = next_attempt(attempts, at, now, random.random())
                 props: dict[str, Any] = {"attempts": attempts, "first_try": first_try, "last_status": attempt.status, "last_error": reason}
                 if retry is None:
                     marks.append((r["RowKey"], props | {"status": "dead", "dead_at": now}))
                     dead += 1
+                    given_up = reason
                     continue  # dead-lettered: the chain moves on
                 marks.append((r["RowKey"], props | {"next_at": retry}))
                 due = retry
@@ -501,6 +550,11 @@ class Webhooks:
             if marks:
                 table.mark(sub.id, marks)
         return delivered, failed, dead, due, failure
+
+
+def _well_formed(r: dict[str, Any]) -> bool:
+    """A log row with what a delivery needs (a row recreated half by a race is skipped, never fatal)."""
+    return all(r.get(k) not in (None, "") for k in ("sheet_id", "sequence", "lead_id", "type")) and str(r.get("type")).startswith("lead.")
 
 
 def _delivery_view(r: dict[str, Any]) -> dict[str, Any]:
