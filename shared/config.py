@@ -375,9 +375,12 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
         )
         queue = "leadsync-sheets"
     hook_queue = env.get("LEAD_SYNC_WEBHOOK_QUEUE") or "leadsync-webhooks"
-    if not QUEUE_NAME.match(hook_queue) or "--" in hook_queue or hook_queue == queue:
-        warnings.append(f"LEAD_SYNC_WEBHOOK_QUEUE={hook_queue[:80]!r} is not a queue name of its own; using leadsync-webhooks")
+    if not QUEUE_NAME.match(hook_queue) or "--" in hook_queue:
+        warnings.append(f"LEAD_SYNC_WEBHOOK_QUEUE={hook_queue[:80]!r} is not a queue name; webhooks wait until it is fixed")
         hook_queue = "leadsync-webhooks"
+    elif hook_queue == queue:
+        # Both triggers listen to one queue: each hands the other's messages on, so nothing is lost.
+        warnings.append(f"LEAD_SYNC_WEBHOOK_QUEUE is the sync queue ({queue!r}): give the webhook dispatcher a queue of its own")
     webhook_key = env.get("LEAD_SYNC_WEBHOOK_KEY") or None
     if webhook_key is not None and (problem := webhook_key_problem(webhook_key)):
         warnings.append(f"LEAD_SYNC_WEBHOOK_KEY {problem}; webhooks cannot be managed or sent until it is fixed")

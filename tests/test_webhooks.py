@@ -371,3 +371,16 @@ def test_an_erasure_between_fan_out_and_drop_takes_the_events_back_out(tmp_path,
         logged = {d["lead_id"] for d in rt.webhooks.deliveries(sub, None, 100, None)["items"]}
         assert victim not in logged and len(logged) == 2
         assert store.read_outbox("alpha") == []
+
+
+def test_one_queue_for_both_loses_no_message(tmp_path, hooks_rt) -> None:
+    """LEAD_SYNC_WEBHOOK_QUEUE set to the sync queue: each function hands the other's messages on."""
+    from shared.core.messages import SyncMessage
+
+    rt = hooks_rt
+    _write(tmp_path / "alpha.csv", 2)
+    started = rt.syncs.start(__import__("shared.service", fromlist=["SyncRequest"]).SyncRequest("alpha"))
+    body = SyncMessage("alpha", started.run_id, "manual").to_json()
+    assert rt.webhooks.handle(body) is None  # a sync message reached the dispatcher: synced, not dropped
+    assert rt.store.get_state("alpha") is not None
+    assert rt.worker.handle(b'{"kind": "dispatch", "sheets": ["alpha"]}').value == "done"

@@ -36,6 +36,10 @@ class EventHooks(Protocol):
         """Forget delivered and dead deliveries older than ``before``."""
         ...
 
+    def handle(self, body: str | bytes, dequeue_count: int = 1) -> object:
+        """One wake-up message of the dispatcher."""
+        ...
+
     def health(self, now: datetime) -> list[dict[str, Any]]:
         """Each subscription's status (failing after 24 hours of failures), for the health detail; never raises."""
         ...
