@@ -34,10 +34,10 @@ class LeadRecords(Protocol):
     max_lead_bytes: int
     """What one lead's names and values may cost (``core.fit.cost``); larger leads are cut to fit first."""
 
-    def load_index(self, sheet_id: str, incoming: Mapping[str, KeyedLead] | None = None) -> dict[str, StoredLead]:
+    def load_index(self, sheet_id: str, incoming: Iterable[KeyedLead] | None = None) -> dict[str, StoredLead]:
         """Every stored lead of the sheet (deleted ones too) by key: fingerprint, deleted, first seen.
-        With ``incoming`` (the sheet's keyed leads by key), the leads the sheet still holds may
-        leave out their signatures (used only for leads that left the sheet)."""
+        With ``incoming`` (the sheet's keyed leads), the leads the sheet still holds may leave out
+        their signatures (used only for leads that left the sheet)."""
         ...
 
     def count_active(self, sheet_id: str) -> int:

@@ -405,14 +405,12 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
         report.guard = {"allowed": True, "code": "unchanged", "reason": "sheet unchanged since the last sync"}
         run.updates.update(last_success_at=now, high_water=record_high_water(state.high_water, now, len(keyed), settings.guard_window))
         return
-    # The sheet's leads by key: the index shares their keys and fingerprints and keeps no
-    # signatures for the leads still in the sheet (the largest sheet's index holds one per row).
-    by_key = {k.key: k for k in keyed}
-    stored = store.load_index(sheet.id, by_key)
+    # The index shares the keys and fingerprints of the leads still in the sheet and keeps no
+    # signatures for them (the largest sheet's index holds one per row).
+    stored = store.load_index(sheet.id, keyed)
     if withheld:
         stored = _erase_withheld(withheld, stored, store, sheet.id, report, is_suppressed)
-    keyed, carried = _keep_identities(keyed, by_key, stored, store, sheet.id, report)
-    del by_key
+    keyed, carried = _keep_identities(keyed, stored, store, sheet.id, report)
     if renamed_customer:
         # The sheet now belongs to another customer name: every lead is rewritten to carry it.
         stored = {k: replace(v, fingerprint="") for k, v in stored.items()}
@@ -668,22 +666,17 @@ class _Fingerprints(Mapping[str, str]):
 
 
 def _keep_identities(
-    keyed: list[KeyedLead],
-    incoming: Mapping[str, KeyedLead],
-    stored: dict[str, StoredLead],
-    store: LeadStore,
-    sheet_id: str,
-    report: SheetReport,
+    keyed: list[KeyedLead], stored: dict[str, StoredLead], store: LeadStore, sheet_id: str, report: SheetReport
 ) -> tuple[list[KeyedLead], list[Carry]]:
     """
     Which stored id each row keeps (``identity.resolve_identities``): an email change keeps the
     lead's id only when a second attribute agrees; carries and refusals are counted and noted.
-    ``incoming`` is ``keyed`` by key.
     """
     aliases = {s.content_key: k for k, s in stored.items() if s.content_key}
     fps = _Fingerprints(stored)
     if not aliases and all(k.key in stored for k in keyed) and all(k.key[0] not in "pnr" or fps[k.key] == k.fingerprint for k in keyed):
         return keyed, []
+    incoming = {k.key for k in keyed}
     missing = {k: s.signatures for k, s in stored.items() if not s.deleted and k not in incoming}
 
     def load(keys: set[str]) -> dict[str, dict[str, str]]:

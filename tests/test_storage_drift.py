@@ -151,3 +151,39 @@ def test_leads_that_kept_an_older_id_are_not_drift_but_their_deletion_is(tmp_pat
         runs.append(sync())
     assert "storage_drift" in runs[-1].reason_codes and full == ["d"]
     assert len(_live(store)) == 20
+
+
+def test_the_index_read_for_a_comparison_shares_the_sheets_strings_and_keeps_what_the_sync_needs(tmp_path, store, make_settings) -> None:
+    """``load_index(sheet, incoming)`` (the daily full comparison) reads the same leads as without:
+    keys, fingerprints, deleted flags, first-seen times, content keys and rows; signatures only for
+    leads the sheet no longer holds (the only ones whose signatures are compared); the strings of
+    the leads the sheet holds are the sheet's own objects, and equal times are one object."""
+    from shared.core.identity import KeyedLead
+
+    def copy(text: str) -> str:
+        return "".join([text[:3], text[3:]])  # an equal string, another object
+
+    sync = _setup(tmp_path, store, make_settings)
+    sync()
+    keys = sorted(_live(store))
+    store.leads.upsert_entity({"PartitionKey": "d", "RowKey": keys[0], "fp": "edited"}, mode=UpdateMode.MERGE)
+    full = type(store).load_index(store, "d")
+    keyed = [k for k in full if k != keys[1]]
+    incoming = {k: KeyedLead(copy(k), copy(full[k].fingerprint) if k != keys[0] else "new", None) for k in keyed}  # type: ignore[arg-type]
+    compact = store.load_index("d", list(incoming.values()))
+    assert set(compact) == set(full)
+    for k, s in full.items():
+        c = compact[k]
+        assert (c.key, c.fingerprint, c.deleted, c.first_seen, c.content_key, c.row) == (
+            s.key,
+            s.fingerprint,
+            s.deleted,
+            s.first_seen,
+            s.content_key,
+            s.row,
+        )
+        assert c.signatures == (() if k in incoming else s.signatures) and s.signatures
+        if k in incoming:
+            assert c.key is incoming[k].key
+            assert (c.fingerprint is incoming[k].fingerprint) == (k != keys[0]), "an edited fingerprint is storage's own"
+    assert len({id(c.first_seen) for c in compact.values()}) == 1, "one object for the one first-seen time"

@@ -133,18 +133,19 @@ class TableLeadStore:
 
     # leads
 
-    def load_index(self, sheet_id: str, incoming: Mapping[str, KeyedLead] | None = None) -> dict[str, StoredLead]:
+    def load_index(self, sheet_id: str, incoming: Iterable[KeyedLead] | None = None) -> dict[str, StoredLead]:
         """Every stored lead of the sheet as the sync compares it, held compactly (the daily full
         comparison of the largest sheet holds one per row): plain datetimes (the SDK's carry a
         dict and the service's text each), one object for equal times, and no empty strings or
-        tuples of their own. With ``incoming`` (the sheet's keyed leads by key), a stored lead
-        the sheet still holds shares its key and its fingerprint (when equal) with the sheet's
-        lead and keeps no signatures: they serve only to recognise a lead that left the sheet."""
-        sheet = incoming or {}
+        tuples of their own. With ``incoming`` (the sheet's keyed leads), a stored lead the
+        sheet still holds shares its key and its fingerprint (when equal) with the sheet's lead
+        and keeps no signatures: they serve only to recognise a lead that left the sheet. (The
+        leads by key are indexed once the partition turns out not to be empty.)"""
 
         def read() -> dict[str, StoredLead]:
             out: dict[str, StoredLead] = {}
             times: dict[Any, Any] = {}
+            sheet: dict[str, KeyedLead] | None = None
             for e in self.leads.query_entities(
                 "PartitionKey eq @pk and RowKey lt @end",
                 parameters={"pk": sheet_id, "end": NOT_LEADS},
@@ -154,6 +155,8 @@ class TableLeadStore:
                 key, fp, first = e["RowKey"], e.get("fp") or "", e.get("first_seen")
                 if first is not None:
                     first = times.get(first) or times.setdefault(first, _plain_time(first))
+                if sheet is None:
+                    sheet = {k.key: k for k in incoming or ()}
                 here = sheet.get(key)
                 sig: str = ""
                 if here is not None:
