@@ -211,18 +211,18 @@ class TableLeadStore:
         return self._call("cannot read stored leads", read)
 
     def carried_to(self, sheet_id: str, content_keys: Iterable[str]) -> dict[str, StoredLead]:
-        """Live leads whose ``ck`` is one of ``content_keys``, a dozen keys per query (a filter
-        may hold 15 comparisons; the SDK substitutes only ``@name`` words between spaces)."""
+        """Live leads whose ``ck`` is one of ``content_keys``, 11 keys per query (a filter may
+        hold 15 comparisons; the SDK substitutes only ``@name`` words between spaces)."""
         wanted = sorted(set(content_keys))
 
         def read() -> dict[str, StoredLead]:
             out: dict[str, StoredLead] = {}
-            for i in range(0, len(wanted), 12):
-                chunk = wanted[i : i + 12]
-                params: dict[str, Any] = {"pk": sheet_id} | {f"c{n}": k for n, k in enumerate(chunk)}
+            for i in range(0, len(wanted), 11):
+                chunk = wanted[i : i + 11]
+                params: dict[str, Any] = {"pk": sheet_id, "end": NOT_LEADS} | {f"c{n}": k for n, k in enumerate(chunk)}
                 anyof = " or ".join(f"ck eq @c{n}" for n in range(len(chunk)))
                 for e in self.leads.query_entities(
-                    f"PartitionKey eq @pk and deleted eq false and ( {anyof} )", parameters=params, select=_CHECK_SELECT
+                    f"PartitionKey eq @pk and RowKey lt @end and deleted eq false and ( {anyof} )", parameters=params, select=_CHECK_SELECT
                 ):
                     out[e["ck"]] = StoredLead(e["RowKey"], e.get("fp") or "", False, content_key=e["ck"])
             return out
