@@ -69,8 +69,8 @@ CHECK_SLICE = 1000
 """Stored leads an unchanged sync reads to check that storage still holds what the last sync left
 (``_storage_matches``): one storage page, about as long as a point read."""
 MAX_CARRIED_LOOKUPS = 60
-"""Missing keys of a slice looked up as content keys of leads that kept an older id (a dozen per
-query); past this, the slice's live keys are counted instead."""
+"""Missing keys of a slice looked up as content keys of leads that kept an older id (11 per
+query); past this, the sheet's live leads are counted against the last sync's count instead."""
 FULL_CHECK_EVERY = timedelta(hours=24)
 """An unchanged sheet skips reading the stored index, but not for longer than this: a full
 comparison with storage repairs anything changed there by other hands. Each sheet's comparison
