@@ -202,6 +202,46 @@ class _Run:
     """The sheet was read: this run saw what the sheet is now (an approval for anything else lapses)."""
     lease: LeaseHeartbeat | None = None
     """Keeps the sheet's lease; checked before anything is written."""
+    slice_ahead: _Prefetch | None = None
+    """The slice of the stored index after ``state.check_from``, read ahead (``_storage_matches``)."""
+
+
+class _Prefetch:
+    """One storage read run in a thread of its own; ``get`` waits for it and raises what it raised."""
+
+    def __init__(self, read: Callable[[], tuple[list[StoredLead], str | None]]) -> None:
+        self._result: tuple[list[StoredLead], str | None] | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(read,), name="slice-ahead", daemon=True)
+        self._thread.start()
+
+    def _run(self, read: Callable[[], tuple[list[StoredLead], str | None]]) -> None:
+        try:
+            self._result = read()
+        except BaseException as e:  # handed to the caller of get
+            self._error = e
+
+    def get(self) -> tuple[list[StoredLead], str | None]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
+
+
+def _may_skip(run: _Run, now: datetime) -> bool:
+    """Whether this run may end at the unchanged-sheet shortcut, as far as is known before the
+    sheet is read (the sheet's content decides the rest)."""
+    state = run.state
+    return bool(
+        state.last_success_at
+        and state.set_fp
+        and state.baseline is not None
+        and state.leads_customer in (None, run.sheet.customer)
+        and not full_check_due(run.sheet.id, state.full_check_at, now, FULL_CHECK_EVERY)
+        and state.blocked is None
+        and not run.recovering
+    )
 
 
 def _previous(state: SheetState) -> PreviousSync | None:
@@ -315,6 +355,9 @@ class LeaseHeartbeat:
 
 def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Settings, clock: Callable[[], datetime]) -> None:
     sheet, report, state = run.sheet, run.report, run.state
+    if _may_skip(run, clock()):
+        # The slice an unchanged sheet checks is read while the sheet is read and analysed.
+        run.slice_ahead = _Prefetch(lambda: store.index_page(sheet.id, state.check_from, CHECK_SLICE))
     try:
         grid = source.fetch(sheet)
     except SourceError as e:
@@ -504,8 +547,13 @@ def _storage_matches(store: LeadStore, run: _Run, keyed: list[KeyedLead]) -> boo
     if state.baseline is None:
         return False  # a state written before counts were kept: compare once
     after = state.check_from
+    ahead, run.slice_ahead = run.slice_ahead, None
     while True:
-        page, until = store.index_page(state.sheet_id, after, CHECK_SLICE)
+        if ahead is not None:
+            page, until = ahead.get()
+            ahead = None
+        else:
+            page, until = store.index_page(state.sheet_id, after, CHECK_SLICE)
         found = check_slice(keyed, page, after, until)
         if found.expected or found.unexpected or found.changed or not keyed or not after:
             break

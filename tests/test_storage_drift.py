@@ -187,3 +187,26 @@ def test_the_index_read_for_a_comparison_shares_the_sheets_strings_and_keeps_wha
             assert c.key is incoming[k].key
             assert (c.fingerprint is incoming[k].fingerprint) == (k != keys[0]), "an edited fingerprint is storage's own"
     assert len({id(c.first_seen) for c in compact.values()}) == 1, "one object for the one first-seen time"
+
+
+def test_the_slice_read_ahead_is_the_one_checked_and_its_failure_is_the_runs(tmp_path, store, make_settings, monkeypatch) -> None:
+    """The slice is read once per unchanged run (ahead, while the sheet is read); a storage failure
+    of that read ends the run in ERROR like any other, and the next run compares in full."""
+    from shared.errors import StoreError
+
+    sync = _setup(tmp_path, store, make_settings)
+    sync()
+    reads, full = _slices(monkeypatch, store, 1000)
+    assert sync().guard["code"] == "unchanged" and reads == [20] and full == []
+    ok = store.index_page
+
+    def failing(*args):
+        raise StoreError("cannot read stored leads: boom")
+
+    monkeypatch.setattr(store, "index_page", failing)
+    failed = sync()
+    assert failed.status == "ERROR" and failed.written == 0 and full == []
+    monkeypatch.setattr(store, "index_page", ok)
+    after = sync()  # a failed run leaves no fingerprint to trust: the next compares in full
+    assert after.guard["code"] != "unchanged" and after.written == 0 and full == ["d"]
+    assert sync().guard["code"] == "unchanged"
