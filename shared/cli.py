@@ -134,9 +134,9 @@ def check_config(config: str | None) -> int:
 
 def sheets_schema() -> dict[str, Any]:
     """JSON Schema of the sheets setting (a list of sheets, or ``{"sheets": [...]}``), for editors."""
-    from .config import SheetConfig
+    from .config_model import described_schema
 
-    item = SheetConfig.model_json_schema()
+    item = described_schema()
     defs = item.pop("$defs", {})
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -6,7 +6,7 @@ imports it on first use, and ``load_settings`` when it reads a sheet list.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -22,7 +22,9 @@ SheetId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 class SheetConfig(BaseModel):
     """One sheet to sync."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    # The attribute docstrings below describe the fields in the published schema (``described_schema``);
+    # pydantic's ``use_attribute_docstrings`` would read this file's source each time the app starts.
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: SheetId
     """Our name for the sheet: letters, digits, ``_`` and ``-``; the leads' partition key."""
@@ -110,3 +112,15 @@ class SheetConfig(BaseModel):
             phone_region=self.phone_region or default_region,
             day_first=self.day_first,
         )
+
+
+def described_schema() -> dict[str, Any]:
+    """``SheetConfig``'s JSON Schema, each field described by its attribute docstring (read from
+    the source when the schema is asked for, not on every cold start)."""
+    from pydantic._internal._docs_extraction import extract_docstrings_from_cls
+
+    schema = SheetConfig.model_json_schema()
+    for name, doc in extract_docstrings_from_cls(SheetConfig, use_inspect=True).items():
+        if name in schema.get("properties", {}):
+            schema["properties"][name]["description"] = doc
+    return schema

@@ -36,12 +36,27 @@ class LeadRecords(Protocol):
     max_lead_bytes: int
     """What one lead's names and values may cost (``core.fit.cost``); larger leads are cut to fit first."""
 
-    def load_index(self, sheet_id: str) -> dict[str, StoredLead]:
-        """Every stored lead of the sheet (deleted ones too) by key: fingerprint, deleted, first seen."""
+    def load_index(self, sheet_id: str, incoming: Iterable[KeyedLead] | None = None) -> dict[str, StoredLead]:
+        """Every stored lead of the sheet (deleted ones too) by key: fingerprint, deleted, first seen.
+        With ``incoming`` (the sheet's keyed leads), the leads the sheet still holds may leave out
+        their signatures (used only for leads that left the sheet)."""
         ...
 
     def count_active(self, sheet_id: str) -> int:
         """How many live (not soft-deleted) leads of the sheet storage holds (keys only are read)."""
+        ...
+
+    def index_page(self, sheet_id: str, after: str, limit: int) -> tuple[list[StoredLead], str | None]:
+        """
+        A slice of the stored index in key order: the sheet's leads (soft-deleted ones too) whose
+        keys sort after ``after`` (``""``: from the start), about ``limit`` of them, with key,
+        fingerprint, deleted flag and content key; and the last key read when more follow
+        (None when the slice reached the partition's end).
+        """
+        ...
+
+    def carried_to(self, sheet_id: str, content_keys: Iterable[str]) -> dict[str, StoredLead]:
+        """The live stored leads that keep an older id for these content keys, by content key."""
         ...
 
     def load_identities(self, sheet_id: str, keys: Iterable[str], include_deleted: bool = False) -> dict[str, dict[str, str]]:

@@ -25,7 +25,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -38,7 +38,7 @@ from .core.guard import change_id, check_carries, check_data_loss
 from .core.identity import Carry, KeyedLead, assign_keys, base_key, resolve_identities
 from .core.models import HeaderMatch, Lead, Status
 from .core.pacing import full_check_due
-from .core.plan import StoredLead, plan_changes
+from .core.plan import StoredLead, check_slice, plan_changes, resolve_missing
 from .core.privacy import describe_rows, key_bytes, key_id, lead_hashes, list_digest, split_suppressed
 from .core.reasons import CATALOGUE, ReasonCode, action
 from .core.rows import blank_error_values, not_lead_reason
@@ -65,6 +65,12 @@ RECENT_RUNS = 10
 """Runs kept inline in a sheet's state, so health needs one query for every sheet."""
 RUN_HISTORY = timedelta(days=30)
 """How long each sheet's run history is kept (health shows the latest runs)."""
+CHECK_SLICE = 1000
+"""Stored leads an unchanged sync reads to check that storage still holds what the last sync left
+(``_storage_matches``): one storage page, about as long as a point read."""
+MAX_CARRIED_LOOKUPS = 60
+"""Missing keys of a slice looked up as content keys of leads that kept an older id (11 per
+query); past this, the sheet's live leads are counted against the last sync's count instead."""
 FULL_CHECK_EVERY = timedelta(hours=24)
 """An unchanged sheet skips reading the stored index, but not for longer than this: a full
 comparison with storage repairs anything changed there by other hands. Each sheet's comparison
@@ -196,6 +202,46 @@ class _Run:
     """The sheet was read: this run saw what the sheet is now (an approval for anything else lapses)."""
     lease: LeaseHeartbeat | None = None
     """Keeps the sheet's lease; checked before anything is written."""
+    slice_ahead: _Prefetch | None = None
+    """The slice of the stored index after ``state.check_from``, read ahead (``_storage_matches``)."""
+
+
+class _Prefetch:
+    """One storage read run in a thread of its own; ``get`` waits for it and raises what it raised."""
+
+    def __init__(self, read: Callable[[], tuple[list[StoredLead], str | None]]) -> None:
+        self._result: tuple[list[StoredLead], str | None] | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(read,), name="slice-ahead", daemon=True)
+        self._thread.start()
+
+    def _run(self, read: Callable[[], tuple[list[StoredLead], str | None]]) -> None:
+        try:
+            self._result = read()
+        except BaseException as e:  # handed to the caller of get
+            self._error = e
+
+    def get(self) -> tuple[list[StoredLead], str | None]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
+
+
+def _may_skip(run: _Run, now: datetime) -> bool:
+    """Whether this run may end at the unchanged-sheet shortcut, as far as is known before the
+    sheet is read (the sheet's content decides the rest)."""
+    state = run.state
+    return bool(
+        state.last_success_at
+        and state.set_fp
+        and state.baseline is not None
+        and state.leads_customer in (None, run.sheet.customer)
+        and not full_check_due(run.sheet.id, state.full_check_at, now, FULL_CHECK_EVERY)
+        and state.blocked is None
+        and not run.recovering
+    )
 
 
 def _previous(state: SheetState) -> PreviousSync | None:
@@ -309,6 +355,9 @@ class LeaseHeartbeat:
 
 def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Settings, clock: Callable[[], datetime]) -> None:
     sheet, report, state = run.sheet, run.report, run.state
+    if _may_skip(run, clock()):
+        # The slice an unchanged sheet checks is read while the sheet is read and analysed.
+        run.slice_ahead = _Prefetch(lambda: store.index_page(sheet.id, state.check_from, CHECK_SLICE))
     try:
         grid = source.fetch(sheet)
     except SourceError as e:
@@ -391,7 +440,7 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
         and not full_check_due(sheet.id, state.full_check_at, now, FULL_CHECK_EVERY)
         and state.blocked is None
         and not run.recovering
-        and _storage_matches(store, state, report)
+        and _storage_matches(store, run, keyed)
     ):
         # Same leads with the same content as the last successful sync: nothing to write,
         # nothing can disappear, so the stored index need not even be read.
@@ -399,7 +448,9 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
         report.guard = {"allowed": True, "code": "unchanged", "reason": "sheet unchanged since the last sync"}
         run.updates.update(last_success_at=now, high_water=record_high_water(state.high_water, now, len(keyed), settings.guard_window))
         return
-    stored = store.load_index(sheet.id)
+    # The index shares the keys and fingerprints of the leads still in the sheet and keeps no
+    # signatures for them (the largest sheet's index holds one per row).
+    stored = store.load_index(sheet.id, keyed)
     if withheld:
         stored = _erase_withheld(withheld, stored, store, sheet.id, report, is_suppressed)
     keyed, carried = _keep_identities(keyed, stored, store, sheet.id, report)
@@ -476,21 +527,53 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
     )
 
 
-def _storage_matches(store: LeadStore, state: SheetState, report: SheetReport) -> bool:
+def _storage_matches(store: LeadStore, run: _Run, keyed: list[KeyedLead]) -> bool:
     """
-    Whether storage still holds the live leads the last sync left (``state.baseline``), counted
-    over their keys: rows deleted (or added) in the table behind the app's back make this run
-    compare in full at once, instead of at the daily full comparison.
+    Whether storage still holds what the last sync left, as far as one slice of the stored index
+    shows (``CHECK_SLICE`` stored leads, one storage page; the whole index of a sheet that small).
+    The sheet is unchanged since that sync, so its keyed leads are exactly the live leads storage
+    should hold: each run checks the slice after the state's ``check_from`` and moves it on, so
+    successive runs cover the whole index in turn.
+
+    A lead deleted, marked deleted, edited or added in the table behind the app's back makes the
+    run that checks its slice compare in full at once (``storage_drift``): the next run for a
+    sheet of up to a slice's size, and for a larger one within ``ceil(stored / CHECK_SLICE)``
+    runs, or at once when the change is large enough to reach every slice (a wiped partition, a
+    deleted share of the leads). A change outside the slice waits for its turn or for the daily
+    full comparison, whichever comes first. Keys that the slice misses because a lead keeps an
+    older id for them (an email change) are looked up by content key; when there are too many
+    to look up, the sheet's live leads are counted against the last sync's count instead.
     """
+    state, report = run.state, run.report
     if state.baseline is None:
         return False  # a state written before counts were kept: compare once
-    stored = store.count_active(state.sheet_id)
-    if stored == state.baseline:
+    after = state.check_from
+    ahead, run.slice_ahead = run.slice_ahead, None
+    while True:
+        if ahead is not None:
+            page, until = ahead.get()
+            ahead = None
+        else:
+            page, until = store.index_page(state.sheet_id, after, CHECK_SLICE)
+        found = check_slice(keyed, page, after, until)
+        if found.expected or found.unexpected or found.changed or not keyed or not after:
+            break
+        after = ""  # none of the sheet's keys past the cursor: check from the start at once
+    run.updates["check_from"] = found.resume or ""
+    missing, unexpected, changed = len(found.missing), found.unexpected, found.changed
+    if 0 < missing <= MAX_CARRIED_LOOKUPS:
+        missing, also_changed = resolve_missing(found.missing, store.carried_to(state.sheet_id, found.missing))
+        changed += also_changed
+    elif missing:
+        stored = store.count_active(state.sheet_id)
+        missing, unexpected = max(0, state.baseline - stored), unexpected + max(0, stored - state.baseline)
+    if not (missing or unexpected or changed):
         return True
     report.note(
         Status.WARNING,
         ReasonCode.STORAGE_DRIFT,
-        f"storage held {stored} live leads of this sheet where the last sync left {state.baseline}: compared in full and repaired",
+        f"storage no longer held what the last sync left ({missing} leads missing, {unexpected} unexpected, "
+        f"{changed} changed, checking {found.read} stored leads): compared in full and repaired",
     )
     return False
 
@@ -606,6 +689,31 @@ def _erase_withheld(
     return {k: v for k, v in stored.items() if k not in set(gone)}
 
 
+class _Fingerprints(Mapping[str, str]):
+    """Stored key -> fingerprint, read through the stored index (no second dict of its size)."""
+
+    __slots__ = ("_stored",)
+
+    def __init__(self, stored: Mapping[str, StoredLead]) -> None:
+        self._stored = stored
+
+    def __getitem__(self, key: str) -> str:
+        return self._stored[key].fingerprint
+
+    def get(self, key: str, default: Any = None) -> Any:
+        s = self._stored.get(key)
+        return default if s is None else s.fingerprint
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._stored
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._stored)
+
+    def __len__(self) -> int:
+        return len(self._stored)
+
+
 def _keep_identities(
     keyed: list[KeyedLead], stored: dict[str, StoredLead], store: LeadStore, sheet_id: str, report: SheetReport
 ) -> tuple[list[KeyedLead], list[Carry]]:
@@ -614,10 +722,10 @@ def _keep_identities(
     lead's id only when a second attribute agrees; carries and refusals are counted and noted.
     """
     aliases = {s.content_key: k for k, s in stored.items() if s.content_key}
-    fps = {k: s.fingerprint for k, s in stored.items()}
-    incoming = {k.key for k in keyed}
+    fps = _Fingerprints(stored)
     if not aliases and all(k.key in stored for k in keyed) and all(k.key[0] not in "pnr" or fps[k.key] == k.fingerprint for k in keyed):
         return keyed, []
+    incoming = {k.key for k in keyed}
     missing = {k: s.signatures for k, s in stored.items() if not s.deleted and k not in incoming}
 
     def load(keys: set[str]) -> dict[str, dict[str, str]]:

@@ -265,9 +265,9 @@ def test_no_lead_pii_in_report_logs(make_settings, store, tmp_path, name) -> Non
 
 def test_unchanged_sheet_skips_the_index_but_a_daily_full_check_repairs_storage(make_settings, store, tmp_path) -> None:
     """
-    An unchanged re-sync reads no index (only counts the live keys); a lead erased by other hands
-    changes the count and is restored at once (issue 18); a lead edited by other hands keeps the
-    count and is repaired by the full comparison within a day.
+    An unchanged re-sync reads no index (only a slice of it, here all of it: a small sheet); a lead
+    erased or edited by other hands is noticed and repaired at once (issue 18); the daily full
+    comparison reads the whole index.
     """
     path = tmp_path / "u.csv"
     _write(path, [["Name", "Email"]] + [[f"U{i}", f"u{i}@example.com"] for i in range(12)])
@@ -279,7 +279,7 @@ def test_unchanged_sheet_skips_the_index_but_a_daily_full_check_repairs_storage(
 
     calls = []
     real = store.load_index
-    store.load_index = lambda sid: calls.append(sid) or real(sid)  # type: ignore[method-assign]
+    store.load_index = lambda sid, *more: calls.append(sid) or real(sid, *more)  # type: ignore[method-assign]
     quick = sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: t0 + timedelta(minutes=30))
     assert quick.unchanged == 12 and quick.written == 0 and calls == []
 
@@ -290,10 +290,13 @@ def test_unchanged_sheet_skips_the_index_but_a_daily_full_check_repairs_storage(
     calls.clear()
 
     store.leads.upsert_entity({"PartitionKey": "unchanged", "RowKey": edited, "fp": "edited"}, mode=UpdateMode.MERGE)
-    quick = sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: t0 + timedelta(hours=2))
-    assert quick.unchanged == 12 and calls == [], "the count matches: no comparison yet"
+    repaired = sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: t0 + timedelta(hours=2))
+    assert calls == ["unchanged"] and repaired.updated == 1 and "storage_drift" in repaired.reason_codes
+    calls.clear()
+    quick = sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: t0 + timedelta(hours=3))
+    assert quick.unchanged == 12 and quick.written == 0 and calls == []
     full = sync_sheet(sheet, CsvSource(tmp_path), store, settings, clock=lambda: t0 + timedelta(hours=26))
-    assert calls == ["unchanged"] and full.updated == 1
+    assert calls == ["unchanged"] and full.unchanged == 12 and full.written == 0 and full.reason_codes == []
 
 
 def test_a_bug_in_one_sheet_is_reported_without_pii_and_others_sync(make_settings, store, tmp_path) -> None:

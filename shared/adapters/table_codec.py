@@ -299,6 +299,7 @@ STATE_FIELDS = (
     "approvals",
     "high_water",
     "skipped_runs",
+    "check_from",
 )
 """What ``save_state`` may write; the lease is written only by the lease methods."""
 STATE_JSON = frozenset(
@@ -469,6 +470,7 @@ def _state_from_entity(e: Mapping[str, Any]) -> SheetState:
         ),
         high_water=tuple((at, int(n)) for at, n in ((_when(a), n) for a, n in _json(e, "high_water") or ()) if at is not None),
         skipped_runs=number("skipped_runs") or 0,
+        check_from=text("check_from") or "",
     )
 
 

@@ -72,6 +72,9 @@ Counter = tuple[int, str | None, str]
 """A sheet's event counter: its last sequence number, its ETag, its recent batch ids."""
 """How often a batch is tried again when another writer moved the sheet's event counter first."""
 _INDEX_SELECT = ["RowKey", "fp", "deleted", "first_seen", "ck", "row", "sig"]
+_CHECK_SELECT = ["RowKey", "fp", "deleted", "ck"]
+NOT_LEADS = RESERVED
+"""RowKeys from here on are not leads (bookkeeping entities share the leads' partitions)."""
 _IDENTITY_SELECT = ["RowKey", "email", "phone", "full_name", "first_name", "last_name", "company", "emails", "phones"]
 WATERMARK_MARGIN = timedelta(seconds=60)
 """How far behind a walk's start its watermark lies: more than any clock skew between this host
@@ -149,26 +152,47 @@ class TableLeadStore:
 
     # leads
 
-    def load_index(self, sheet_id: str) -> dict[str, StoredLead]:
-        """Every stored lead of the sheet as the sync compares it: held compactly (the daily full
+    def load_index(self, sheet_id: str, incoming: Iterable[KeyedLead] | None = None) -> dict[str, StoredLead]:
+        """Every stored lead of the sheet as the sync compares it, held compactly (the daily full
         comparison of the largest sheet holds one per row): plain datetimes (the SDK's carry a
-        dict and the service's text each), and no empty strings or tuples of their own."""
+        dict and the service's text each), one object for equal times, and no empty strings or
+        tuples of their own. With ``incoming`` (the sheet's keyed leads), a stored lead the
+        sheet still holds shares its key and its fingerprint (when equal) with the sheet's lead
+        and keeps no signatures: they serve only to recognise a lead that left the sheet. (The
+        leads by key are indexed once the partition turns out not to be empty.)"""
 
         def read() -> dict[str, StoredLead]:
-            return {
-                e["RowKey"]: StoredLead(
-                    e["RowKey"],
-                    e.get("fp") or "",
+            out: dict[str, StoredLead] = {}
+            times: dict[Any, Any] = {}
+            sheet: dict[str, KeyedLead] | None = None
+            for e in self.leads.query_entities(
+                "PartitionKey eq @pk and RowKey lt @end",
+                parameters={"pk": sheet_id, "end": NOT_LEADS},
+                select=_INDEX_SELECT,
+                results_per_page=1000,
+            ):
+                key, fp, first = e["RowKey"], e.get("fp") or "", e.get("first_seen")
+                if first is not None:
+                    first = times.get(first) or times.setdefault(first, _plain_time(first))
+                if sheet is None:
+                    sheet = {k.key: k for k in incoming or ()}
+                here = sheet.get(key)
+                sig: str = ""
+                if here is not None:
+                    key = here.key
+                    fp = here.fingerprint if here.fingerprint == fp else fp
+                else:
+                    sig = e.get("sig") or ""
+                out[key] = StoredLead(
+                    key,
+                    fp,
                     bool(e.get("deleted")),
-                    _plain_time(e.get("first_seen")),
+                    first,
                     content_key=e.get("ck") or None,
                     row=e.get("row"),
-                    signatures=tuple(x for x in sig.split(",") if x) if (sig := e.get("sig")) else (),
+                    signatures=tuple(x for x in sig.split(",") if x) if sig else (),
                 )
-                for e in self.leads.query_entities(
-                    f"PartitionKey eq @pk and {LEADS_ONLY}", parameters={"pk": sheet_id}, select=_INDEX_SELECT, results_per_page=1000
-                )
-            }
+            return out
 
         return self._call("cannot read stored leads", read)
 
@@ -182,6 +206,47 @@ class TableLeadStore:
             return sum(1 for _ in rows)
 
         return self._call("cannot count stored leads", count)
+
+    def index_page(self, sheet_id: str, after: str, limit: int) -> tuple[list[StoredLead], str | None]:
+        """A slice of the stored index in key order from after ``after`` (see ``LeadRecords.index_page``):
+        storage pages of at most ``limit`` entities are read until ``limit`` are read or the
+        partition ends; the last key read when more follow. Keys from ``~`` on are not leads."""
+
+        def read() -> tuple[list[StoredLead], str | None]:
+            pages: Any = self.leads.query_entities(
+                "PartitionKey eq @pk and RowKey gt @after and RowKey lt @end",
+                parameters={"pk": sheet_id, "after": after, "end": NOT_LEADS},
+                select=_CHECK_SELECT,
+                results_per_page=limit,
+            ).by_page()
+            out: list[StoredLead] = []
+            for page in pages:
+                out += [StoredLead(e["RowKey"], e.get("fp") or "", bool(e.get("deleted")), content_key=e.get("ck") or None) for e in page]
+                if len(out) >= limit:
+                    break
+            more = pages.continuation_token is not None
+            return out, (out[-1].key if out else after) if more else None
+
+        return self._call("cannot read stored leads", read)
+
+    def carried_to(self, sheet_id: str, content_keys: Iterable[str]) -> dict[str, StoredLead]:
+        """Live leads whose ``ck`` is one of ``content_keys``, 11 keys per query (a filter may
+        hold 15 comparisons; the SDK substitutes only ``@name`` words between spaces)."""
+        wanted = sorted(set(content_keys))
+
+        def read() -> dict[str, StoredLead]:
+            out: dict[str, StoredLead] = {}
+            for i in range(0, len(wanted), 11):
+                chunk = wanted[i : i + 11]
+                params: dict[str, Any] = {"pk": sheet_id, "end": NOT_LEADS} | {f"c{n}": k for n, k in enumerate(chunk)}
+                anyof = " or ".join(f"ck eq @c{n}" for n in range(len(chunk)))
+                for e in self.leads.query_entities(
+                    f"PartitionKey eq @pk and RowKey lt @end and deleted eq false and ( {anyof} )", parameters=params, select=_CHECK_SELECT
+                ):
+                    out[e["ck"]] = StoredLead(e["RowKey"], e.get("fp") or "", False, content_key=e["ck"])
+            return out
+
+        return self._call("cannot read stored leads", read)
 
     def load_identities(self, sheet_id: str, keys: Iterable[str], include_deleted: bool = False) -> dict[str, dict[str, str]]:
         """The identity fields (email, phone, names, company, further emails and phones) of the given stored leads."""

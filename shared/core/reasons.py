@@ -159,8 +159,8 @@ CATALOGUE: dict[ReasonCode, ReasonInfo] = {
     R.RECOVERING: ReasonInfo(_W, "this run followed an interrupted run", "nothing"),
     R.STORAGE_DRIFT: ReasonInfo(
         _W,
-        "storage held another number of the sheet's leads than the last sync left (rows deleted or added behind the app's "
-        "back); this run compared the sheet with storage in full and repaired it",
+        "storage no longer held the sheet's leads as the last sync left them (rows deleted, marked deleted, edited or added "
+        "behind the app's back); this run compared the sheet with storage in full and repaired it",
         "nothing; if it recurs, find what changes the leads table outside the app",
     ),
     R.STALE: ReasonInfo(

@@ -177,6 +177,9 @@ class SheetState:
     """(time, live leads) of successful syncs inside the guard's window."""
     skipped_runs: int = 0
     """Runs that found the sheet already syncing and skipped it."""
+    check_from: str = ""
+    """The key after which an unchanged sync checks the next slice of the stored index against the
+    sheet (``""``: from the start); each such sync moves it on, so the slices cover the whole index."""
 
     def lease_expired(self, now: datetime) -> bool:
         """A lease left behind by a run that never finished (killed, timed out)."""
