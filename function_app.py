@@ -15,6 +15,8 @@ from privacy_http import bp as privacy_bp
 from purge_timer import bp as purge_bp
 from sync_queue import bp as queue_bp
 from sync_timer import bp as sync_bp
+from webhooks_http import bp as webhooks_bp
+from webhooks_queue import bp as dispatch_bp
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(sync_bp)
@@ -25,3 +27,5 @@ app.register_functions(privacy_bp)
 app.register_functions(purge_bp)
 app.register_functions(console_bp)
 app.register_functions(changes_bp)
+app.register_functions(webhooks_bp)
+app.register_functions(dispatch_bp)

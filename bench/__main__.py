@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bench import coldstart, console, corpus, figures, leadsheets, memory, pacing, read, speed, store
+from bench import coldstart, console, corpus, events, figures, leadsheets, memory, pacing, read, speed, store
 
 BENCHES = (
     ("corpus", "header corpus", corpus, []),
@@ -24,6 +24,7 @@ BENCHES = (
     ("memory", "memory per row, every kind of run", memory, []),
     ("coldstart", "cold start", coldstart, []),
     ("console", "operator console (1,000 sheets, Azurite)", console, []),
+    ("events", "lead events and webhooks (Azurite, a local receiver)", events, []),
 )
 
 

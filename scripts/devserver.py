@@ -389,10 +389,14 @@ def start_queue_worker(stop: threading.Event) -> threading.Thread:
         queue_worker = importlib.import_module("scripts.queue_worker")
     except ImportError:  # run as a file (scripts/deploy --target local): this folder is on the path
         queue_worker = importlib.import_module("queue_worker")
-    worker = queue_worker.Worker.from_host_json(get_runtime().queue)
+    rt = get_runtime()
+    worker = queue_worker.Worker.from_host_json(rt.queue)
     t = threading.Thread(target=worker.run_forever, args=(stop,), daemon=True, name="queue-worker")
     t.start()
-    print("queue worker: running beside the API (as the queue trigger does in Azure)", flush=True)
+    # The webhook dispatcher's queue (webhooks_queue), listened to as the host listens to it.
+    hooks = queue_worker.Worker.from_host_json(rt.webhook_queue, functions=("webhooks_queue", "webhooks_dispatch", None))
+    threading.Thread(target=hooks.run_forever, args=(stop, 0.2), daemon=True, name="webhook-worker").start()
+    print("queue workers: syncs and webhook dispatch beside the API (as the queue triggers run in Azure)", flush=True)
     return t
 
 

@@ -36,14 +36,14 @@ def _seconds(hms: str) -> float:
     return timedelta(hours=h, minutes=m, seconds=s).total_seconds()
 
 
-def registered(name: str) -> Any:
+def registered(name: str, package: str = "sync_queue") -> Any:
     """
-    A queue function as registered (``sync_queue`` blueprint, which ``function_app`` registers),
-    through the documented v2 testing API ``<builder>.build().get_user_function()``.
+    A queue function as registered (a blueprint ``function_app`` registers: ``sync_queue``,
+    ``webhooks_queue``), through the documented v2 testing API ``<builder>.build().get_user_function()``.
     """
-    import sync_queue
+    import importlib
 
-    return getattr(sync_queue, name).build().get_user_function()
+    return getattr(importlib.import_module(package), name).build().get_user_function()
 
 
 def as_function_message(m: Any) -> func.QueueMessage:
@@ -69,6 +69,8 @@ class Worker:
     retry_delay: float = 30.0
     outcomes: list[tuple[str, str]] = field(default_factory=list)
     """(message id, "ok" | "failed" | "poisoned" | "poison-read")"""
+    functions: tuple[str, str, str | None] = ("sync_queue", "sync_queue", "sync_poison")
+    """(package, the queue's function, the poison queue's function or None) the messages go to."""
 
     @classmethod
     def from_host_json(cls, queue: StorageQueue, **overrides: Any) -> Worker:
@@ -79,7 +81,9 @@ class Worker:
     def run_once(self, lease_seconds: int = 600) -> int:
         """Process what is visible now (sync queue, then poison queue); returns how many messages."""
         handled = 0
-        sync, poison = registered("sync_queue"), registered("sync_poison")
+        package, name, poison_name = self.functions
+        sync = registered(name, package)
+        poison = registered(poison_name, package) if poison_name else None
         for m in self.queue.receive(16, visibility_timeout=lease_seconds):
             handled += 1
             if m.dequeue_count > self.max_dequeue:
@@ -89,7 +93,7 @@ class Worker:
             try:
                 sync(as_function_message(m))
             except Exception as e:
-                log.warning("sync_queue failed (%s), delivery %d", type(e).__name__, m.dequeue_count)
+                log.warning("%s failed (%s), delivery %d", name, type(e).__name__, m.dequeue_count)
                 self.outcomes.append((m.id, "failed"))
                 if m.dequeue_count >= self.max_dequeue:
                     self.queue.to_poison(m)
@@ -99,7 +103,7 @@ class Worker:
                 continue
             self.queue.delete(m)
             self.outcomes.append((m.id, "ok"))
-        for m in self.queue.receive(16, visibility_timeout=lease_seconds, poison=True):
+        for m in self.queue.receive(16, visibility_timeout=lease_seconds, poison=True) if poison else ():
             handled += 1
             poison(as_function_message(m))
             self.queue.delete(m, poison=True)

@@ -7,6 +7,7 @@ with a queue worker beside it (``scripts/run-local``), so the local API behaves 
 from __future__ import annotations
 
 import argparse
+import base64
 import errno
 import os
 import secrets
@@ -58,6 +59,10 @@ def main() -> int:
         os.environ.setdefault("LEAD_SYNC_ERASURE_KEY", secrets.token_hex(32))
         # Change notifications (POST /api/leads/sheets/{sheet}/changed): tokens hold for this run only.
         os.environ.setdefault("LEAD_SYNC_NOTIFY_KEY", secrets.token_hex(32))
+        # Webhooks (/api/webhooks): secrets sealed for this run; receivers on this machine allowed (http too).
+        os.environ.setdefault("LEAD_SYNC_WEBHOOK_QUEUE", "leadsync-webhooks")
+        os.environ.setdefault("LEAD_SYNC_WEBHOOK_KEY", base64.b64encode(secrets.token_bytes(32)).decode())
+        os.environ.setdefault("LEAD_SYNC_WEBHOOK_ALLOW_LOOPBACK", "true")
         print(
             f"azurite: table service on 127.0.0.1:{azurite.port}, queue service on 127.0.0.1:{azurite.queue_port} (in memory)", flush=True
         )
@@ -77,7 +82,9 @@ def main() -> int:
             return code
         stop = threading.Event()
         threading.Thread(target=worker.run_forever, args=(stop,), daemon=True, name="queue-worker").start()
-        print("queue worker: running beside the API (as the queue trigger does in Azure)", flush=True)
+        hooks = Worker.from_host_json(rt.webhook_queue, functions=("webhooks_queue", "webhooks_dispatch", None))  # type: ignore[arg-type]
+        threading.Thread(target=hooks.run_forever, args=(stop, 0.2), daemon=True, name="webhook-worker").start()
+        print("queue workers: syncs and webhook dispatch beside the API (as the queue triggers run in Azure)", flush=True)
         principal = os.environ.get("LEAD_SYNC_DEV_PRINCIPAL") or "nobody (401)"
         print(f"console: http://127.0.0.1:{args.port}/console  (signed in as {principal})\n", flush=True)
         try:

@@ -147,6 +147,15 @@ class Settings:
     notify_key: str | None = field(default=None, repr=False)
     """``LEAD_SYNC_NOTIFY_KEY``: the secret each sheet's change-notification token is derived from
     (HMAC-SHA256, ``core.notify``); without it only that route answers 503. Never logged, never shown."""
+    webhook_key: str | None = field(default=None, repr=False)
+    """``LEAD_SYNC_WEBHOOK_KEY``: base64 of 32 random bytes that encrypt the webhook subscriptions'
+    signing secrets at rest (AES-256-GCM); without it subscriptions cannot be created (503)."""
+    webhook_queue: str = "leadsync-webhooks"
+    """``LEAD_SYNC_WEBHOOK_QUEUE``: where the dispatcher's wake-up messages go (``AzureWebJobsStorage``)."""
+    webhooks_table: str = "webhooks"
+    """``LEAD_SYNC_WEBHOOKS_TABLE``: subscriptions; their delivery log is ``<name>log``."""
+    webhook_allow_loopback: bool = False
+    """``LEAD_SYNC_WEBHOOK_ALLOW_LOOPBACK``: local development only: receivers on this machine (http allowed)."""
 
     def retention(self, sheet: SheetConfig) -> float | None:
         """The sheet's retention for soft-deleted leads in days (its own, else the deployment's), None: off."""
@@ -349,6 +358,7 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
         ("LEAD_SYNC_RUNS_TABLE", "syncruns"),
         ("LEAD_SYNC_JOBS_TABLE", "syncjobs"),
         ("LEAD_SYNC_SHEETS_TABLE", ""),
+        ("LEAD_SYNC_WEBHOOKS_TABLE", "webhooks"),
     ):
         value = env.get(name) or default
         if value and not TABLE_NAME.match(value):
@@ -364,6 +374,16 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
             "starting and ending with a letter or digit, e.g. 'leadsync-sheets'); using leadsync-sheets"
         )
         queue = "leadsync-sheets"
+    hook_queue = env.get("LEAD_SYNC_WEBHOOK_QUEUE") or "leadsync-webhooks"
+    if not QUEUE_NAME.match(hook_queue) or "--" in hook_queue:
+        warnings.append(f"LEAD_SYNC_WEBHOOK_QUEUE={hook_queue[:80]!r} is not a queue name; webhooks wait until it is fixed")
+        hook_queue = "leadsync-webhooks"
+    elif hook_queue == queue:
+        # Both triggers listen to one queue: each hands the other's messages on, so nothing is lost.
+        warnings.append(f"LEAD_SYNC_WEBHOOK_QUEUE is the sync queue ({queue!r}): give the webhook dispatcher a queue of its own")
+    webhook_key = env.get("LEAD_SYNC_WEBHOOK_KEY") or None
+    if webhook_key is not None and (problem := webhook_key_problem(webhook_key)):
+        warnings.append(f"LEAD_SYNC_WEBHOOK_KEY {problem}; webhooks cannot be managed or sent until it is fixed")
     return Settings(
         sheets=sheets,
         broken=broken,
@@ -402,7 +422,23 @@ def _load_settings(env: Mapping[str, str], base_dir: Path | None) -> Settings:
         notify_key=notify_key,
         public_url=public_url,
         console_login=(env.get("LEAD_SYNC_CONSOLE_LOGIN") or "").strip() or None,
+        webhook_key=webhook_key,
+        webhook_queue=hook_queue,
+        webhooks_table=tables["LEAD_SYNC_WEBHOOKS_TABLE"],
+        webhook_allow_loopback=(env.get("LEAD_SYNC_WEBHOOK_ALLOW_LOOPBACK") or "").strip().lower() in ("true", "1"),
     )
+
+
+def webhook_key_problem(text: str) -> str | None:
+    """Why ``LEAD_SYNC_WEBHOOK_KEY`` cannot encrypt secrets, or None: base64 of exactly 32 bytes."""
+    import base64
+    import binascii
+
+    try:
+        raw = base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return 'is not base64 (make one with: python -c "import os,base64;print(base64.b64encode(os.urandom(32)).decode())")'
+    return None if len(raw) == 32 else f"must be base64 of 32 bytes (it holds {len(raw)})"
 
 
 def with_sheet_entries(settings: Settings, entries: Any, problem: str | None = None) -> Settings:

@@ -450,6 +450,7 @@ class HealthDetail(Closed):
     sheets: list[SheetHealth]
     orphaned: list[OrphanedSheet] | None = None
     privacy: Privacy | None = None
+    webhooks: list[Webhook] | None = Field(default=None, description="Each webhook subscription's status (when there are any)")
 
 
 class HealthParams(Closed):
@@ -681,6 +682,148 @@ class NotifySetupDoc(Closed):
     apps_script: str = Field(description="An Apps Script file with an installable on-change and form-submit trigger")
 
 
+# webhooks (issue 22)
+
+EventType = Literal["lead.created", "lead.updated", "lead.deleted", "lead.restored", "lead.erased", "lead.purged"]
+WEBHOOK_ID_PATTERN = r"^wh_[0-9a-f]{1,40}$"
+WebhookUrl = Annotated[str, Field(min_length=8, max_length=2048, description="https URL of the receiver (public addresses only)")]
+WebhookSecret = Annotated[
+    str,
+    Field(
+        min_length=38,
+        max_length=200,
+        pattern=r"^whsec_[A-Za-z0-9+/]+={0,2}$",
+        description="whsec_ and base64 of 24 to 64 random bytes; write-only: never returned",
+    ),
+]
+Customers = Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(max_length=100)]
+
+
+class WebhookBody(Closed):
+    """A new subscription: where, which customers (none: all) and which event types (none: all)."""
+
+    url: WebhookUrl
+    secret: WebhookSecret
+    customers: Customers = Field(default_factory=list, description="Only these customers' leads; empty: every customer")
+    types: list[EventType] = Field(default_factory=list, max_length=6, description="Only these event types; empty: every type")
+    description: str = Field(default="", max_length=200)
+
+
+class WebhookPatch(Closed):
+    """What to change; a new ``secret`` replaces the old at once."""
+
+    url: WebhookUrl | None = None
+    secret: WebhookSecret | None = None
+    customers: Customers | None = None
+    types: list[EventType] | None = Field(default=None, max_length=6)
+    description: str | None = Field(default=None, max_length=200)
+    disabled: bool | None = None
+
+
+class Webhook(Closed):
+    """A subscription (its secret is never returned: ``secret_fingerprint`` tells secrets apart)."""
+
+    id: str
+    url: str
+    customers: list[str]
+    types: list[EventType]
+    description: str
+    disabled: bool
+    secret_fingerprint: str
+    created_at: Timestamp | None
+    status: Literal["ok", "retrying", "failing", "disabled"] = Field(
+        description="failing: its receiver has failed for 24 hours (reason says how); retrying: failing for less"
+    )
+    reason: str | None
+    failing_since: Timestamp | None
+    pending: int
+    dead: int
+
+
+class Webhooks(Closed):
+    """Every subscription."""
+
+    items: list[Webhook]
+
+
+class WebhookDeleted(Closed):
+    id: str
+    deleted: Literal[True]
+
+
+class Delivery(Closed):
+    """One event's delivery to one subscription (ids only)."""
+
+    event_id: str = Field(description="The webhook-id header: the same on every attempt and replay")
+    type: EventType
+    lead_id: str
+    sheet_id: str
+    sequence: int = Field(description="The event's number in its sheet: order by it")
+    at: Timestamp | None = Field(description="When the change committed")
+    status: Literal["pending", "delivered", "dead"]
+    attempts: int
+    next_at: Timestamp | None
+    last_status: int | None = Field(description="The receiver's last HTTP status (none: no answer)")
+    last_error: str | None
+    delivered_at: Timestamp | None
+
+
+class Deliveries(Closed):
+    """One page of a subscription's delivery log (kept 7 days), sheet by sheet in sequence order."""
+
+    items: list[Delivery]
+    continuation: str | None
+
+
+class DeliveriesParams(Closed):
+    status: Literal["pending", "delivered", "dead"] | None = None
+    page_size: int = Field(default=100, ge=1, le=1000)
+    continuation: str | None = Field(default=None, max_length=4096)
+
+
+class ReplayBody(Closed):
+    """Deliver again: every logged event from a time, or from one event onwards (in its sheet)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"oneOf": [{"required": ["since"]}, {"required": ["event_id"]}]},
+    )
+
+    since: Timestamp = Field(default=None)  # type: ignore[assignment]  # absent, never null
+    event_id: str = Field(default=None, pattern=r"^evt_[a-z2-7]{1,40}$")  # type: ignore[assignment]
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ReplayBody:
+        if (self.since is None) == (self.event_id is None):
+            raise ValueError('give exactly one of "since" (a time) or "event_id"')
+        return self
+
+
+class LeadEventData(Closed):
+    id: str = Field(description="The lead's id: read it with GET /api/leads/{id}?sheet={sheet_id}")
+    sheet_id: str
+    customer: str | None
+    sequence: int = Field(description="The event's number in its sheet, from 1 without gaps (erased events excepted): order by it")
+
+
+class LeadEvent(Closed):
+    """What a receiver gets: Standard Webhooks' type/timestamp/data, with CloudEvents' attributes beside them. Ids only."""
+
+    specversion: Literal["1.0"]
+    id: str = Field(description="The event id, also sent as the webhook-id header: deduplicate on it")
+    type: EventType
+    source: str
+    subject: str = Field(description="The lead id")
+    time: Timestamp = Field(description="When the change committed")
+    timestamp: Timestamp
+    data: LeadEventData
+
+
+class Replayed(Closed):
+    id: str
+    replayed: int = Field(description="How many deliveries are pending again")
+
+
 class OpenApiDocument(BaseModel):
     """The OpenAPI 3.1 document itself."""
 
@@ -869,6 +1012,78 @@ ROUTES: list[Route] = [
     ),
     Route(
         "get",
+        "/api/webhooks",
+        "listWebhooks",
+        "Every webhook subscription with its status",
+        "function",
+        {200: Webhooks, 400: Problem, 503: Problem},
+        tags=("webhooks",),
+    ),
+    Route(
+        "post",
+        "/api/webhooks",
+        "createWebhook",
+        "Subscribe a receiver to lead events (signed as Standard Webhooks)",
+        "function",
+        {201: Webhook, 400: Problem, 503: Problem},
+        body=WebhookBody,
+        tags=("webhooks",),
+    ),
+    Route(
+        "get",
+        "/api/webhooks/{id}",
+        "getWebhook",
+        "One subscription",
+        "function",
+        {200: Webhook, 400: Problem, 404: Problem, 503: Problem},
+        path_params={"id": ("The subscription id (from POST /api/webhooks)", {"type": "string", "pattern": WEBHOOK_ID_PATTERN})},
+        tags=("webhooks",),
+    ),
+    Route(
+        "patch",
+        "/api/webhooks/{id}",
+        "updateWebhook",
+        "Change a subscription (url, secret, filters, disabled)",
+        "function",
+        {200: Webhook, 400: Problem, 404: Problem, 503: Problem},
+        body=WebhookPatch,
+        path_params={"id": ("The subscription id (from POST /api/webhooks)", {"type": "string", "pattern": WEBHOOK_ID_PATTERN})},
+        tags=("webhooks",),
+    ),
+    Route(
+        "delete",
+        "/api/webhooks/{id}",
+        "deleteWebhook",
+        "Delete a subscription (its delivery log ages out)",
+        "function",
+        {200: WebhookDeleted, 400: Problem, 404: Problem, 503: Problem},
+        path_params={"id": ("The subscription id (from POST /api/webhooks)", {"type": "string", "pattern": WEBHOOK_ID_PATTERN})},
+        tags=("webhooks",),
+    ),
+    Route(
+        "get",
+        "/api/webhooks/{id}/deliveries",
+        "webhookDeliveries",
+        "A subscription's delivery log: pending, delivered and dead-lettered events",
+        "function",
+        {200: Deliveries, 400: Problem, 404: Problem, 503: Problem},
+        query=DeliveriesParams,
+        path_params={"id": ("The subscription id (from POST /api/webhooks)", {"type": "string", "pattern": WEBHOOK_ID_PATTERN})},
+        tags=("webhooks",),
+    ),
+    Route(
+        "post",
+        "/api/webhooks/{id}/replay",
+        "replayWebhook",
+        "Deliver logged events again, from a time or from one event",
+        "function",
+        {200: Replayed, 400: Problem, 404: Problem, 503: Problem},
+        body=ReplayBody,
+        path_params={"id": ("The subscription id (from POST /api/webhooks)", {"type": "string", "pattern": WEBHOOK_ID_PATTERN})},
+        tags=("webhooks",),
+    ),
+    Route(
+        "get",
         "/api/leads/reasons",
         "reasons",
         "The reason codes of health and run reports: status, meaning and what to do",
@@ -999,7 +1214,7 @@ def openapi() -> dict[str, Any]:
     """The OpenAPI 3.1 document of ``ROUTES`` (built once per process)."""
     from pydantic.json_schema import models_json_schema
 
-    models: set[type[BaseModel]] = {Problem}
+    models: set[type[BaseModel]] = {Problem, LeadEvent}
     for r in ROUTES:
         models.update(r.responses.values())
     _, defs = models_json_schema(
@@ -1050,6 +1265,25 @@ def openapi() -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
         "paths": paths,
+        "webhooks": {
+            "leadEvent": {
+                "post": {
+                    "operationId": "leadEvent",
+                    "summary": "A lead changed: sent to each subscription that wants it, signed as Standard Webhooks",
+                    "tags": ["webhooks"],
+                    "parameters": [
+                        {"name": h, "in": "header", "required": True, "schema": {"type": "string"}, "description": d}
+                        for h, d in (
+                            ("webhook-id", "The event id: the same on every retry and replay"),
+                            ("webhook-timestamp", "Seconds since 1970 of this attempt: refuse one older than 5 minutes"),
+                            ("webhook-signature", "v1,<base64 HMAC-SHA256 of id.timestamp.body under the secret>"),
+                        )
+                    ],
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(LeadEvent)}}},
+                    "responses": {"2XX": {"description": "Received: any 2xx; anything else (or no answer in 10 s) is retried"}},
+                }
+            }
+        },
         "components": {
             "schemas": schemas,
             "securitySchemes": {

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # annotations only: importing the app loads no pydantic
     from .config_model import SheetConfig
+from .core.events import OutboxEntry
 from .core.identity import KeyedLead
 from .core.jobs import Job, JobSheet
 from .core.leadquery import LeadFilter
@@ -69,16 +70,28 @@ class LeadRecords(Protocol):
         now: datetime,
         first_seen: dict[str, Any] | None = None,
         truncated: Mapping[str, Iterable[str]] | None = None,
+        kinds: Mapping[str, str] | None = None,
     ) -> int:
-        """Upsert whole leads (REPLACE); ``truncated`` names the columns cut to fit, per key. Returns the count."""
+        """Upsert whole leads (REPLACE); ``truncated`` names the columns cut to fit, per key. Returns the count.
+
+        Every write commits with its events (``kinds``: created, updated or restored per key;
+        default created, or updated for a key in ``first_seen``) in the same transaction."""
         ...
 
-    def soft_delete(self, sheet_id: str, keys: Iterable[str], now: datetime) -> int:
-        """Mark leads deleted (kept, restorable). Returns the count."""
+    def soft_delete(self, sheet_id: str, keys: Iterable[str], now: datetime, customer: str | None = None) -> int:
+        """Mark leads deleted (kept, restorable), each with its ``deleted`` event. Returns the count."""
         ...
 
-    def merge_leads(self, sheet_id: str, keys: Iterable[str], props: dict[str, Any]) -> int:
-        """Set ``props`` on stored leads, keeping the rest (MERGE). Returns the count."""
+    def merge_leads(
+        self,
+        sheet_id: str,
+        keys: Iterable[str],
+        props: dict[str, Any],
+        kind: str = "updated",
+        now: datetime | None = None,
+        customer: str | None = None,
+    ) -> int:
+        """Set ``props`` on stored leads, keeping the rest (MERGE), each with a ``kind`` event. Returns the count."""
         ...
 
     def list_leads(
@@ -216,7 +229,27 @@ class AuditTrail(Protocol):
         ...
 
 
-class LeadStore(LeadRecords, SyncStates, RunHistory, Suppressions, Erasure, AuditTrail, Protocol):
+class Outbox(Protocol):
+    """Each sheet's lead change events, written with the changes (``shared.core.events``), read by the dispatcher."""
+
+    def event_sequence(self, sheet_id: str) -> int:
+        """The sheet's last event sequence number (0 before its first event)."""
+        ...
+
+    def read_outbox(self, sheet_id: str, limit: int = 50) -> list[OutboxEntry]:
+        """The sheet's oldest outbox entities: each one's row, its events in sequence order, its ETag."""
+        ...
+
+    def drop_outbox(self, sheet_id: str, row: str, etag: str | None = None) -> bool:
+        """Delete an outbox entity once handed on; with ``etag`` only if unchanged since read (False otherwise)."""
+        ...
+
+    def forget_events(self, sheet_id: str, keys: Iterable[str]) -> int:
+        """Blank these leads' events in the outbox (erasure), each entity under its ETag."""
+        ...
+
+
+class LeadStore(LeadRecords, SyncStates, RunHistory, Suppressions, Erasure, AuditTrail, Outbox, Protocol):
     """Everything a sync (and the privacy use cases) needs from storage."""
 
 

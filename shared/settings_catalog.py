@@ -20,7 +20,7 @@ class Setting:
     group: str
 
 
-SHEETS, STORAGE, GOOGLE, NOTIFY, SAFETY, SCHEDULE, PRIVACY, CONSOLE, TELEMETRY, LOCAL = (
+SHEETS, STORAGE, GOOGLE, NOTIFY, SAFETY, SCHEDULE, PRIVACY, CONSOLE, WEBHOOKS, TELEMETRY, LOCAL = (
     "Sheets",
     "Storage and queue",
     "Google",
@@ -29,6 +29,7 @@ SHEETS, STORAGE, GOOGLE, NOTIFY, SAFETY, SCHEDULE, PRIVACY, CONSOLE, TELEMETRY, 
     "Schedules and pacing",
     "Personal data",
     "Operator console",
+    "Webhooks",
     "Telemetry",
     "Local development",
 )
@@ -199,6 +200,29 @@ SETTINGS: tuple[Setting, ...] = (
         "Secret that signs the console's form tokens (CSRF). Set it (from Key Vault) when the app runs on more than one "
         "instance: a token drawn by one instance is refused by another.",
         CONSOLE,
+    ),
+    Setting(
+        "LEAD_SYNC_WEBHOOK_KEY",
+        "none (webhooks answer 503)",
+        "Base64 of 32 random bytes that encrypt the subscriptions' signing secrets at rest (AES-256-GCM). Keep it in Key "
+        "Vault; a different key makes every stored secret unreadable (subscriptions then need a new secret).",
+        WEBHOOKS,
+    ),
+    Setting(
+        "LEAD_SYNC_WEBHOOK_QUEUE", "`leadsync-webhooks`", "The queue that wakes the webhook dispatcher (`AzureWebJobsStorage`).", WEBHOOKS
+    ),
+    Setting(
+        "LEAD_SYNC_WEBHOOKS_TABLE",
+        "`webhooks`",
+        "Table of webhook subscriptions; the delivery log is `<name>log`.",
+        WEBHOOKS,
+    ),
+    Setting(
+        "LEAD_SYNC_WEBHOOK_ALLOW_LOOPBACK",
+        "`false`",
+        "Local development only: allow receivers on this machine (`http://127.0.0.1:...`). Private, link-local and "
+        "reserved addresses stay refused.",
+        LOCAL,
     ),
     Setting(
         "LEAD_SYNC_DEV_PRINCIPAL",

@@ -494,13 +494,14 @@ def _sync_locked(run: _Run, source: SheetSource, store: LeadStore, settings: Set
         # records itself, the next run must compare with storage, not trust the old fingerprint.
         store.save_state(replace(state, set_fp=None, full_check_at=None), fields=("set_fp", "full_check_at"))
     upserts, truncated = _fit(plan.upserts, store.max_lead_bytes, report)
-    report.written = store.write_leads(sheet, upserts, now, first_seen, truncated)
+    kinds = {k.key: "created" for k in plan.added} | {k.key: "updated" for k in plan.updated} | {k.key: "restored" for k in plan.restored}
+    report.written = store.write_leads(sheet, upserts, now, first_seen, truncated, kinds)
     if run.lease is not None and plan.deleted:
         run.lease.check()  # a large write may have outlasted the lease
-    report.written += store.soft_delete(sheet.id, plan.deleted, now)
+    report.written += store.soft_delete(sheet.id, plan.deleted, now, sheet.customer)
     if renamed_customer:
         gone = [k for k, v in stored.items() if v.deleted and k not in {x.key for x in plan.upserts}]
-        report.written += store.merge_leads(sheet.id, gone, {"customer": sheet.customer})
+        report.written += store.merge_leads(sheet.id, gone, {"customer": sheet.customer}, "updated", now, sheet.customer)
     report.added, report.updated = len(plan.added), len(plan.updated)
     report.restored, report.deleted, report.unchanged = len(plan.restored), len(plan.deleted), plan.unchanged
     if applied_approval:

@@ -65,6 +65,14 @@ def log_privacy(action: str, **counts: int) -> None:
     logger.info("privacy_%s %s", action, " ".join(f"{k}={v}" for k, v in counts.items()), extra={"event": f"privacy_{action}", **counts})
 
 
+def log_webhooks(action: str, level: int = logging.INFO, reason: str | None = None, **counts: int) -> None:
+    """Log one dispatch (or a failure to wake it): counts, and a reason without any lead data."""
+    text = " ".join(f"{k}={v}" for k, v in counts.items()) + (f" reason={reason}" if reason else "")
+    logger.log(
+        level, "webhooks_%s %s", action, text, extra={"event": f"webhooks_{action}", **counts, **({"reason": reason} if reason else {})}
+    )
+
+
 def flush() -> None:
     """Export buffered telemetry before a short-lived invocation ends."""
     if not _configured:

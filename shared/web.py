@@ -67,9 +67,11 @@ from .service import (
 )
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from pydantic import BaseModel, ValidationError
 
-    from .contract import Route
+    from .contract import DeliveriesParams, Route, WebhookBody
 
 
 M = TypeVar("M", bound="BaseModel")
@@ -598,3 +600,45 @@ def sync_started_response(started: SyncStarted) -> func.HttpResponse:
         return json_response(200, document("syncNow", 200, redact_all(doc)), headers={"Location": location})
     doc = {"run_id": started.run_id, "status_url": location, **started.run.to_dict()}
     return json_response(202, document("syncNow", 202, redact_all(doc)), headers={"Location": location})
+
+
+# webhooks (issue 22)
+
+
+def route_webhook(req: func.HttpRequest, operation_id: str) -> str:
+    return route_param(req, operation_id, "id")
+
+
+def parse_webhook_create(req: func.HttpRequest) -> WebhookBody:
+    from .contract import WebhookBody
+
+    parse_no_params(req)
+    return body_of(req, WebhookBody)
+
+
+def parse_webhook_patch(req: func.HttpRequest) -> tuple[str, dict[str, Any]]:
+    from .contract import WebhookPatch
+
+    sub = route_webhook(req, "updateWebhook")
+    parse_no_params(req)
+    return sub, body_of(req, WebhookPatch).model_dump(exclude_none=True)
+
+
+def parse_deliveries_query(req: func.HttpRequest) -> tuple[str, DeliveriesParams]:
+    from .contract import DeliveriesParams
+
+    return route_webhook(req, "webhookDeliveries"), query_params(req, DeliveriesParams)
+
+
+def parse_replay(req: func.HttpRequest) -> tuple[str, datetime | None, str | None]:
+    from .contract import ReplayBody, parse_query_time
+
+    sub = route_webhook(req, "replayWebhook")
+    parse_no_params(req)
+    body = body_of(req, ReplayBody)
+    return sub, parse_query_time(body.since) if body.since else None, body.event_id
+
+
+def created(operation_id: str, payload: Mapping[str, Any], location: str) -> func.HttpResponse:
+    """201 with the route's document of what was made, and where it lives."""
+    return json_response(201, document(operation_id, 201, payload), {"Location": location})

@@ -65,6 +65,7 @@ def make_settings(azurite: Azurite, tables: tuple[str, str, str], queue_names: t
         kw.setdefault("queue_target", StorageTarget(connection_string=azurite.connection_string))
         kw.setdefault("queue_name", queue_names[0])
         kw.setdefault("jobs_table", queue_names[1])
+        kw.setdefault("webhooks_table", f"hooks{tables[0][5:]}")  # subscriptions are per test too
         return Settings(sheets=tuple(sheets), leads_table=tables[0], state_table=tables[1], runs_table=tables[2], **kw)
 
     return make

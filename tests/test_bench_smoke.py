@@ -11,6 +11,7 @@ from tests.conftest import ROOT
 
 SMALL = [
     ["bench.store", "--leads", "300", "--sample", "50"],
+    ["bench.events", "--leads", "300", "--events", "60", "--edits", "3"],
     ["bench.speed", "--rows", "2000", "--repeat", "1"],
     ["bench.leadsheets", "--n", "20"],
     ["bench.leadsheets", "--cut", "1"],

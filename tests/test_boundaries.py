@@ -8,6 +8,9 @@ from pathlib import Path
 CORE = Path(__file__).resolve().parent.parent / "shared" / "core"
 ALLOWED_IMPORTS = {
     "__future__",
+    "base64",
+    "ipaddress",
+    "urllib",
     "collections",
     "dataclasses",
     "datetime",
@@ -110,6 +113,8 @@ RUNTIME_CODE = [
     "purge_timer",
     "console_http",
     "changes_http",
+    "webhooks_http",
+    "webhooks_queue",
     "shared",
 ]
 PROVIDED_BY = {
@@ -129,6 +134,8 @@ PROVIDED_BY = {
     "opentelemetry": "azure-monitor-opentelemetry",
     "jinja2": "jinja2",
     "markupsafe": "jinja2",  # Jinja2's own dependency
+    "standardwebhooks": "standardwebhooks",
+    "cryptography": "cryptography",
 }
 
 
@@ -148,6 +155,8 @@ def test_runtime_code_imports_only_what_requirements_install() -> None:
         "purge_timer",
         "console_http",
         "changes_http",
+        "webhooks_http",
+        "webhooks_queue",
         "function_app",
     }
     files = [p for entry in RUNTIME_CODE for p in ((root / entry).rglob("*.py") if (root / entry).is_dir() else [root / entry])]

@@ -123,6 +123,10 @@ def test_local_server_dispatches_to_registered_functions(make_settings, store) -
             "api/console/{*rest}",
             "api/leads/sheets/{sheet}/changed",
             "api/leads/sheets/{sheet}/notify",
+            "api/webhooks",
+            "api/webhooks/{id}",
+            "api/webhooks/{id}/deliveries",
+            "api/webhooks/{id}/replay",
         }
         # Literal routes win over api/leads/{id}, and a catch-all comes last, as on the host.
         order = [(r[1].count("{*"), r[1].count("{")) for r in server.routes]

@@ -503,3 +503,29 @@ def test_the_audit_trail_is_paged(rt: Runtime) -> None:
     req = func.HttpRequest("GET", "http://127.0.0.1/console/privacy", headers=_headers(ANN), params={"continuation": token}, body=b"")
     rest = _fn("console_page")(req).get_body().decode()
     assert len(re.findall(r"<tr><td>2026-01-01", rest)) == 5 and "user0<" in rest and "user29" not in rest
+
+
+# webhooks (issue 22)
+
+
+def test_the_webhooks_page_lists_subscribes_disables_and_replays(rt: Runtime) -> None:
+    """A reader sees subscriptions and no forms; an operator subscribes (a bad URL is named beside its field), disables and replays."""
+    rt.settings = rt.settings.__class__(
+        **{**rt.settings.__dict__, "webhook_key": base64.b64encode(b"w" * 32).decode(), "webhook_allow_loopback": True}
+    )
+    secret = "whsec_" + base64.b64encode(b"s" * 32).decode()
+    resp = call("GET", "/webhooks", who=REX)
+    assert resp.status_code == 200 and "No subscription yet" in text(resp) and "Subscribe a receiver" not in text(resp)
+    bad = call("POST", "/webhooks", who=OLLIE, form={"url": "https://10.0.0.9/hook", "secret": secret})
+    assert bad.status_code == 400 and re.search(r'id="url-err"[^>]*>[^<]*private', text(bad))
+    ok = call("POST", "/webhooks", who=OLLIE, form={"url": "http://127.0.0.1:9/hook?token=abc", "secret": secret, "customers": "Acme Ltd"})
+    assert ok.status_code == 303 and ok.headers["Location"].endswith("/webhooks?notice=subscribed")
+    listed = text(call("GET", "/webhooks", who=REX))
+    assert "http://127.0.0.1:9/hook" in listed and "token=abc" not in listed and secret not in listed and "Acme Ltd" in listed
+    sub = rt.webhooks.list_all()["items"][0]["id"]
+    assert call("POST", f"/webhooks/{sub}/disable", who=REX).status_code == 403
+    assert call("POST", f"/webhooks/{sub}/disable", who=OLLIE).status_code == 303
+    assert rt.webhooks.get(sub)["status"] == "disabled"
+    assert call("POST", f"/webhooks/{sub}/replay", who=OLLIE, form={"since": ""}).status_code == 400
+    assert call("POST", f"/webhooks/{sub}/replay", who=OLLIE, form={"since": "2026-12-01T10:00"}).status_code == 303
+    assert call("POST", "/webhooks/nope/enable", who=OLLIE).status_code == 400

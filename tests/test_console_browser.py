@@ -286,6 +286,12 @@ def test_every_page_passes_axe_without_serious_violations(console: Console, brow
     rt = console.runtime
     write_rows(console.tmp / "acme.csv", TWENTY_PEOPLE[:5])
     rt.syncs.run(only="acme")  # the sheet page with a blocked change
+    rt.settings = rt.settings.__class__(
+        **{**rt.settings.__dict__, "webhook_key": "d2VibW9va2Via2V5d2VibW9va2Via2V5d2VibW9va2U=", "webhook_allow_loopback": True}
+    )
+    rt.webhooks.create(
+        "http://127.0.0.1:9/hooks/leads", "whsec_" + "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=", ["Acme Ltd"], ["lead.created"]
+    )
     console.sign_in(EVERYONE)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
     page = context.new_page()
@@ -295,6 +301,7 @@ def test_every_page_passes_axe_without_serious_violations(console: Console, brow
         "onboard-form": "/console/onboard",
         "privacy-form": "/console/privacy",
         "settings": "/console/settings",
+        "webhooks": "/console/webhooks",
     }
     found: dict[str, list[str]] = {}
     for name, path in pages.items():

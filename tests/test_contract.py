@@ -43,6 +43,13 @@ PATHS = {
     "list_removals": ("/api/leads/removals", "get"),
     "sheet_changed": ("/api/leads/sheets/{sheet}/changed", "post"),
     "sheet_notify_setup": ("/api/leads/sheets/{sheet}/notify", "get"),
+    "webhooks_collection GET": ("/api/webhooks", "get"),
+    "webhooks_collection POST": ("/api/webhooks", "post"),
+    "webhook_item GET": ("/api/webhooks/{id}", "get"),
+    "webhook_item PATCH": ("/api/webhooks/{id}", "patch"),
+    "webhook_item DELETE": ("/api/webhooks/{id}", "delete"),
+    "webhook_deliveries": ("/api/webhooks/{id}/deliveries", "get"),
+    "webhook_replay": ("/api/webhooks/{id}/replay", "post"),
 }
 seen: set[tuple[str, str, int]] = set()
 
@@ -52,8 +59,9 @@ def _fn(name: str):
     import health_http
     import leads_http
     import privacy_http
+    import webhooks_http
 
-    for module in (health_http, leads_http, privacy_http, changes_http):
+    for module in (health_http, leads_http, privacy_http, changes_http, webhooks_http):
         builder = getattr(module, name, None)
         if builder is not None:
             return builder.build().get_user_function()
@@ -69,7 +77,7 @@ def _req(method: str, params=None, body: bytes = b"", route_params=None, headers
 def call(name: str, method: str = "GET", params=None, body: bytes = b"", route_params=None, headers=None) -> tuple[int, Any, dict]:
     """Call a handler and validate its answer against the document: (status, JSON or None, headers)."""
     resp = _fn(name)(_req(method, params, body, route_params, headers))
-    path, verb = PATHS[name]
+    path, verb = PATHS.get(f"{name} {method}") or PATHS[name]
     documented = openapi()["paths"][path][verb]["responses"]
     assert str(resp.status_code) in documented, (name, resp.status_code, resp.get_body()[:300])
     seen.add((path, verb, resp.status_code))
@@ -89,11 +97,15 @@ def call(name: str, method: str = "GET", params=None, body: bytes = b"", route_p
 
 def _runtime(make_settings, store, *extra: SheetConfig) -> Runtime:
     base = load_settings({"LEAD_SYNC_SHEETS_FILE": str(SAMPLES / "sheets.json"), "LEAD_SYNC_STORAGE": "x"})
-    rt = Runtime(
-        make_settings(*base.sheets, *extra, erasure_key="contract-test-erasure-key-0123456789", notify_key=NOTIFY_KEY),
-        environ={},
-        store=store,
+    settings = make_settings(
+        *base.sheets,
+        *extra,
+        erasure_key="contract-test-erasure-key-0123456789",
+        notify_key=NOTIFY_KEY,
+        webhook_key=WEBHOOK_KEY,
+        webhook_allow_loopback=True,
     )
+    rt = Runtime(settings, environ={}, store=store)
     set_runtime(rt)
     return rt
 
@@ -214,7 +226,45 @@ def test_every_route_answers_as_the_document_says(make_settings, store) -> None:
     assert status == 200 and {r["code"] for r in reasons["reasons"]} == {c.value for c in ReasonCode}
     assert all(r["meaning"] and r["action"] for r in reasons["reasons"])
     assert rt.settings.sheets
+    _webhook_calls()
     assert {(p, m) for p, m, _ in seen} == {(r.path, r.method) for r in ROUTES} - {("/api/openapi.json", "get")}
+
+
+WEBHOOK_KEY = "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE="
+SECRET = "whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVowMTIzNDU="
+
+
+def _webhook_calls() -> None:
+    """Every webhook route, successes and errors, each answer validated against the document."""
+    body = json.dumps({"url": "http://127.0.0.1:9/hook", "secret": SECRET, "types": ["lead.created"]}).encode()
+    status, sub, headers = call("webhooks_collection", "POST", body=body)
+    assert status == 201 and headers["Location"] == f"/api/webhooks/{sub['id']}" and "secret" not in sub
+    for bad, field in (
+        ({"url": "https://10.0.0.1/x", "secret": SECRET}, "url"),
+        ({"url": "https://hooks.example/x", "secret": "whsec_" + "A" * 300}, "secret"),
+        ({"url": "https://hooks.example/x", "secret": SECRET, "types": ["lead.exploded"]}, "types"),
+        ({"url": "https://hooks.example/x"}, "secret"),
+        ({"url": "https://hooks.example/x", "secret": SECRET, "extra": 1}, "extra"),
+    ):
+        status, problem, _ = call("webhooks_collection", "POST", body=json.dumps(bad).encode())
+        assert status == 400 and field in problem["detail"], (bad, problem)
+    status, listed, _ = call("webhooks_collection")
+    assert status == 200 and [w["id"] for w in listed["items"]] == [sub["id"]]
+    assert call("webhook_item", route_params={"id": sub["id"]})[1]["types"] == ["lead.created"]
+    assert call("webhook_item", route_params={"id": "wh_0"})[0] == 404
+    assert call("webhook_item", route_params={"id": "../x"})[0] == 400
+    status, changed, _ = call("webhook_item", "PATCH", route_params={"id": sub["id"]}, body=b'{"disabled": true}')
+    assert status == 200 and changed["disabled"] is True and changed["status"] == "disabled"
+    assert call("webhook_item", "PATCH", route_params={"id": sub["id"]}, body=b'{"url": "ftp://x.example/"}')[0] == 400
+    status, page, _ = call("webhook_deliveries", route_params={"id": sub["id"]}, params={"status": "dead"})
+    assert status == 200 and page == {"items": [], "continuation": None}
+    assert call("webhook_deliveries", route_params={"id": sub["id"]}, params={"status": "lost"})[0] == 400
+    status, replayed, _ = call("webhook_replay", "POST", route_params={"id": sub["id"]}, body=b'{"since": "2026-01-01T00:00:00Z"}')
+    assert status == 200 and replayed["replayed"] == 0
+    assert call("webhook_replay", "POST", route_params={"id": sub["id"]}, body=b"{}")[0] == 400
+    assert call("webhook_replay", "POST", route_params={"id": sub["id"]}, body=b'{"event_id": "evt_aaaa"}')[0] == 404
+    assert call("webhook_item", "DELETE", route_params={"id": sub["id"]})[1] == {"id": sub["id"], "deleted": True}
+    assert call("webhook_item", "DELETE", route_params={"id": sub["id"]})[0] == 404
 
 
 def test_an_approval_and_a_blocked_sheet_validate(make_settings, store, tmp_path) -> None:

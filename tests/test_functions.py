@@ -90,6 +90,11 @@ def test_worker_startup_with_empty_environment() -> None:
         "sheet_changed",
         "sheet_notify_setup",
         "watch_timer",
+        "webhooks_collection",
+        "webhook_item",
+        "webhook_deliveries",
+        "webhook_replay",
+        "webhooks_dispatch",
     }
     for f in fns.values():
         names = [b["name"] for b in f["bindings"] if b["name"] != "$return"]
@@ -114,10 +119,19 @@ def test_worker_startup_with_empty_environment() -> None:
         assert fns[name]["bindings"] == [
             {"direction": "IN", "type": "queueTrigger", "name": "msg", "queueName": queue, "connection": "AzureWebJobsStorage"}
         ]
+    assert fns["webhooks_dispatch"]["bindings"] == [
+        {
+            "direction": "IN",
+            "type": "queueTrigger",
+            "name": "msg",
+            "queueName": "%LEAD_SYNC_WEBHOOK_QUEUE%",
+            "connection": "AzureWebJobsStorage",
+        }
+    ]
     routes = {
         n: (f["bindings"][0]["route"], f["bindings"][0]["methods"], f["bindings"][0]["authLevel"])
         for n, f in fns.items()
-        if not n.endswith("_timer") and n not in ("sync_queue", "sync_poison")
+        if f["bindings"][0]["type"] == "httpTrigger"
     }
     assert routes == {
         "list_leads": ("api/leads", ["GET"], "FUNCTION"),
@@ -144,6 +158,10 @@ def test_worker_startup_with_empty_environment() -> None:
         # Where the console was until routePrefix became empty: a redirect to /console, for one release.
         "console_moved": ("api/console", ["GET", "POST"], "ANONYMOUS"),
         "console_moved_below": ("api/console/{*rest}", ["GET", "POST"], "ANONYMOUS"),
+        "webhooks_collection": ("api/webhooks", ["GET", "POST"], "FUNCTION"),
+        "webhook_item": ("api/webhooks/{id}", ["GET", "PATCH", "DELETE"], "FUNCTION"),
+        "webhook_deliveries": ("api/webhooks/{id}/deliveries", ["GET"], "FUNCTION"),
+        "webhook_replay": ("api/webhooks/{id}/replay", ["POST"], "FUNCTION"),
     }
     assert doc["heavy"] == [], "indexing must not import the SDKs or the sync pipeline"
 

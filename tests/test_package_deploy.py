@@ -52,6 +52,11 @@ FUNCTIONS = sorted(
         "sync_timer",
         "unsuppress_person",
         "watch_timer",
+        "webhook_deliveries",
+        "webhook_item",
+        "webhook_replay",
+        "webhooks_collection",
+        "webhooks_dispatch",
     ]
 )
 
@@ -121,6 +126,8 @@ def test_funcignore_keeps_caches_and_tooling_out(tmp_path) -> None:
         "console_http",
         "samples",
         "changes_http",
+        "webhooks_http",
+        "webhooks_queue",
     }
     # of samples/, only the staging smoke test's sample sheet (the entry names it by this path)
     assert [p.as_posix() for p in pkg.app_files(ROOT) if p.parts[0] == "samples"] == ["samples/staging/sample_leads.csv"]

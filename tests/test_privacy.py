@@ -75,7 +75,7 @@ def write(path: Path, rows: list[list[str]]) -> None:
 
 
 def _all_stored(store: TableLeadStore) -> list[dict]:
-    return list(store.leads.query_entities("PartitionKey ne ''"))
+    return [e for e in store.leads.query_entities("PartitionKey ne ''") if not e["RowKey"].startswith("~")]  # the outbox is no lead
 
 
 def _setup(make_settings, tmp_path: Path, **kw) -> tuple[Runtime, TableLeadStore, dict[str, Path]]:

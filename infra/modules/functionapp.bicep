@@ -246,6 +246,15 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           name: 'LEAD_SYNC_QUEUE'
           value: 'leadsync-sheets'
         }
+        // The webhook dispatcher's wake-up queue; the queue trigger binds %LEAD_SYNC_WEBHOOK_QUEUE%.
+        {
+          name: 'LEAD_SYNC_WEBHOOK_QUEUE'
+          value: 'leadsync-webhooks'
+        }
+        {
+          name: 'LEAD_SYNC_WEBHOOKS_TABLE'
+          value: '${tablePrefix}webhooks'
+        }
         // The sheet list lives in this table (python -m shared sheets-import, or the console);
         // provisioning never writes it, so a later `azd provision` cannot revert an edit.
         {

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import bisect
 import json
+import random
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -34,6 +36,7 @@ from azure.core.exceptions import (
 from azure.data.tables import TableTransactionError, UpdateMode
 
 from ..config import SheetConfig, StorageTarget
+from ..core.events import OUTBOX_PREFIX, RESERVED, SEQUENCE_ROW, OutboxEntry, decode_events, encode_events, outbox_row
 from ..core.identity import KeyedLead
 from ..core.leadquery import LeadFilter
 from ..core.plan import StoredLead
@@ -61,14 +64,23 @@ MAX_BATCH = 100
 MAX_BATCH_BYTES = 3_500_000
 """A transaction's payload must stay under 4 MiB; leave room for the multipart envelope."""
 T = TypeVar("T")
+COUNTER_TRIES = 20
+KEPT_TAGS = 32
+"""How many recent batch ids the event counter keeps, to recognise a batch that landed unseen."""
+Counter = tuple[int, str | None, str]
+
+"""A sheet's event counter: its last sequence number, its ETag, its recent batch ids."""
+"""How often a batch is tried again when another writer moved the sheet's event counter first."""
 _INDEX_SELECT = ["RowKey", "fp", "deleted", "first_seen", "ck", "row", "sig"]
 _CHECK_SELECT = ["RowKey", "fp", "deleted", "ck"]
-NOT_LEADS = "~"
+NOT_LEADS = RESERVED
 """RowKeys from here on are not leads (bookkeeping entities share the leads' partitions)."""
 _IDENTITY_SELECT = ["RowKey", "email", "phone", "full_name", "first_name", "last_name", "company", "emails", "phones"]
 WATERMARK_MARGIN = timedelta(seconds=60)
 """How far behind a walk's start its watermark lies: more than any clock skew between this host
 and storage, so that a change committed while a reader reads is never behind its next watermark."""
+LEADS_ONLY = f"RowKey lt '{RESERVED}'"
+"""Every lead query says it: a sheet's partition also holds its outbox (``shared.core.events``)."""
 MAX_LEAD_BYTES = 800_000
 """What one lead's names and values may cost (``core.fit.cost``) to fit an entity (1 MiB) with its
 envelope, property names and the JSON of ``extra``."""
@@ -87,6 +99,7 @@ class TableLeadStore:
         create_tables: bool = True,
         suppression_table: str | None = None,
         audit_table: str | None = None,
+        outbox: bool = True,
         **client_kwargs: Any,
     ) -> None:
         """``create_tables=False`` for a reader: a missing table reads as empty, nothing is created.
@@ -106,6 +119,8 @@ class TableLeadStore:
         self._ready = not create_tables
         self._create = create_tables
         self.max_lead_bytes = MAX_LEAD_BYTES
+        self.outbox = outbox
+        """False only to measure what the outbox costs (``bench.events``): writes then carry no events."""
         self._decoded: dict[tuple[str, ...], dict[str, tuple[str, SheetState]]] = {}
         """Projected states already decoded, by projection and sheet, with the entity's ETag they came from."""
 
@@ -238,7 +253,7 @@ class TableLeadStore:
         wanted = set(keys)
         if not wanted:
             return {}
-        query = "PartitionKey eq @pk" if include_deleted else "PartitionKey eq @pk and deleted eq false"
+        query = f"PartitionKey eq @pk and {LEADS_ONLY}" if include_deleted else "PartitionKey eq @pk and deleted eq false"
 
         def read() -> dict[str, dict[str, str]]:
             out: dict[str, dict[str, str]] = {}
@@ -256,42 +271,217 @@ class TableLeadStore:
         now: datetime,
         first_seen: dict[str, Any] | None = None,
         truncated: Mapping[str, Iterable[str]] | None = None,
+        kinds: Mapping[str, str] | None = None,
     ) -> int:
         seen = first_seen or {}
         cut = truncated or {}
+        kind = kinds or {}
         ops = (
             (
                 "upsert",
                 lead_entity(sheet.id, sheet.customer, lead, now, seen.get(lead.key), cut.get(lead.key, ())),
                 {"mode": UpdateMode.REPLACE},
+                kind.get(lead.key) or ("updated" if lead.key in seen else "created"),
             )
             for lead in leads
         )
-        return self._submit(ops)
+        return self._submit(sheet.id, ops, now, sheet.customer)
 
-    def soft_delete(self, sheet_id: str, keys: Iterable[str], now: datetime) -> int:
-        return self.merge_leads(sheet_id, keys, {"deleted": True, "deleted_at": now})
+    def soft_delete(self, sheet_id: str, keys: Iterable[str], now: datetime, customer: str | None = None) -> int:
+        return self.merge_leads(sheet_id, keys, {"deleted": True, "deleted_at": now}, kind="deleted", now=now, customer=customer)
 
-    def merge_leads(self, sheet_id: str, keys: Iterable[str], props: dict[str, Any]) -> int:
-        """Set ``props`` on stored leads, keeping everything else (MERGE)."""
-        ops = (("upsert", {"PartitionKey": sheet_id, "RowKey": k, **props}, {"mode": UpdateMode.MERGE}) for k in keys)
-        return self._submit(ops)
+    def merge_leads(
+        self,
+        sheet_id: str,
+        keys: Iterable[str],
+        props: dict[str, Any],
+        kind: str = "updated",
+        now: datetime | None = None,
+        customer: str | None = None,
+    ) -> int:
+        """Set ``props`` on stored leads, keeping everything else (MERGE); each is a ``kind`` event."""
+        ops = (("upsert", {"PartitionKey": sheet_id, "RowKey": k, **props}, {"mode": UpdateMode.MERGE}, kind) for k in keys)
+        return self._submit(sheet_id, ops, now or datetime.now(UTC), customer)
 
-    def _submit(self, ops: Iterable[tuple[str, dict[str, Any], dict[str, Any]]]) -> int:
+    def _submit(self, sheet_id: str, ops: Iterable[Op], now: datetime, customer: str | None) -> int:
+        """Write ``ops`` in transactions, each with its outbox entity (``_commit``)."""
         written = 0
-        for batch in _batches(ops):
+        counter: Counter | None = None
+        for batch in _batches(ops, MAX_BATCH - 2 if self.outbox else MAX_BATCH):
+            if self.outbox:
+                counter = self._commit(sheet_id, batch, now, customer, counter)
+            else:
 
-            def send(b: list[Any] = batch) -> Any:
-                return self.leads.submit_transaction(b, **IDEMPOTENT)
+                def send(b: list[Op] = batch) -> Any:
+                    return self.leads.submit_transaction([op[:3] for op in b], **IDEMPOTENT)
 
-            try:
                 self._call(f"a batch of {len(batch)} writes failed", send)
-            except StoreError as e:
-                if isinstance(e.__cause__, TableTransactionError):
-                    raise StoreError(f"a batch of {len(batch)} writes was refused: {_short(e.__cause__)}") from e.__cause__
-                raise
             written += len(batch)
         return written
+
+    def _commit(self, sheet_id: str, batch: list[Op], now: datetime, customer: str | None, counter: Counter | None) -> Counter:
+        """
+        One entity-group transaction: the batch's writes, one outbox entity listing their events,
+        and the sheet's event counter moved past them under its ETag. The counter serialises
+        every writer of the partition (a sync and an erasure at once): the one that finds it
+        moved reads it again and tries again. A transaction that committed although its answer
+        was lost (a timeout, then a retry refused) is recognised by its batch id, which the
+        counter keeps among the last ``KEPT_TAGS`` (not by the outbox entity: a dispatcher may
+        have handed that on and deleted it already). Returns the counter as it now stands.
+        """
+        events = [(op[1]["RowKey"], op[3]) for op in batch]
+        for attempt in range(COUNTER_TRIES):
+            if attempt:
+                time.sleep(random.uniform(0, 0.02 * 2 ** min(attempt, 6)))  # another writer won: back off, with jitter
+            seq, etag, tags = counter if counter is not None else self._read_counter(sheet_id)
+            first, tag = seq + 1, uuid.uuid4().hex
+            kept = " ".join([tag, *tags.split()][:KEPT_TAGS])
+            outbox = {
+                "PartitionKey": sheet_id,
+                "RowKey": outbox_row(first),
+                "first": first,
+                "n": len(events),
+                "events": encode_events(events),
+                "at": now,
+                "customer": customer or "",
+                "batch": tag,
+            }
+            mark = {"PartitionKey": sheet_id, "RowKey": SEQUENCE_ROW, "seq": seq + len(events), "tags": kept}
+            guard: tuple[Any, ...] = (
+                ("create", mark)
+                if etag is None
+                else ("update", mark, {"mode": UpdateMode.REPLACE, "etag": etag, "match_condition": MatchConditions.IfNotModified})
+            )
+            tx = [op[:3] for op in batch] + [("upsert", outbox, {"mode": UpdateMode.REPLACE}), guard]
+
+            def send(tx: list[Any] = tx) -> Any:
+                return self.leads.submit_transaction(tx, **IDEMPOTENT)
+
+            try:
+                result = self._call(f"a batch of {len(batch)} writes failed", send)
+            except StoreError as e:
+                cause = e.__cause__
+                if not isinstance(cause, TableTransactionError):
+                    raise
+                if cause.status_code not in (409, 412):
+                    raise StoreError(f"a batch of {len(batch)} writes was refused: {_short(cause)}") from cause
+                counter = self._read_counter(sheet_id)
+                if tag in counter[2].split():
+                    return counter  # it landed: its answer was lost, and the SDK's retry was refused
+                continue
+            return seq + len(events), (result[-1] or {}).get("etag"), kept
+        raise StoreError(
+            f"sheet {sheet_id}: its event counter kept changing under {COUNTER_TRIES} tries; nothing of this batch was written"
+        )
+
+    def _read_counter(self, sheet_id: str) -> Counter:
+        """The sheet's last event sequence number, the counter's ETag and its recent batch ids (0, None, "" before the first)."""
+
+        def read() -> Counter:
+            try:
+                e = self.leads.get_entity(sheet_id, SEQUENCE_ROW)
+            except ResourceNotFoundError as err:
+                if _table_missing(err):
+                    raise
+                return 0, None, ""
+            return int(e.get("seq") or 0), e.metadata.get("etag"), str(e.get("tags") or "")
+
+        return self._call("cannot read the sheet's event counter", read)
+
+    # the outbox (read by the dispatcher, ``shared.service.webhooks``)
+
+    def event_sequence(self, sheet_id: str) -> int:
+        """The sheet's last event sequence number (0 before its first event)."""
+        return self._read_counter(sheet_id)[0]
+
+    def read_outbox(self, sheet_id: str, limit: int = 50) -> list[OutboxEntry]:
+        """The sheet's oldest outbox entities (at most ``limit``): each RowKey, its events in sequence order, and its ETag."""
+
+        def read() -> list[OutboxEntry]:
+            out: list[OutboxEntry] = []
+            for e in self.leads.query_entities(
+                "PartitionKey eq @pk and RowKey ge @lo and RowKey lt @hi",
+                parameters={"pk": sheet_id, "lo": OUTBOX_PREFIX, "hi": OUTBOX_PREFIX + RESERVED},
+                results_per_page=limit,
+            ):
+                events = decode_events(sheet_id, int(e["first"]), e.get("events") or "", _plain_time(e["at"]), e.get("customer") or None)
+                out.append(OutboxEntry(e["RowKey"], events, e.metadata.get("etag")))
+                if len(out) >= limit:
+                    break
+            return out
+
+        try:
+            return self._call("cannot read the outbox", read)
+        except StoreError as e:
+            if isinstance(e.__cause__, ResourceNotFoundError):
+                return []
+            raise
+
+    def drop_outbox(self, sheet_id: str, row: str, etag: str | None = None) -> bool:
+        """
+        Delete an outbox entity once handed on; with ``etag``, only if it is unchanged since it
+        was read (False: an erasure blanked some of its events meanwhile). A row already gone counts.
+        """
+
+        def one() -> bool:
+            try:
+                if etag:
+                    self.leads.delete_entity(sheet_id, row, etag=etag, match_condition=MatchConditions.IfNotModified)
+                else:
+                    self.leads.delete_entity(sheet_id, row)
+            except ResourceNotFoundError as err:
+                if _table_missing(err):
+                    raise
+            except ResourceModifiedError:
+                return False
+            return True
+
+        return self._call("cannot delete an outbox entity", one)
+
+    def forget_events(self, sheet_id: str, keys: Iterable[str]) -> int:
+        """
+        Blank these leads' events in the sheet's outbox (an erasure), but for ``erased`` ones; their
+        numbers stay used. Each entity is rewritten under its ETag (two erasures at once, or a
+        dispatcher deleting it, never undo each other). Returns how many events were blanked.
+        """
+        gone = set(keys)
+        n = 0
+        for _ in range(COUNTER_TRIES):
+            changed = False
+            for entry in self.read_outbox(sheet_id, limit=100_000):
+                hit = [ev.lead_id in gone and ev.kind != "erased" for ev in entry.events]
+                if not any(hit):
+                    continue
+                first = int(entry.row.removeprefix(OUTBOX_PREFIX))
+                kept = [("", "")] * (entry.events[-1].sequence - first + 1)  # by position: every event keeps its number
+                for ev, h in zip(entry.events, hit, strict=True):
+                    if not h:
+                        kept[ev.sequence - first] = (ev.lead_id, ev.kind)
+                text = encode_events(kept)
+
+                def merge(row: str = entry.row, text: str = text, etag: str | None = entry.etag) -> bool:
+                    try:
+                        self.leads.update_entity(
+                            {"PartitionKey": sheet_id, "RowKey": row, "events": text},
+                            mode=UpdateMode.MERGE,
+                            etag=etag,
+                            match_condition=MatchConditions.IfNotModified,
+                        )
+                    except ResourceNotFoundError as err:
+                        if _table_missing(err):
+                            raise
+                        return True  # handed on meanwhile: the dispatcher's own check finds the change
+                    except ResourceModifiedError:
+                        return False
+                    return True
+
+                if self._call("cannot update the outbox", merge):
+                    n += sum(hit)
+                else:
+                    changed = True
+            if not changed:
+                return n
+        raise StoreError(f"sheet {sheet_id}: its outbox kept changing while an erasure blanked events; try the erasure again")
 
     def list_leads(
         self,
@@ -406,6 +596,9 @@ class TableLeadStore:
 
     def get_lead(self, sheet_id: str, lead_id: str) -> dict[str, Any] | None:
         """One lead as the API serves it (deleted ones too), or None."""
+
+        if lead_id.startswith(RESERVED):
+            return None  # the outbox's rows are no leads
 
         def read() -> LeadPage:
             try:
@@ -606,7 +799,7 @@ class TableLeadStore:
         if phone:
             clauses.insert(0, "phone eq @phone")
             params["phone"] = phone
-        query = " or ".join(clauses) if params else "PartitionKey ne ''"
+        query = " or ".join(clauses) if params else LEADS_ONLY
 
         def read() -> list[tuple[str, str, dict[str, Any]]]:
             return [
@@ -627,36 +820,54 @@ class TableLeadStore:
         personal), so a reader that mirrors the leads learns of every one, even after a failure
         halfway.
         """
-        unique = list(dict.fromkeys(keys))
-        self._record_removals(sheet_id, unique, reason, now or datetime.now(UTC))
-        ops: Iterator[tuple[str, dict[str, Any], dict[str, Any]]] = (
-            ("delete", {"PartitionKey": sheet_id, "RowKey": k}, {}) for k in unique
-        )
-        written = 0
-        for batch in _batches(ops):
-            keys_in = [op[1]["RowKey"] for op in batch]
-
-            def send(b: list[Any] = batch) -> Any:
-                return self.leads.submit_transaction([op[:2] for op in b], **IDEMPOTENT)
-
+        unique = [k for k in dict.fromkeys(keys) if not k.startswith(RESERVED)]
+        when = now or datetime.now(UTC)
+        self._record_removals(sheet_id, unique, reason, when)
+        kind = "erased" if reason == "erased" else "purged"
+        if kind == "erased":
+            self.forget_events(sheet_id, unique)  # first: the ``lead.erased`` events below stay
+        for attempt in range(2):
+            # Only the leads still there are deleted, each with its event: a key already gone (a
+            # retried erasure, a concurrent purge) is neither an error nor a second event.
+            present = self._present(sheet_id, unique)
+            ops: Iterator[Op] = (("delete", {"PartitionKey": sheet_id, "RowKey": k}, {}, kind) for k in unique if k in present)
             try:
-                self._call(f"a batch of {len(batch)} deletions failed", send)
+                self._submit(sheet_id, ops, when, None)
             except StoreError as e:
-                if not isinstance(e.__cause__, TableTransactionError):
+                gone_meanwhile = isinstance(e.__cause__, TableTransactionError) and e.__cause__.status_code == 404
+                if attempt or not gone_meanwhile:
                     raise
-                # One lead was already gone (a retried batch, a concurrent purge): delete one by one.
-                for k in keys_in:
+                continue
+            break
+        return len(unique)
 
-                    def one(k: str = k) -> None:
-                        self.leads.delete_entity(sheet_id, k)
+    def _present(self, sheet_id: str, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` the sheet's partition holds (point reads for a few, one key scan for many)."""
+        if len(keys) > 200:
 
-                    try:
-                        self._call("cannot delete a lead", one)
-                    except StoreError as inner:
-                        if not isinstance(inner.__cause__, ResourceNotFoundError) or _table_missing(inner.__cause__):
-                            raise
-            written += len(batch)
-        return written
+            def scan() -> set[str]:
+                wanted = set(keys)
+                rows = self.leads.query_entities(
+                    f"PartitionKey eq @pk and {LEADS_ONLY}", parameters={"pk": sheet_id}, select=["RowKey"], results_per_page=1000
+                )
+                return {e["RowKey"] for e in rows if e["RowKey"] in wanted}
+
+            return self._call("cannot read stored leads", scan)
+        out: set[str] = set()
+        for k in keys:
+
+            def one(k: str = k) -> bool:
+                try:
+                    self.leads.get_entity(sheet_id, k, select=["RowKey"])
+                except ResourceNotFoundError as err:
+                    if _table_missing(err):
+                        raise
+                    return False
+                return True
+
+            if self._call("cannot read a stored lead", one):
+                out.add(k)
+        return out
 
     def _record_removals(self, sheet_id: str, keys: Sequence[str], reason: str, now: datetime) -> None:
         for i in range(0, len(keys), MAX_BATCH):
@@ -917,7 +1128,7 @@ def _walk(
 
 def odata_filter(f: LeadFilter) -> tuple[list[str], dict[str, Any]]:
     """The parts of ``f`` Table Storage evaluates itself (stored properties, within the partition)."""
-    clauses: list[str] = []
+    clauses: list[str] = [LEADS_ONLY]  # never the outbox's rows
     params: dict[str, Any] = {}
     if f.deleted is not None:
         clauses.append("deleted eq @deleted")
@@ -994,12 +1205,16 @@ def _entity_size(entity: Mapping[str, Any]) -> int:
     return len(json.dumps(entity, default=str).encode()) + 400
 
 
-def _batches(ops: Iterable[tuple[str, dict[str, Any], dict[str, Any]]]) -> Iterator[list[Any]]:
-    batch: list[Any] = []
+Op = tuple[str, dict[str, Any], dict[str, Any], str]
+"""A write and the kind of its event: (operation, entity, options, ``shared.core.events.KINDS`` member)."""
+
+
+def _batches(ops: Iterable[Op], limit: int = MAX_BATCH) -> Iterator[list[Op]]:
+    batch: list[Op] = []
     size = 0
     for op in ops:
-        n = _entity_size(op[1])
-        if batch and (len(batch) >= MAX_BATCH or size + n > MAX_BATCH_BYTES):
+        n = _entity_size(op[1]) + len(op[1]["RowKey"]) + 12  # and its line in the outbox entity
+        if batch and (len(batch) >= limit or size + n > MAX_BATCH_BYTES):
             yield batch
             batch, size = [], 0
         batch.append(op)

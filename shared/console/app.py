@@ -77,6 +77,10 @@ NOTICES = {
     "saved_nosync": "Sheet saved. The next timer run syncs it.",
     "sync": "Sync started.",
     "synced": "Sync finished: the page shows its result.",
+    "subscribed": "Subscribed: new lead events go to the receiver from now on.",
+    "disabled": "Disabled: events wait in the log (7 days) until it is enabled again.",
+    "enabled": "Enabled: waiting events are delivered within a minute.",
+    "replayed": "Marked for delivery again: the receiver gets them within a minute.",
 }
 
 
@@ -676,3 +680,80 @@ def settings_page(ctx: Ctx) -> Page:
         signed_in=s.console_signed_in,
         key_set=s.console_key is not None,
     )
+
+
+# webhooks (issue 22)
+
+WEBHOOK_ID = re.compile(r"^wh_[0-9a-f]{1,40}$")
+
+
+def _webhooks_page(ctx: Ctx, status: int = 200, errors: Mapping[str, str] | None = None, values: Mapping[str, str] | None = None) -> Page:
+    from ..core.events import EVENT_TYPES
+
+    rt = get_runtime()
+    problem = None
+    items: list[dict[str, Any]] = []
+    try:
+        items = rt.webhooks.list_all()["items"]
+    except (ConfigError, StoreError) as e:
+        problem = str(e)
+    for item in items:
+        parts = urlsplit(item["url"])
+        item["where"] = f"{parts.scheme}://{parts.netloc}{parts.path}"  # a query may carry a receiver's token: not shown
+    return _html(
+        ctx,
+        "webhooks.html",
+        status,
+        nav="webhooks",
+        items=items,
+        problem=problem,
+        key_set=bool(rt.settings.webhook_key),
+        event_types=EVENT_TYPES,
+        errors=errors or {},
+        values=values or {},
+    )
+
+
+@route("GET", "/webhooks", READER)
+def webhooks(ctx: Ctx) -> Page:
+    return _webhooks_page(ctx)
+
+
+@route("POST", "/webhooks", OPERATOR)
+def webhook_subscribe(ctx: Ctx) -> Page:
+    form = ctx.form
+    values = {"url": form.get("url", "").strip(), "customers": form.get("customers", "").strip()}
+    customers = [c.strip() for c in values["customers"].split(",") if c.strip()]
+    types = [t for t in parse_qs((ctx.req.get_body() or b"").decode("utf-8", "replace")).get("types", []) if t]
+    try:
+        get_runtime().webhooks.create(values["url"], form.get("secret", "").strip(), customers, types, form.get("description", "")[:200])
+    except InvalidFieldError as e:
+        return _webhooks_page(ctx, 400, errors={e.field: str(e)}, values=values)
+    return _redirect(f"{BASE}/webhooks?notice=subscribed")
+
+
+def _webhook_id(value: str) -> str:
+    if not WEBHOOK_ID.match(value):
+        raise InvalidRequestError("a subscription id is wh_ and hexadecimal digits")
+    return value
+
+
+@route("POST", "/webhooks/(?P<sub>[^/]+)/(?P<action>disable|enable)", OPERATOR)
+def webhook_toggle(ctx: Ctx, sub: str, action: str) -> Page:
+    get_runtime().webhooks.update(_webhook_id(sub), {"disabled": action == "disable"})
+    return _redirect(f"{BASE}/webhooks?notice={action}d")
+
+
+@route("POST", "/webhooks/(?P<sub>[^/]+)/replay", OPERATOR)
+def webhook_replay(ctx: Ctx, sub: str) -> Page:
+    from datetime import UTC, datetime
+
+    text = ctx.form.get("since", "").strip()
+    try:
+        since = datetime.fromisoformat(text).replace(tzinfo=UTC) if text else None
+    except ValueError:
+        since = None
+    if since is None:
+        return _webhooks_page(ctx, 400, errors={f"replay-{sub}": "Give the date and time to deliver again from (UTC)."})
+    get_runtime().webhooks.replay(_webhook_id(sub), since, None)
+    return _redirect(f"{BASE}/webhooks?notice=replayed")

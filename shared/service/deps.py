@@ -8,14 +8,41 @@ fits, and the root is the only module that builds adapters.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..config import Settings
 
 if TYPE_CHECKING:  # annotations only: importing the app loads no pydantic
+    from collections.abc import Iterable, Sequence
+    from datetime import datetime
+
     from ..config_model import SheetConfig
 from ..core.state import SheetState
 from ..ports import DriveWatch, LeadStore, NoticeMarks, SheetEntries, SheetSource, SyncJobs, SyncQueue
+
+
+class EventHooks(Protocol):
+    """What other use cases ask of the webhooks (``webhooks.Webhooks`` implements it)."""
+
+    def wake(self, sheet_ids: Sequence[str] = (), delay: float = 0.0) -> None:
+        """Ask the dispatcher to run soon; never raises."""
+        ...
+
+    def forget(self, sheet_id: str, lead_ids: Iterable[str]) -> int:
+        """An erasure: these leads' events leave the delivery log."""
+        ...
+
+    def prune(self, before: datetime) -> int:
+        """Forget delivered and dead deliveries older than ``before``."""
+        ...
+
+    def handle(self, body: str | bytes, dequeue_count: int = 1) -> object:
+        """One wake-up message of the dispatcher."""
+        ...
+
+    def health(self, now: datetime) -> list[dict[str, Any]]:
+        """Each subscription's status (failing after 24 hours of failures), for the health detail; never raises."""
+        ...
 
 
 class Deps(Protocol):
@@ -39,6 +66,16 @@ class Deps(Protocol):
 
     @property
     def queue(self) -> SyncQueue: ...
+
+    @property
+    def webhooks(self) -> EventHooks:
+        """The webhook use case (``wake`` after a change, ``forget`` on erasure)."""
+        ...
+
+    @property
+    def webhook_queue(self) -> SyncQueue:
+        """The queue that wakes the webhook dispatcher."""
+        ...
 
     @property
     def jobs(self) -> SyncJobs: ...

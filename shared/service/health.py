@@ -137,6 +137,13 @@ class Health:
             if st is not None and st.lease_expired(now):
                 _warn(entry, "interrupted", "the last run did not finish (killed, timed out or restarted); the next run recovers")
             sheets.append(entry)
+        # Webhook subscriptions, in the whole deployment's views only (a storage that failed above is not asked again).
+        hooks = self._deps.webhooks.health(now) if sheet_id is None and fields is None and storage_ok else []
+        for h in hooks:
+            if h["status"] == "failing":
+                out["warnings"].append(
+                    f"webhook {h['id']} is failing since {h['failing_since']}: {h['reason']}; see /api/webhooks/{h['id']}/deliveries"
+                )
         # A sheet switched off in config keeps its last status for reference but does not count.
         statuses = [Status(x["status"]) for x in sheets if x.get("enabled", True)]
         if out["problems"]:
@@ -146,6 +153,8 @@ class Health:
         out["status"] = Status.worst(statuses).value
         out["sheets"] = sheets
         out["privacy"] = privacy_status(s)
+        if hooks:
+            out["webhooks"] = hooks
         if sheet_id is None:
             configured = {x.id for x in s.sheets} | {b.id for b in s.broken}
             out["orphaned"] = [

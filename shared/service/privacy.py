@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 PURGE_LEASE_SECONDS = 300
 """A sheet's purge holds its sync lease at most this long (a purge that dies lets it expire)."""
 RUNS_KEEP_DAYS = 7
+WEBHOOK_LOG_DAYS = timedelta(days=7)
+"""Delivered and dead webhook deliveries are kept this long (replay reaches back as far)."""
 """Manual sync runs (``GET /api/leads/runs/{id}``) older than this are forgotten by the purge run."""
 
 
@@ -94,7 +96,14 @@ class Privacy:
         if widened != person:
             store.add_suppressions(widened.hashes(key), key_id(key), datetime.now(UTC))
         now = datetime.now(UTC)
+        for sheet_id, keys in sorted(hit.items()):
+            # Their events leave the outbox, then the delivery logs, before the leads go: an erasure
+            # that fails halfway is repeated whole (it finds the leads still there), never half.
+            store.forget_events(sheet_id, keys)
+            self._deps.webhooks.forget(sheet_id, keys)
         counts = {sheet_id: store.delete_leads(sheet_id, keys, "erased", now) for sheet_id, keys in sorted(hit.items())}
+        if counts:
+            self._deps.webhooks.wake(list(counts))
         total = sum(counts.values())
         by_kind = widened.counts()
         listed = sum(by_kind.values())
@@ -156,11 +165,15 @@ class Privacy:
                 if cutoff is not None and days is not None:
                     sheets.append(self._purge_sheet(store, sheet.id, days, cutoff, now))
             forgotten = store.prune_removals(now - timedelta(days=s.removals_days))
+            with contextlib.suppress(ConfigError):  # the webhook delivery log keeps a week
+                self._deps.webhooks.prune(now - WEBHOOK_LOG_DAYS)
             with contextlib.suppress(ConfigError):  # no jobs table configured: nothing to forget
                 runs_forgotten = self._deps.jobs.prune_jobs(now - timedelta(days=RUNS_KEEP_DAYS))
         except (ConfigError, StoreError) as e:
             error = str(e)
         total = sum(x.purged for x in sheets)
+        if total:
+            self._deps.webhooks.wake([x.sheet_id for x in sheets if x.purged])
         audit_id = None
         if total:
             hit = [x for x in sheets if x.purged]

@@ -19,6 +19,7 @@ from ..config import Settings, StorageTarget, load_settings
 
 if TYPE_CHECKING:  # annotations only: importing the app loads no pydantic
     from ..config_model import SheetConfig
+    from .webhooks import Webhooks
 from ..core.state import SheetState
 from ..errors import ConfigError, StoreError
 from ..ports import DriveWatch, LeadStore, NoticeMarks, SheetEntries, SheetSource, SyncJobs, SyncQueue
@@ -78,6 +79,9 @@ class Runtime:
         self._limiters: dict[str, Any] = {}
         self._csv: SheetSource | None = None
         self._queue: SyncQueue | None = None
+        self._hook_queue: SyncQueue | None = None
+        self._hook_tables: dict[bool, Any] = {}
+        self._sender: Any = None
         self._jobs: SyncJobs | None = None
         self._read_jobs: SyncJobs | None = None
         self._sheet_entries: SheetEntries | None = None
@@ -119,6 +123,12 @@ class Runtime:
     @cached_property
     def changes(self) -> Changes:
         return Changes(self)
+
+    @cached_property
+    def webhooks(self) -> Webhooks:
+        from .webhooks import Webhooks  # on first use: importing the app stays light
+
+        return Webhooks(self, self._webhook_sender, self._webhook_table)
 
     # settings
 
@@ -202,6 +212,41 @@ class Runtime:
                     raise ConfigError("no queue configured: set AzureWebJobsStorage (the queue trigger's connection)")
                 self._queue = StorageQueue(s.queue_target, s.queue_name, s.poison_queue_name)
             return self._queue
+
+    @property
+    def webhook_queue(self) -> SyncQueue:
+        """The dispatcher's wake-up queue (``LEAD_SYNC_WEBHOOK_QUEUE`` in the ``AzureWebJobsStorage`` account)."""
+        with self._lock:
+            if self._hook_queue is None:
+                from ..adapters.queue_storage import StorageQueue
+
+                s = self.settings
+                if s.queue_target is None:
+                    raise ConfigError("no queue configured: set AzureWebJobsStorage (the queue trigger's connection)")
+                self._hook_queue = StorageQueue(s.queue_target, s.webhook_queue)
+            return self._hook_queue
+
+    def _webhook_table(self, create: bool) -> Any:
+        """Subscriptions and the delivery log; ``create=False`` (HTTP reads): short timeouts, nothing created."""
+        with self._lock:
+            if create not in self._hook_tables:
+                from ..adapters.webhook_table import TableWebhooks
+
+                s = self.settings
+                target = s.storage_target or s.storage_connection
+                if not target:
+                    raise ConfigError("no storage configured: set LEAD_SYNC_STORAGE or AzureWebJobsStorage")
+                kwargs = {} if create else READ_TIMEOUTS
+                self._hook_tables[create] = TableWebhooks(target, s.webhooks_table, create=create, **kwargs)
+            return self._hook_tables[create]
+
+    def _webhook_sender(self) -> Any:
+        with self._lock:
+            if self._sender is None:
+                from ..adapters.webhook_sender import WebhookSender
+
+                self._sender = WebhookSender(allow_loopback=self.settings.webhook_allow_loopback)
+            return self._sender
 
     def _job_store(self, **client_kwargs: Any) -> SyncJobs:
         from ..adapters.job_table import TableJobStore

@@ -56,6 +56,9 @@ class Syncs:
         else:
             report = sync_all(rt.settings, rt.source_for, store, only=only, trigger=trigger)
         rt.states_changed()
+        changed = [s.sheet_id for s in report.sheets if s.written]
+        if changed:
+            rt.webhooks.wake(changed)
         if only is None:
             report.problems = list(rt.settings.problems)
         for sheet_report in report.sheets:
@@ -132,6 +135,8 @@ class Syncs:
             telemetry.log_run(Status.ERROR.value, len(sheets), len(sheets), int((time.perf_counter() - t0) * 1000), trigger)
             telemetry.flush()
             raise
+        if trigger == "timer":
+            rt.webhooks.wake()  # the safety net: events whose wake-up was lost are dispatched within one interval
         # The run's record (the heartbeat alert's signal): the timer ran and handed out every sheet;
         # each sheet's outcome follows as its own sheet_sync record.
         status = Status.ERROR if broken or (only is None and rt.settings.problems) else Status.SUCCESS

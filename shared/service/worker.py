@@ -47,6 +47,10 @@ class QueueWorker:
         from ..sync import sync_sheet
 
         rt = self._deps
+        if _is_dispatch(body):
+            # A webhook wake-up on the sync queue (both queues given one name): the dispatcher's, not lost.
+            rt.webhooks.handle(body, dequeue_count)
+            return Outcome.DONE
 
         def progress(run_id: str, trigger: str, sheet_id: str, state: str, **kw: Any) -> None:
             record_progress(rt, run_id, trigger, sheet_id, state, **kw)
@@ -79,6 +83,8 @@ class QueueWorker:
             raise RetryLater(f"sheet {sheet.id}: {e}") from e
         report = sync_sheet(sheet, source, store, rt.settings, trigger=msg.trigger)
         rt.states_changed()
+        if report.written:
+            rt.webhooks.wake([sheet.id])  # the dispatcher delivers this sync's events now, not at the next timer
         telemetry.log_sheet(report.log_fields())
         telemetry.flush()
         codes = set(report.reason_codes)
@@ -211,3 +217,13 @@ def _refused(why: str, sheet_id: str | None, poison: int | None = None) -> None:
         extra["poison_delivery"] = poison
     telemetry.logger.warning("%s sheet=%s: %s", event, sheet_id or "-", why, extra=extra)
     telemetry.flush()
+
+
+def _is_dispatch(body: str | bytes) -> bool:
+    import json
+
+    try:
+        doc = json.loads(body)
+    except (ValueError, TypeError):
+        return False
+    return isinstance(doc, dict) and doc.get("kind") == "dispatch"

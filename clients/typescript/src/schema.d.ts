@@ -225,6 +225,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every webhook subscription with its status */
+        get: operations["listWebhooks"];
+        put?: never;
+        /** Subscribe a receiver to lead events (signed as Standard Webhooks) */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One subscription */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /** Delete a subscription (its delivery log ages out) */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /** Change a subscription (url, secret, filters, disabled) */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/api/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A subscription's delivery log: pending, delivered and dead-lettered events */
+        get: operations["webhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deliver logged events again, from a time or from one event */
+        post: operations["replayWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/leads/reasons": {
         parameters: {
             query?: never;
@@ -260,7 +331,25 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    leadEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A lead changed: sent to each subscription that wants it, signed as Standard Webhooks */
+        post: operations["leadEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /** ApprovalNow */
@@ -374,6 +463,64 @@ export interface components {
             /** Value */
             value: string;
         };
+        /**
+         * Deliveries
+         * @description One page of a subscription's delivery log (kept 7 days), sheet by sheet in sequence order.
+         */
+        Deliveries: {
+            /** Items */
+            items: components["schemas"]["Delivery"][];
+            /** Continuation */
+            continuation: string | null;
+        };
+        /**
+         * Delivery
+         * @description One event's delivery to one subscription (ids only).
+         */
+        Delivery: {
+            /**
+             * Event Id
+             * @description The webhook-id header: the same on every attempt and replay
+             */
+            event_id: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "lead.created" | "lead.updated" | "lead.deleted" | "lead.restored" | "lead.erased" | "lead.purged";
+            /** Lead Id */
+            lead_id: string;
+            /** Sheet Id */
+            sheet_id: string;
+            /**
+             * Sequence
+             * @description The event's number in its sheet: order by it
+             */
+            sequence: number;
+            /**
+             * At
+             * @description When the change committed
+             */
+            at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "delivered" | "dead";
+            /** Attempts */
+            attempts: number;
+            /** Next At */
+            next_at: string | null;
+            /**
+             * Last Status
+             * @description The receiver's last HTTP status (none: no answer)
+             */
+            last_status: number | null;
+            /** Last Error */
+            last_error: string | null;
+            /** Delivered At */
+            delivered_at: string | null;
+        };
         /** ErasedSheet */
         ErasedSheet: {
             /** Sheet Id */
@@ -445,6 +592,11 @@ export interface components {
             /** Orphaned */
             orphaned?: components["schemas"]["OrphanedSheet"][] | null;
             privacy?: components["schemas"]["Privacy"] | null;
+            /**
+             * Webhooks
+             * @description Each webhook subscription's status (when there are any)
+             */
+            webhooks?: components["schemas"]["Webhook"][] | null;
         };
         /**
          * HealthSummary
@@ -596,6 +748,63 @@ export interface components {
              * @description Fields cut to fit one storage entity
              */
             truncated?: string[] | null;
+        };
+        /**
+         * LeadEvent
+         * @description What a receiver gets: Standard Webhooks' type/timestamp/data, with CloudEvents' attributes beside them. Ids only.
+         */
+        LeadEvent: {
+            /**
+             * Specversion
+             * @constant
+             */
+            specversion: "1.0";
+            /**
+             * Id
+             * @description The event id, also sent as the webhook-id header: deduplicate on it
+             */
+            id: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "lead.created" | "lead.updated" | "lead.deleted" | "lead.restored" | "lead.erased" | "lead.purged";
+            /** Source */
+            source: string;
+            /**
+             * Subject
+             * @description The lead id
+             */
+            subject: string;
+            /**
+             * Time
+             * Format: date-time
+             * @description When the change committed
+             */
+            time: string;
+            /**
+             * Timestamp
+             * Format: date-time
+             */
+            timestamp: string;
+            data: components["schemas"]["LeadEventData"];
+        };
+        /** LeadEventData */
+        LeadEventData: {
+            /**
+             * Id
+             * @description The lead's id: read it with GET /api/leads/{id}?sheet={sheet_id}
+             */
+            id: string;
+            /** Sheet Id */
+            sheet_id: string;
+            /** Customer */
+            customer: string | null;
+            /**
+             * Sequence
+             * @description The event's number in its sheet, from 1 without gaps (erased events excepted): order by it
+             */
+            sequence: number;
         };
         /** LeadsPage */
         LeadsPage: {
@@ -831,6 +1040,16 @@ export interface components {
              * @description Pass back as ?since= next time: it lies a minute back, so a removal may come twice (deleting twice is harmless) but is never missed
              */
             watermark: string | null;
+        };
+        /** Replayed */
+        Replayed: {
+            /** Id */
+            id: string;
+            /**
+             * Replayed
+             * @description How many deliveries are pending again
+             */
+            replayed: number;
         };
         /** RunReport */
         RunReport: {
@@ -1089,6 +1308,60 @@ export interface components {
             /** Message */
             message: string;
         };
+        /**
+         * Webhook
+         * @description A subscription (its secret is never returned: ``secret_fingerprint`` tells secrets apart).
+         */
+        Webhook: {
+            /** Id */
+            id: string;
+            /** Url */
+            url: string;
+            /** Customers */
+            customers: string[];
+            /** Types */
+            types: ("lead.created" | "lead.updated" | "lead.deleted" | "lead.restored" | "lead.erased" | "lead.purged")[];
+            /** Description */
+            description: string;
+            /** Disabled */
+            disabled: boolean;
+            /** Secret Fingerprint */
+            secret_fingerprint: string;
+            /** Created At */
+            created_at: string | null;
+            /**
+             * Status
+             * @description failing: its receiver has failed for 24 hours (reason says how); retrying: failing for less
+             * @enum {string}
+             */
+            status: "ok" | "retrying" | "failing" | "disabled";
+            /** Reason */
+            reason: string | null;
+            /** Failing Since */
+            failing_since: string | null;
+            /** Pending */
+            pending: number;
+            /** Dead */
+            dead: number;
+        };
+        /** WebhookDeleted */
+        WebhookDeleted: {
+            /** Id */
+            id: string;
+            /**
+             * Deleted
+             * @constant
+             */
+            deleted: true;
+        };
+        /**
+         * Webhooks
+         * @description Every subscription.
+         */
+        Webhooks: {
+            /** Items */
+            items: components["schemas"]["Webhook"][];
+        };
         /** ApprovalBody */
         ApprovalBody: {
             /**
@@ -1129,6 +1402,19 @@ export interface components {
             phone: string;
         });
         /**
+         * ReplayBody
+         * @description Deliver again: every logged event from a time, or from one event onwards (in its sheet).
+         */
+        ReplayBody: {
+            /**
+             * Since
+             * Format: date-time
+             */
+            since?: string;
+            /** Event Id */
+            event_id?: string;
+        } & (unknown | unknown);
+        /**
          * SyncBody
          * @description ``{"sheet": ID}`` syncs one sheet; ``{"all": true}`` every sheet; ``wait`` (one sheet) waits for it.
          */
@@ -1156,6 +1442,55 @@ export interface components {
             /** @constant */
             all: true;
         });
+        /**
+         * WebhookBody
+         * @description A new subscription: where, which customers (none: all) and which event types (none: all).
+         */
+        WebhookBody: {
+            /**
+             * Url
+             * @description https URL of the receiver (public addresses only)
+             */
+            url: string;
+            /**
+             * Secret
+             * @description whsec_ and base64 of 24 to 64 random bytes; write-only: never returned
+             */
+            secret: string;
+            /**
+             * Customers
+             * @description Only these customers' leads; empty: every customer
+             */
+            customers?: string[];
+            /**
+             * Types
+             * @description Only these event types; empty: every type
+             */
+            types?: ("lead.created" | "lead.updated" | "lead.deleted" | "lead.restored" | "lead.erased" | "lead.purged")[];
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+        };
+        /**
+         * WebhookPatch
+         * @description What to change; a new ``secret`` replaces the old at once.
+         */
+        WebhookPatch: {
+            /** Url */
+            url?: string | null;
+            /** Secret */
+            secret?: string | null;
+            /** Customers */
+            customers?: string[] | null;
+            /** Types */
+            types?: ("lead.created" | "lead.updated" | "lead.deleted" | "lead.restored" | "lead.erased" | "lead.purged")[] | null;
+            /** Description */
+            description?: string | null;
+            /** Disabled */
+            disabled?: boolean | null;
+        };
     };
     responses: never;
     parameters: never;
@@ -2213,6 +2548,494 @@ export interface operations {
             };
         };
     };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                /** @description The function key (or send it as the x-functions-key header) */
+                code?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every subscription. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhooks"];
+                };
+            };
+            /** @description The request is not one this route takes: problem.detail says what to change */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A function key is needed (the Functions host answers with an empty body; the local server with a problem document) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Storage or a setting is unavailable: problem.detail names it */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: {
+                /** @description The function key (or send it as the x-functions-key header) */
+                code?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookBody"];
+            };
+        };
+        responses: {
+            /** @description A subscription (its secret is never returned: ``secret_fingerprint`` tells secrets apart). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description The request is not one this route takes: problem.detail says what to change */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A function key is needed (the Functions host answers with an empty body; the local server with a problem document) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Storage or a setting is unavailable: problem.detail names it */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: {
+                /** @description The function key (or send it as the x-functions-key header) */
+                code?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The subscription id (from POST /api/webhooks) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A subscription (its secret is never returned: ``secret_fingerprint`` tells secrets apart). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description The request is not one this route takes: problem.detail says what to change */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A function key is needed (the Functions host answers with an empty body; the local server with a problem document) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such sheet, lead or run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Storage or a setting is unavailable: problem.detail names it */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: {
+                /** @description The function key (or send it as the x-functions-key header) */
+                code?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The subscription id (from POST /api/webhooks) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description WebhookDeleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeleted"];
+                };
+            };
+            /** @description The request is not one this route takes: problem.detail says what to change */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A function key is needed (the Functions host answers with an empty body; the local server with a problem document) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such sheet, lead or run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Storage or a setting is unavailable: problem.detail names it */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: {
+                /** @description The function key (or send it as the x-functions-key header) */
+                code?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The subscription id (from POST /api/webhooks) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookPatch"];
+            };
+        };
+        responses: {
+            /** @description A subscription (its secret is never returned: ``secret_fingerprint`` tells secrets apart). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description The request is not one this route takes: problem.detail says what to change */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A function key is needed (the Functions host answers with an empty body; the local server with a problem document) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such sheet, lead or run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Storage or a setting is unavailable: problem.detail names it */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    webhookDeliveries: {
+        parameters: {
+            query?: {
+                status?: "pending" | "delivered" | "dead";
+                page_size?: number;
+                continuation?: string;
+                /** @description The function key (or send it as the x-functions-key header) */
+                code?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The subscription id (from POST /api/webhooks) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of a subscription's delivery log (kept 7 days), sheet by sheet in sequence order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deliveries"];
+                };
+            };
+            /** @description The request is not one this route takes: problem.detail says what to change */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A function key is needed (the Functions host answers with an empty body; the local server with a problem document) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such sheet, lead or run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Storage or a setting is unavailable: problem.detail names it */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replayWebhook: {
+        parameters: {
+            query?: {
+                /** @description The function key (or send it as the x-functions-key header) */
+                code?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The subscription id (from POST /api/webhooks) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplayBody"];
+            };
+        };
+        responses: {
+            /** @description Replayed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Replayed"];
+                };
+            };
+            /** @description The request is not one this route takes: problem.detail says what to change */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A function key is needed (the Functions host answers with an empty body; the local server with a problem document) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such sheet, lead or run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error: quote problem.error_id to support */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Storage or a setting is unavailable: problem.detail names it */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     reasons: {
         parameters: {
             query?: never;
@@ -2314,6 +3137,35 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+        };
+    };
+    leadEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event id: the same on every retry and replay */
+                "webhook-id": string;
+                /** @description Seconds since 1970 of this attempt: refuse one older than 5 minutes */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256 of id.timestamp.body under the secret> */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeadEvent"];
+            };
+        };
+        responses: {
+            /** @description Received: any 2xx; anything else (or no answer in 10 s) is retried */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
