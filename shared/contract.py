@@ -736,8 +736,8 @@ class Webhook(Closed):
     )
     reason: str | None
     failing_since: Timestamp | None
-    pending: int
-    dead: int
+    pending: int | None = Field(description="Deliveries waiting (not counted in the health detail: null there)")
+    dead: int = Field(description="Deliveries given up after 24 hours (since the last replay)")
 
 
 class Webhooks(Closed):

@@ -248,6 +248,8 @@ def _webhook_calls() -> None:
     ):
         status, problem, _ = call("webhooks_collection", "POST", body=json.dumps(bad).encode())
         assert status == 400 and field in problem["detail"], (bad, problem)
+    status, detail, _ = call("health_detail")
+    assert status == 200 and detail["webhooks"][0]["id"] == sub["id"] and detail["webhooks"][0]["pending"] is None
     status, listed, _ = call("webhooks_collection")
     assert status == 200 and [w["id"] for w in listed["items"]] == [sub["id"]]
     assert call("webhook_item", route_params={"id": sub["id"]})[1]["types"] == ["lead.created"]

@@ -140,6 +140,8 @@ class Webhooks:
         return SecretBox(key)
 
     def view(self, e: dict[str, Any], counts: dict[str, int] | None = None, now: datetime | None = None) -> dict[str, Any]:
+        """A subscription as the API shows it; without ``counts`` (health) ``pending`` is None and ``dead`` is the
+        dispatcher's running count since the last replay."""
         now = now or datetime.now(UTC)
         failing_since = _time(e.get("failing_since"))
         status = "disabled" if e.get("disabled") else "ok"
@@ -158,8 +160,8 @@ class Webhooks:
             "status": status,
             "reason": e.get("failing_reason") or None,
             "failing_since": _iso(failing_since),
-            "pending": (counts or {}).get("pending", 0),
-            "dead": (counts or {}).get("dead", 0),
+            "pending": counts.get("pending", 0) if counts is not None else None,
+            "dead": counts.get("dead", 0) if counts is not None else int(e.get("dead_count") or 0),
         }
 
     def _check(self, url: str | None, secret: str | None, customers: Sequence[str] | None, types: Sequence[str] | None) -> None:
@@ -213,11 +215,11 @@ class Webhooks:
     def list_all(self) -> dict[str, Any]:
         table = self._table(False)
         counts = table.counts()
-        return {"items": [self.view(e, counts.get(e["RowKey"])) for e in table.list_subscriptions()]}
+        return {"items": [self.view(e, counts.get(e["RowKey"], {})) for e in table.list_subscriptions()]}
 
     def get(self, sub_id: str) -> dict[str, Any]:
         e = self._get(sub_id)
-        return self.view(e, self._table(False).counts(sub_id).get(sub_id))
+        return self.view(e, self._table(False).counts(sub_id).get(sub_id, {}))
 
     def update(self, sub_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         box = self._box()
@@ -268,6 +270,7 @@ class Webhooks:
                 raise NotFoundError(f"event {event_id[:40]!r} is not in this subscription's delivery log (kept for 7 days)")
             row = found["RowKey"]
         n = table.replay(sub_id, since, row, datetime.now(UTC))
+        table.update_subscription(sub_id, {"dead_count": 0})  # the dead ones are pending again
         if n:
             self.wake()
         return {"id": sub_id, "replayed": n}
@@ -292,7 +295,7 @@ class Webhooks:
             subs = self._table(False).list_subscriptions()  # one small query: the counts are /api/webhooks's
         except (StoreError, ConfigError):
             subs = []
-        views = [{k: v for k, v in self.view(e, None, now).items() if k not in ("pending", "dead")} for e in subs]
+        views = [self.view(e, None, now) for e in subs]
         self._health = (time.monotonic(), views)
         return views
 
@@ -456,10 +459,12 @@ class Webhooks:
         with ThreadPoolExecutor(min(CHAINS_AT_ONCE, len(chains))) as pool:
             results = list(pool.map(lambda c: self._chain(c[0], secrets[c[0].id], c[1], table, deadline), chains))
         outcome: dict[str, tuple[datetime | None, str | None]] = {}
+        deaths: dict[str, int] = {}
         for (sub, _), (delivered, failed, dead, due, failure) in zip(chains, results, strict=True):
             report.delivered += delivered
             report.failed += failed
             report.dead += dead
+            deaths[sub.id] = deaths.get(sub.id, 0) + dead
             if due is not None and (report.next_due is None or due < report.next_due):
                 report.next_due = due
             first_fail, reason = outcome.get(sub.id, (None, None))
@@ -467,6 +472,9 @@ class Webhooks:
                 outcome[sub.id] = (failure[0] if first_fail is None else min(first_fail, failure[0]), failure[1])
             elif sub.id not in outcome:
                 outcome[sub.id] = (None, None)
+        for sub_id, n in deaths.items():
+            if n:  # health shows it without counting the log
+                table.update_subscription(sub_id, {"dead_count": int(by_id.get(sub_id, {}).get("dead_count") or 0) + n})
         for sub_id, (since, reason) in outcome.items():
             e = by_id.get(sub_id, {})
             was = _time(e.get("failing_since"))

@@ -1339,9 +1339,15 @@ export interface components {
             reason: string | null;
             /** Failing Since */
             failing_since: string | null;
-            /** Pending */
-            pending: number;
-            /** Dead */
+            /**
+             * Pending
+             * @description Deliveries waiting (not counted in the health detail: null there)
+             */
+            pending: number | null;
+            /**
+             * Dead
+             * @description Deliveries given up after 24 hours (since the last replay)
+             */
             dead: number;
         };
         /** WebhookDeleted */
