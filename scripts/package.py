@@ -48,9 +48,10 @@ PLATFORM_ARGS = [
     "--implementation",
     "cp",
 ]
-APP_BUDGET = 1024 * 1024
-"""Uncompressed app code (without dependencies): today about 0.2 MiB; type-checker caches or a
-stray data file would blow it."""
+APP_BUDGET = 2 * 1024 * 1024
+"""Uncompressed app code (without dependencies): 1.0 MiB of source in 139 files at 0.5.0 (the
+vocabulary, the console, webhooks), so twice that; type-checker caches, tests, docs or a stray
+data file would blow it."""
 ZIP_BUDGET = 40 * 1024 * 1024
 """The whole zip: today about 18 MiB, nearly all of it dependencies."""
 LAZY_MODULES = [

@@ -289,7 +289,7 @@ def test_local_deploy_with_the_sample_runs_timer_queue_sync_and_reads_the_lead_b
         state = json.loads((home / "state.json").read_text())
         base = f"http://127.0.0.1:{state['port']}"
         log = (home / "server-good-1.log").read_text()
-        assert "queue worker: running beside the API" in log and "POST /admin/functions/sync_timer 202" in log
+        assert "queue workers: syncs and webhook dispatch beside the API" in log and "POST /admin/functions/sync_timer 202" in log
 
         # The run came through the queue: the timer's run id is recorded, and its sheet's run says trigger timer.
         with urllib.request.urlopen(f"{base}/api/leads/health/detail?sheet=staging-sample&runs=10", timeout=10) as resp:
