@@ -86,7 +86,45 @@ MAX_LEAD_BYTES = 800_000
 envelope, property names and the JSON of ``extra``."""
 
 
-class TableLeadStore:
+class TableSet:
+    """
+    A set of tables (``names``) of one service client, created on first use (unless a reader's,
+    ``_create`` False), with every call's SDK errors mapped to ``StoreError`` (``_call``).
+    """
+
+    service: Any
+    names: tuple[str, ...]
+    _ready: bool
+    _create: bool
+
+    def ensure_tables(self) -> None:
+        if self._ready:
+            return
+        with storage_errors("cannot reach Table Storage"):
+            for name in self.names:
+                self.service.create_table_if_not_exists(name)
+        self._ready = True
+
+    def _call(self, what: str, fn: Callable[[], T]) -> T:
+        """
+        Run one storage call with errors mapped to ``StoreError``. A table that disappeared
+        (storage restored, tables deleted by hand) is created again and the call retried once,
+        so a warm worker recovers without a restart.
+        """
+        self.ensure_tables()
+        try:
+            with storage_errors(what):
+                return fn()
+        except StoreError as e:
+            if not _table_missing(e.__cause__) or not self._create:
+                raise
+        self._ready = False
+        self.ensure_tables()
+        with storage_errors(what):
+            return fn()
+
+
+class TableLeadStore(TableSet):
     """``LeadStore`` on Azure Table Storage (or Azurite)."""
 
     def __init__(
@@ -123,32 +161,6 @@ class TableLeadStore:
         """False only to measure what the outbox costs (``bench.events``): writes then carry no events."""
         self._decoded: dict[tuple[str, ...], dict[str, tuple[str, SheetState]]] = {}
         """Projected states already decoded, by projection and sheet, with the entity's ETag they came from."""
-
-    def ensure_tables(self) -> None:
-        if self._ready:
-            return
-        with storage_errors("cannot reach Table Storage"):
-            for name in self.names:
-                self.service.create_table_if_not_exists(name)
-        self._ready = True
-
-    def _call(self, what: str, fn: Callable[[], T]) -> T:
-        """
-        Run one storage call with errors mapped to ``StoreError``. A table that disappeared
-        (storage restored, tables deleted by hand) is created again and the call retried once,
-        so a warm worker recovers without a restart.
-        """
-        self.ensure_tables()
-        try:
-            with storage_errors(what):
-                return fn()
-        except StoreError as e:
-            if not _table_missing(e.__cause__) or not self._create:
-                raise
-        self._ready = False
-        self.ensure_tables()
-        with storage_errors(what):
-            return fn()
 
     # leads
 

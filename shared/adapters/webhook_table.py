@@ -13,9 +13,9 @@ Webhook subscriptions and their delivery log on Table Storage (issue 22), tested
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
@@ -26,9 +26,8 @@ from ..core.events import Event
 from ..errors import StoreError
 from .table_client import IDEMPOTENT, service_client
 from .table_codec import decode_token, encode_token
-from .table_storage import MAX_BATCH, storage_errors, table_missing
+from .table_storage import MAX_BATCH, TableSet, table_missing
 
-T = TypeVar("T")
 SUB = "sub"
 LEASE = ("~lease", "dispatcher")
 
@@ -37,7 +36,7 @@ def delivery_row(sheet_id: str, sequence: int) -> str:
     return f"{sheet_id}~{sequence:015d}"
 
 
-class TableWebhooks:
+class TableWebhooks(TableSet):
     def __init__(self, target: str | StorageTarget, table: str = "webhooks", *, create: bool = True, **client_kwargs: Any) -> None:
         target = target if isinstance(target, StorageTarget) else StorageTarget(connection_string=target)
         self.service = service_client(target, **client_kwargs)
@@ -46,29 +45,6 @@ class TableWebhooks:
         self.log = self.service.get_table_client(self.names[1])
         self._ready = not create
         self._create = create
-
-    def _ensure(self) -> None:
-        if self._ready:
-            return
-        with storage_errors("cannot reach Table Storage"):
-            for name in self.names:
-                self.service.create_table_if_not_exists(name)
-        self._ready = True
-
-    def _call(self, what: str, fn: Callable[[], T]) -> T:
-        self._ensure()
-        try:
-            with storage_errors(what):
-                return fn()
-        except StoreError as e:
-            if not self._create or not table_missing(e.__cause__):
-                if isinstance(e.__cause__, ResourceNotFoundError) and table_missing(e.__cause__):
-                    raise StoreError(f"{what}: no webhooks table yet") from e.__cause__
-                raise
-        self._ready = False
-        self._ensure()
-        with storage_errors(what):
-            return fn()
 
     # subscriptions
 
