@@ -51,7 +51,7 @@ class Health:
         What anyone may know: overall status, build, start time, sheets per status and whether
         syncs are fresh. No customer, sheet id, message or address.
         """
-        view = self.detail(HealthQuery(runs=0))
+        view = self._detail(HealthQuery(runs=0), None, webhooks=False)  # the public view never reads the webhook tables
         doc = view.doc
         counts: dict[str, int] = {"total": 0, "SUCCESS": 0, "WARNING": 0, "ERROR": 0}
         for entry in doc["sheets"]:
@@ -102,6 +102,7 @@ class Health:
         query: HealthQuery,
         fields: tuple[str, ...] | None,
         memo: dict[str, tuple[SheetState, int, list[dict[str, Any]]]] | None = None,
+        webhooks: bool = True,
     ) -> HealthView:
         sheet_id = query.sheet_id
         if sheet_id is not None and not self._deps.known(sheet_id):
@@ -138,7 +139,7 @@ class Health:
                 _warn(entry, "interrupted", "the last run did not finish (killed, timed out or restarted); the next run recovers")
             sheets.append(entry)
         # Webhook subscriptions, in the whole deployment's views only (a storage that failed above is not asked again).
-        hooks = self._deps.webhooks.health(now) if sheet_id is None and fields is None and storage_ok else []
+        hooks = self._deps.webhooks.health(now) if webhooks and sheet_id is None and fields is None and storage_ok else []
         for h in hooks:
             if h["status"] == "failing":
                 out["warnings"].append(
