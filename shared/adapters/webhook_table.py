@@ -13,9 +13,9 @@ Webhook subscriptions and their delivery log on Table Storage (issue 22), tested
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
@@ -28,6 +28,7 @@ from .table_client import IDEMPOTENT, service_client
 from .table_codec import decode_token, encode_token
 from .table_storage import MAX_BATCH, TableSet, table_missing
 
+T = TypeVar("T")
 SUB = "sub"
 LEASE = ("~lease", "dispatcher")
 
@@ -46,18 +47,22 @@ class TableWebhooks(TableSet):
         self._ready = not create
         self._create = create
 
+    def _read(self, what: str, fn: Callable[[], T], empty: Any) -> T:
+        """``_call`` for a read (or a clean-up) that finds nothing when the tables were never made: ``empty``."""
+        try:
+            return self._call(what, fn)
+        except StoreError as e:
+            if isinstance(e.__cause__, ResourceNotFoundError):
+                return cast(T, empty)
+            raise
+
     # subscriptions
 
     def list_subscriptions(self) -> list[dict[str, Any]]:
         def read() -> list[dict[str, Any]]:
             return [dict(e) for e in self.subs.query_entities("PartitionKey eq @pk", parameters={"pk": SUB})]
 
-        try:
-            return self._call("cannot read webhook subscriptions", read)
-        except StoreError as e:
-            if isinstance(e.__cause__, ResourceNotFoundError):
-                return []
-            raise
+        return self._read("cannot read webhook subscriptions", read, [])
 
     def get_subscription(self, sub_id: str) -> dict[str, Any] | None:
         def read() -> dict[str, Any] | None:
@@ -261,12 +266,7 @@ class TableWebhooks(TableSet):
             items = [dict(e) for e in next(pages, [])]
             return items, encode_token(pages.continuation_token) if pages.continuation_token else None
 
-        try:
-            return self._call("cannot read webhook deliveries", read)
-        except StoreError as e:
-            if isinstance(e.__cause__, ResourceNotFoundError):
-                return [], None
-            raise
+        return self._read("cannot read webhook deliveries", read, ([], None))
 
     def replay(self, sub_id: str, since: datetime | None, from_row: str | None, now: datetime) -> int:
         """Make the subscription's logged events again pending: from a time, or from one event (its sheet, onwards).
@@ -313,12 +313,7 @@ class TableWebhooks(TableSet):
                         n += 1
             return n
 
-        try:
-            return self._call("cannot forget webhook deliveries", delete)
-        except StoreError as e:
-            if isinstance(e.__cause__, ResourceNotFoundError):
-                return 0
-            raise
+        return self._read("cannot forget webhook deliveries", delete, 0)
 
     def prune(self, before: datetime, budget_seconds: float = 120.0) -> int:
         """
@@ -356,12 +351,7 @@ class TableWebhooks(TableSet):
                         return n
             return n
 
-        try:
-            return self._call("cannot prune webhook deliveries", delete)
-        except StoreError as e:
-            if isinstance(e.__cause__, ResourceNotFoundError):
-                return 0
-            raise
+        return self._read("cannot prune webhook deliveries", delete, 0)
 
     def counts(self, sub_id: str | None = None) -> dict[str, dict[str, int]]:
         """Per subscription (or only ``sub_id``, one partition): how many deliveries are pending and dead."""
@@ -377,9 +367,4 @@ class TableWebhooks(TableSet):
                 c[e["status"]] = c.get(e["status"], 0) + 1
             return out
 
-        try:
-            return self._call("cannot read webhook deliveries", read)
-        except StoreError as e:
-            if isinstance(e.__cause__, ResourceNotFoundError):
-                return {}
-            raise
+        return self._read("cannot read webhook deliveries", read, {})
